@@ -1,0 +1,2 @@
+/* livewatch: alert (being written) */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* livewatch: config (being written) */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* livewatch: diff (being written) */
+#include <glib.h>

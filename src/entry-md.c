@@ -1,0 +1,2 @@
+/* livewatch: entry-md (being written) */
+#include <glib.h>

@@ -1,0 +1,3 @@
+#include "error.h"
+
+G_DEFINE_QUARK(livewatch-error-quark, lw_error)

@@ -1,0 +1,2 @@
+/* livewatch: extract-guardian (being written) */
+#include <glib.h>

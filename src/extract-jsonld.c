@@ -1,0 +1,2 @@
+/* livewatch: extract-jsonld (being written) */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* livewatch: extract (being written) */
+#include <glib.h>

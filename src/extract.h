@@ -1,0 +1,33 @@
+/* Splitting a page into its entries.
+ *
+ * Formats: "guardian" (the Guardian's live blog markup), "jsonld"
+ * (schema.org LiveBlogPosting / liveBlogUpdate), "article" (an ordinary
+ * page: one entry), and "auto", which chooses from the page's evidence
+ * and, when a page has both Guardian markup and JSON-LD, reconciles them
+ * into one entry per post using the richer source for each field. */
+#pragma once
+
+#include <glib.h>
+#include "entry.h"
+
+struct lw_extract_opts {
+	const char *format;    /* "auto" (NULL means auto), "guardian", "jsonld", "article" */
+	const char *charset;   /* from the HTTP Content-Type, or NULL */
+	const char *base_url;  /* page url, for absolute permalinks; may be NULL for files */
+	guint max_entries;     /* default 5000; more is an error (LW_ERROR_TOO_BIG) */
+	gsize max_entry_bytes; /* default 1 MB of body text per entry */
+	guint max_json_depth;  /* default 64 */
+};
+#define LW_EXTRACT_OPTS_DEFAULT { "auto", NULL, NULL, 5000, 1024 * 1024, 64 }
+
+/* Returns the page's snapshot (entries in page order, ids sanitised,
+ * unique within the snapshot; snapshot->format says which extractor
+ * produced it) or NULL with error set (LW_ERROR_PARSE: nothing that looks
+ * like content; LW_ERROR_TOO_BIG: a limit was passed).  A page of the
+ * right kind with zero posts returns a snapshot with no entries. */
+struct lw_snapshot *lw_extract(const char *data, gsize len,
+                               const struct lw_extract_opts *opts,
+                               GError **error);
+
+/* True when name is a format lw_extract() knows. */
+gboolean lw_extract_format_known(const char *name);

@@ -1,0 +1,2 @@
+/* livewatch: fetch (being written) */
+#include <glib.h>

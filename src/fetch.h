@@ -1,0 +1,58 @@
+/* Fetching pages over HTTP(S) with libcurl.
+ *
+ * One request at a time through a blocking call (lw_fetch_page) for the
+ * `poll` command and tests; the daemon drives the same request setup
+ * through curl's multi interface later (lw_fetch_setup/lw_fetch_finish).
+ *
+ * Politeness and safety are built in: redirects at most `max_redirects`
+ * and only to http/https, connect and total timeouts, a body size cap
+ * enforced while receiving (not only on Content-Length), compressed
+ * transfers, a User-Agent naming livewatch, and conditional GET. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+struct lw_fetch_opts {
+	const char *user_agent;    /* NULL: "livewatch/VERSION (+https://…)" */
+	long connect_timeout_s;    /* default 10 */
+	long timeout_s;            /* whole transfer, default 30 */
+	gsize max_size;            /* body cap in bytes, default 20 MB */
+	long max_redirects;        /* default 5 */
+};
+#define LW_FETCH_OPTS_DEFAULT { NULL, 10, 30, 20u * 1024 * 1024, 5 }
+
+/* What we remember of the last good response, for conditional GET.
+ * Both may be NULL or "" (then no conditional header is sent). */
+struct lw_fetch_cond {
+	const char *etag;
+	const char *last_modified;
+};
+
+struct lw_fetch_result {
+	long status;           /* HTTP status of the final response (200, 304, ...) */
+	char *effective_url;   /* url after redirects */
+	char *content_type;    /* Content-Type header value, or NULL */
+	char *charset;         /* charset= parameter of Content-Type, lowercased, or NULL */
+	char *etag;            /* ETag of the response, or NULL */
+	char *last_modified;   /* Last-Modified of the response, or NULL */
+	long retry_after_s;    /* Retry-After (seconds or HTTP date) or -1 */
+	GBytes *body;          /* never NULL after success (may be empty); NUL-terminated beyond its size */
+	double total_time_s;
+};
+
+void lw_fetch_result_clear(struct lw_fetch_result *r);
+
+/* Fetches url.  Returns 0 and fills *out on any complete HTTP response,
+ * including 304 and >= 400 (the caller decides what a status means).
+ * Returns -1 and sets error (LW_ERROR_FETCH, or LW_ERROR_TOO_BIG past the
+ * size cap) when no complete response arrived: DNS, connect failure,
+ * timeout, a body shorter than its Content-Length, too many redirects,
+ * a redirect to another scheme.  The message names the url:
+ * "cannot fetch 'URL': timeout after 30 s".  *out is untouched on error. */
+int lw_fetch_page(struct lw_fetch_result *out, const char *url,
+                  const struct lw_fetch_opts *opts,
+                  const struct lw_fetch_cond *cond, GError **error);
+
+/* Performs curl_global_init once; safe to call many times. */
+void lw_fetch_global_init(void);

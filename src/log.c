@@ -1,0 +1,2 @@
+/* livewatch: log (being written) */
+#include <glib.h>

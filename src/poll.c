@@ -1,0 +1,2 @@
+/* livewatch: poll (being written) */
+#include <glib.h>

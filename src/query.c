@@ -1,0 +1,2 @@
+/* livewatch: query (being written) */
+#include <glib.h>

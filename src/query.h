@@ -1,0 +1,50 @@
+/* The query language of rules (DESIGN.md "Rules").
+ *
+ * Grammar (precedence low to high):
+ *   query   := or
+ *   or      := and ( "OR" and )*
+ *   and     := near ( ["AND"] near )*        -- AND is also implicit
+ *   near    := unary ( "NEAR/" n unary )*
+ *   unary   := ("NOT" | "-") unary | primary
+ *   primary := "(" or ")" | [field ":"] atom
+ *   atom    := word | word"*" | word"~" | "\"phrase\"" | "/regex/"
+ * Words match on word boundaries, case- and accent-insensitively, and a
+ * word also matches its plural and possessive (Leopard ~ Leopards,
+ * Leopard's, not Leopardstown). */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+struct lw_query;
+
+/* Parses text.  On error returns NULL with LW_ERROR_QUERY and a message
+ * such as "column 12: expected ')'" (1-based column, in characters). */
+struct lw_query *lw_query_parse(const char *text, GError **error);
+void lw_query_free(struct lw_query *q);
+
+/* A canonical, fully parenthesised rendering, for tests and `check -v`:
+ * e.g. (AND "leopard" (OR "tank" "tanks")). */
+char *lw_query_to_string(const struct lw_query *q);
+
+/* Text prepared once for matching many queries (tokenised, folded). */
+struct lw_doc;
+struct lw_doc *lw_doc_new(const char *title, const char *body);
+void lw_doc_free(struct lw_doc *d);
+
+/* Where a query matched: the distinct matched words/phrases as they
+ * appear in the text (surface form, in order of first appearance), and
+ * the first positive hit (field "title" or "body", byte offset and
+ * length in that field's original text) for snippets. */
+struct lw_match {
+	GPtrArray *terms;     /* char *, owned; NULL before lw_match_init */
+	const char *field;    /* "title", "body" or NULL */
+	gsize offset;
+	gsize length;
+};
+void lw_match_init(struct lw_match *m);
+void lw_match_clear(struct lw_match *m);
+
+/* True when q matches d.  When m is not NULL (and initialised) it is
+ * filled with the positive hits that made the query true. */
+bool lw_query_eval(const struct lw_query *q, const struct lw_doc *d, struct lw_match *m);

@@ -1,0 +1,2 @@
+/* livewatch: rules (being written) */
+#include <glib.h>

@@ -1,0 +1,44 @@
+/* Rule sets: INI files of rules (DESIGN.md "Rules").
+ *
+ *   [bakhmut]
+ *   query   = Bakhmut OR Artemivsk
+ *   urgency = critical          ; low | normal | critical
+ *   sinks   = desktop, phone    ; default: every sink
+ *   blogs   = guardian-ukraine  ; default: every blog
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include "entry.h"
+#include "query.h"
+
+enum lw_urgency { LW_URGENCY_LOW, LW_URGENCY_NORMAL, LW_URGENCY_CRITICAL };
+const char *lw_urgency_name(enum lw_urgency u);
+
+struct lw_rule {
+	char *name;           /* section name */
+	char *query_text;
+	struct lw_query *query;
+	enum lw_urgency urgency;
+	char **sinks;         /* NULL = every sink */
+	char **blogs;         /* NULL = every blog */
+	char *file;           /* where it was defined, for messages */
+	int line;
+};
+
+struct lw_ruleset;
+
+/* Loads every path: a file, or a folder whose *.rules files are read in
+ * name order.  Errors are "FILE:LINE: problem" (bad syntax, unknown key,
+ * bad query with its column, duplicate rule name, missing query).  A path
+ * that does not exist is an error naming it. */
+struct lw_ruleset *lw_ruleset_load(const char *const *paths, GError **error);
+struct lw_ruleset *lw_ruleset_new_empty(void);
+void lw_ruleset_free(struct lw_ruleset *rs);
+
+guint lw_ruleset_count(const struct lw_ruleset *rs);
+const struct lw_rule *lw_ruleset_get(const struct lw_ruleset *rs, guint i);
+
+bool lw_rule_applies_to_blog(const struct lw_rule *r, const char *blog);
+bool lw_rule_uses_sink(const struct lw_rule *r, const char *sink);

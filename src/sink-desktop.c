@@ -1,0 +1,2 @@
+/* livewatch: sink-desktop (being written) */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* livewatch: sink-file (being written) */
+#include <glib.h>

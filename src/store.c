@@ -1,0 +1,2 @@
+/* livewatch: store (being written) */
+#include <glib.h>

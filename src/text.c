@@ -1,0 +1,2 @@
+/* livewatch: text (being written) */
+#include <glib.h>

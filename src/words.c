@@ -1,0 +1,2 @@
+/* livewatch: words (being written) */
+#include <glib.h>
