@@ -10,9 +10,14 @@
  * transfers, a User-Agent naming livewatch, and conditional GET. */
 #pragma once
 
+#include <curl/curl.h>
 #include <glib.h>
 #include <stdbool.h>
 
+/* Zero or negative fields mean the default, except max_redirects: 0 means
+ * "no redirect allowed" (a redirect is then an error), negative the default.
+ * A transfer averaging under 64 bytes/s for 20 s (or for the whole
+ * timeout, when shorter) is also cut off. */
 struct lw_fetch_opts {
 	const char *user_agent;    /* NULL: "livewatch/VERSION (+https://…)" */
 	long connect_timeout_s;    /* default 10 */
@@ -41,6 +46,8 @@ struct lw_fetch_result {
 	double total_time_s;
 };
 
+/* Frees what r holds and zeroes it (retry_after_s becomes -1); r itself
+ * is the caller's.  NULL is a no-op. */
 void lw_fetch_result_clear(struct lw_fetch_result *r);
 
 /* Fetches url.  Returns 0 and fills *out on any complete HTTP response,
@@ -54,5 +61,48 @@ int lw_fetch_page(struct lw_fetch_result *out, const char *url,
                   const struct lw_fetch_opts *opts,
                   const struct lw_fetch_cond *cond, GError **error);
 
-/* Performs curl_global_init once; safe to call many times. */
+/* Performs curl_global_init once; safe to call many times, from any thread. */
 void lw_fetch_global_init(void);
+
+/* The request setup behind lw_fetch_page, for event loops driving curl's
+ * multi interface:
+ *
+ *	f = lw_fetch_setup(url, opts, cond, &error);
+ *	curl_multi_add_handle(multi, lw_fetch_handle(f));
+ *	... on CURLMSG_DONE for that handle:
+ *	curl_multi_remove_handle(multi, lw_fetch_handle(f));
+ *	lw_fetch_finish(f, msg->data.result, &result, &error);
+ *	lw_fetch_free(f);
+ *
+ * One struct lw_fetch is one request; it owns its easy handle and the
+ * buffers curl fills.  opts and cond (both may be NULL) are copied. */
+struct lw_fetch;
+
+/* Returns NULL and sets error (LW_ERROR_FETCH) when url is not an
+ * http or https url or curl cannot be set up. */
+struct lw_fetch *lw_fetch_setup(const char *url,
+                                const struct lw_fetch_opts *opts,
+                                const struct lw_fetch_cond *cond,
+                                GError **error);
+
+/* The easy handle, owned by f: do not clean it up.  Its CURLOPT_PRIVATE
+ * points at f (lw_fetch_from_handle); do not change it. */
+CURL *lw_fetch_handle(struct lw_fetch *f);
+struct lw_fetch *lw_fetch_from_handle(CURL *handle);
+
+/* The url f was set up with; owned by f. */
+const char *lw_fetch_url(const struct lw_fetch *f);
+
+/* A pointer for the caller's own use (NULL until set); f does not own it. */
+void lw_fetch_set_data(struct lw_fetch *f, void *data);
+void *lw_fetch_get_data(const struct lw_fetch *f);
+
+/* Turns the finished transfer's code (curl_easy_perform's return value or
+ * CURLMSG_DONE's data.result) into *out or an error, exactly as
+ * lw_fetch_page does.  Call it at most once per f; the body moves to *out. */
+int lw_fetch_finish(struct lw_fetch *f, CURLcode code,
+                    struct lw_fetch_result *out, GError **error);
+
+/* Frees f and its easy handle (remove it from any multi handle first).
+ * NULL is a no-op. */
+void lw_fetch_free(struct lw_fetch *f);
