@@ -1,7 +1,410 @@
-#include <stdio.h>
+/* livewatch: the command line. */
+#include "cli.h"
+#include "error.h"
+#include "extract.h"
+#include "fetch.h"
+#include "log.h"
+#include "query.h"
 
-int main(void)
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int lw_run_main(struct lw_config *cfg, const char *config_path);
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+static const char usage[] =
+	"usage: livewatch [-c CONFIG] [-v|-q] COMMAND [ARGS]\n"
+	"\n"
+	"commands:\n"
+	"  run                        watch every blog (the daemon; foreground)\n"
+	"  poll [BLOG...]             poll once, record, alert, exit\n"
+	"  check                      validate config and rules\n"
+	"  extract [--format F] [--json] FILE|URL\n"
+	"                             show the entries of one page\n"
+	"  match QUERY [FILE...]      try a rule query on text (stdin without FILE)\n"
+	"  demo                       replay a bundled live blog, offline\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE   config file (default $XDG_CONFIG_HOME/livewatch/config.ini)\n"
+	"  -v, --verbose       more detail (repeat for debug)\n"
+	"  -q, --quiet         warnings and errors only\n"
+	"  -h, --help          this text\n"
+	"  -V, --version       print the version\n"
+	"\n"
+	"exit status: 0 ok, 1 runtime failure, 2 bad usage or bad config\n";
+
+static struct lw_config *load_config(const char *path, GError **error)
 {
-	puts("livewatch");
-	return 0;
+	g_autofree char *def = NULL;
+	if (!path)
+		path = def = lw_config_default_path();
+	if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+		g_set_error(error, LW_ERROR, LW_ERROR_CONFIG,
+		            "no config at '%s' (copy config.ini.example there, or use -c FILE)",
+		            path);
+		return NULL;
+	}
+	return lw_config_load(path, error);
+}
+
+static int cmd_check(const char *config_path)
+{
+	GError *err = NULL;
+	struct lw_config *cfg = load_config(config_path, &err);
+	if (!cfg) {
+		lw_error("%s", err->message);
+		g_error_free(err);
+		return EXIT_USAGE;
+	}
+	for (guint i = 0; i < cfg->blogs->len; i++) {
+		const struct lw_blog_config *b = cfg->blogs->pdata[i];
+		if (!lw_extract_format_known(b->format)) {
+			lw_error("%s:%d: unknown format '%s' (auto, guardian, jsonld, article)",
+			         b->sec.file, lw_config_section_line(&b->sec, "format"), b->format);
+			lw_config_free(cfg);
+			return EXIT_USAGE;
+		}
+	}
+	g_autofree char *path = g_strdup(cfg->path);
+	struct lw_app *app = lw_app_new(cfg, FALSE, &err);
+	if (!app) {
+		lw_error("%s", err->message);
+		g_error_free(err);
+		return EXIT_USAGE;
+	}
+	guint nrules = lw_ruleset_count(app->rules);
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, app->blog_rules);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		nrules += lw_ruleset_count(v);
+	printf("%s: ok: %u blog%s, %u rule%s, %u sink%s\n", path, app->cfg->blogs->len,
+	       app->cfg->blogs->len == 1 ? "" : "s", nrules, nrules == 1 ? "" : "s",
+	       app->sinks->len, app->sinks->len == 1 ? "" : "s");
+	lw_app_free(app);
+	return EXIT_OK;
+}
+
+static int cmd_poll(const char *config_path, int argc, char **argv)
+{
+	GError *err = NULL;
+	struct lw_config *cfg = load_config(config_path, &err);
+	if (!cfg) {
+		lw_error("%s", err->message);
+		g_error_free(err);
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (!lw_config_find_blog(cfg, argv[i])) {
+			lw_error("no blog '%s' in '%s'", argv[i], cfg->path);
+			lw_config_free(cfg);
+			return EXIT_USAGE;
+		}
+	}
+	if (cfg->blogs->len == 0) {
+		lw_error("%s: no [blog \"NAME\"] to poll", cfg->path);
+		lw_config_free(cfg);
+		return EXIT_USAGE;
+	}
+	struct lw_app *app = lw_app_new(cfg, TRUE, &err);
+	if (!app) {
+		lw_error("%s", err->message);
+		int code = err->code == LW_ERROR_CONFIG || err->code == LW_ERROR_QUERY ?
+		           EXIT_USAGE : EXIT_RUNTIME;
+		g_error_free(err);
+		return code;
+	}
+	lw_fetch_global_init();
+	int status = EXIT_OK;
+	g_autoptr(GPtrArray) errs = g_ptr_array_new_with_free_func(g_free);
+	int n = lw_poll_flush_outbox(&app->ctx, errs, &err);
+	if (n < 0) {
+		lw_warn("%s", err->message);
+		g_clear_error(&err);
+	} else if (n > 0) {
+		lw_notice("delivered %d alert%s left from an interrupted run", n, n == 1 ? "" : "s");
+	}
+	for (guint i = 0; i < errs->len; i++)
+		lw_warn("%s", (char *)errs->pdata[i]);
+	for (guint i = 0; i < app->cfg->blogs->len; i++) {
+		const struct lw_blog_config *b = app->cfg->blogs->pdata[i];
+		bool wanted = argc == 0;
+		for (int a = 0; a < argc && !wanted; a++)
+			wanted = !strcmp(argv[a], b->sec.name);
+		if (!wanted)
+			continue;
+		struct lw_poll_result r;
+		lw_poll_result_init(&r);
+		if (lw_poll_blog(&app->ctx, b, &r, &err) < 0) {
+			lw_error("%s: %s", b->sec.name, err->message);
+			g_clear_error(&err);
+			status = EXIT_RUNTIME;
+		} else {
+			lw_app_report(app, b->sec.name, &r);
+			if (r.outcome == LW_POLL_FAILED)
+				status = EXIT_RUNTIME;
+		}
+		lw_poll_result_clear(&r);
+	}
+	lw_app_free(app);
+	return status;
+}
+
+static void print_entry_json(const struct lw_entry *e)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_builder_begin_object(b);
+	const struct { const char *k; const char *v; } f[] = {
+		{ "id", e->id }, { "title", e->title }, { "body", e->body },
+		{ "published", e->published }, { "updated", e->updated }, { "url", e->url },
+		{ "author", e->author },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(f); i++) {
+		json_builder_set_member_name(b, f[i].k);
+		json_builder_add_string_value(b, f[i].v);
+	}
+	json_builder_set_member_name(b, "pinned");
+	json_builder_add_boolean_value(b, e->pinned);
+	json_builder_set_member_name(b, "key_event");
+	json_builder_add_boolean_value(b, e->key_event);
+	json_builder_end_object(b);
+	g_autoptr(JsonGenerator) g = json_generator_new();
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+	json_generator_set_root(g, root);
+	g_autofree char *s = json_generator_to_data(g, NULL);
+	puts(s);
+}
+
+static int cmd_extract(int argc, char **argv)
+{
+	const char *format = "auto";
+	gboolean json = FALSE;
+	const char *src = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = TRUE;
+		} else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
+			format = argv[++i];
+		} else if (!strncmp(argv[i], "--format=", 9)) {
+			format = argv[i] + 9;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			lw_error("extract: unknown option '%s'", argv[i]);
+			return EXIT_USAGE;
+		} else if (!src) {
+			src = argv[i];
+		} else {
+			lw_error("extract: one FILE or URL at a time");
+			return EXIT_USAGE;
+		}
+	}
+	if (!src) {
+		lw_error("extract: missing FILE or URL\n%s", usage);
+		return EXIT_USAGE;
+	}
+	if (!lw_extract_format_known(format)) {
+		lw_error("extract: unknown format '%s' (auto, guardian, jsonld, article)", format);
+		return EXIT_USAGE;
+	}
+
+	GError *err = NULL;
+	g_autofree char *data = NULL;
+	gsize len = 0;
+	struct lw_fetch_result fr;
+	memset(&fr, 0, sizeof(fr));
+	bool fetched = false;
+	struct lw_extract_opts xo = LW_EXTRACT_OPTS_DEFAULT;
+	xo.format = format;
+	if (g_str_has_prefix(src, "http://") || g_str_has_prefix(src, "https://")) {
+		lw_fetch_global_init();
+		struct lw_fetch_opts fo = LW_FETCH_OPTS_DEFAULT;
+		if (lw_fetch_page(&fr, src, &fo, NULL, &err) < 0) {
+			lw_error("%s", err->message);
+			g_error_free(err);
+			return EXIT_RUNTIME;
+		}
+		fetched = true;
+		if (fr.status >= 400) {
+			lw_error("cannot fetch '%s': HTTP %ld", src, fr.status);
+			lw_fetch_result_clear(&fr);
+			return EXIT_RUNTIME;
+		}
+		data = g_memdup2(g_bytes_get_data(fr.body, &len), g_bytes_get_size(fr.body) + 1);
+		xo.charset = fr.charset;
+		xo.base_url = fr.effective_url ? fr.effective_url : src;
+	} else if (!g_file_get_contents(src, &data, &len, &err)) {
+		lw_error("cannot read '%s': %s", src, err->message);
+		g_error_free(err);
+		return EXIT_RUNTIME;
+	}
+	struct lw_snapshot *snap = lw_extract(data, len, &xo, &err);
+	int status = EXIT_OK;
+	if (!snap) {
+		lw_error("%s: %s", src, err->message);
+		g_error_free(err);
+		status = EXIT_RUNTIME;
+		goto out;
+	}
+	if (json) {
+		for (guint i = 0; i < snap->entries->len; i++)
+			print_entry_json(snap->entries->pdata[i]);
+	} else {
+		printf("%s: format %s, %u entr%s\n", src, snap->format, snap->entries->len,
+		       snap->entries->len == 1 ? "y" : "ies");
+		for (guint i = 0; i < snap->entries->len; i++) {
+			const struct lw_entry *e = snap->entries->pdata[i];
+			g_autofree char *h = lw_entry_heading(e);
+			printf("\n%s%s%s\n  published %s%s%s\n  %s\n", e->id, e->pinned ? " (pinned)" : "",
+			       e->key_event ? " (key event)" : "",
+			       *e->published ? e->published : "-",
+			       *e->updated ? ", updated " : "", e->updated, h);
+		}
+	}
+	lw_snapshot_free(snap);
+out:
+	if (fetched)
+		lw_fetch_result_clear(&fr);
+	return status;
+}
+
+static int cmd_match(int argc, char **argv)
+{
+	if (argc < 1) {
+		lw_error("match: missing QUERY\n%s", usage);
+		return EXIT_USAGE;
+	}
+	GError *err = NULL;
+	struct lw_query *q = lw_query_parse(argv[0], &err);
+	if (!q) {
+		lw_error("query '%s': %s", argv[0], err->message);
+		g_error_free(err);
+		return EXIT_USAGE;
+	}
+	int matched = 0, status = EXIT_OK;
+	int nfiles = argc - 1;
+	for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
+		const char *name = nfiles ? argv[i + 1] : "-";
+		g_autofree char *text = NULL;
+		gsize len;
+		if (!strcmp(name, "-")) {
+			GString *s = g_string_new(NULL);
+			char buf[65536];
+			size_t n;
+			while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0 && s->len < 64u << 20)
+				g_string_append_len(s, buf, (gssize)n);
+			len = s->len;
+			text = g_string_free(s, FALSE);
+		} else if (!g_file_get_contents(name, &text, &len, &err)) {
+			lw_error("cannot read '%s': %s", name, err->message);
+			g_clear_error(&err);
+			status = EXIT_USAGE;
+			continue;
+		}
+		if (!g_utf8_validate(text, (gssize)len, NULL)) {
+			char *valid = g_utf8_make_valid(text, (gssize)len);
+			g_free(text);
+			text = valid;
+		}
+		struct lw_doc *d = lw_doc_new("", text);
+		struct lw_match m;
+		lw_match_init(&m);
+		if (lw_query_eval(q, d, &m)) {
+			matched++;
+			g_autofree char *snip = lw_alert_snippet(text, m.offset, m.length, 120);
+			GString *terms = g_string_new(NULL);
+			for (guint t = 0; m.terms && t < m.terms->len; t++)
+				g_string_append_printf(terms, "%s%s", t ? ", " : "",
+				                       (char *)m.terms->pdata[t]);
+			printf("%s: match [%s] %s\n", name, terms->str, snip);
+			g_string_free(terms, TRUE);
+		} else {
+			printf("%s: no match\n", name);
+		}
+		lw_match_clear(&m);
+		lw_doc_free(d);
+	}
+	lw_query_free(q);
+	if (status != EXIT_OK)
+		return status;
+	return matched ? EXIT_OK : EXIT_RUNTIME;
+}
+
+static int cmd_run(const char *config_path)
+{
+	GError *err = NULL;
+	struct lw_config *cfg = load_config(config_path, &err);
+	if (!cfg) {
+		lw_error("%s", err->message);
+		g_error_free(err);
+		return EXIT_USAGE;
+	}
+	return lw_run_main(cfg, config_path);
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	const char *config_path = NULL;
+	int verbosity = 0;
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "livewatch: %s needs a FILE\n", a);
+				return EXIT_USAGE;
+			}
+			config_path = argv[++i];
+		} else if (!strncmp(a, "--config=", 9)) {
+			config_path = a + 9;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			verbosity++;
+		} else if (!strcmp(a, "-vv")) {
+			verbosity += 2;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			verbosity = -1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			printf("livewatch %s\n", LW_VERSION);
+			return EXIT_OK;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "livewatch: unknown option '%s'\n%s", a, usage);
+			return EXIT_USAGE;
+		} else {
+			break;
+		}
+	}
+	if (i >= argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[i++];
+	/* One-shot commands say what each blog did; the daemon only what matters. */
+	if (verbosity == 0 && strcmp(cmd, "run"))
+		verbosity = 1;
+	lw_log_set_level(verbosity < 0 ? LW_LOG_WARNING : verbosity == 0 ? LW_LOG_NOTICE :
+	                 verbosity == 1 ? LW_LOG_INFO : LW_LOG_DEBUG);
+	int rest = argc - i;
+	char **args = argv + i;
+	if (!strcmp(cmd, "poll"))
+		return cmd_poll(config_path, rest, args);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(config_path);
+	if (!strcmp(cmd, "extract"))
+		return cmd_extract(rest, args);
+	if (!strcmp(cmd, "match"))
+		return cmd_match(rest, args);
+	if (!strcmp(cmd, "demo"))
+		return lw_demo_main(rest, args);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(config_path);
+	if (!strcmp(cmd, "help"))
+		return fputs(usage, stdout), EXIT_OK;
+	fprintf(stderr, "livewatch: unknown command '%s'\n%s", cmd, usage);
+	return EXIT_USAGE;
 }

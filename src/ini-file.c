@@ -61,8 +61,19 @@ static char *read_line(char *str, int num, void *stream)
 	struct parse *p = stream;
 	if ((guint)p->cur_line >= p->n_lines)
 		return NULL;
-	g_strlcpy(str, p->lines[p->cur_line], (gsize)num);
+	const char *l = p->lines[p->cur_line];
+	g_strlcpy(str, l, (gsize)num);
 	p->cur_line++;
+	/* Debian's inih does not call the handler for a new section, so
+	 * headers are noted here, the way inih reads them: "[name]". */
+	while (*l == ' ' || *l == '\t')
+		l++;
+	const char *close = *l == '[' ? strchr(l, ']') : NULL;
+	if (close) {
+		g_autofree char *name = g_strndup(l + 1, (gsize)(close - l - 1));
+		g_ptr_array_add(p->sections, g_strdup(g_strstrip(name)));
+		g_array_append_val(p->sect_lines, p->cur_line);
+	}
 	return str;
 }
 
@@ -70,11 +81,8 @@ static int on_line(void *user, const char *section, const char *name, const char
 {
 	struct parse *p = user;
 	int lineno = p->cur_line;
-	if (!name) {
-		g_ptr_array_add(p->sections, g_strdup(section));
-		g_array_append_val(p->sect_lines, lineno);
+	if (!name)
 		return 1;
-	}
 	struct item *last = p->items->len ? &g_array_index(p->items, struct item, p->items->len - 1) : NULL;
 	if (last && is_continuation(p, lineno) && strcmp(last->key, name) == 0 &&
 	    strcmp(last->section, section) == 0) {

@@ -1,2 +1,37 @@
-/* livewatch: log (being written) */
-#include <glib.h>
+#include "log.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+static enum lw_log_level max_level = LW_LOG_INFO;
+static int journal = -1;
+
+void lw_log_set_level(enum lw_log_level max)
+{
+	max_level = max;
+}
+
+enum lw_log_level lw_log_get_level(void)
+{
+	return max_level;
+}
+
+void lw_log(enum lw_log_level level, const char *fmt, ...)
+{
+	if (level > max_level)
+		return;
+	if (journal < 0)
+		journal = g_getenv("JOURNAL_STREAM") != NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (journal) {
+		fprintf(stderr, "<%d>%s\n", (int)level, msg);
+	} else {
+		const char *tag = level <= LW_LOG_ERROR ? "error: " :
+		                  level == LW_LOG_WARNING ? "warning: " : "";
+		fprintf(stderr, "%s%s\n", tag, msg);
+	}
+	fflush(stderr);
+}

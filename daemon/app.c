@@ -1,0 +1,117 @@
+#include "cli.h"
+#include "error.h"
+#include "log.h"
+
+#include <string.h>
+
+static void ruleset_free0(gpointer p)
+{
+	lw_ruleset_free(p);
+}
+
+static void sink_free0(gpointer p)
+{
+	lw_sink_free(p);
+}
+
+void lw_app_free(struct lw_app *app)
+{
+	if (!app)
+		return;
+	lw_store_free(app->store);
+	lw_ruleset_free(app->rules);
+	if (app->blog_rules)
+		g_hash_table_unref(app->blog_rules);
+	if (app->sinks)
+		g_ptr_array_unref(app->sinks);
+	if (app->warned)
+		g_hash_table_unref(app->warned);
+	lw_config_free(app->cfg);
+	g_free(app);
+}
+
+struct lw_app *lw_app_new(struct lw_config *cfg, gboolean open_store, GError **error)
+{
+	struct lw_app *app = g_new0(struct lw_app, 1);
+	app->cfg = cfg;
+	app->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	app->blog_rules = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, ruleset_free0);
+	app->sinks = g_ptr_array_new_with_free_func(sink_free0);
+
+	app->rules = lw_ruleset_load((const char *const *)cfg->rules, error);
+	if (!app->rules)
+		goto err;
+	for (guint i = 0; i < cfg->blogs->len; i++) {
+		struct lw_blog_config *b = cfg->blogs->pdata[i];
+		if (!b->rules || !b->rules[0])
+			continue;
+		struct lw_ruleset *rs = lw_ruleset_load((const char *const *)b->rules, error);
+		if (!rs)
+			goto err;
+		g_hash_table_insert(app->blog_rules, b->sec.name, rs);
+	}
+	for (guint i = 0; i < cfg->sinks->len; i++) {
+		struct lw_sink *s = lw_sink_new(cfg->sinks->pdata[i], error);
+		if (!s)
+			goto err;
+		g_ptr_array_add(app->sinks, s);
+	}
+	if (cfg->sinks->len == 0)
+		g_ptr_array_add(app->sinks, lw_sink_new_default_desktop());
+
+	if (open_store) {
+		app->store = lw_store_open(cfg->repo, error);
+		if (!app->store || lw_store_lock(app->store, error) < 0)
+			goto err;
+	}
+	app->ctx.cfg = cfg;
+	app->ctx.store = app->store;
+	app->ctx.rules = app->rules;
+	app->ctx.blog_rules = app->blog_rules;
+	app->ctx.sinks = app->sinks;
+	return app;
+err:
+	lw_app_free(app);
+	return NULL;
+}
+
+guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_result *r)
+{
+	switch (r->outcome) {
+	case LW_POLL_FAILED:
+		if (r->started_failing)
+			lw_warn("%s: %s", blog, r->error);
+		else
+			lw_info("%s: %s (%d failures in a row)", blog, r->error, r->failures);
+		break;
+	case LW_POLL_NOT_MODIFIED:
+		lw_info("%s: not modified", blog);
+		break;
+	case LW_POLL_UNCHANGED:
+		lw_info("%s: %u entries (%s), nothing changed%s", blog, r->entries, r->format,
+		        r->diff && r->diff->n_paged_out ? ", older entries paged out" : "");
+		break;
+	case LW_POLL_CHANGED:
+		lw_notice("%s: %u new, %u edited, %u removed, %u restored%s (commit %.12s)", blog,
+		          r->diff->n_new, r->diff->n_edited, r->diff->n_removed,
+		          r->diff->n_restored, r->baseline ? " (first poll: baseline)" : "",
+		          r->commit);
+		break;
+	}
+	if (r->recovered)
+		lw_notice("%s: recovered", blog);
+	for (guint i = 0; i < r->alerts->len; i++) {
+		const struct lw_alert *a = r->alerts->pdata[i];
+		g_autofree char *terms = g_strjoinv(", ", a->matched);
+		lw_notice("alert %s: %s %s: %s [%s] %s", a->rule, a->blog, a->change, a->title,
+		          terms, a->url);
+	}
+	for (guint i = 0; i < r->sink_errors->len; i++) {
+		const char *msg = r->sink_errors->pdata[i];
+		if (g_hash_table_contains(app->warned, msg))
+			continue;
+		g_hash_table_add(app->warned, g_strdup(msg));
+		lw_warn("%s", msg);
+	}
+	return r->alerts->len;
+}

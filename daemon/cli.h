@@ -1,0 +1,31 @@
+/* Shared pieces of the command line (daemon/main.c) and the demo. */
+#pragma once
+
+#include <glib.h>
+#include "alert.h"
+#include "config.h"
+#include "poll.h"
+#include "rules.h"
+#include "store.h"
+
+/* What a running poll needs, built from a config. */
+struct lw_app {
+	struct lw_config *cfg;
+	struct lw_store *store;
+	struct lw_ruleset *rules;
+	GHashTable *blog_rules;   /* name -> struct lw_ruleset * */
+	GPtrArray *sinks;         /* struct lw_sink * */
+	struct lw_poll_ctx ctx;
+	GHashTable *warned;       /* sink error messages already logged */
+};
+
+/* Loads rules and sinks of cfg (taking ownership of cfg); with
+ * open_store, also opens and locks the repository.  NULL on error. */
+struct lw_app *lw_app_new(struct lw_config *cfg, gboolean open_store, GError **error);
+void lw_app_free(struct lw_app *app);
+
+/* Logs one poll's result the way `poll` and `run` do; returns the
+ * number of alerts. */
+guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_result *r);
+
+int lw_demo_main(int argc, char **argv);

@@ -1,0 +1,28 @@
+/* Logging for the command line and the daemon (the library never logs).
+ *
+ * Under systemd (JOURNAL_STREAM set) each line starts with a syslog
+ * priority prefix "<3>".."<7>" so the journal keeps priorities; otherwise
+ * lines are plain, on stderr. */
+#pragma once
+
+#include <glib.h>
+
+enum lw_log_level {
+	LW_LOG_ERROR = 3,
+	LW_LOG_WARNING = 4,
+	LW_LOG_NOTICE = 5,
+	LW_LOG_INFO = 6,
+	LW_LOG_DEBUG = 7,
+};
+
+/* Lines above this level are dropped (default LW_LOG_INFO). */
+void lw_log_set_level(enum lw_log_level max);
+enum lw_log_level lw_log_get_level(void);
+
+void lw_log(enum lw_log_level level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+#define lw_error(...) lw_log(LW_LOG_ERROR, __VA_ARGS__)
+#define lw_warn(...) lw_log(LW_LOG_WARNING, __VA_ARGS__)
+#define lw_notice(...) lw_log(LW_LOG_NOTICE, __VA_ARGS__)
+#define lw_info(...) lw_log(LW_LOG_INFO, __VA_ARGS__)
+#define lw_debug(...) lw_log(LW_LOG_DEBUG, __VA_ARGS__)
