@@ -1,7 +1,198 @@
 #include <glib.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "error.h"
+
+static char *tmpdir;
+
+static char *write_cfg(const char *name, const char *text)
+{
+	char *path = g_build_filename(tmpdir, name, NULL);
+	g_assert_true(g_file_set_contents(path, text, -1, NULL));
+	return path;
+}
+
+static void test_full(void)
+{
+	g_autofree char *path = write_cfg("full.ini",
+		"[livewatch]\n"
+		"repo = hist\n"
+		"rules = rules, /etc/lw/more.rules\n"
+		"interval = 5m\n"
+		"user_agent = test-agent/1\n"
+		"timeout = 20\n"
+		"max_size = 2MB\n"
+		"max_entries = 300\n"
+		"alert_on_first_poll = yes\n"
+		"\n"
+		"[blog \"guardian-ukraine\"]\n"
+		"url = https://www.theguardian.com/world/live/x\n"
+		"interval = 30\n"
+		"\n"
+		"[blog \"bbc\"]\n"
+		"url = http://127.0.0.1:8080/live\n"
+		"format = jsonld\n"
+		"alert_on_first_poll = no\n"
+		"\n"
+		"[sink \"alerts-file\"]\n"
+		"type = file\n"
+		"path = /tmp/alerts.jsonl\n"
+		"\n"
+		"[host \"www.theguardian.com\"]\n"
+		"delay = 2.5\n"
+		"concurrency = 2\n");
+	GError *err = NULL;
+	struct lw_config *c = lw_config_load(path, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(c);
+	g_autofree char *repo = g_build_filename(tmpdir, "hist", NULL);
+	g_assert_cmpstr(c->repo, ==, repo);
+	g_assert_cmpuint(g_strv_length(c->rules), ==, 2);
+	g_autofree char *rules = g_build_filename(tmpdir, "rules", NULL);
+	g_assert_cmpstr(c->rules[0], ==, rules);
+	g_assert_cmpstr(c->rules[1], ==, "/etc/lw/more.rules");
+	g_assert_cmpint(c->interval, ==, 300);
+	g_assert_cmpstr(c->user_agent, ==, "test-agent/1");
+	g_assert_cmpint(c->timeout, ==, 20);
+	g_assert_cmpuint(c->max_size, ==, 2 * 1024 * 1024);
+	g_assert_cmpuint(c->max_entries, ==, 300);
+	g_assert_cmpuint(c->blogs->len, ==, 2);
+	const struct lw_blog_config *g = lw_config_find_blog(c, "guardian-ukraine");
+	g_assert_nonnull(g);
+	g_assert_cmpint(g->interval, ==, 30);
+	g_assert_cmpstr(g->format, ==, "auto");
+	g_assert_true(g->alert_on_first_poll);
+	const struct lw_blog_config *b = lw_config_find_blog(c, "bbc");
+	g_assert_cmpint(b->interval, ==, 300);
+	g_assert_cmpstr(b->format, ==, "jsonld");
+	g_assert_false(b->alert_on_first_poll);
+	g_assert_null(lw_config_find_blog(c, "nope"));
+	g_assert_cmpuint(c->sinks->len, ==, 1);
+	const struct lw_sink_config *s = c->sinks->pdata[0];
+	g_assert_cmpstr(s->sec.name, ==, "alerts-file");
+	g_assert_cmpstr(s->type, ==, "file");
+	g_assert_cmpstr(lw_config_section_get(&s->sec, "path"), ==, "/tmp/alerts.jsonl");
+	g_assert_cmpint(lw_config_section_line(&s->sec, "path"), ==, 22);
+	const struct lw_host_config *h = c->hosts->pdata[0];
+	g_assert_cmpfloat(h->delay, ==, 2.5);
+	g_assert_cmpint(h->concurrency, ==, 2);
+	lw_config_free(c);
+}
+
+static void test_defaults(void)
+{
+	g_autofree char *path = write_cfg("min.ini", "[blog \"a\"]\nurl = https://example.org/\n");
+	g_setenv("XDG_DATA_HOME", "/xdg/data", TRUE);
+	GError *err = NULL;
+	struct lw_config *c = lw_config_load(path, &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(c->repo, ==, "/xdg/data/livewatch/history");
+	g_assert_cmpint(c->interval, ==, 120);
+	g_assert_cmpint(c->timeout, ==, 30);
+	g_assert_cmpuint(c->max_size, ==, 20u * 1024 * 1024);
+	g_assert_cmpuint(g_strv_length(c->rules), ==, 0);
+	g_assert_cmpint(((struct lw_blog_config *)c->blogs->pdata[0])->interval, ==, 120);
+	lw_config_free(c);
+}
+
+struct bad_case {
+	const char *text;
+	int line;
+	const char *message;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "[livewatch]\ninterval = 0\n", 2, "'interval' must be a number of seconds >= 1 (like 90, 5m, 1h), not '0'" },
+	{ "[livewatch]\ninterval = soon\n", 2, "'interval' must be a number of seconds >= 1 (like 90, 5m, 1h), not 'soon'" },
+	{ "[livewatch]\ncolour = red\n", 2, "unknown key 'colour' in [livewatch]" },
+	{ "repo = x\n", 1, "'repo' outside any section (start with [livewatch])" },
+	{ "[weird]\n", 1, "unknown section '[weird]' (expected [livewatch], [blog \"NAME\"], [sink \"NAME\"] or [host \"NAME\"])" },
+	{ "[blog \"a\"]\nformat = auto\n", 1, "[blog \"a\"] has no 'url'" },
+	{ "[blog \"a\"]\nurl = file:///etc/passwd\n", 2, "'url' must be an http:// or https:// URL, not 'file:///etc/passwd'" },
+	{ "[blog \"a\"]\nurl = https://x.org/\nurl = https://y.org/\n", 3, "'url' set twice (first at line 2)" },
+	{ "[blog \"../etc\"]\nurl = https://x.org/\n", 1, "bad name '../etc' (use letters, digits, '.', '_' and '-')" },
+	{ "[blog \"a\"]\nurl = https://x.org/\n[blog \"a\"]\n", 3, "'[blog \"a\"]' already defined at line 1" },
+	{ "[blog \"a\"]\nurl = https://x.org/\nspeed = 3\n", 3, "unknown key 'speed' in [blog \"a\"]" },
+	{ "[sink \"s\"]\npath = /x\n", 1, "[sink \"s\"] has no 'type'" },
+	{ "[livewatch]\nmax_size = lots\n", 2, "'max_size' must be a size like 20MB or 512k, not 'lots'" },
+	{ "[livewatch]\nalert_on_first_poll = maybe\n", 2, "'alert_on_first_poll' must be yes or no, not 'maybe'" },
+	{ "[host \"h\"]\nconcurrency = 0\n", 2, "'concurrency' must be a number from 1 to 64, not '0'" },
+	{ "[livewatch]\ngarbage line\n", 2, "expected 'key = value' or '[section]'" },
+};
+
+static void test_bad(void)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
+		g_autofree char *path = write_cfg("bad.ini", bad_cases[i].text);
+		GError *err = NULL;
+		struct lw_config *c = lw_config_load(path, &err);
+		g_assert_null(c);
+		g_assert_error(err, LW_ERROR, LW_ERROR_CONFIG);
+		g_autofree char *want = g_strdup_printf("%s:%d: %s", path, bad_cases[i].line,
+		                                        bad_cases[i].message);
+		g_assert_cmpstr(err->message, ==, want);
+		g_error_free(err);
+	}
+}
+
+static void test_missing(void)
+{
+	GError *err = NULL;
+	g_assert_null(lw_config_load("/nonexistent/config.ini", &err));
+	g_assert_nonnull(strstr(err->message, "'/nonexistent/config.ini'"));
+	g_error_free(err);
+}
+
+static void test_parsers(void)
+{
+	g_assert_cmpint(lw_config_parse_seconds("90"), ==, 90);
+	g_assert_cmpint(lw_config_parse_seconds("5m"), ==, 300);
+	g_assert_cmpint(lw_config_parse_seconds("2h"), ==, 7200);
+	g_assert_cmpint(lw_config_parse_seconds("-1"), ==, -1);
+	g_assert_cmpint(lw_config_parse_seconds("1x"), ==, -1);
+	g_assert_cmpint(lw_config_parse_seconds("99999999999999999"), ==, -1);
+	g_assert_cmpuint(lw_config_parse_size("512k"), ==, 512 * 1024);
+	g_assert_cmpuint(lw_config_parse_size("20MB"), ==, 20 * 1024 * 1024);
+	g_assert_cmpuint(lw_config_parse_size("0"), ==, 0);
+	g_assert_cmpuint(lw_config_parse_size("12 parsecs"), ==, 0);
+	g_assert_cmpint(lw_config_parse_bool("Yes"), ==, 1);
+	g_assert_cmpint(lw_config_parse_bool("off"), ==, 0);
+	g_assert_cmpint(lw_config_parse_bool("2"), ==, -1);
+}
+
+static void test_example(void)
+{
+	/* The shipped example must always load. */
+	const char *src = g_getenv("LW_SRCDIR");
+	if (!src) {
+		g_test_skip("LW_SRCDIR not set");
+		return;
+	}
+	g_autofree char *path = g_build_filename(src, "config.ini.example", NULL);
+	GError *err = NULL;
+	struct lw_config *c = lw_config_load(path, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(c->blogs->len, >=, 1);
+	lw_config_free(c);
+}
 
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	return g_test_run();
+	tmpdir = g_dir_make_tmp("lw-config-XXXXXX", NULL);
+	g_test_add_func("/config/full", test_full);
+	g_test_add_func("/config/defaults", test_defaults);
+	g_test_add_func("/config/bad", test_bad);
+	g_test_add_func("/config/missing", test_missing);
+	g_test_add_func("/config/parsers", test_parsers);
+	g_test_add_func("/config/example", test_example);
+	int rc = g_test_run();
+	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		rc = 1;
+	g_free(tmpdir);
+	return rc;
 }
