@@ -1,2 +1,357 @@
-/* livewatch: extract-jsonld (being written) */
-#include <glib.h>
+/* schema.org LiveBlogPosting in <script type="application/ld+json">.
+ *
+ * A block larger than JSONLD_MAX_BYTES, or nested deeper than
+ * max_json_depth, is ignored (the rest of the page stays usable); so is
+ * everything past JSONLD_MAX_TOTAL bytes of JSON-LD in one page. */
+#include "extract-private.h"
+#include "error.h"
+#include "text.h"
+
+#include <string.h>
+
+#define JSONLD_MAX_BYTES (8 * 1024 * 1024)
+#define JSONLD_MAX_TOTAL (16 * 1024 * 1024)
+
+void lw_jsonld_load(struct lw_page *p)
+{
+	if (p->jsonld)
+		return;
+	p->jsonld = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+	xmlXPathObject *o = lw_page_nodes(p,
+		"//script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]", NULL);
+	if (!o)
+		return;
+	gsize total = 0;
+	for (int i = 0; i < o->nodesetval->nodeNr; i++) {
+		xmlChar *text = xmlNodeGetContent(o->nodesetval->nodeTab[i]);
+		if (!text)
+			continue;
+		gsize len = strlen((const char *)text);
+		total += len;
+		JsonNode *root = NULL;
+		if (total <= JSONLD_MAX_TOTAL)
+			root = lw_json_parse_bounded((const char *)text, len,
+			                             p->opts.max_json_depth, JSONLD_MAX_BYTES);
+		xmlFree(text);
+		if (root)
+			g_ptr_array_add(p->jsonld, root);
+	}
+	xmlXPathFreeObject(o);
+}
+
+static bool has_type(JsonObject *o, bool (*match)(const char *))
+{
+	JsonNode *t = json_object_get_member(o, "@type");
+	if (!t)
+		return false;
+	if (JSON_NODE_HOLDS_VALUE(t) && json_node_get_value_type(t) == G_TYPE_STRING)
+		return match(json_node_get_string(t));
+	if (!JSON_NODE_HOLDS_ARRAY(t))
+		return false;
+	JsonArray *a = json_node_get_array(t);
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonNode *n = json_array_get_element(a, i);
+		if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING &&
+		    match(json_node_get_string(n)))
+			return true;
+	}
+	return false;
+}
+
+static const char *bare_type(const char *t)
+{
+	const char *c = strrchr(t, ':');
+	const char *sl = strrchr(t, '/');
+	if (sl && (!c || sl > c))
+		c = sl;
+	return c ? c + 1 : t;
+}
+
+static bool is_liveblog(const char *t)
+{
+	return strcmp(bare_type(t), "LiveBlogPosting") == 0;
+}
+
+static bool is_article(const char *t)
+{
+	return g_str_has_suffix(bare_type(t), "Article");
+}
+
+/* Collects, in document order, objects whose @type matches; does not
+ * look inside a match.  Depth is bounded by the parse check. */
+static void find_typed(JsonNode *n, bool (*match)(const char *), GPtrArray *out)
+{
+	if (JSON_NODE_HOLDS_ARRAY(n)) {
+		JsonArray *a = json_node_get_array(n);
+		for (guint i = 0; i < json_array_get_length(a); i++)
+			find_typed(json_array_get_element(a, i), match, out);
+		return;
+	}
+	if (!JSON_NODE_HOLDS_OBJECT(n))
+		return;
+	JsonObject *o = json_node_get_object(n);
+	if (has_type(o, match)) {
+		g_ptr_array_add(out, o);
+		return;
+	}
+	GList *members = json_object_get_members(o);
+	for (GList *m = members; m; m = m->next)
+		find_typed(json_object_get_member(o, m->data), match, out);
+	g_list_free(members);
+}
+
+static GPtrArray *find_all(struct lw_page *p, bool (*match)(const char *))
+{
+	lw_jsonld_load(p);
+	GPtrArray *out = g_ptr_array_new();
+	for (guint i = 0; i < p->jsonld->len; i++)
+		find_typed(p->jsonld->pdata[i], match, out);
+	return out;
+}
+
+static const char *str_member(JsonObject *o, const char *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+	if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
+		return json_node_get_string(n);
+	return NULL;
+}
+
+/* liveBlogUpdate as a list of objects (array or a single object). */
+static GPtrArray *updates_of(JsonObject *posting)
+{
+	GPtrArray *out = g_ptr_array_new();
+	JsonNode *u = json_object_get_member(posting, "liveBlogUpdate");
+	if (!u)
+		return out;
+	if (JSON_NODE_HOLDS_OBJECT(u)) {
+		g_ptr_array_add(out, json_node_get_object(u));
+	} else if (JSON_NODE_HOLDS_ARRAY(u)) {
+		JsonArray *a = json_node_get_array(u);
+		for (guint i = 0; i < json_array_get_length(a); i++) {
+			JsonNode *n = json_array_get_element(a, i);
+			if (JSON_NODE_HOLDS_OBJECT(n))
+				g_ptr_array_add(out, json_node_get_object(n));
+		}
+	}
+	return out;
+}
+
+bool lw_jsonld_has_updates(struct lw_page *p)
+{
+	g_autoptr(GPtrArray) postings = find_all(p, is_liveblog);
+	for (guint i = 0; i < postings->len; i++) {
+		g_autoptr(GPtrArray) u = updates_of(postings->pdata[i]);
+		if (u->len > 0)
+			return true;
+	}
+	return false;
+}
+
+static bool is_hex24(const char *s)
+{
+	if (strlen(s) != 24)
+		return false;
+	for (; *s; s++)
+		if (!g_ascii_isxdigit(*s))
+			return false;
+	return true;
+}
+
+/* The update's id: @id (its #fragment when it is a url), else the url's
+ * #fragment; Guardian bare hex ids get the "block-" the HTML uses. */
+static char *update_id(struct lw_page *p, JsonObject *u)
+{
+	const char *id = str_member(u, "@id");
+	if (id && strchr(id, '#'))
+		id = strrchr(id, '#') + 1;
+	if (!id || !*id) {
+		const char *url = str_member(u, "url");
+		id = url && strchr(url, '#') ? strrchr(url, '#') + 1 : NULL;
+	}
+	if (!id || !*id)
+		return NULL;
+	if (p->guardian_markup && is_hex24(id))
+		return g_strconcat("block-", id, NULL);
+	return g_strdup(id);
+}
+
+static char *one_line(const char *s)
+{
+	if (!s)
+		return NULL;
+	g_autofree char *t = lw_text_from_html(s, -1, 64 * 1024);
+	return lw_text_collapse(t, -1);
+}
+
+static char *author_names(JsonNode *n)
+{
+	if (!n)
+		return NULL;
+	if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
+		return one_line(json_node_get_string(n));
+	if (JSON_NODE_HOLDS_OBJECT(n))
+		return one_line(str_member(json_node_get_object(n), "name"));
+	if (!JSON_NODE_HOLDS_ARRAY(n))
+		return NULL;
+	GString *all = g_string_new(NULL);
+	JsonArray *a = json_node_get_array(n);
+	for (guint i = 0; i < json_array_get_length(a) && i < 20; i++) {
+		JsonNode *e = json_array_get_element(a, i);
+		if (JSON_NODE_HOLDS_ARRAY(e))
+			continue;
+		g_autofree char *name = author_names(e);
+		if (!name || !*name)
+			continue;
+		if (all->len)
+			g_string_append(all, ", ");
+		g_string_append(all, name);
+	}
+	return g_string_free(all, FALSE);
+}
+
+/* The posting's own headline and dates, which some publishers repeat in
+ * every update; an update field equal to them says nothing about it. */
+struct page_level {
+	char *headline;
+	char *published;
+	char *modified;
+	char *author;
+};
+
+static void page_level_init(struct page_level *pl, JsonObject *posting)
+{
+	pl->headline = one_line(str_member(posting, "headline"));
+	pl->published = lw_text_time_utc(str_member(posting, "datePublished"));
+	pl->modified = lw_text_time_utc(str_member(posting, "dateModified"));
+	pl->author = author_names(json_object_get_member(posting, "author"));
+}
+
+static void page_level_clear(struct page_level *pl)
+{
+	g_free(pl->headline);
+	g_free(pl->published);
+	g_free(pl->modified);
+	g_free(pl->author);
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* Fills e's empty fields from update u.  `html_first` says the entry came
+ * from the page's markup: then page-level dates are not the post's. */
+static void fill_entry(struct lw_page *p, struct lw_entry *e, JsonObject *u,
+                       const struct page_level *pl, bool html_first)
+{
+	if (!e->title[0]) {
+		g_autofree char *t = one_line(str_member(u, "headline"));
+		if (t && !same(t, pl->headline))
+			lw_entry_set(&e->title, t);
+	}
+	if (!e->body[0]) {
+		const char *b = str_member(u, "articleBody");
+		if (!b)
+			b = str_member(u, "text");
+		if (b) {
+			g_free(e->body);
+			e->body = lw_text_from_html(b, -1, p->opts.max_entry_bytes);
+		}
+	}
+	if (!e->published[0]) {
+		g_autofree char *t = lw_text_time_utc(str_member(u, "datePublished"));
+		if (t && !(html_first && same(t, pl->published)))
+			lw_entry_set(&e->published, t);
+	}
+	if (!e->updated[0]) {
+		g_autofree char *t = lw_text_time_utc(str_member(u, "dateModified"));
+		if (t && !(html_first && same(t, pl->modified)))
+			lw_entry_set(&e->updated, t);
+	}
+	if (!e->url[0]) {
+		const char *url = str_member(u, "url");
+		if (lw_url_is_absolute(url))
+			lw_entry_set(&e->url, url);
+	}
+	if (!e->author[0]) {
+		g_autofree char *a = author_names(json_object_get_member(u, "author"));
+		if (a && !(html_first && same(a, pl->author)))
+			lw_entry_set(&e->author, a);
+	}
+}
+
+static void set_page_fields(struct lw_snapshot *s, JsonObject *posting, bool force)
+{
+	g_autofree char *headline = one_line(str_member(posting, "headline"));
+	if (headline && *headline && (force || !s->page_title[0]))
+		lw_entry_set(&s->page_title, headline);
+	g_autofree char *end = lw_text_time_utc(str_member(posting, "coverageEndTime"));
+	if (end && (force || !s->coverage_end[0]))
+		lw_entry_set(&s->coverage_end, end);
+}
+
+int lw_extract_jsonld(struct lw_page *p, struct lw_snapshot *s, GError **error)
+{
+	g_autoptr(GPtrArray) postings = find_all(p, is_liveblog);
+	if (postings->len == 0) {
+		g_set_error(error, LW_ERROR, LW_ERROR_PARSE,
+		            "no JSON-LD LiveBlogPosting in page");
+		return -1;
+	}
+	for (guint i = 0; i < postings->len; i++) {
+		JsonObject *posting = postings->pdata[i];
+		if (i == 0)
+			set_page_fields(s, posting, true);
+		struct page_level pl;
+		page_level_init(&pl, posting);
+		g_autoptr(GPtrArray) updates = updates_of(posting);
+		int rc = 0;
+		for (guint j = 0; j < updates->len && rc == 0; j++) {
+			JsonObject *u = updates->pdata[j];
+			struct lw_entry *e = lw_entry_new();
+			g_autofree char *id = update_id(p, u);
+			lw_entry_set(&e->id, id);
+			fill_entry(p, e, u, &pl, false);
+			rc = lw_page_add_entry(p, s, e, error);
+		}
+		page_level_clear(&pl);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void lw_jsonld_enrich(struct lw_page *p, struct lw_snapshot *s)
+{
+	g_autoptr(GPtrArray) postings = find_all(p, is_liveblog);
+	for (guint i = 0; i < postings->len; i++) {
+		JsonObject *posting = postings->pdata[i];
+		if (i == 0)
+			set_page_fields(s, posting, true);
+		struct page_level pl;
+		page_level_init(&pl, posting);
+		g_autoptr(GPtrArray) updates = updates_of(posting);
+		for (guint j = 0; j < updates->len; j++) {
+			JsonObject *u = updates->pdata[j];
+			g_autofree char *raw = update_id(p, u);
+			g_autofree char *id = lw_entry_sanitize_id(raw);
+			struct lw_entry *e = id ? lw_snapshot_find(s, id) : NULL;
+			if (e)
+				fill_entry(p, e, u, &pl, true);
+		}
+		page_level_clear(&pl);
+	}
+}
+
+void lw_jsonld_article_dates(struct lw_page *p, char **published, char **modified)
+{
+	*published = NULL;
+	*modified = NULL;
+	g_autoptr(GPtrArray) articles = find_all(p, is_article);
+	if (articles->len == 0)
+		return;
+	JsonObject *a = articles->pdata[0];
+	*published = lw_text_time_utc(str_member(a, "datePublished"));
+	*modified = lw_text_time_utc(str_member(a, "dateModified"));
+}

@@ -1,2 +1,494 @@
-/* livewatch: extract (being written) */
-#include <glib.h>
+#include "extract.h"
+#include "extract-private.h"
+#include "error.h"
+#include "text.h"
+
+#include <string.h>
+
+#define SNIFF_BYTES 4096
+
+static const char *const formats[] = { "auto", "guardian", "jsonld", "article", NULL };
+
+gboolean lw_extract_format_known(const char *name)
+{
+	if (!name)
+		return TRUE;
+	for (const char *const *f = formats; *f; f++)
+		if (strcmp(name, *f) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+bool lw_url_is_absolute(const char *url)
+{
+	return url && (g_ascii_strncasecmp(url, "http://", 7) == 0 ||
+	               g_ascii_strncasecmp(url, "https://", 8) == 0);
+}
+
+/* ---- charset ---- */
+
+/* The value after "charset=" in one <meta ...> tag, or NULL. */
+static char *meta_charset(const char *tag, gsize len)
+{
+	g_autofree char *low = g_ascii_strdown(tag, (gssize)len);
+	const char *c = strstr(low, "charset");
+	if (!c)
+		return NULL;
+	c += strlen("charset");
+	while (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r')
+		c++;
+	if (*c != '=')
+		return NULL;
+	c++;
+	while (*c == ' ' || *c == '"' || *c == '\'')
+		c++;
+	gsize n = strcspn(c, " \t\r\n\"';/>");
+	if (n == 0 || n > 40)
+		return NULL;
+	return g_strndup(c, n);
+}
+
+static char *sniff_meta_charset(const char *data, gsize len)
+{
+	gsize n = MIN(len, SNIFF_BYTES);
+	for (gsize i = 0; i + 5 < n; i++) {
+		if (data[i] != '<' || g_ascii_strncasecmp(data + i, "<meta", 5) != 0)
+			continue;
+		const char *end = memchr(data + i, '>', n - i);
+		if (!end)
+			break;
+		char *cs = meta_charset(data + i, (gsize)(end - (data + i)));
+		if (cs)
+			return cs;
+	}
+	return NULL;
+}
+
+static const char *bom_charset(const char *data, gsize len)
+{
+	const guchar *u = (const guchar *)data;
+	if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+		return "UTF-8";
+	if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE)
+		return "UTF-16LE";
+	if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF)
+		return "UTF-16BE";
+	return NULL;
+}
+
+/* The charset to parse with: HTTP, <meta>, BOM, UTF-8, in that order.
+ * Latin-1 labels mean windows-1252 on the web (HTML5); a name libxml2
+ * does not know falls back to UTF-8. */
+static char *choose_charset(const char *http, const char *data, gsize len)
+{
+	char *cs = NULL;
+	if (http && *http)
+		cs = g_strdup(http);
+	if (!cs)
+		cs = sniff_meta_charset(data, len);
+	if (!cs && bom_charset(data, len))
+		cs = g_strdup(bom_charset(data, len));
+	if (!cs)
+		return g_strdup("UTF-8");
+	g_strstrip(cs);
+	static const char *const latin1[] = {
+		"iso-8859-1", "iso8859-1", "latin1", "latin-1", "us-ascii", "ascii",
+		"l1", "cp819", "ibm819", "iso_8859-1", NULL,
+	};
+	for (const char *const *l = latin1; *l; l++) {
+		if (g_ascii_strcasecmp(cs, *l) == 0) {
+			g_free(cs);
+			return g_strdup("windows-1252");
+		}
+	}
+	xmlCharEncodingHandler *h = xmlFindCharEncodingHandler(cs);
+	if (!h) {
+		g_free(cs);
+		return g_strdup("UTF-8");
+	}
+	xmlCharEncCloseFunc(h);
+	return cs;
+}
+
+/* ---- page helpers ---- */
+
+xmlXPathObject *lw_page_nodes(struct lw_page *p, const char *expr, xmlNode *ctx)
+{
+	p->xpath->node = ctx ? ctx : xmlDocGetRootElement(p->doc);
+	if (!p->xpath->node)
+		return NULL;
+	xmlXPathObject *o = xmlXPathEval((const xmlChar *)expr, p->xpath);
+	if (o && o->type == XPATH_NODESET && o->nodesetval && o->nodesetval->nodeNr > 0)
+		return o;
+	xmlXPathFreeObject(o);
+	return NULL;
+}
+
+xmlNode *lw_page_node(struct lw_page *p, const char *expr, xmlNode *ctx)
+{
+	xmlXPathObject *o = lw_page_nodes(p, expr, ctx);
+	if (!o)
+		return NULL;
+	xmlNode *n = o->nodesetval->nodeTab[0];
+	xmlXPathFreeObject(o);
+	return n;
+}
+
+char *lw_page_string(struct lw_page *p, const char *expr, xmlNode *ctx)
+{
+	xmlNode *n = lw_page_node(p, expr, ctx);
+	if (!n)
+		return NULL;
+	xmlChar *v = xmlNodeGetContent(n);
+	char *s = lw_text_collapse((const char *)v, -1);
+	xmlFree(v);
+	if (!s[0]) {
+		g_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+char *lw_page_permalink(const struct lw_page *p, const char *id)
+{
+	if (!p->base[0])
+		return g_strdup("");
+	const char *hash = strchr(p->base, '#');
+	int n = hash ? (int)(hash - p->base) : (int)strlen(p->base);
+	return g_strdup_printf("%.*s#%s", n, p->base, id);
+}
+
+static void ensure_utf8(char **field)
+{
+	if (g_utf8_validate(*field, -1, NULL))
+		return;
+	char *v = g_utf8_make_valid(*field, -1);
+	g_free(*field);
+	*field = v;
+}
+
+int lw_page_add_entry(struct lw_page *p, struct lw_snapshot *s,
+                      struct lw_entry *e, GError **error)
+{
+	char **fields[] = { &e->id, &e->published, &e->updated, &e->title,
+	                    &e->body, &e->url, &e->author };
+	for (gsize i = 0; i < G_N_ELEMENTS(fields); i++)
+		ensure_utf8(fields[i]);
+	lw_text_truncate(e->body, p->opts.max_entry_bytes);
+
+	char *id = lw_entry_sanitize_id(e->id);
+	if (!id)
+		id = lw_entry_hash_id(e->published, e->title, e->body);
+	g_free(e->id);
+	e->id = id;
+
+	if (lw_snapshot_find(s, e->id)) {
+		lw_entry_free(e);
+		return 0;
+	}
+	if (s->entries->len >= p->opts.max_entries) {
+		g_set_error(error, LW_ERROR, LW_ERROR_TOO_BIG,
+		            "page has more than %u entries", p->opts.max_entries);
+		lw_entry_free(e);
+		return -1;
+	}
+	if (!e->url[0]) {
+		g_free(e->url);
+		e->url = lw_page_permalink(p, e->id);
+	}
+	g_ptr_array_add(s->entries, e);
+	return 0;
+}
+
+JsonNode *lw_json_parse_bounded(const char *text, gsize len, guint max_depth,
+                                gsize max_bytes)
+{
+	if (len > max_bytes || len > G_MAXSSIZE)
+		return NULL;
+	guint depth = 0;
+	bool in_string = false;
+	for (gsize i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+			continue;
+		}
+		if (c == '"') {
+			in_string = true;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max_depth)
+				return NULL;
+		} else if ((c == '}' || c == ']') && depth > 0) {
+			depth--;
+		}
+	}
+	JsonParser *parser = json_parser_new();
+	JsonNode *root = NULL;
+	if (json_parser_load_from_data(parser, text, (gssize)len, NULL)) {
+		JsonNode *r = json_parser_get_root(parser);
+		if (r)
+			root = json_node_copy(r);
+	}
+	g_object_unref(parser);
+	return root;
+}
+
+/* ---- the "article" format: a page of one entry ---- */
+
+static char *canonical_url(struct lw_page *p)
+{
+	char *u = lw_page_string(p, "//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href", NULL);
+	if (!u)
+		u = lw_page_string(p, "//meta[@property='og:url']/@content", NULL);
+	return u;
+}
+
+/* The last non-empty path segment of a url, or NULL. */
+static char *url_last_segment(const char *url)
+{
+	const char *start = strstr(url, "://");
+	start = start ? start + 3 : url;
+	const char *path = strchr(start, '/');
+	if (!path)
+		return NULL;
+	gsize n = strcspn(path, "?#");
+	g_autofree char *p = g_strndup(path, n);
+	g_auto(GStrv) parts = g_strsplit(p, "/", -1);
+	const char *last = NULL;
+	for (char **s = parts; *s; s++)
+		if (**s)
+			last = *s;
+	return last ? g_strdup(last) : NULL;
+}
+
+static xmlNode *article_root(struct lw_page *p)
+{
+	static const char *const candidates[] = {
+		"//*[@itemprop='articleBody']",
+		"//article//*[@id='maincontent']",
+		"//article[not(ancestor::article)]",
+		"//main",
+		"//*[@role='main']",
+		"//body",
+		NULL,
+	};
+	for (const char *const *c = candidates; *c; c++) {
+		xmlXPathObject *o = lw_page_nodes(p, *c, NULL);
+		if (!o)
+			continue;
+		/* of several matches, the one with the most text */
+		xmlNode *best = NULL;
+		gsize best_len = 0;
+		for (int i = 0; i < o->nodesetval->nodeNr; i++) {
+			xmlNode *n = o->nodesetval->nodeTab[i];
+			g_autofree char *t = lw_text_from_node(n, 4 * 1024 * 1024, NULL);
+			gsize l = strlen(t);
+			if (!best || l > best_len) {
+				best = n;
+				best_len = l;
+			}
+		}
+		xmlXPathFreeObject(o);
+		if (best && best_len > 0)
+			return best;
+	}
+	return xmlDocGetRootElement(p->doc);
+}
+
+static char *article_title(struct lw_page *p)
+{
+	char *t = lw_page_string(p, "//meta[@property='og:title']/@content", NULL);
+	if (t)
+		return t;
+	xmlNode *h1 = lw_page_node(p, "//h1", NULL);
+	if (h1) {
+		t = lw_text_line_from_node(h1);
+		if (t[0])
+			return t;
+		g_free(t);
+	}
+	t = lw_page_string(p, "//title", NULL);
+	return t ? t : g_strdup("");
+}
+
+static void set_time(char **field, const char *raw)
+{
+	char *t = lw_text_time_utc(raw);
+	if (!t)
+		return;
+	g_free(*field);
+	*field = t;
+}
+
+static int extract_article(struct lw_page *p, struct lw_snapshot *s, GError **error)
+{
+	struct lw_entry *e = lw_entry_new();
+	g_autofree char *canon = canonical_url(p);
+	const char *url = lw_url_is_absolute(p->opts.base_url) ? p->opts.base_url : NULL;
+	if (lw_url_is_absolute(canon))
+		url = canon;
+	char *seg = url ? url_last_segment(url) : NULL;
+	lw_entry_set(&e->id, seg ? seg : "article");
+	g_free(seg);
+	lw_entry_set(&e->url, url);
+
+	g_free(e->title);
+	e->title = article_title(p);
+
+	/* the headline rendered inside the article is the title, not body */
+	bool cut = false;
+	g_free(e->body);
+	e->body = lw_text_from_node(article_root(p), p->opts.max_entry_bytes, &cut);
+	gsize tl = strlen(e->title);
+	if (tl && strncmp(e->body, e->title, tl) == 0 &&
+	    (e->body[tl] == '\n' || e->body[tl] == '\0'))
+		memmove(e->body, e->body + tl + (e->body[tl] ? 1 : 0),
+		        strlen(e->body + tl + (e->body[tl] ? 1 : 0)) + 1);
+
+	g_autofree char *pub = lw_page_string(p, "//meta[@property='article:published_time']/@content", NULL);
+	g_autofree char *mod = lw_page_string(p, "//meta[@property='article:modified_time']/@content", NULL);
+	set_time(&e->published, pub);
+	set_time(&e->updated, mod);
+	if (!e->published[0] || !e->updated[0]) {
+		g_autofree char *jp = NULL, *jm = NULL;
+		lw_jsonld_article_dates(p, &jp, &jm);
+		if (!e->published[0] && jp)
+			lw_entry_set(&e->published, jp);
+		if (!e->updated[0] && jm)
+			lw_entry_set(&e->updated, jm);
+	}
+	g_autofree char *author = lw_page_string(p, "//meta[@name='author']/@content", NULL);
+	lw_entry_set(&e->author, author);
+
+	lw_entry_set(&s->page_title, e->title);
+	if (!e->title[0] && !e->body[0]) {
+		lw_entry_free(e);
+		g_set_error(error, LW_ERROR, LW_ERROR_PARSE,
+		            "page has nothing that looks like content");
+		return -1;
+	}
+	return lw_page_add_entry(p, s, e, error);
+}
+
+/* ---- driver ---- */
+
+static void page_clear(struct lw_page *p)
+{
+	if (p->jsonld)
+		g_ptr_array_unref(p->jsonld);
+	g_free(p->base);
+	if (p->xpath)
+		xmlXPathFreeContext(p->xpath);
+	if (p->doc)
+		xmlFreeDoc(p->doc);
+}
+
+static int run_format(struct lw_page *p, const char *format,
+                      struct lw_snapshot *s, GError **error)
+{
+	if (strcmp(format, "auto") == 0) {
+		if (p->guardian_markup) {
+			if (lw_extract_guardian(p, s, error) < 0)
+				return -1;
+			lw_jsonld_enrich(p, s);
+			format = "guardian";
+		} else if (lw_jsonld_has_updates(p)) {
+			if (lw_extract_jsonld(p, s, error) < 0)
+				return -1;
+			format = "jsonld";
+		} else {
+			if (extract_article(p, s, error) < 0)
+				return -1;
+			format = "article";
+		}
+	} else if (strcmp(format, "guardian") == 0) {
+		if (lw_extract_guardian(p, s, error) < 0)
+			return -1;
+	} else if (strcmp(format, "jsonld") == 0) {
+		if (lw_extract_jsonld(p, s, error) < 0)
+			return -1;
+	} else if (strcmp(format, "article") == 0) {
+		if (extract_article(p, s, error) < 0)
+			return -1;
+	}
+	lw_entry_set(&s->format, format);
+	return 0;
+}
+
+struct lw_snapshot *lw_extract(const char *data, gsize len,
+                               const struct lw_extract_opts *opts,
+                               GError **error)
+{
+	static const struct lw_extract_opts defaults = LW_EXTRACT_OPTS_DEFAULT;
+	struct lw_page page = { 0 };
+	struct lw_snapshot *s = NULL;
+	g_autofree char *canon = NULL;
+	g_autofree char *charset = NULL;
+	page.opts = opts ? *opts : defaults;
+	if (!page.opts.format)
+		page.opts.format = "auto";
+	if (!page.opts.max_entries)
+		page.opts.max_entries = defaults.max_entries;
+	if (!page.opts.max_entry_bytes)
+		page.opts.max_entry_bytes = defaults.max_entry_bytes;
+	if (!page.opts.max_json_depth)
+		page.opts.max_json_depth = defaults.max_json_depth;
+	const char *where = page.opts.base_url ? page.opts.base_url : "page";
+
+	if (!lw_extract_format_known(page.opts.format)) {
+		g_set_error(error, LW_ERROR, LW_ERROR_FAILED,
+		            "unknown extract format '%s' (known: auto, guardian, jsonld, article)",
+		            page.opts.format);
+		return NULL;
+	}
+	if (!data || len == 0) {
+		g_set_error(error, LW_ERROR, LW_ERROR_PARSE, "'%s': empty page", where);
+		return NULL;
+	}
+	if (len > G_MAXINT) {
+		g_set_error(error, LW_ERROR, LW_ERROR_TOO_BIG,
+		            "'%s': page of %" G_GSIZE_FORMAT " bytes is too big to parse",
+		            where, len);
+		return NULL;
+	}
+
+	charset = choose_charset(page.opts.charset, data, len);
+	page.doc = htmlReadMemory(data, (int)len, NULL, charset,
+	                          HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+	                          HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	if (!page.doc || !xmlDocGetRootElement(page.doc)) {
+		g_set_error(error, LW_ERROR, LW_ERROR_PARSE,
+		            "'%s': not an HTML page", where);
+		goto out;
+	}
+	page.xpath = xmlXPathNewContext(page.doc);
+	if (!page.xpath) {
+		g_set_error(error, LW_ERROR, LW_ERROR_FAILED, "'%s': out of memory", where);
+		goto out;
+	}
+
+	canon = canonical_url(&page);
+	if (lw_url_is_absolute(page.opts.base_url))
+		page.base = g_strdup(page.opts.base_url);
+	else if (lw_url_is_absolute(canon))
+		page.base = g_strdup(canon);
+	else
+		page.base = g_strdup("");
+	page.guardian_markup = lw_guardian_detect(&page);
+
+	s = lw_snapshot_new();
+	lw_entry_set(&s->page_url, page.opts.base_url);
+	if (run_format(&page, page.opts.format, s, error) < 0) {
+		if (error && *error && page.opts.base_url &&
+		    !strstr((*error)->message, page.opts.base_url))
+			g_prefix_error(error, "'%s': ", page.opts.base_url);
+		lw_snapshot_free(s);
+		s = NULL;
+	}
+out:
+	page_clear(&page);
+	return s;
+}

@@ -1,2 +1,433 @@
-/* livewatch: text (being written) */
-#include <glib.h>
+#include "text.h"
+
+#include <string.h>
+#include <libxml/HTMLparser.h>
+
+struct lw_text_render {
+	GString *out;
+	GString *line;       /* inline text of the line being built, raw */
+	gsize max;
+	guint quote_depth;
+	bool bullet;         /* the next line flushed starts a list item */
+	bool truncated;
+};
+
+static bool is_removed_char(gunichar c)
+{
+	return c == 0x00AD || (c >= 0x200B && c <= 0x200D) || c == 0x2060 ||
+	       c == 0xFEFF;
+}
+
+static bool is_space_char(gunichar c)
+{
+	return c < 0x20 || c == 0x7F || c == 0x00A0 || g_unichar_isspace(c) ||
+	       g_unichar_type(c) == G_UNICODE_SPACE_SEPARATOR;
+}
+
+char *lw_text_collapse(const char *s, gssize len)
+{
+	if (!s)
+		return g_strdup("");
+	if (len < 0)
+		len = (gssize)strlen(s);
+	g_autofree char *valid = NULL;
+	if (!g_utf8_validate(s, len, NULL)) {
+		valid = g_utf8_make_valid(s, len);
+		s = valid;
+		len = (gssize)strlen(valid);
+	}
+	GString *out = g_string_sized_new((gsize)len);
+	bool space = false;
+	const char *end = s + len;
+	for (const char *p = s; p < end && *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (is_removed_char(c))
+			continue;
+		if (is_space_char(c)) {
+			space = out->len > 0;
+			continue;
+		}
+		if (space)
+			g_string_append_c(out, ' ');
+		space = false;
+		g_string_append_unichar(out, c);
+	}
+	return g_string_free(out, FALSE);
+}
+
+bool lw_text_truncate(char *s, gsize max)
+{
+	gsize len = strlen(s);
+	if (len <= max)
+		return false;
+	gsize end = max;
+	while (end > 0 && ((guchar)s[end] & 0xC0) == 0x80)
+		end--;
+	s[end] = '\0';
+	return true;
+}
+
+static GRegex *volatile_regex(void)
+{
+	static gsize once;
+	static GRegex *re;
+	if (g_once_init_enter(&once)) {
+		re = g_regex_new(
+			"^(?:"
+			"(?:from\\s+)?(?:about\\s+)?(?:\\d+|an?|one)\\s*"
+			"(?:s|m|h|d|w|secs?|seconds?|mins?|minutes?|hrs?|hours?|"
+			"days?|weeks?|months?|years?)\\s+ago"
+			"|(?:last\\s+)?updated(?:\\s+(?:at|on))?:?\\s+(?=.*\\d)"
+			"(?:(?:\\d[\\d.:/-]*|[ap]\\.?m\\.?|[a-z]{3,4}|at|on|"
+			"(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|"
+			"march|april|june|july|august|september|october|november|"
+			"december)[\\s,]*){1,10}"
+			"|just now"
+			")$",
+			G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+		g_once_init_leave(&once, 1);
+	}
+	return re;
+}
+
+bool lw_text_is_volatile(const char *line)
+{
+	GRegex *re = volatile_regex();
+	return re && g_regex_match(re, line, 0, NULL);
+}
+
+static void render_flush(struct lw_text_render *r)
+{
+	if (r->line->len == 0)
+		return;
+	g_autofree char *text = lw_text_collapse(r->line->str, (gssize)r->line->len);
+	g_string_truncate(r->line, 0);
+	if (!text[0] || lw_text_is_volatile(text))
+		return;
+	if (r->truncated)
+		return;
+	GString *l = g_string_new(NULL);
+	if (r->out->len > 0)
+		g_string_append_c(l, '\n');
+	if (r->quote_depth > 0)
+		g_string_append(l, "> ");
+	if (r->bullet)
+		g_string_append(l, "- ");
+	r->bullet = false;
+	g_string_append(l, text);
+	if (r->max && r->out->len + l->len > r->max) {
+		lw_text_truncate(l->str, r->max - r->out->len);
+		l->len = strlen(l->str);
+		r->truncated = true;
+	}
+	g_string_append_len(r->out, l->str, (gssize)l->len);
+	g_string_free(l, TRUE);
+}
+
+static bool name_is(const xmlNode *n, const char *name)
+{
+	return n->name && g_ascii_strcasecmp((const char *)n->name, name) == 0;
+}
+
+static bool name_in(const xmlNode *n, const char *const *names)
+{
+	for (; *names; names++)
+		if (name_is(n, *names))
+			return true;
+	return false;
+}
+
+static const char *const dropped_elements[] = {
+	"script", "style", "svg", "noscript", "button", "iframe", "form",
+	"nav", "aside", "footer", "template", "select", "textarea", "input",
+	"head", "title", "object", "embed", "canvas", "audio", "video", "math",
+	"dialog", "meta", "link", NULL,
+};
+
+static const char *const block_elements[] = {
+	"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4",
+	"h5", "h6", "figcaption", "figure", "blockquote", "br", "hr", "tr",
+	"table", "thead", "tbody", "tfoot", "caption", "section", "article",
+	"header", "main", "pre", "address", "details", "summary", "body",
+	"html", "center", "fieldset", "legend", "picture", NULL,
+};
+
+/* An attribute value names a share or social widget (class, data-component). */
+static bool attr_mentions(const xmlNode *n, const char *attr, const char *const *words)
+{
+	xmlChar *v = xmlGetProp((xmlNode *)n, (const xmlChar *)attr);
+	if (!v)
+		return false;
+	g_autofree char *low = g_ascii_strdown((const char *)v, -1);
+	xmlFree(v);
+	for (; *words; words++)
+		if (strstr(low, *words))
+			return true;
+	return false;
+}
+
+static const char *const widget_words[] = { "share", "social", NULL };
+
+static bool is_relative_time(xmlNode *n)
+{
+	if (xmlHasProp(n, (const xmlChar *)"data-relativeformat"))
+		return true;
+	xmlChar *content = xmlNodeGetContent(n);
+	if (!content)
+		return false;
+	g_autofree char *text = lw_text_collapse((const char *)content, -1);
+	xmlFree(content);
+	return lw_text_is_volatile(text);
+}
+
+static const char *const skip_words[] = { "skip-link", NULL };
+
+/* "Skip to main content", "skip past newsletter promotion": in-page
+ * jumps and their targets are page furniture. */
+static bool is_skip_link(xmlNode *n)
+{
+	if (attr_mentions(n, "id", skip_words) || attr_mentions(n, "href", skip_words))
+		return true;
+	if (!name_is(n, "a"))
+		return false;
+	xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+	bool local = href && href[0] == '#';
+	xmlFree(href);
+	if (!local)
+		return false;
+	xmlChar *content = xmlNodeGetContent(n);
+	g_autofree char *text = lw_text_collapse((const char *)content, -1);
+	xmlFree(content);
+	return g_ascii_strncasecmp(text, "skip ", 5) == 0;
+}
+
+static bool element_dropped(xmlNode *n)
+{
+	if (name_in(n, dropped_elements))
+		return true;
+	if (is_skip_link(n))
+		return true;
+	if (xmlHasProp(n, (const xmlChar *)"hidden"))
+		return true;
+	if (attr_mentions(n, "class", widget_words) ||
+	    attr_mentions(n, "data-component", widget_words))
+		return true;
+	xmlChar *comp = xmlGetProp(n, (const xmlChar *)"data-component");
+	bool tags = comp && g_ascii_strcasecmp((const char *)comp, "tags") == 0;
+	xmlFree(comp);
+	if (tags)
+		return true;
+	if (name_is(n, "time") && is_relative_time(n))
+		return true;
+	return false;
+}
+
+static void append_inline(struct lw_text_render *r, const xmlChar *text)
+{
+	if (!text)
+		return;
+	/* a line longer than the whole cap can never be kept entire */
+	if (r->max && r->line->len > r->max)
+		return;
+	g_string_append(r->line, (const char *)text);
+}
+
+/* Returns true when the walker should go into n's children (and later
+ * call render_leave for it). */
+static bool render_enter(struct lw_text_render *r, xmlNode *n)
+{
+	switch (n->type) {
+	case XML_TEXT_NODE:
+	case XML_CDATA_SECTION_NODE:
+		append_inline(r, n->content);
+		return false;
+	case XML_ELEMENT_NODE:
+		break;
+	case XML_DOCUMENT_NODE:
+	case XML_HTML_DOCUMENT_NODE:
+		return true;
+	default:
+		return false;
+	}
+	if (element_dropped(n))
+		return false;
+	if (name_in(n, block_elements))
+		render_flush(r);
+	if (name_is(n, "li"))
+		r->bullet = true;
+	if (name_is(n, "blockquote"))
+		r->quote_depth++;
+	return true;
+}
+
+static void render_leave(struct lw_text_render *r, xmlNode *n)
+{
+	if (n->type != XML_ELEMENT_NODE)
+		return;
+	if (name_is(n, "td") || name_is(n, "th")) {
+		g_string_append_c(r->line, ' ');
+		return;
+	}
+	if (!name_in(n, block_elements))
+		return;
+	render_flush(r);
+	if (name_is(n, "li"))
+		r->bullet = false;
+	if (name_is(n, "blockquote") && r->quote_depth > 0)
+		r->quote_depth--;
+}
+
+struct lw_text_render *lw_text_render_new(gsize max_bytes)
+{
+	struct lw_text_render *r = g_new0(struct lw_text_render, 1);
+	r->out = g_string_new(NULL);
+	r->line = g_string_new(NULL);
+	r->max = max_bytes;
+	return r;
+}
+
+void lw_text_render_node(struct lw_text_render *r, xmlNode *root)
+{
+	xmlNode *n = root;
+	while (n) {
+		if (r->truncated)
+			return;
+		if (render_enter(r, n)) {
+			if (n->children) {
+				n = n->children;
+				continue;
+			}
+			render_leave(r, n);
+		}
+		/* climb until a node with a next sibling, leaving each parent */
+		for (;;) {
+			if (n == root)
+				return;
+			if (n->next) {
+				n = n->next;
+				break;
+			}
+			n = n->parent;
+			if (!n)
+				return;
+			render_leave(r, n);
+		}
+	}
+}
+
+char *lw_text_render_finish(struct lw_text_render *r, bool *truncated)
+{
+	render_flush(r);
+	if (truncated)
+		*truncated = r->truncated;
+	g_string_free(r->line, TRUE);
+	char *text = g_string_free(r->out, FALSE);
+	g_free(r);
+	if (!g_utf8_validate(text, -1, NULL)) {
+		char *valid = g_utf8_make_valid(text, -1);
+		g_free(text);
+		text = valid;
+	}
+	return text;
+}
+
+char *lw_text_from_node(xmlNode *node, gsize max_bytes, bool *truncated)
+{
+	struct lw_text_render *r = lw_text_render_new(max_bytes);
+	if (node)
+		lw_text_render_node(r, node);
+	return lw_text_render_finish(r, truncated);
+}
+
+char *lw_text_line_from_node(xmlNode *node)
+{
+	g_autofree char *text = lw_text_from_node(node, 64 * 1024, NULL);
+	return lw_text_collapse(text, -1);
+}
+
+char *lw_text_from_html(const char *html, gssize len, gsize max_bytes)
+{
+	if (!html)
+		return g_strdup("");
+	if (len < 0)
+		len = (gssize)strlen(html);
+	if (len > G_MAXINT / 8)
+		len = G_MAXINT / 8;
+	if (!memchr(html, '<', (gsize)len) && !memchr(html, '&', (gsize)len)) {
+		/* plain text: keep its line structure */
+		g_auto(GStrv) lines = g_strsplit(html, "\n", -1);
+		GString *out = g_string_new(NULL);
+		for (char **l = lines; *l; l++) {
+			g_autofree char *c = lw_text_collapse(*l, -1);
+			if (!c[0] || lw_text_is_volatile(c))
+				continue;
+			if (out->len)
+				g_string_append_c(out, '\n');
+			g_string_append(out, c);
+		}
+		char *text = g_string_free(out, FALSE);
+		if (max_bytes)
+			lw_text_truncate(text, max_bytes);
+		return text;
+	}
+
+	GString *src = g_string_sized_new((gsize)len + 32);
+	g_string_append(src, "<html><body><div>");
+	if (!memchr(html, '<', (gsize)len)) {
+		for (gssize i = 0; i < len; i++) {
+			if (html[i] == '\n')
+				g_string_append(src, "<br>");
+			else
+				g_string_append_c(src, html[i]);
+		}
+	} else {
+		g_string_append_len(src, html, len);
+	}
+	htmlDocPtr doc = htmlReadMemory(src->str, (int)src->len, NULL, "UTF-8",
+	                                HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+	                                HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	g_string_free(src, TRUE);
+	if (!doc)
+		return g_strdup("");
+	char *text = lw_text_from_node(xmlDocGetRootElement(doc), max_bytes, NULL);
+	xmlFreeDoc(doc);
+	return text;
+}
+
+char *lw_text_time_utc(const char *s)
+{
+	if (!s)
+		return NULL;
+	g_autofree char *t = g_strstrip(g_strdup(s));
+	gsize len = strlen(t);
+	if (len < 10)
+		return NULL;
+	if (len == 10) {
+		char *full = g_strconcat(t, "T00:00:00Z", NULL);
+		g_free(t);
+		t = full;
+	} else if (t[10] == ' ' || t[10] == 't') {
+		t[10] = 'T';
+	}
+	/* "+0100" is ISO 8601 basic form; make the zone extended for GLib */
+	len = strlen(t);
+	if (len > 5 && (t[len - 5] == '+' || t[len - 5] == '-') &&
+	    g_ascii_isdigit(t[len - 4]) && g_ascii_isdigit(t[len - 1]) &&
+	    strchr(t, 'T') && strchr(t, 'T') < t + len - 5) {
+		char *ext = g_strdup_printf("%.*s:%s", (int)(len - 2), t, t + len - 2);
+		g_free(t);
+		t = ext;
+	}
+	GTimeZone *utc = g_time_zone_new_utc();
+	GDateTime *dt = g_date_time_new_from_iso8601(t, utc);
+	g_time_zone_unref(utc);
+	if (!dt)
+		return NULL;
+	GDateTime *u = g_date_time_to_utc(dt);
+	g_date_time_unref(dt);
+	if (!u)
+		return NULL;
+	char *out = g_date_time_format(u, "%Y-%m-%dT%H:%M:%SZ");
+	g_date_time_unref(u);
+	return out;
+}

@@ -1,0 +1,73 @@
+/* Shared insides of extract.c and the per-format extract-*.c files.
+ *
+ * lw_extract() parses the page once into a struct lw_page and hands it to
+ * one format's function, which appends entries to the snapshot through
+ * lw_page_add_entry() (that one place enforces ids, uniqueness and the
+ * limits).  A new format is one more extract-*.c with one function of the
+ * lw_extract_fn shape. */
+#pragma once
+
+#include <stdbool.h>
+#include <json-glib/json-glib.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/xpath.h>
+
+#include "entry.h"
+#include "extract.h"
+
+struct lw_page {
+	xmlDoc *doc;
+	xmlXPathContext *xpath;
+	struct lw_extract_opts opts;  /* with defaults filled in */
+	char *base;                   /* for permalinks: base_url, else canonical, else "" */
+	bool guardian_markup;         /* div#liveblog-body or article[id^=block-] */
+	GPtrArray *jsonld;            /* JsonNode * roots of the ld+json blocks; NULL until loaded */
+};
+
+/* Appends e (ownership taken, freed on every path) to s: gives it a hash
+ * id when it has none, sanitises the id, drops it when the id is already
+ * in s, cuts its body to max_entry_bytes, repairs UTF-8, fills url from
+ * the page base.  Fails with LW_ERROR_TOO_BIG past max_entries. */
+int lw_page_add_entry(struct lw_page *p, struct lw_snapshot *s,
+                      struct lw_entry *e, GError **error);
+
+/* XPath helpers; ctx NULL means the document.  _nodes returns the node
+ * set object (free with xmlXPathFreeObject) or NULL when nothing matched;
+ * _node the first node or NULL; _string the collapsed string value of the
+ * first match, or NULL when empty. */
+xmlXPathObject *lw_page_nodes(struct lw_page *p, const char *expr, xmlNode *ctx);
+xmlNode *lw_page_node(struct lw_page *p, const char *expr, xmlNode *ctx);
+char *lw_page_string(struct lw_page *p, const char *expr, xmlNode *ctx);
+
+/* base + "#" + id, or "" when the page has no base url. */
+char *lw_page_permalink(const struct lw_page *p, const char *id);
+
+/* True for "http://..." and "https://..." */
+bool lw_url_is_absolute(const char *url);
+
+/* Parses JSON text unless it is larger than max_bytes or nested deeper
+ * than max_depth (checked before parsing, so json-glib never recurses
+ * deeper).  Returns a new root node or NULL. */
+JsonNode *lw_json_parse_bounded(const char *text, gsize len, guint max_depth,
+                                gsize max_bytes);
+
+typedef int (*lw_extract_fn)(struct lw_page *p, struct lw_snapshot *s, GError **error);
+
+/* extract-guardian.c */
+bool lw_guardian_detect(struct lw_page *p);
+int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error);
+
+/* extract-jsonld.c */
+/* Parses the page's ld+json blocks into p->jsonld (once). */
+void lw_jsonld_load(struct lw_page *p);
+/* True when some LiveBlogPosting has at least one liveBlogUpdate. */
+bool lw_jsonld_has_updates(struct lw_page *p);
+int lw_extract_jsonld(struct lw_page *p, struct lw_snapshot *s, GError **error);
+/* Fills fields the HTML left empty in s's entries from the JSON-LD update
+ * with the same id; page-level values (the posting's own headline and
+ * dates, which the Guardian repeats in every update) are not taken.  Sets
+ * s->page_title / coverage_end when empty. */
+void lw_jsonld_enrich(struct lw_page *p, struct lw_snapshot *s);
+/* datePublished / dateModified (RFC 3339 UTC, newly allocated, NULL when
+ * absent) of the first *Article object. */
+void lw_jsonld_article_dates(struct lw_page *p, char **published, char **modified);
