@@ -10,7 +10,27 @@
  *   atom    := word | word"*" | word"~" | "\"phrase\"" | "/regex/"
  * Words match on word boundaries, case- and accent-insensitively, and a
  * word also matches its plural and possessive (Leopard ~ Leopards,
- * Leopard's, not Leopardstown). */
+ * Leopard's, not Leopardstown); words.h gives the exact rule.
+ *
+ * Details:
+ * - AND, OR, NOT and NEAR/n are keywords only in upper case; "and" is a
+ *   word.  '-' directly before a term is NOT.
+ * - A bare token that holds several words ("F-16", "U.S.") is the phrase
+ *   of those words.  Phrases match consecutive words, whatever
+ *   punctuation lies between them ("Leopard 2" matches "Leopard-2").
+ * - word* matches words beginning with word; word~ also matches words at
+ *   Damerau-Levenshtein distance 1 (the query word needs >= 4 letters).
+ * - A NEAR/n B: a hit of A and a hit of B in the same field with at most
+ *   n words between them, either order (NEAR/0: adjacent).  Both sides
+ *   must be positive terms.
+ * - title:X / body:X restrict X (an atom or a parenthesised group) to one
+ *   field; otherwise terms match in either.
+ * - /regex/ is a GRegex (PCRE2, caseless, UTF-8) matched on the raw text
+ *   of each field; `\/` stands for a slash.  No flags after the slash.
+ * - A query that could match with no positive hit (only NOT terms, or
+ *   `a OR -b`) is an error: "query matches only by absence".
+ * - Limits: 4096 bytes, nesting (parentheses and NOTs) 64 deep, NEAR/1000.
+ */
 #pragma once
 
 #include <glib.h>
