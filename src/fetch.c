@@ -13,12 +13,12 @@
 #define KIB 1024u
 
 /* A stalled or dripping server is dropped before the total timeout when
- * the transfer averages under LOW_SPEED_BYTES/s for LOW_SPEED_TIME_S. */
+ * the transfer averages under LOW_SPEED_BYTES/s for low_speed_time_s. */
 #define LOW_SPEED_BYTES 64L
 #define LOW_SPEED_TIME_S 20L
 
 /* Caps on what the server sends besides the body. */
-#define MAX_HEADER_BYTES (1024u * 1024u)
+#define MAX_HEADER_BYTES (256u * 1024u)  /* curl 7.88 stops at 300 KB itself */
 #define MAX_HEADER_VALUE 8192u
 #define MAX_COND_VALUE 1024u
 #define MAX_CHARSET 64u
@@ -33,6 +33,7 @@ struct lw_fetch {
 	long timeout_s;
 	gsize max_size;
 	long max_redirects;
+	long low_speed_time_s;
 
 	GByteArray *body;
 	bool too_big;
@@ -263,6 +264,8 @@ struct lw_fetch *lw_fetch_setup(const char *url,
 	f->max_size = opts->max_size > 0 ? opts->max_size : defaults.max_size;
 	f->max_redirects = opts->max_redirects >= 0 ?
 		opts->max_redirects : defaults.max_redirects;
+	f->low_speed_time_s = MIN(opts->low_speed_time_s > 0 ?
+		opts->low_speed_time_s : LOW_SPEED_TIME_S, f->timeout_s);
 	const char *ua = opts->user_agent && *opts->user_agent ?
 		opts->user_agent : DEFAULT_USER_AGENT;
 
@@ -299,7 +302,7 @@ struct lw_fetch *lw_fetch_setup(const char *url,
 	SET(CURLOPT_CONNECTTIMEOUT, f->connect_timeout_s);
 	SET(CURLOPT_TIMEOUT, f->timeout_s);
 	SET(CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
-	SET(CURLOPT_LOW_SPEED_TIME, MIN(f->timeout_s, LOW_SPEED_TIME_S));
+	SET(CURLOPT_LOW_SPEED_TIME, f->low_speed_time_s);
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->max_size);
 	SET(CURLOPT_ACCEPT_ENCODING, "");
 	SET(CURLOPT_USERAGENT, ua);
@@ -415,7 +418,7 @@ static void set_transfer_error(struct lw_fetch *f, CURLcode code, GError **error
 		curl_off_t connect_us = 0, total_us = 0;
 		curl_easy_getinfo(f->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
 		curl_easy_getinfo(f->curl, CURLINFO_TOTAL_TIME_T, &total_us);
-		long low_speed_s = MIN(f->timeout_s, LOW_SPEED_TIME_S);
+		long low_speed_s = f->low_speed_time_s;
 		if (connect_us == 0 && total_us < f->timeout_s * G_USEC_PER_SEC)
 			why = g_strdup_printf("connect timeout after %ld s",
 			                      f->connect_timeout_s);

@@ -16,14 +16,15 @@
 
 /* Zero or negative fields mean the default, except max_redirects: 0 means
  * "no redirect allowed" (a redirect is then an error), negative the default.
- * A transfer averaging under 64 bytes/s for 20 s (or for the whole
- * timeout, when shorter) is also cut off. */
+ * Besides the total timeout, a transfer averaging under 64 bytes/s for
+ * low_speed_time_s is cut off ("too slow"). */
 struct lw_fetch_opts {
 	const char *user_agent;    /* NULL: "livewatch/VERSION (+https://…)" */
 	long connect_timeout_s;    /* default 10 */
 	long timeout_s;            /* whole transfer, default 30 */
 	gsize max_size;            /* body cap in bytes, default 20 MB */
 	long max_redirects;        /* default 5 */
+	long low_speed_time_s;     /* default 20 (at most timeout_s) */
 };
 #define LW_FETCH_OPTS_DEFAULT { NULL, 10, 30, 20u * 1024 * 1024, 5 }
 

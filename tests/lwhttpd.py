@@ -78,6 +78,8 @@ import urllib.parse
 MODES = ('stall', 'drip', 'truncate', 'huge', 'close-headers',
          'redirect-loop', 'redirect-file', 'redirect', 'retry-after',
          'gzip', 'bytes')
+MODE_PARAMS = {'seconds', 'interval', 'extra', 'size', 'declare_length',
+               'limit', 'location', 'retry_after'}
 MAX_LOG = 10000
 MAX_CONTROL_BODY = 64 * 1024 * 1024
 CHUNK = 64 * 1024
@@ -90,6 +92,11 @@ class Route:
                  body_b64=None, **params):
         if mode is not None and mode not in MODES:
             raise ValueError('unknown mode %r' % (mode,))
+        unknown = set(params) - MODE_PARAMS
+        if unknown:
+            raise ValueError('unknown route keys: %s' % ', '.join(sorted(unknown)))
+        if mode == 'redirect' and 'location' not in params:
+            raise ValueError('mode redirect needs a location')
         if body_b64 is not None:
             body = base64.b64decode(body_b64)
         if body is None:
