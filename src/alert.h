@@ -25,16 +25,31 @@ struct lw_alert {
 	char *fetched;     /* RFC 3339 UTC */
 };
 
+/* A new alert: every string "" and matched an empty vector.  Fields are
+ * owned by the alert and freed with g_free()/g_strfreev(); readers treat
+ * a NULL string as "" and a NULL matched as empty. */
 struct lw_alert *lw_alert_new(void);
 void lw_alert_free(struct lw_alert *a);
+struct lw_alert *lw_alert_dup(const struct lw_alert *a);
 
-/* One line of JSON, no trailing newline, keys in the order above. */
+/* One line of JSON, no trailing newline, keys in the order above.
+ * Non-ASCII text is written as UTF-8; control characters are escaped. */
 char *lw_alert_to_json(const struct lw_alert *a);
+/* Parses one such object.  Strict: every key above must be there with
+ * the right type (strings; matched an array of strings), else NULL and
+ * LW_ERROR_PARSE "alert json: missing 'rule'" (or "... 'matched' is not
+ * an array of strings").  Unknown keys are ignored (newer writers). */
 struct lw_alert *lw_alert_from_json(const char *json, GError **error);
 
 /* A snippet of text around [off, off+len): about `width` characters of
  * context, cut on word boundaries, the hit between « », "…" where text
- * was cut, newlines as spaces.  UTF-8 safe. */
+ * was cut, newlines as spaces.  UTF-8 safe.
+ *
+ * off and len are byte offsets into text; they are clamped to the text
+ * and widened to whole characters when they fall inside one.  Runs of
+ * whitespace (newlines included) become one space.  A hit longer than
+ * `width` characters is cut to `width` characters and "…".  An empty hit
+ * gives context without « ».  Returns a new string, never NULL. */
 char *lw_alert_snippet(const char *text, gsize off, gsize len, guint width);
 
 /* A sink: one configured destination.  Opaque. */
@@ -42,7 +57,20 @@ struct lw_sink;
 
 /* Creates the sink a [sink "NAME"] section describes, validating its keys
  * (errors "FILE:LINE: ..." for unknown type, missing path, ...).  Nothing
- * is connected or opened yet. */
+ * is connected or opened yet.
+ *
+ *   type = file      path = FILE (required).  A relative path is taken
+ *                    relative to the config file's folder, "~/" is the
+ *                    home folder.  One JSON line per alert, appended with
+ *                    a single write() and fsync'd.
+ *   type = desktop   timeout = seconds a notification stays (default: the
+ *                    server's; 0 = until dismissed), coalesce = seconds
+ *                    (default 10, 0 = off), burst = alerts shown one by
+ *                    one before the rest are summed up (default 3),
+ *                    actions = yes|no (default yes: a click opens the
+ *                    entry; needs a running GLib main loop).
+ *
+ * Errors are LW_ERROR_CONFIG. */
 struct lw_sink *lw_sink_new(const struct lw_sink_config *cfg, GError **error);
 /* The implicit desktop sink used when the config has no [sink]. */
 struct lw_sink *lw_sink_new_default_desktop(void);
@@ -53,12 +81,59 @@ const char *lw_sink_type(const struct lw_sink *s);
 /* Delivers one alert.  Returns 0, or -1 with LW_ERROR_SINK naming the
  * sink ("sink 'alerts-file': cannot write '/x': No space left on device").
  * The desktop sink with no notification server returns -1 once with a
- * clear message; callers treat it as a warning. */
+ * clear message; callers treat it as a warning.  It remembers the failure
+ * for a minute (per process): deliveries in that minute fail at once with
+ * the same message, so the caller can report it once, and no delivery
+ * waits on D-Bus for more than about two seconds to find out. */
 int lw_sink_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error);
+
+/* Bursts.  A busy poll or a restart that drains the outbox can produce
+ * dozens of alerts at once; the desktop would drown in them.  Wrap the
+ * deliveries of one poll (or one outbox drain) in a batch:
+ *
+ *	lw_sink_begin_batch(s);
+ *	for (...) lw_sink_deliver(s, alert, &err);
+ *	lw_sink_end_batch(s, &err);
+ *
+ * The desktop sink shows the first `burst` alerts (default 3) of a batch
+ * one by one and the rest as one summary notification ("… and 7 more
+ * alerts"), shown by lw_sink_end_batch().  Outside a batch it coalesces
+ * alerts that arrive less than `coalesce` seconds (default 10) apart the
+ * same way, updating one summary notification in place as more arrive.
+ * Sinks that do not coalesce (file) deliver every alert at once and treat
+ * batches as no-ops.  Batches do not nest: a second begin is ignored.
+ * lw_sink_end_batch() returns -1 with LW_ERROR_SINK when the summary
+ * could not be shown; an alert held back for the summary counts as
+ * delivered (lw_sink_deliver returned 0 for it). */
+void lw_sink_begin_batch(struct lw_sink *s);
+int lw_sink_end_batch(struct lw_sink *s, GError **error);
 
 /* The alert outbox: alerts are appended (fsync'd) before the commit that
  * produces them and removed once every sink had its go, so a crash loses
  * no alert.  The file is <state_dir>/outbox.jsonl. */
 int lw_outbox_append(const char *state_dir, GPtrArray *alerts /* struct lw_alert * */, GError **error);
-/* Takes every alert in the outbox (removing the file).  NULL on error. */
+/* Takes every alert in the outbox (removing the file).  NULL on error.
+ * The returned array owns its alerts (free func lw_alert_free); no outbox
+ * is an empty array.  Same as lw_outbox_claim() + lw_outbox_done().
+ *
+ * Corrupt lines (a line torn by a crash during append, a hand edit) do
+ * not make the take fail: one bad line must not hold every other alert
+ * back forever.  They are moved, verbatim, to <state_dir>/outbox.rejected
+ * (nothing is thrown away) and described in `warnings` of
+ * lw_outbox_claim(): "STATE/outbox.jsonl:3: missing 'rule'". */
 GPtrArray *lw_outbox_take(const char *state_dir, GError **error);
+
+/* The two halves of a take, for at-least-once delivery: claim moves the
+ * outbox aside to <state_dir>/outbox.taking (merging it into a .taking
+ * left over by a crash) and returns its alerts without deleting them;
+ * done deletes outbox.taking once every sink had its go.  A crash in
+ * between means the next claim returns those alerts again (DESIGN.md
+ * allows duplicates for alerts in flight at a crash).  warnings, when
+ * not NULL, receives a NULL-terminated list of messages about rejected
+ * lines (or NULL when there were none); the caller frees it with
+ * g_strfreev().  At most LW_OUTBOX_MAX_BYTES are read: a bigger outbox
+ * is an LW_ERROR_TOO_BIG error and stays where it is. */
+#define LW_OUTBOX_MAX_BYTES (64u << 20)
+#define LW_OUTBOX_MAX_LINE (1u << 20)
+GPtrArray *lw_outbox_claim(const char *state_dir, char ***warnings, GError **error);
+int lw_outbox_done(const char *state_dir, GError **error);

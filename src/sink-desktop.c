@@ -1,2 +1,399 @@
-/* livewatch: sink-desktop (being written) */
-#include <glib.h>
+/* The desktop sink: libnotify notifications, bursts coalesced.
+ *
+ * libnotify talks to org.freedesktop.Notifications with synchronous D-Bus
+ * calls that wait up to 25 s.  Before the first one (and after a failure
+ * has been forgotten) we ask the bus, with a 2 s timeout, whether anyone
+ * owns or can be started for that name; a failure is remembered for a
+ * minute so a desktop-less machine costs one quick check per minute, not
+ * one per alert.  A server that owns the name and then hangs can still
+ * stall a delivery; nothing short of bypassing libnotify avoids that. */
+#include <stdlib.h>
+#include <string.h>
+#include <gio/gio.h>
+#include <libnotify/notify.h>
+
+#include "error.h"
+#include "sink-private.h"
+
+#define NOTIFY_NAME "org.freedesktop.Notifications"
+#define CHECK_TIMEOUT_MS 2000
+#define REMEMBER_US (60 * G_USEC_PER_SEC)
+#define SUMMARY_LINES 5
+#define KEEP_ALIVE 16   /* notifications kept so their click still works */
+
+struct desktop_sink {
+	int timeout_ms;           /* NOTIFY_EXPIRES_DEFAULT unless set */
+	gint64 coalesce_us;       /* 0: only batches coalesce */
+	guint burst;
+	bool actions;
+
+	/* the current burst */
+	guint count;
+	guint more;               /* alerts held back for the summary */
+	guint summary_more;       /* `more` as the summary last showed it */
+	NotifyUrgency more_urgency;
+	GPtrArray *more_lines;    /* of char *, markup, at most SUMMARY_LINES */
+	gint64 last;
+	NotifyNotification *summary;
+
+	GQueue recent;            /* of NotifyNotification *, with actions */
+};
+
+/* The notification server is per session, hence per process. */
+static struct {
+	gint64 checked_at;        /* last successful check or show */
+	gint64 failed_at;
+	char *failure;            /* why, while remembered */
+} server;
+
+static const char *const desktop_keys[] = { "timeout", "coalesce", "burst", "actions", NULL };
+
+static int desktop_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GError **error)
+{
+	const char *v;
+	long timeout = -1, coalesce = 10, burst = 3;
+	int actions = 1;
+
+	if ((v = lw_sink_cfg_get(cfg, "timeout")) && (timeout = lw_sink_parse_seconds(v)) < 0) {
+		lw_sink_cfg_error(error, cfg, "timeout", "timeout: '%s' is not a number of seconds", v);
+		return -1;
+	}
+	if ((v = lw_sink_cfg_get(cfg, "coalesce")) && (coalesce = lw_sink_parse_seconds(v)) < 0) {
+		lw_sink_cfg_error(error, cfg, "coalesce", "coalesce: '%s' is not a number of seconds", v);
+		return -1;
+	}
+	if ((v = lw_sink_cfg_get(cfg, "burst"))) {
+		guint64 n;
+		if (!g_ascii_string_to_unsigned(v, 10, 1, 1000, &n, NULL)) {
+			lw_sink_cfg_error(error, cfg, "burst", "burst: '%s' is not a number from 1 to 1000", v);
+			return -1;
+		}
+		burst = (long)n;
+	}
+	if ((v = lw_sink_cfg_get(cfg, "actions")) && (actions = lw_sink_parse_bool(v)) < 0) {
+		lw_sink_cfg_error(error, cfg, "actions", "actions: '%s' is not yes or no", v);
+		return -1;
+	}
+
+	struct desktop_sink *d = g_new0(struct desktop_sink, 1);
+	d->timeout_ms = timeout < 0 ? NOTIFY_EXPIRES_DEFAULT : (int)MIN(timeout * 1000, G_MAXINT);
+	d->coalesce_us = (gint64)coalesce * G_USEC_PER_SEC;
+	d->burst = (guint)burst;
+	d->actions = actions;
+	d->more_lines = g_ptr_array_new_with_free_func(g_free);
+	g_queue_init(&d->recent);
+	s->priv = d;
+	return 0;
+}
+
+static void reset_burst(struct desktop_sink *d)
+{
+	d->count = 0;
+	d->more = 0;
+	d->summary_more = 0;
+	d->more_urgency = NOTIFY_URGENCY_LOW;
+	g_ptr_array_set_size(d->more_lines, 0);
+	g_clear_object(&d->summary);
+}
+
+static void desktop_free(void *priv)
+{
+	struct desktop_sink *d = priv;
+	reset_burst(d);
+	g_ptr_array_unref(d->more_lines);
+	g_queue_clear_full(&d->recent, g_object_unref);
+	g_free(d);
+}
+
+static void remember_failure(const char *why)
+{
+	g_free(server.failure);
+	server.failure = g_strdup(why);
+	server.failed_at = g_get_monotonic_time();
+	server.checked_at = 0;
+}
+
+static bool bus_has_name(GDBusConnection *bus, const char *method, GError **error)
+{
+	g_autoptr(GVariant) r = g_dbus_connection_call_sync(bus, "org.freedesktop.DBus",
+		"/org/freedesktop/DBus", "org.freedesktop.DBus", method,
+		!strcmp(method, "NameHasOwner") ? g_variant_new("(s)", NOTIFY_NAME) : NULL,
+		NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, CHECK_TIMEOUT_MS, NULL, error);
+	if (!r)
+		return false;
+	if (g_variant_is_of_type(r, G_VARIANT_TYPE("(b)"))) {
+		gboolean has;
+		g_variant_get(r, "(b)", &has);
+		return has;
+	}
+	if (g_variant_is_of_type(r, G_VARIANT_TYPE("(as)"))) {
+		g_autofree const char **names = NULL;
+		g_variant_get(r, "(^a&s)", &names);
+		return names && g_strv_contains(names, NOTIFY_NAME);
+	}
+	return false;
+}
+
+/* Why there is no usable notification server, or NULL when there is one.
+ * Never waits more than about 2 * CHECK_TIMEOUT_MS. */
+static char *check_server(void)
+{
+	/* Without an address GLib would try X11 autolaunch: slow, and wrong
+	 * for a daemon. */
+	if (!g_getenv("DBUS_SESSION_BUS_ADDRESS")) {
+		g_autofree char *sock = g_build_filename(g_get_user_runtime_dir(), "bus", NULL);
+		if (!g_file_test(sock, G_FILE_TEST_EXISTS))
+			return g_strdup("no session bus: DBUS_SESSION_BUS_ADDRESS is not set");
+	}
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GDBusConnection) bus = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &err);
+	if (!bus)
+		return g_strdup_printf("cannot connect to the session bus: %s", err->message);
+	if (bus_has_name(bus, "NameHasOwner", &err))
+		return NULL;
+	/* Desktops often start their notification daemon on demand. */
+	if (!err && bus_has_name(bus, "ListActivatableNames", &err))
+		return NULL;
+	if (err)
+		return g_strdup_printf("session bus: %s", err->message);
+	return g_strdup("nothing provides " NOTIFY_NAME " on the session bus");
+}
+
+static int server_error(struct lw_sink *s, GError **error)
+{
+	g_set_error(error, LW_ERROR, LW_ERROR_SINK, "sink '%s': no notification server (%s)",
+		    s->name, server.failure);
+	return -1;
+}
+
+static int ensure_server(struct lw_sink *s, GError **error)
+{
+	gint64 now = g_get_monotonic_time();
+	if (server.failure && now - server.failed_at < REMEMBER_US)
+		return server_error(s, error);
+	if (server.checked_at && now - server.checked_at < REMEMBER_US)
+		return 0;
+	g_autofree char *why = check_server();
+	if (why) {
+		remember_failure(why);
+		return server_error(s, error);
+	}
+	g_clear_pointer(&server.failure, g_free);
+	if (!notify_is_initted() && !notify_init("livewatch")) {
+		remember_failure("libnotify could not start");
+		return server_error(s, error);
+	}
+	server.checked_at = g_get_monotonic_time();
+	return 0;
+}
+
+static int show(struct lw_sink *s, NotifyNotification *n, GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	if (!notify_notification_show(n, &err)) {
+		g_autofree char *why = g_strdup_printf("cannot show a notification: %s",
+						       err ? err->message : "unknown error");
+		remember_failure(why);
+		return server_error(s, error);
+	}
+	server.checked_at = g_get_monotonic_time();
+	return 0;
+}
+
+static NotifyUrgency urgency_of(const char *u)
+{
+	if (u && !strcmp(u, "low"))
+		return NOTIFY_URGENCY_LOW;
+	if (u && !strcmp(u, "critical"))
+		return NOTIFY_URGENCY_CRITICAL;
+	return NOTIFY_URGENCY_NORMAL;
+}
+
+static bool is_hit(const char *text, gsize len, char **matched)
+{
+	if (!matched || !*matched)
+		return true;
+	g_autofree char *t = g_utf8_casefold(text, (gssize)len);
+	for (char **m = matched; *m; m++) {
+		g_autofree char *f = g_utf8_casefold(*m, -1);
+		if (*f && strstr(t, f))
+			return true;
+	}
+	return false;
+}
+
+static void append_escaped(GString *out, const char *text, gssize len)
+{
+	g_autofree char *e = g_markup_escape_text(text, len);
+	g_string_append(out, e);
+}
+
+/* The snippet as notification body markup: escaped, the hit in <b></b>
+ * instead of « ».  Guillemets that were in the text itself (common in
+ * Ukrainian and Russian quotes) stay: only pairs around a matched term
+ * are taken for hits, or the first pair when none is. */
+/* The next «…» pair at or after p: *a at «, *b at », false when none. */
+static bool next_pair(const char *p, const char **a, const char **b)
+{
+	*a = strstr(p, "«");
+	*b = *a ? strstr(*a + strlen("«"), "»") : NULL;
+	return *b != NULL;
+}
+
+static void append_snippet_markup(GString *out, const char *snippet, char **matched)
+{
+	const gsize ol = strlen("«"), cl = strlen("»");
+	const char *p, *a, *b;
+	bool any_hit = false;
+	for (p = snippet; !any_hit && next_pair(p, &a, &b); p = b + cl)
+		any_hit = is_hit(a + ol, (gsize)(b - a - ol), matched);
+
+	int i = 0;
+	for (p = snippet; next_pair(p, &a, &b); p = b + cl, i++) {
+		append_escaped(out, p, a - p);
+		const char *in = a + ol;
+		gsize in_len = (gsize)(b - in);
+		if (any_hit ? is_hit(in, in_len, matched) : i == 0) {
+			g_string_append(out, "<b>");
+			append_escaped(out, in, (gssize)in_len);
+			g_string_append(out, "</b>");
+		} else {
+			append_escaped(out, a, (gssize)(b + cl - a));
+		}
+	}
+	append_escaped(out, p, -1);
+}
+
+char *lw_sink_desktop_summary(const struct lw_alert *a)
+{
+	const char *c = a->change ? a->change : "";
+	const char *note = !strcmp(c, "edited") ? " (edited)" :
+			   !strcmp(c, "restored") ? " (restored)" : "";
+	return g_strdup_printf("%s · %s%s", a->rule ? a->rule : "", a->blog ? a->blog : "", note);
+}
+
+char *lw_sink_desktop_body(const struct lw_alert *a)
+{
+	GString *b = g_string_new(NULL);
+	if (a->title && *a->title) {
+		append_escaped(b, a->title, -1);
+		if (a->snippet && *a->snippet)
+			g_string_append_c(b, '\n');
+	}
+	if (a->snippet)
+		append_snippet_markup(b, a->snippet, a->matched);
+	return g_string_free(b, FALSE);
+}
+
+static void open_url(NotifyNotification *n, char *action, gpointer url)
+{
+	/* Nobody to tell if it fails: the user clicked and nothing opened. */
+	g_app_info_launch_default_for_uri(url, NULL, NULL);
+}
+
+static void set_common(struct desktop_sink *d, NotifyNotification *n, NotifyUrgency u)
+{
+	notify_notification_set_app_name(n, "livewatch");
+	notify_notification_set_urgency(n, u);
+	notify_notification_set_category(n, "im.received");
+	notify_notification_set_hint(n, "desktop-entry", g_variant_new_string("livewatch"));
+	notify_notification_set_timeout(n, d->timeout_ms);
+}
+
+static int show_alert(struct lw_sink *s, const struct lw_alert *a, GError **error)
+{
+	struct desktop_sink *d = s->priv;
+	g_autofree char *summary = lw_sink_desktop_summary(a);
+	g_autofree char *body = lw_sink_desktop_body(a);
+	NotifyNotification *n = notify_notification_new(summary, body, NULL);
+	set_common(d, n, urgency_of(a->urgency));
+	bool keep = d->actions && a->url && *a->url;
+	if (keep)
+		notify_notification_add_action(n, "default", "Open", open_url, g_strdup(a->url), g_free);
+	int r = show(s, n, error);
+	if (r == 0 && keep) {
+		g_queue_push_tail(&d->recent, n);
+		if (g_queue_get_length(&d->recent) > KEEP_ALIVE)
+			g_object_unref(g_queue_pop_head(&d->recent));
+	} else {
+		g_object_unref(n);
+	}
+	return r;
+}
+
+static int show_summary(struct lw_sink *s, GError **error)
+{
+	struct desktop_sink *d = s->priv;
+	if (d->more == d->summary_more)
+		return 0;
+	g_autofree char *summary = d->more == 1 ? g_strdup("… and 1 more alert") :
+				   g_strdup_printf("… and %u more alerts", d->more);
+	GString *body = g_string_new(NULL);
+	for (guint i = 0; i < d->more_lines->len; i++)
+		g_string_append_printf(body, "%s%s", i ? "\n" : "",
+				       (char *)g_ptr_array_index(d->more_lines, i));
+	if (d->more > d->more_lines->len)
+		g_string_append(body, "\n…");
+	if (d->summary)
+		notify_notification_update(d->summary, summary, body->str, NULL);
+	else
+		d->summary = notify_notification_new(summary, body->str, NULL);
+	g_string_free(body, TRUE);
+	set_common(d, d->summary, d->more_urgency);
+	d->summary_more = d->more;
+	return show(s, d->summary, error);
+}
+
+static int desktop_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error)
+{
+	struct desktop_sink *d = s->priv;
+	if (ensure_server(s, error) < 0)
+		return -1;
+	gint64 now = g_get_monotonic_time();
+	if (!s->in_batch && (d->coalesce_us == 0 || now - d->last > d->coalesce_us))
+		reset_burst(d);
+	d->last = now;
+	if (++d->count <= d->burst)
+		return show_alert(s, a, error);
+
+	d->more++;
+	d->more_urgency = MAX(d->more_urgency, urgency_of(a->urgency));
+	if (d->more_lines->len < SUMMARY_LINES) {
+		g_autofree char *what = g_strdup_printf("%s · %s: %s", a->rule ? a->rule : "",
+			a->blog ? a->blog : "", a->title && *a->title ? a->title :
+			a->snippet ? a->snippet : "");
+		g_ptr_array_add(d->more_lines, g_markup_escape_text(what, -1));
+	}
+	if (s->in_batch)
+		return 0;
+	return show_summary(s, error);
+}
+
+static void desktop_begin_batch(struct lw_sink *s)
+{
+	struct desktop_sink *d = s->priv;
+	gint64 now = g_get_monotonic_time();
+	if (d->coalesce_us == 0 || now - d->last > d->coalesce_us)
+		reset_burst(d);
+}
+
+static int desktop_end_batch(struct lw_sink *s, GError **error)
+{
+	struct desktop_sink *d = s->priv;
+	d->last = g_get_monotonic_time();
+	if (d->more == d->summary_more)
+		return 0;
+	if (ensure_server(s, error) < 0)
+		return -1;
+	return show_summary(s, error);
+}
+
+const struct lw_sink_ops lw_sink_desktop_ops = {
+	.type = "desktop",
+	.keys = desktop_keys,
+	.setup = desktop_setup,
+	.deliver = desktop_deliver,
+	.begin_batch = desktop_begin_batch,
+	.end_batch = desktop_end_batch,
+	.free_priv = desktop_free,
+};

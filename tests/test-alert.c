@@ -1,7 +1,814 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib.h>
+#include <glib/gstdio.h>
+
+#include "alert.h"
+#include "config.h"
+#include "error.h"
+#include "sink-private.h"
+
+/* ---- helpers ---- */
+
+static struct lw_alert *sample_alert(const char *entry)
+{
+	struct lw_alert *a = lw_alert_new();
+	lw_alert_free(NULL);
+	g_free(a->rule); a->rule = g_strdup("bakhmut");
+	g_free(a->blog); a->blog = g_strdup("guardian-ukraine");
+	g_free(a->entry); a->entry = g_strdup(entry);
+	g_free(a->change); a->change = g_strdup("new");
+	g_free(a->title); a->title = g_strdup("Fighting continues");
+	g_free(a->url); a->url = g_strdup_printf("https://example.org/live#%s", entry);
+	g_free(a->published); a->published = g_strdup("2023-02-14T18:31:00Z");
+	g_free(a->urgency); a->urgency = g_strdup("critical");
+	g_strfreev(a->matched);
+	a->matched = g_strsplit("Bakhmut,Бахмут", ",", -1);
+	g_free(a->snippet); a->snippet = g_strdup("…near «Bakhmut» on Monday…");
+	g_free(a->fetched); a->fetched = g_strdup("2023-02-14T18:32:05Z");
+	return a;
+}
+
+static void assert_alert_eq(const struct lw_alert *a, const struct lw_alert *b)
+{
+	g_assert_cmpstr(a->rule, ==, b->rule);
+	g_assert_cmpstr(a->blog, ==, b->blog);
+	g_assert_cmpstr(a->entry, ==, b->entry);
+	g_assert_cmpstr(a->change, ==, b->change);
+	g_assert_cmpstr(a->title, ==, b->title);
+	g_assert_cmpstr(a->url, ==, b->url);
+	g_assert_cmpstr(a->published, ==, b->published);
+	g_assert_cmpstr(a->urgency, ==, b->urgency);
+	g_assert_cmpstrv(a->matched, b->matched);
+	g_assert_cmpstr(a->snippet, ==, b->snippet);
+	g_assert_cmpstr(a->fetched, ==, b->fetched);
+}
+
+/* A [sink "NAME"] section as config.c would fill it: header at `line`,
+ * then key, value pairs, each on the next line.  NULL-terminated. */
+static struct lw_sink_config *make_cfg(const char *file, int line, const char *name, ...)
+{
+	struct lw_sink_config *c = g_new0(struct lw_sink_config, 1);
+	c->sec.name = g_strdup(name);
+	c->sec.file = g_strdup(file);
+	c->sec.line = line;
+	c->sec.keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	c->sec.lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	va_list ap;
+	va_start(ap, name);
+	const char *k;
+	while ((k = va_arg(ap, const char *))) {
+		const char *v = va_arg(ap, const char *);
+		line++;
+		g_hash_table_insert(c->sec.keys, g_strdup(k), g_strdup(v));
+		g_hash_table_insert(c->sec.lines, g_strdup(k), GINT_TO_POINTER(line));
+		if (!strcmp(k, "type"))
+			c->type = g_strdup(v);
+	}
+	va_end(ap);
+	return c;
+}
+
+static void free_cfg(struct lw_sink_config *c)
+{
+	g_free(c->sec.name);
+	g_free(c->sec.file);
+	g_hash_table_unref(c->sec.keys);
+	g_hash_table_unref(c->sec.lines);
+	g_free(c->type);
+	g_free(c);
+}
+
+static char *make_tmpdir(void)
+{
+	g_autoptr(GError) err = NULL;
+	char *dir = g_dir_make_tmp("lw-alert-XXXXXX", &err);
+	g_assert_no_error(err);
+	return dir;
+}
+
+static void rm_rf(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	if (!d)
+		return;
+	const char *n;
+	while ((n = g_dir_read_name(d))) {
+		g_autofree char *p = g_build_filename(dir, n, NULL);
+		if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
+			g_chmod(p, 0700);
+			rm_rf(p);
+		} else {
+			g_unlink(p);
+		}
+	}
+	g_dir_close(d);
+	g_rmdir(dir);
+}
+
+static char *read_file(const char *path)
+{
+	char *s = NULL;
+	g_autoptr(GError) err = NULL;
+	g_file_get_contents(path, &s, NULL, &err);
+	g_assert_no_error(err);
+	return s;
+}
+
+/* ---- JSON ---- */
+
+static void test_json_order(void)
+{
+	struct lw_alert *a = sample_alert("block-63eb");
+	g_autofree char *json = lw_alert_to_json(a);
+	g_assert_cmpstr(json, ==,
+		"{\"rule\":\"bakhmut\",\"blog\":\"guardian-ukraine\",\"entry\":\"block-63eb\","
+		"\"change\":\"new\",\"title\":\"Fighting continues\","
+		"\"url\":\"https://example.org/live#block-63eb\","
+		"\"published\":\"2023-02-14T18:31:00Z\",\"urgency\":\"critical\","
+		"\"matched\":[\"Bakhmut\",\"Бахмут\"],\"snippet\":\"…near «Bakhmut» on Monday…\","
+		"\"fetched\":\"2023-02-14T18:32:05Z\"}");
+
+	g_autoptr(GError) err = NULL;
+	struct lw_alert *b = lw_alert_from_json(json, &err);
+	g_assert_no_error(err);
+	assert_alert_eq(a, b);
+
+	struct lw_alert *c = lw_alert_dup(b);
+	assert_alert_eq(a, c);
+	lw_alert_free(a);
+	lw_alert_free(b);
+	lw_alert_free(c);
+}
+
+static void test_json_escaping(void)
+{
+	struct lw_alert *a = sample_alert("e1");
+	g_free(a->title);
+	a->title = g_strdup("He said \"stop\" \\ then\nleft\ttoday\x01 — Київ 🚀 </script>");
+	g_strfreev(a->matched);
+	a->matched = g_strsplit("\"q\"|a\nb", "|", -1);
+	g_autofree char *json = lw_alert_to_json(a);
+	g_assert_null(strchr(json, '\n'));
+	g_assert_null(strchr(json, '\t'));
+	g_assert_null(strchr(json, '\x01'));
+	g_assert_nonnull(strstr(json, "\\\"stop\\\""));
+	g_assert_nonnull(strstr(json, "\\\\ then\\nleft\\ttoday"));
+	g_assert_nonnull(strstr(json, "Київ 🚀"));
+	g_assert_true(g_utf8_validate(json, -1, NULL));
+
+	g_autoptr(GError) err = NULL;
+	struct lw_alert *b = lw_alert_from_json(json, &err);
+	g_assert_no_error(err);
+	assert_alert_eq(a, b);
+	lw_alert_free(a);
+	lw_alert_free(b);
+
+	/* NULL fields read as "" and [] */
+	struct lw_alert *n = g_new0(struct lw_alert, 1);
+	g_autofree char *nj = lw_alert_to_json(n);
+	g_assert_cmpstr(nj, ==, "{\"rule\":\"\",\"blog\":\"\",\"entry\":\"\",\"change\":\"\","
+			"\"title\":\"\",\"url\":\"\",\"published\":\"\",\"urgency\":\"\","
+			"\"matched\":[],\"snippet\":\"\",\"fetched\":\"\"}");
+	lw_alert_free(n);
+}
+
+static void expect_bad_json(const char *json, const char *msg)
+{
+	g_autoptr(GError) err = NULL;
+	struct lw_alert *a = lw_alert_from_json(json, &err);
+	g_assert_null(a);
+	g_assert_error(err, LW_ERROR, LW_ERROR_PARSE);
+	if (!strstr(err->message, msg))
+		g_error("'%s': expected '%s' in '%s'", json, msg, err->message);
+}
+
+static void test_json_strict(void)
+{
+	struct lw_alert *a = sample_alert("e1");
+	g_autofree char *json = lw_alert_to_json(a);
+	lw_alert_free(a);
+
+	/* drop each key in turn: the error names it */
+	static const char *const keys[] = { "rule", "blog", "entry", "change", "title", "url",
+		"published", "urgency", "matched", "snippet", "fetched" };
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+		g_autofree char *pat = g_strdup_printf("\"%s\":", keys[i]);
+		g_autofree char *renamed = g_strdup_printf("\"x%s\":", keys[i]);
+		g_auto(GStrv) parts = g_strsplit(json, pat, 2);
+		g_assert_nonnull(parts[1]);
+		g_autofree char *broken = g_strjoin(renamed, parts[0], parts[1], NULL);
+		g_autofree char *msg = g_strdup_printf("missing '%s'", keys[i]);
+		expect_bad_json(broken, msg);
+	}
+	expect_bad_json("", "alert json");
+	expect_bad_json("[1,2]", "not an object");
+	expect_bad_json("{\"rule\":", "alert json");
+	expect_bad_json("{\"rule\":1}", "'rule' is not a string");
+
+	g_autofree char *m1 = g_strdup(json);
+	char *p = strstr(m1, "[\"Bakhmut\"");
+	g_assert_nonnull(p);
+	memcpy(p, "[1        ", 10);
+	expect_bad_json(m1, "'matched' is not an array of strings");
+
+	/* unknown keys are fine */
+	g_autofree char *extra = g_strconcat("{\"future\":{\"x\":1},", json + 1, NULL);
+	g_autoptr(GError) err = NULL;
+	struct lw_alert *b = lw_alert_from_json(extra, &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(b->rule, ==, "bakhmut");
+	lw_alert_free(b);
+}
+
+/* ---- snippets ---- */
+
+static char *snip(const char *text, const char *hit, guint width)
+{
+	const char *at = strstr(text, hit);
+	g_assert_nonnull(at);
+	char *s = lw_alert_snippet(text, (gsize)(at - text), strlen(hit), width);
+	g_assert_true(g_utf8_validate(s, -1, NULL));
+	return s;
+}
+
+static void test_snippet_basic(void)
+{
+	const char *t = "Russian forces have intensified their attacks near Bakhmut on Monday, "
+			"according to the general staff of Ukraine's armed forces.";
+	g_autofree char *s = snip(t, "Bakhmut", 40);
+	g_assert_cmpstr(s, ==, "…attacks near «Bakhmut» on Monday,…");
+
+	/* hit at the start: no leading ellipsis */
+	g_autofree char *s2 = snip(t, "Russian", 30);
+	g_assert_cmpstr(s2, ==, "«Russian» forces have…");
+
+	/* hit at the end: no trailing ellipsis */
+	g_autofree char *s3 = snip(t, "forces.", 30);
+	g_assert_true(g_str_has_suffix(s3, "armed «forces.»"));
+	g_assert_true(g_str_has_prefix(s3, "…"));
+
+	/* whole text shorter than the width */
+	g_autofree char *s4 = snip("near Bakhmut today", "Bakhmut", 200);
+	g_assert_cmpstr(s4, ==, "near «Bakhmut» today");
+
+	/* width 0: only the hit */
+	g_autofree char *s5 = snip(t, "Bakhmut", 0);
+	g_assert_cmpstr(s5, ==, "…«Bakhmut»…");
+}
+
+static void test_snippet_whitespace(void)
+{
+	const char *t = "  First paragraph.\n\nSecond   paragraph\tnear\r\nBakhmut\n\n"
+			"> a quote\n- a list item\n";
+	g_autofree char *s = snip(t, "Bakhmut", 200);
+	g_assert_cmpstr(s, ==, "First paragraph. Second paragraph near «Bakhmut» > a quote - a list item");
+
+	/* a hit that spans a line break is joined too */
+	g_autofree char *s2 = snip("the town of\nBakhmut fell", "of\nBakhmut", 100);
+	g_assert_cmpstr(s2, ==, "the town «of Bakhmut» fell");
+
+	/* a hit of only whitespace gives context without marks */
+	g_autofree char *s3 = lw_alert_snippet("one two", 3, 1, 100);
+	g_assert_null(strstr(s3, "«»"));
+	g_assert_cmpstr(s3, ==, "one two");
+}
+
+static void test_snippet_multibyte(void)
+{
+	const char *t = "Українські військові продовжують оборону Бахмута, повідомляє Генштаб ЗСУ "
+			"у своєму ранковому зведенні.";
+	g_autofree char *s = snip(t, "Бахмута", 30);
+	g_assert_nonnull(strstr(s, "«Бахмута»"));
+
+	/* offsets that fall inside a character are widened to whole ones */
+	const char *at = strstr(t, "Бахмута");
+	gsize hit = strlen("Бахмута");
+	g_autofree char *s2 = lw_alert_snippet(t, (gsize)(at - t) + 1, hit - 2, 30);
+	g_assert_true(g_utf8_validate(s2, -1, NULL));
+	g_assert_nonnull(strstr(s2, "«Бахмута»"));
+
+	/* every start and length on a mixed text: valid UTF-8 with one « » */
+	const char *m = "Chișinău — «Київ» and 東京: 🚀 lift-off, naïve café";
+	gsize ml = strlen(m);
+	for (gsize off = 0; off <= ml; off++) {
+		for (gsize len = 0; len <= 7; len++) {
+			for (guint w = 0; w <= 40; w += 8) {
+				g_autofree char *x = lw_alert_snippet(m, off, len, w);
+				if (!g_utf8_validate(x, -1, NULL))
+					g_error("invalid UTF-8 for off %zu len %zu width %u", off, len, w);
+			}
+		}
+	}
+
+	/* invalid bytes in the text do not leak into the snippet */
+	const char *bad = "bad \xff\xfe bytes near Bakhmut \xc3";
+	g_autofree char *s3 = lw_alert_snippet(bad, (gsize)(strstr(bad, "Bakhmut") - bad), 7, 100);
+	g_assert_true(g_utf8_validate(s3, -1, NULL));
+	g_assert_nonnull(strstr(s3, "«Bakhmut»"));
+}
+
+static void test_snippet_midword(void)
+{
+	/* a hit inside a word is marked as given; context words stay whole */
+	const char *t = "shelling around the Bakhmut-Soledar road intensified overnight";
+	const char *at = strstr(t, "khmut");
+	g_autofree char *s = lw_alert_snippet(t, (gsize)(at - t), 5, 20);
+	g_assert_nonnull(strstr(s, "Ba«khmut»-Soledar"));
+	g_assert_true(g_utf8_validate(s, -1, NULL));
+}
+
+static void test_snippet_long(void)
+{
+	/* 5000 five-character words; every word of the snippet is whole */
+	GString *t = g_string_new(NULL);
+	for (int i = 0; i < 5000; i++)
+		g_string_append_printf(t, "%sw%04d", i ? " " : "", i);
+	const char *at = strstr(t->str, "w2500");
+	g_autofree char *s = lw_alert_snippet(t->str, (gsize)(at - t->str), 5, 60);
+	g_assert_true(g_str_has_prefix(s, "…"));
+	g_assert_true(g_str_has_suffix(s, "…"));
+	g_assert_nonnull(strstr(s, "«w2500»"));
+	glong chars = g_utf8_strlen(s, -1);
+	g_assert_cmpint(chars, <=, 60 + 4);
+	g_assert_cmpint(chars, >=, 40);
+
+	g_autofree char *inner = g_strndup(s + strlen("…"), strlen(s) - 2 * strlen("…"));
+	g_auto(GStrv) words = g_strsplit(inner, " ", -1);
+	for (char **w = words; *w; w++) {
+		const char *word = *w;
+		if (g_str_has_prefix(word, "«"))
+			word += strlen("«");
+		g_assert_cmpuint(strlen(word), >=, 5);
+		g_assert_true(word[0] == 'w' && g_ascii_isdigit(word[1]) && g_ascii_isdigit(word[4]));
+	}
+
+	/* a hit longer than the width is cut inside the marks */
+	g_autofree char *s2 = lw_alert_snippet(t->str, 0, t->len, 30);
+	g_assert_true(g_str_has_prefix(s2, "«w0000"));
+	g_assert_true(g_str_has_suffix(s2, "…»"));
+	g_assert_cmpint(g_utf8_strlen(s2, -1), ==, 30 + 3);
+
+	/* one enormous word: no context rather than half a word */
+	g_autofree char *big = g_strnfill(10000, 'x');
+	g_autofree char *t2 = g_strconcat(big, " Bakhmut ", big, NULL);
+	g_autofree char *s3 = snip(t2, "Bakhmut", 40);
+	g_assert_cmpstr(s3, ==, "…«Bakhmut»…");
+	g_string_free(t, TRUE);
+}
+
+static void test_snippet_limits(void)
+{
+	g_autofree char *a = lw_alert_snippet("", 0, 0, 40);
+	g_assert_cmpstr(a, ==, "");
+	g_autofree char *b = lw_alert_snippet("short", 999, 5, 40);
+	g_assert_cmpstr(b, ==, "short");
+	g_autofree char *c = lw_alert_snippet("short text", 6, G_MAXSIZE, 40);
+	g_assert_cmpstr(c, ==, "short «text»");
+	g_autofree char *d = lw_alert_snippet(NULL, 0, 0, 40);
+	g_assert_cmpstr(d, ==, "");
+}
+
+/* ---- sink config ---- */
+
+static void expect_cfg_error(struct lw_sink_config *c, const char *msg)
+{
+	g_autoptr(GError) err = NULL;
+	struct lw_sink *s = lw_sink_new(c, &err);
+	g_assert_null(s);
+	g_assert_error(err, LW_ERROR, LW_ERROR_CONFIG);
+	if (strcmp(err->message, msg))
+		g_error("expected '%s', got '%s'", msg, err->message);
+	free_cfg(c);
+}
+
+static void test_sink_config(void)
+{
+	expect_cfg_error(make_cfg("/etc/lw.ini", 10, "out", "type", "file", NULL),
+		"/etc/lw.ini:10: sink 'out': type file needs 'path = FILE'");
+	expect_cfg_error(make_cfg("/etc/lw.ini", 10, "out", "type", "file", "path", "/tmp/x",
+				  "colour", "red", NULL),
+		"/etc/lw.ini:13: sink 'out': unknown key 'colour' for type file (keys: path)");
+	expect_cfg_error(make_cfg("/etc/lw.ini", 4, "pager", "type", "carrier-pigeon", NULL),
+		"/etc/lw.ini:5: sink 'pager': unknown type 'carrier-pigeon' (one of: desktop, file)");
+	expect_cfg_error(make_cfg("/etc/lw.ini", 4, "phone", "type", "webhook", "url", "x", NULL),
+		"/etc/lw.ini:5: sink 'phone': type 'webhook' is not supported yet (this version has: desktop, file)");
+	expect_cfg_error(make_cfg("/etc/lw.ini", 7, "x", "path", "/tmp/y", NULL),
+		"/etc/lw.ini:7: sink 'x': no type (one of: desktop, file)");
+	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "coalesce", "soon", NULL),
+		"c.ini:3: sink 'd': coalesce: 'soon' is not a number of seconds");
+	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "actions", "maybe", NULL),
+		"c.ini:3: sink 'd': actions: 'maybe' is not yes or no");
+	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "burst", "0", NULL),
+		"c.ini:3: sink 'd': burst: '0' is not a number from 1 to 1000");
+	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "timeout", "-5", NULL),
+		"c.ini:3: sink 'd': timeout: '-5' is not a number of seconds");
+	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "path", "/x", NULL),
+		"c.ini:3: sink 'd': unknown key 'path' for type desktop (keys: timeout, coalesce, burst, actions)");
+
+	g_autoptr(GError) err = NULL;
+	struct lw_sink_config *c = make_cfg("c.ini", 1, "notify", "type", "desktop", "timeout", "30",
+					    "coalesce", "2m", "burst", "5", "actions", "no", NULL);
+	struct lw_sink *s = lw_sink_new(c, &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(lw_sink_name(s), ==, "notify");
+	g_assert_cmpstr(lw_sink_type(s), ==, "desktop");
+	lw_sink_free(s);
+	free_cfg(c);
+
+	s = lw_sink_new_default_desktop();
+	g_assert_cmpstr(lw_sink_name(s), ==, "desktop");
+	g_assert_cmpstr(lw_sink_type(s), ==, "desktop");
+	lw_sink_free(s);
+	lw_sink_free(NULL);
+}
+
+/* ---- file sink ---- */
+
+static struct lw_sink *file_sink(const char *cfgfile, const char *name, const char *path)
+{
+	g_autoptr(GError) err = NULL;
+	struct lw_sink_config *c = make_cfg(cfgfile, 20, name, "type", "file", "path", path, NULL);
+	struct lw_sink *s = lw_sink_new(c, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(s);
+	free_cfg(c);
+	return s;
+}
+
+static void test_file_sink(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "alerts.jsonl", NULL);
+	g_autofree char *cfgfile = g_build_filename(dir, "config.ini", NULL);
+	struct lw_alert *a = sample_alert("block-1");
+	struct lw_alert *b = sample_alert("block-2");
+	g_autofree char *ja = lw_alert_to_json(a);
+	g_autofree char *jb = lw_alert_to_json(b);
+	g_autoptr(GError) err = NULL;
+
+	struct lw_sink *s = file_sink(cfgfile, "alerts-file", path);
+	g_assert_cmpstr(lw_sink_type(s), ==, "file");
+	lw_sink_begin_batch(s);
+	g_assert_cmpint(lw_sink_deliver(s, a, &err), ==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpint(lw_sink_end_batch(s, &err), ==, 0);
+	g_assert_cmpint(lw_sink_deliver(s, b, &err), ==, 0);
+	g_assert_no_error(err);
+	lw_sink_free(s);
+
+	/* a second instance (a restart) appends */
+	s = file_sink(cfgfile, "alerts-file", path);
+	g_assert_cmpint(lw_sink_deliver(s, a, &err), ==, 0);
+	g_assert_no_error(err);
+	lw_sink_free(s);
+
+	g_autofree char *got = read_file(path);
+	g_autofree char *want = g_strdup_printf("%s\n%s\n%s\n", ja, jb, ja);
+	g_assert_cmpstr(got, ==, want);
+
+	/* a relative path is taken from the config file's folder */
+	s = file_sink(cfgfile, "rel", "rel.jsonl");
+	g_assert_cmpint(lw_sink_deliver(s, b, &err), ==, 0);
+	g_assert_no_error(err);
+	lw_sink_free(s);
+	g_autofree char *rel = g_build_filename(dir, "rel.jsonl", NULL);
+	g_autofree char *got2 = read_file(rel);
+	g_autofree char *want2 = g_strdup_printf("%s\n", jb);
+	g_assert_cmpstr(got2, ==, want2);
+
+	lw_alert_free(a);
+	lw_alert_free(b);
+	rm_rf(dir);
+}
+
+static void expect_sink_error(const char *path, const char *reason)
+{
+	g_autoptr(GError) err = NULL;
+	struct lw_alert *a = sample_alert("block-1");
+	struct lw_sink *s = file_sink("/etc/lw.ini", "alerts-file", path);
+	g_assert_cmpint(lw_sink_deliver(s, a, &err), ==, -1);
+	g_assert_error(err, LW_ERROR, LW_ERROR_SINK);
+	g_autofree char *prefix = g_strdup_printf("sink 'alerts-file': cannot ");
+	g_autofree char *quoted = g_strdup_printf("'%s': %s", path, reason);
+	if (!g_str_has_prefix(err->message, prefix) || !strstr(err->message, quoted))
+		g_error("unexpected message '%s'", err->message);
+	lw_sink_free(s);
+	lw_alert_free(a);
+}
+
+static void test_file_sink_errors(void)
+{
+	expect_sink_error("/nonexistent-lw-dir/sub/alerts.jsonl", g_strerror(ENOENT));
+	/* a full disk */
+	if (g_file_test("/dev/full", G_FILE_TEST_EXISTS))
+		expect_sink_error("/dev/full", g_strerror(ENOSPC));
+	/* a folder */
+	expect_sink_error("/", g_strerror(EISDIR));
+
+	if (getuid() == 0) {
+		g_test_message("running as root: skipping the permission-denied case");
+		return;
+	}
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *ro = g_build_filename(dir, "ro", NULL);
+	g_assert_cmpint(g_mkdir(ro, 0500), ==, 0);
+	g_autofree char *path = g_build_filename(ro, "alerts.jsonl", NULL);
+	expect_sink_error(path, g_strerror(EACCES));
+	rm_rf(dir);
+}
+
+/* ---- outbox ---- */
+
+static GPtrArray *alerts_of(int n, const char *prefix)
+{
+	GPtrArray *v = g_ptr_array_new_with_free_func((GDestroyNotify)lw_alert_free);
+	for (int i = 0; i < n; i++) {
+		g_autofree char *id = g_strdup_printf("%s-%d", prefix, i);
+		g_ptr_array_add(v, sample_alert(id));
+	}
+	return v;
+}
+
+static void test_outbox(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *box = g_build_filename(dir, "outbox.jsonl", NULL);
+	g_autofree char *taking = g_build_filename(dir, "outbox.taking", NULL);
+	g_autoptr(GError) err = NULL;
+
+	/* nothing there */
+	GPtrArray *got = lw_outbox_take(dir, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(got->len, ==, 0);
+	g_ptr_array_unref(got);
+	g_autofree char *nodir = g_build_filename(dir, "missing", NULL);
+	got = lw_outbox_take(nodir, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(got->len, ==, 0);
+	g_ptr_array_unref(got);
+
+	GPtrArray *one = alerts_of(2, "a");
+	GPtrArray *two = alerts_of(1, "b");
+	g_assert_cmpint(lw_outbox_append(dir, one, &err), ==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpint(lw_outbox_append(dir, two, &err), ==, 0);
+	g_assert_cmpint(lw_outbox_append(dir, NULL, &err), ==, 0);
+	g_assert_true(g_file_test(box, G_FILE_TEST_EXISTS));
+
+	got = lw_outbox_take(dir, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(got->len, ==, 3);
+	assert_alert_eq(got->pdata[0], one->pdata[0]);
+	assert_alert_eq(got->pdata[1], one->pdata[1]);
+	assert_alert_eq(got->pdata[2], two->pdata[0]);
+	g_ptr_array_unref(got);
+	g_assert_false(g_file_test(box, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(taking, G_FILE_TEST_EXISTS));
+
+	got = lw_outbox_take(dir, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(got->len, ==, 0);
+	g_ptr_array_unref(got);
+
+	/* claim without done (a crash while delivering): the next claim
+	 * returns the same alerts, plus what was appended meanwhile */
+	g_assert_cmpint(lw_outbox_append(dir, one, &err), ==, 0);
+	got = lw_outbox_claim(dir, NULL, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(got->len, ==, 2);
+	g_ptr_array_unref(got);
+	g_assert_true(g_file_test(taking, G_FILE_TEST_EXISTS));
+	g_assert_cmpint(lw_outbox_append(dir, two, &err), ==, 0);
+	got = lw_outbox_take(dir, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(got->len, ==, 3);
+	assert_alert_eq(got->pdata[0], one->pdata[0]);
+	assert_alert_eq(got->pdata[2], two->pdata[0]);
+	g_ptr_array_unref(got);
+	g_assert_false(g_file_test(taking, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(box, G_FILE_TEST_EXISTS));
+
+	/* a .taking left alone by a crash is recovered */
+	g_autofree char *j = lw_alert_to_json(two->pdata[0]);
+	g_autofree char *line = g_strconcat(j, "\n", NULL);
+	g_assert_true(g_file_set_contents(taking, line, -1, NULL));
+	got = lw_outbox_take(dir, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(got->len, ==, 1);
+	assert_alert_eq(got->pdata[0], two->pdata[0]);
+	g_ptr_array_unref(got);
+	g_assert_false(g_file_test(taking, G_FILE_TEST_EXISTS));
+
+	g_ptr_array_unref(one);
+	g_ptr_array_unref(two);
+	rm_rf(dir);
+}
+
+static void test_outbox_corrupt(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *box = g_build_filename(dir, "outbox.jsonl", NULL);
+	g_autofree char *rejected = g_build_filename(dir, "outbox.rejected", NULL);
+	g_autoptr(GError) err = NULL;
+	struct lw_alert *a = sample_alert("good-1");
+	struct lw_alert *b = sample_alert("good-2");
+	g_autofree char *ja = lw_alert_to_json(a);
+	g_autofree char *jb = lw_alert_to_json(b);
+	/* good, garbage, blank, good, missing key, torn last line */
+	g_autofree char *text = g_strdup_printf("%s\nnot json at all\n\n%s\n{\"rule\":\"x\"}\n{\"rule\":\"bakh",
+						ja, jb);
+	g_assert_true(g_file_set_contents(box, text, -1, NULL));
+
+	char **warnings = NULL;
+	GPtrArray *got = lw_outbox_claim(dir, &warnings, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(got->len, ==, 2);
+	assert_alert_eq(got->pdata[0], a);
+	assert_alert_eq(got->pdata[1], b);
+	g_assert_nonnull(warnings);
+	g_assert_cmpuint(g_strv_length(warnings), ==, 3);
+	g_autofree char *w0 = g_strdup_printf("%s:2: ", box);
+	g_autofree char *w1 = g_strdup_printf("%s:5: missing 'blog'; moved to outbox.rejected", box);
+	g_autofree char *w2 = g_strdup_printf("%s:6: ", box);
+	g_assert_true(g_str_has_prefix(warnings[0], w0));
+	g_assert_cmpstr(warnings[1], ==, w1);
+	g_assert_true(g_str_has_prefix(warnings[2], w2));
+	g_strfreev(warnings);
+	g_ptr_array_unref(got);
+	g_assert_cmpint(lw_outbox_done(dir, &err), ==, 0);
+
+	g_autofree char *bad = read_file(rejected);
+	g_assert_cmpstr(bad, ==, "not json at all\n{\"rule\":\"x\"}\n{\"rule\":\"bakh\n");
+
+	/* all good: no warnings */
+	GPtrArray *one = alerts_of(1, "c");
+	g_assert_cmpint(lw_outbox_append(dir, one, &err), ==, 0);
+	warnings = (char **)"sentinel";
+	got = lw_outbox_claim(dir, &warnings, &err);
+	g_assert_no_error(err);
+	g_assert_null(warnings);
+	g_assert_cmpuint(got->len, ==, 1);
+	g_ptr_array_unref(got);
+	g_ptr_array_unref(one);
+
+	lw_alert_free(a);
+	lw_alert_free(b);
+	rm_rf(dir);
+}
+
+/* ---- desktop ---- */
+
+static void test_desktop_markup(void)
+{
+	struct lw_alert *a = sample_alert("block-1");
+	g_free(a->title);
+	a->title = g_strdup("Shelling near Bakhmut & \"Soledar\"");
+	g_free(a->snippet);
+	a->snippet = g_strdup("…Zelensky called it «fortress» <b>near</b> «Bakhmut» today…");
+	g_autofree char *sum = lw_sink_desktop_summary(a);
+	g_assert_cmpstr(sum, ==, "bakhmut · guardian-ukraine");
+	g_autofree char *body = lw_sink_desktop_body(a);
+	g_assert_cmpstr(body, ==, "Shelling near Bakhmut &amp; &quot;Soledar&quot;\n"
+			"…Zelensky called it «fortress» &lt;b&gt;near&lt;/b&gt; <b>Bakhmut</b> today…");
+
+	/* no matched terms known: the first pair is the hit */
+	g_free(a->title);
+	a->title = g_strdup("");
+	g_strfreev(a->matched);
+	a->matched = g_new0(char *, 1);
+	g_free(a->change);
+	a->change = g_strdup("edited");
+	g_free(a->snippet);
+	a->snippet = g_strdup("«Leopard» tanks «x");
+	g_autofree char *body2 = lw_sink_desktop_body(a);
+	g_assert_cmpstr(body2, ==, "<b>Leopard</b> tanks «x");
+	g_autofree char *sum2 = lw_sink_desktop_summary(a);
+	g_assert_cmpstr(sum2, ==, "bakhmut · guardian-ukraine (edited)");
+	lw_alert_free(a);
+}
+
+static void test_desktop_no_bus(void)
+{
+	if (g_strcmp0(g_getenv("LW_TEST_DBUS_NOTIFY"), "1") == 0) {
+		g_test_skip("a notification server is running (LW_TEST_DBUS_NOTIFY=1)");
+		return;
+	}
+	g_setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent", TRUE);
+	struct lw_alert *a = sample_alert("block-1");
+	struct lw_sink *s = lw_sink_new_default_desktop();
+	for (int i = 0; i < 3; i++) {
+		g_autoptr(GError) err = NULL;
+		gint64 t0 = g_get_monotonic_time();
+		int r = lw_sink_deliver(s, a, &err);
+		gint64 took = g_get_monotonic_time() - t0;
+		g_assert_cmpint(r, ==, -1);
+		g_assert_error(err, LW_ERROR, LW_ERROR_SINK);
+		g_assert_true(g_str_has_prefix(err->message, "sink 'desktop': no notification server ("));
+		g_assert_nonnull(strstr(err->message, "session bus"));
+		g_assert_cmpint(took, <, 3 * G_USEC_PER_SEC);
+		if (i > 0)   /* remembered: no second attempt */
+			g_assert_cmpint(took, <, G_USEC_PER_SEC / 10);
+	}
+	/* a batch with nothing held back has nothing to show */
+	g_autoptr(GError) err = NULL;
+	lw_sink_begin_batch(s);
+	g_assert_cmpint(lw_sink_deliver(s, a, &err), ==, -1);
+	g_clear_error(&err);
+	g_assert_cmpint(lw_sink_end_batch(s, &err), ==, 0);
+	g_assert_no_error(err);
+	lw_sink_free(s);
+	lw_alert_free(a);
+}
+
+/* Driven by tests/test_desktop.py, which runs this case against
+ * python3-dbusmock's notification daemon and then checks what it got.
+ * Keep the two in step. */
+static struct lw_alert *live_alert(const char *rule, const char *title, const char *snippet,
+				   const char *urgency, const char *change, int i)
+{
+	g_autofree char *id = g_strdup_printf("block-%d", i);
+	struct lw_alert *a = sample_alert(id);
+	g_free(a->rule); a->rule = g_strdup(rule);
+	g_free(a->title); a->title = g_strdup(title);
+	g_free(a->snippet); a->snippet = g_strdup(snippet);
+	g_free(a->urgency); a->urgency = g_strdup(urgency);
+	g_free(a->change); a->change = g_strdup(change);
+	return a;
+}
+
+static void deliver_ok(struct lw_sink *s, struct lw_alert *a)
+{
+	g_autoptr(GError) err = NULL;
+	g_assert_cmpint(lw_sink_deliver(s, a, &err), ==, 0);
+	g_assert_no_error(err);
+	lw_alert_free(a);
+}
+
+static void test_desktop_live(void)
+{
+	if (g_strcmp0(g_getenv("LW_TEST_DBUS_NOTIFY"), "1") != 0) {
+		g_test_skip("needs a notification server; run by tests/test_desktop.py");
+		return;
+	}
+	g_autoptr(GError) err = NULL;
+	struct lw_sink_config *c = make_cfg("live.ini", 1, "desk-a", "type", "desktop",
+					    "coalesce", "0", "timeout", "7", NULL);
+	struct lw_sink *s = lw_sink_new(c, &err);
+	g_assert_no_error(err);
+	free_cfg(c);
+
+	/* 1, 2: single alerts */
+	deliver_ok(s, live_alert("bakhmut", "Shelling near Bakhmut & \"Soledar\"",
+				 "…shelling near «Bakhmut» <today>…", "critical", "new", 1));
+	struct lw_alert *a = live_alert("leopard", "", "«Leopard» tanks", "low", "edited", 2);
+	g_strfreev(a->matched);
+	a->matched = g_strsplit("Leopard", ",", -1);
+	deliver_ok(s, a);
+
+	/* 3..6: a batch of 10 → 3 shown, then "… and 7 more alerts" */
+	lw_sink_begin_batch(s);
+	for (int i = 0; i < 10; i++) {
+		g_autofree char *title = g_strdup_printf("Batch post %d", i);
+		deliver_ok(s, live_alert("batch", title, "«x»", "normal", "new", 10 + i));
+	}
+	g_assert_cmpint(lw_sink_end_batch(s, &err), ==, 0);
+	g_assert_no_error(err);
+	lw_sink_free(s);
+
+	/* 7..11: no batch, five in a row within the coalesce window: three
+	 * shown, then one summary updated in place */
+	s = lw_sink_new_default_desktop();
+	for (int i = 0; i < 5; i++) {
+		g_autofree char *title = g_strdup_printf("Stream post %d", i);
+		deliver_ok(s, live_alert("stream", title, "«y»", "normal", "new", 30 + i));
+	}
+	lw_sink_free(s);
+}
 
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/alert/json/order", test_json_order);
+	g_test_add_func("/alert/json/escaping", test_json_escaping);
+	g_test_add_func("/alert/json/strict", test_json_strict);
+	g_test_add_func("/alert/snippet/basic", test_snippet_basic);
+	g_test_add_func("/alert/snippet/whitespace", test_snippet_whitespace);
+	g_test_add_func("/alert/snippet/multibyte", test_snippet_multibyte);
+	g_test_add_func("/alert/snippet/midword", test_snippet_midword);
+	g_test_add_func("/alert/snippet/long", test_snippet_long);
+	g_test_add_func("/alert/snippet/limits", test_snippet_limits);
+	g_test_add_func("/alert/sink/config", test_sink_config);
+	g_test_add_func("/alert/sink/file", test_file_sink);
+	g_test_add_func("/alert/sink/file-errors", test_file_sink_errors);
+	g_test_add_func("/alert/outbox/round-trip", test_outbox);
+	g_test_add_func("/alert/outbox/corrupt", test_outbox_corrupt);
+	g_test_add_func("/alert/desktop/markup", test_desktop_markup);
+	g_test_add_func("/alert/desktop/live", test_desktop_live);
+	g_test_add_func("/alert/desktop/no-bus", test_desktop_no_bus);
 	return g_test_run();
 }

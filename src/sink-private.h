@@ -1,0 +1,50 @@
+/* The interface between alert.c (generic sink handling) and the sink
+ * implementations in sink-*.c.  Not installed, not for other modules. */
+#pragma once
+
+#include <stdbool.h>
+#include "alert.h"
+#include "config.h"
+
+struct lw_sink;
+
+struct lw_sink_ops {
+	const char *type;
+	/* Keys the type accepts besides "type"; NULL-terminated. */
+	const char *const *keys;
+	/* Reads the type's keys (cfg is NULL for the implicit desktop sink)
+	 * and sets s->priv.  Errors: LW_ERROR_CONFIG "FILE:LINE: ...". */
+	int (*setup)(struct lw_sink *s, const struct lw_sink_config *cfg, GError **error);
+	int (*deliver)(struct lw_sink *s, const struct lw_alert *a, GError **error);
+	/* Optional; NULL for sinks that do not coalesce. */
+	void (*begin_batch)(struct lw_sink *s);
+	int (*end_batch)(struct lw_sink *s, GError **error);
+	void (*free_priv)(void *priv);
+};
+
+struct lw_sink {
+	char *name;
+	const struct lw_sink_ops *ops;
+	void *priv;
+	bool in_batch;
+};
+
+extern const struct lw_sink_ops lw_sink_file_ops;
+extern const struct lw_sink_ops lw_sink_desktop_ops;
+
+/* Value of key in the sink's section, or NULL (cfg may be NULL). */
+const char *lw_sink_cfg_get(const struct lw_sink_config *cfg, const char *key);
+/* Sets LW_ERROR_CONFIG "FILE:LINE: sink 'NAME': ..." at key's line (the
+ * section header's line when key is NULL or absent). */
+void lw_sink_cfg_error(GError **error, const struct lw_sink_config *cfg, const char *key,
+		       const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+/* Parses a whole number of seconds ("10", "10s", "2m"); -1 when invalid. */
+long lw_sink_parse_seconds(const char *s);
+/* yes/no/true/false/on/off/1/0; -1 when invalid. */
+int lw_sink_parse_bool(const char *s);
+
+/* The desktop notification for an alert (exposed for tests): summary
+ * "RULE · BLOG" (+ " (edited)" / " (restored)"), body the escaped title
+ * and the snippet as body markup with the hit in <b></b>.  New strings. */
+char *lw_sink_desktop_summary(const struct lw_alert *a);
+char *lw_sink_desktop_body(const struct lw_alert *a);
