@@ -29,3 +29,6 @@ void lw_app_free(struct lw_app *app);
 guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_result *r);
 
 int lw_demo_main(int argc, char **argv);
+
+/* `livewatch run`: takes ownership of cfg; returns the exit status. */
+int lw_run_main(struct lw_config *cfg, const char *config_path);

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int lw_run_main(struct lw_config *cfg, const char *config_path);
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 

@@ -262,6 +262,14 @@ int lw_poll_finish(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
 	out->history = lw_store_load(ctx->store, name, error);
 	if (!out->history)
 		goto out;
+	/* A live blog that suddenly reads as an ordinary page is an error page
+	 * or a redesign we do not understand, not a blog of one new entry. */
+	if (!strcmp(out->snapshot->format, "article") && out->history->window->len > 1) {
+		fail(out, st, now, g_strdup_printf("ignoring '%s': the page has no live blog "
+		                                   "entries any more (it reads as an ordinary page)",
+		                                   blog->url));
+		goto save;
+	}
 	out->diff = lw_diff_compute(out->history, st->removed, out->snapshot, &err);
 	if (!out->diff) {
 		fail(out, st, now, g_strdup_printf("ignoring '%s': %s", blog->url, err->message));
