@@ -39,6 +39,9 @@ void lw_ruleset_free(struct lw_ruleset *rs);
 
 guint lw_ruleset_count(const struct lw_ruleset *rs);
 const struct lw_rule *lw_ruleset_get(const struct lw_ruleset *rs, guint i);
+/* The rule called name, or NULL; owned by rs. */
+const struct lw_rule *lw_ruleset_find(const struct lw_ruleset *rs, const char *name);
 
+/* True when the rule's blogs / sinks list names it (or there is no list). */
 bool lw_rule_applies_to_blog(const struct lw_rule *r, const char *blog);
 bool lw_rule_uses_sink(const struct lw_rule *r, const char *sink);
