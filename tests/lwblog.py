@@ -905,13 +905,22 @@ def render_blog(posts, page_url, headline, pinned=None, relative_times=True,
                                    'window.location.hash.substring(1);if(h.'
                                    'startsWith(k)){window.__fcp=h}}catch(e)'
                                    '{}})();')),
-             E('style', None, Raw('body{margin:0;font-family:Georgia,serif}'
-                                  '.block{border-top:1px solid #052962;'
-                                  'margin:12px 0;padding:4px 0}'
-                                  'time{color:#707070;margin-right:6px}'
-                                  'blockquote{color:#333;margin-left:1em}'
-                                  '#pinned-post{border:2px solid #052962;'
-                                  'padding:6px}')))
+             E('style', None, Raw(
+                 'body{margin:0 auto;max-width:760px;font-family:Georgia,'
+                 'serif;padding:0 12px}svg{width:16px;height:16px;'
+                 'vertical-align:middle}nav ul,footer ul,#key-events-carousel'
+                 ' ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;'
+                 'gap:10px}#key-events-carousel li{max-width:170px}'
+                 '.block{border-top:1px solid #052962;margin:14px 0;'
+                 'padding:4px 0}time{color:#707070;margin-right:6px}'
+                 'blockquote{color:#333;margin-left:1em}'
+                 'article header img{width:32px;height:32px}'
+                 'figure img{display:block;width:100%;height:auto;'
+                 'min-height:120px;background:#dcdcdc}'
+                 'figcaption{font-size:14px;color:#555}'
+                 '#pinned-post{border:2px solid #052962;padding:6px}'
+                 '#pinned-post input,#pinned-post label,button{display:none}'
+                 'h1{font-size:32px}')))
 
     # -- body chrome --------------------------------------------------------
     skip = c('skip', 'dcr-vg6br7')
