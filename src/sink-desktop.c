@@ -307,7 +307,9 @@ static int show_alert(struct lw_sink *s, const struct lw_alert *a, GError **erro
 	g_autofree char *body = lw_sink_desktop_body(a);
 	NotifyNotification *n = notify_notification_new(summary, body, NULL);
 	set_common(d, n, urgency_of(a->urgency));
-	bool keep = d->actions && a->url && *a->url;
+	/* Urls come from pages: only ever hand http(s) to the launcher. */
+	bool keep = d->actions && a->url && (g_str_has_prefix(a->url, "https://") ||
+					     g_str_has_prefix(a->url, "http://"));
 	if (keep)
 		notify_notification_add_action(n, "default", "Open", open_url, g_strdup(a->url), g_free);
 	int r = show(s, n, error);

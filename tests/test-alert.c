@@ -725,6 +725,30 @@ static void test_desktop_no_bus(void)
 	lw_alert_free(a);
 }
 
+/* A session bus with nobody on org.freedesktop.Notifications: run by
+ * tests/test_desktop.py inside dbus-run-session before it starts the
+ * mock server. */
+static void test_desktop_no_server(void)
+{
+	if (g_strcmp0(g_getenv("LW_TEST_DBUS_NO_SERVER"), "1") != 0) {
+		g_test_skip("needs an empty session bus; run by tests/test_desktop.py");
+		return;
+	}
+	struct lw_alert *a = sample_alert("block-1");
+	struct lw_sink *s = lw_sink_new_default_desktop();
+	for (int i = 0; i < 2; i++) {
+		g_autoptr(GError) err = NULL;
+		gint64 t0 = g_get_monotonic_time();
+		g_assert_cmpint(lw_sink_deliver(s, a, &err), ==, -1);
+		g_assert_cmpint(g_get_monotonic_time() - t0, <, 3 * G_USEC_PER_SEC);
+		g_assert_error(err, LW_ERROR, LW_ERROR_SINK);
+		g_assert_cmpstr(err->message, ==, "sink 'desktop': no notification server "
+				"(nothing provides org.freedesktop.Notifications on the session bus)");
+	}
+	lw_sink_free(s);
+	lw_alert_free(a);
+}
+
 /* Driven by tests/test_desktop.py, which runs this case against
  * python3-dbusmock's notification daemon and then checks what it got.
  * Keep the two in step. */
@@ -768,6 +792,8 @@ static void test_desktop_live(void)
 	struct lw_alert *a = live_alert("leopard", "", "«Leopard» tanks", "low", "edited", 2);
 	g_strfreev(a->matched);
 	a->matched = g_strsplit("Leopard", ",", -1);
+	g_free(a->url);
+	a->url = g_strdup("javascript:alert(1)");   /* no click action for this */
 	deliver_ok(s, a);
 
 	/* 3..6: a batch of 10 → 3 shown, then "… and 7 more alerts" */
@@ -810,5 +836,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/alert/desktop/markup", test_desktop_markup);
 	g_test_add_func("/alert/desktop/live", test_desktop_live);
 	g_test_add_func("/alert/desktop/no-bus", test_desktop_no_bus);
+	g_test_add_func("/alert/desktop/no-server", test_desktop_no_server);
 	return g_test_run();
 }

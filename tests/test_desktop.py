@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""Desktop notifications against python3-dbusmock's notification daemon.
+
+meson runs this inside its own session bus:
+
+    dbus-run-session -- /usr/bin/python3 tests/test_desktop.py
+
+It starts the mock org.freedesktop.Notifications server on that bus, runs
+the C case `test-alert -p /alert/desktop/live` (which delivers alerts
+through the desktop sink), then reads back what the server received with
+the mock's GetCalls and checks it.  Output is TAP.
+
+End-to-end cases that drive the real binary (`$LW_BIN -c CONFIG poll`)
+belong in the section marked END-TO-END below.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+MOCK_NAME = 'org.freedesktop.Notifications'
+MOCK_PATH = '/org/freedesktop/Notifications'
+MOCK_IFACE = 'org.freedesktop.DBus.Mock'
+
+
+class Tap:
+    def __init__(self):
+        self.results = []
+
+    def check(self, ok, what, detail=None):
+        self.results.append((bool(ok), what, detail))
+        return ok
+
+    def equal(self, got, want, what):
+        return self.check(got == want, what, f'got {got!r}, want {want!r}')
+
+    def finish(self):
+        print(f'1..{len(self.results)}')
+        failed = 0
+        for i, (ok, what, detail) in enumerate(self.results, 1):
+            print(f'{"ok" if ok else "not ok"} {i} - {what}')
+            if not ok:
+                failed += 1
+                if detail:
+                    for line in str(detail).splitlines():
+                        print(f'# {line}')
+        sys.stdout.flush()
+        return 1 if failed else 0
+
+
+def bail(reason):
+    print(f'1..0 # SKIP {reason}')
+    sys.exit(0)
+
+
+try:
+    import dbus
+    import dbusmock  # noqa: F401  (only needed by the spawned server)
+except ImportError:
+    bail('python3-dbusmock not installed')
+
+
+def start_mock(bus):
+    """Spawns the notification_daemon template; returns the process."""
+    proc = subprocess.Popen(
+        [sys.executable, '-m', 'dbusmock', '--template', 'notification_daemon',
+         '--parameters', '{"capabilities": "body body-markup actions"}'],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if bus.name_has_owner(MOCK_NAME):
+            return proc
+        if proc.poll() is not None:
+            raise RuntimeError('dbusmock exited: ' + proc.stderr.read().decode(errors='replace'))
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError('dbusmock did not take ' + MOCK_NAME + ' within 20 s')
+
+
+def notify_calls(bus):
+    """The Notify calls the mock received, as dicts, oldest first."""
+    mock = dbus.Interface(bus.get_object(MOCK_NAME, MOCK_PATH), MOCK_IFACE)
+    calls = []
+    for _stamp, method, args in mock.GetCalls():
+        if method != 'Notify':
+            continue
+        app, replaces, icon, summary, body, actions, hints, timeout = args
+        calls.append({
+            'app': str(app), 'replaces': int(replaces), 'summary': str(summary),
+            'body': str(body), 'actions': [str(a) for a in actions],
+            'hints': {str(k): v for k, v in hints.items()}, 'timeout': int(timeout),
+        })
+    return calls
+
+
+def clear_calls(bus):
+    mock = dbus.Interface(bus.get_object(MOCK_NAME, MOCK_PATH), MOCK_IFACE)
+    mock.ClearCalls()
+
+
+# ---- the library, through the C test cases ----
+
+def check_no_server(tap, builddir):
+    """Before the mock runs: a bus, but no notification server."""
+    exe = os.path.join(builddir, 'tests', 'test-alert')
+    env = dict(os.environ, LW_TEST_DBUS_NO_SERVER='1')
+    r = subprocess.run([exe, '-p', '/alert/desktop/no-server'], env=env,
+                       capture_output=True, text=True, timeout=60)
+    out = r.stdout + r.stderr
+    tap.check(r.returncode == 0 and 'SKIP' not in out,
+              'no server on the bus: delivery fails quickly with a clear error', out)
+
+
+def check_library(tap, bus, builddir):
+    exe = os.path.join(builddir, 'tests', 'test-alert')
+    if not tap.check(os.access(exe, os.X_OK), 'test-alert is built', exe):
+        return
+    clear_calls(bus)
+    env = dict(os.environ, LW_TEST_DBUS_NOTIFY='1')
+    t0 = time.monotonic()
+    r = subprocess.run([exe, '-p', '/alert/desktop/live'], env=env,
+                       capture_output=True, text=True, timeout=60)
+    took = time.monotonic() - t0
+    out = r.stdout + r.stderr
+    tap.check(r.returncode == 0 and 'SKIP' not in out,
+              'test-alert /alert/desktop/live delivers through the sink', out)
+    tap.check(took < 10, f'deliveries are quick ({took:.1f} s)')
+
+    calls = notify_calls(bus)
+    if not tap.equal(len(calls), 11, 'Notify called 11 times (2 single, 3+1 batch, 3+2 stream)'):
+        for c in calls:
+            print('# ', c['summary'], '|', c['body'])
+        return
+
+    first = calls[0]
+    tap.equal(first['app'], 'livewatch', 'app name is livewatch')
+    tap.equal(first['summary'], 'bakhmut · guardian-ukraine', 'summary names rule and blog')
+    tap.equal(first['body'],
+              'Shelling near Bakhmut &amp; &quot;Soledar&quot;\n'
+              '…shelling near <b>Bakhmut</b> &lt;today&gt;…',
+              'body is the escaped title and the highlighted snippet')
+    tap.equal(int(first['hints'].get('urgency', -1)), 2, 'critical alert has urgency byte 2')
+    tap.equal(str(first['hints'].get('desktop-entry')), 'livewatch', 'desktop-entry hint')
+    tap.check('category' in first['hints'], 'category hint is set')
+    tap.check(first['actions'][:1] == ['default'], 'a default action opens the entry',
+              first['actions'])
+    tap.equal(first['timeout'], 7000, 'timeout = 7 s becomes 7000 ms')
+
+    second = calls[1]
+    tap.equal(second['summary'], 'leopard · guardian-ukraine (edited)',
+              'an edit is marked in the summary')
+    tap.equal(second['body'], '<b>Leopard</b> tanks', 'no title: the body is the snippet')
+    tap.equal(int(second['hints'].get('urgency', -1)), 0, 'low alert has urgency byte 0')
+    tap.equal(second['actions'], [], 'a url that is not http(s) gets no click action')
+
+    batch = calls[2:6]
+    tap.equal([c['body'].split('\n')[0] for c in batch[:3]],
+              ['Batch post 0', 'Batch post 1', 'Batch post 2'],
+              'a batch shows its first three alerts one by one')
+    tap.equal(batch[3]['summary'], '… and 7 more alerts', 'then one summary for the other 7')
+    tap.check('batch · guardian-ukraine: Batch post 3' in batch[3]['body'],
+              'the summary lists the held-back alerts', batch[3]['body'])
+    tap.equal(int(batch[3]['hints'].get('urgency', -1)), 1, 'summary urgency is the highest held back')
+
+    stream = calls[6:]
+    tap.equal([c['summary'] for c in stream],
+              ['stream · guardian-ukraine'] * 3 + ['… and 1 more alert', '… and 2 more alerts'],
+              'alerts in quick succession are coalesced without a batch')
+    tap.equal(stream[3]['replaces'], 0, 'the first summary is a new notification')
+    tap.check(stream[4]['replaces'] != 0, 'later ones update it in place', stream[4]['replaces'])
+
+
+# ---- END-TO-END: the real binary (add cases here) ----
+#
+# When `livewatch poll` works, a case here would write a config with a
+# [blog] served by tests/lwhttpd.py and no [sink] (so the implicit desktop
+# sink is used), run os.environ['LW_BIN'] -c CONFIG poll twice (baseline,
+# then a page with a matching post), and check notify_calls(bus) as above.
+
+def check_end_to_end(tap, bus):
+    pass
+
+
+def main():
+    if not os.environ.get('DBUS_SESSION_BUS_ADDRESS'):
+        bail('no private session bus (run under dbus-run-session)')
+    builddir = os.environ.get('LW_BUILDDIR')
+    if not builddir:
+        bail('LW_BUILDDIR not set (run through meson test)')
+    bus = dbus.bus.BusConnection(os.environ['DBUS_SESSION_BUS_ADDRESS'])
+    tap = Tap()
+    if bus.name_has_owner(MOCK_NAME):
+        tap.check(False, 'the private bus has no notification server yet',
+                  'something already owns ' + MOCK_NAME)
+    else:
+        check_no_server(tap, builddir)
+    try:
+        mock = start_mock(bus)
+    except Exception as e:  # noqa: BLE001 - reported as a TAP failure
+        tap.check(False, 'start the dbusmock notification daemon', e)
+        return tap.finish()
+    try:
+        check_library(tap, bus, builddir)
+        check_end_to_end(tap, bus)
+    finally:
+        mock.terminate()
+        try:
+            mock.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            mock.kill()
+    return tap.finish()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
