@@ -119,8 +119,11 @@ static struct lw_entry *post_entry(struct lw_page *p, xmlNode *article,
 {
 	struct lw_entry *e = lw_entry_new();
 	xmlChar *raw_id = xmlGetProp(article, (const xmlChar *)"id");
-	lw_entry_set(&e->id, (const char *)raw_id);
+	g_autofree char *id = lw_entry_sanitize_id((const char *)raw_id);
 	xmlFree(raw_id);
+	/* "block-" with nothing usable after it is no id: hash it later */
+	if (id && strlen(id) > strlen("block-"))
+		lw_entry_set(&e->id, id);
 
 	xmlNode *header = NULL, *footer = NULL;
 	for (xmlNode *c = article->children; c; c = c->next) {

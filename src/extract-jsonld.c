@@ -271,8 +271,11 @@ static void fill_entry(struct lw_page *p, struct lw_entry *e, JsonObject *u,
 	}
 	if (!e->url[0]) {
 		const char *url = str_member(u, "url");
+		const char *at_id = str_member(u, "@id");
 		if (lw_url_is_absolute(url))
 			lw_entry_set(&e->url, url);
+		else if (lw_url_is_absolute(at_id) && strchr(at_id, '#'))
+			lw_entry_set(&e->url, at_id);
 	}
 	if (!e->author[0]) {
 		g_autofree char *a = author_names(json_object_get_member(u, "author"));
@@ -303,6 +306,18 @@ int lw_extract_jsonld(struct lw_page *p, struct lw_snapshot *s, GError **error)
 		JsonObject *posting = postings->pdata[i];
 		if (i == 0)
 			set_page_fields(s, posting, true);
+		if (!p->base[0]) {
+			/* permalinks hang off the posting's own address */
+			static const char *const keys[] = { "url", "mainEntityOfPage", "@id" };
+			for (gsize k = 0; k < G_N_ELEMENTS(keys); k++) {
+				const char *base = str_member(posting, keys[k]);
+				if (lw_url_is_absolute(base)) {
+					g_free(p->base);
+					p->base = g_strdup(base);
+					break;
+				}
+			}
+		}
 		struct page_level pl;
 		page_level_init(&pl, posting);
 		g_autoptr(GPtrArray) updates = updates_of(posting);

@@ -409,6 +409,14 @@ char *lw_text_time_utc(const char *s)
 	} else if (t[10] == ' ' || t[10] == 't') {
 		t[10] = 'T';
 	}
+	/* "T11:50" without seconds */
+	len = strlen(t);
+	if (len >= 16 && t[13] == ':' && (len == 16 || t[16] == 'Z' || t[16] == '+' ||
+	                                  t[16] == '-')) {
+		char *full = g_strdup_printf("%.16s:00%s", t, t + 16);
+		g_free(t);
+		t = full;
+	}
 	/* "+0100" is ISO 8601 basic form; make the zone extended for GLib */
 	len = strlen(t);
 	if (len > 5 && (t[len - 5] == '+' || t[len - 5] == '-') &&

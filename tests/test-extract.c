@@ -1,7 +1,750 @@
+/* Tests for src/extract*.c and src/text.c: our own fixtures in
+ * tests/data/extract/ and, when present, the real pages in
+ * $LW_FIXTURES_REAL. */
+#include <string.h>
 #include <glib.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include "entry.h"
+#include "error.h"
+#include "extract.h"
+#include "text.h"
+
+#define GUARDIAN_LIVE "guardian-dcr-liveblog-2023-05-15-russia-ukraine-war.html"
+#define GUARDIAN_ARTICLE "guardian-dcr-article-2024-02-24-valencia-fire.html"
+#define BBC_ARTICLE "bbc-article-2024-08-01-obr-explainer.html"
+
+static char *load_data(const char *name, gsize *len)
+{
+	g_autofree char *path = g_build_filename(LW_TEST_DATA, "extract", name, NULL);
+	char *data = NULL;
+	g_autoptr(GError) err = NULL;
+	if (!g_file_get_contents(path, &data, len, &err))
+		g_error("cannot read fixture %s: %s", path, err->message);
+	return data;
+}
+
+/* NULL (and the test marked skipped) when the real pages are absent. */
+static char *load_real(const char *name, gsize *len)
+{
+	const char *dir = g_getenv("LW_FIXTURES_REAL");
+	g_autofree char *path = dir ? g_build_filename(dir, name, NULL) : NULL;
+	char *data = NULL;
+	if (!path || !g_file_get_contents(path, &data, len, NULL)) {
+		g_test_skip("real fixtures folder (LW_FIXTURES_REAL) absent");
+		return NULL;
+	}
+	return data;
+}
+
+static struct lw_snapshot *extract_with(const char *data, gsize len,
+                                        const struct lw_extract_opts *o)
+{
+	g_autoptr(GError) err = NULL;
+	struct lw_snapshot *s = lw_extract(data, len, o, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(s);
+	return s;
+}
+
+static struct lw_snapshot *extract_file(const char *name, const char *format)
+{
+	gsize len;
+	g_autofree char *data = load_data(name, &len);
+	struct lw_extract_opts o = LW_EXTRACT_OPTS_DEFAULT;
+	o.format = format;
+	return extract_with(data, len, &o);
+}
+
+static struct lw_entry *nth(struct lw_snapshot *s, guint i)
+{
+	g_assert_cmpuint(i, <, s->entries->len);
+	return s->entries->pdata[i];
+}
+
+static void assert_entry_sane(const struct lw_entry *e)
+{
+	const char *fields[] = { e->id, e->published, e->updated, e->title,
+	                         e->body, e->url, e->author };
+	for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
+		g_assert_nonnull(fields[i]);
+		g_assert_true(g_utf8_validate(fields[i], -1, NULL));
+	}
+	g_assert_cmpstr(e->id, !=, "");
+	for (const char *p = e->id; *p; p++)
+		g_assert_true(g_ascii_isalnum(*p) || strchr("._-", *p));
+	g_assert_null(strchr(e->title, '\n'));
+	g_assert_false(g_str_has_suffix(e->body, "\n"));
+	g_assert_null(strstr(e->body, "\n\n"));
+}
+
+static void assert_snapshot_sane(const struct lw_snapshot *s)
+{
+	for (guint i = 0; i < s->entries->len; i++) {
+		struct lw_entry *e = s->entries->pdata[i];
+		assert_entry_sane(e);
+		for (guint j = 0; j < i; j++)
+			g_assert_cmpstr(((struct lw_entry *)s->entries->pdata[j])->id, !=, e->id);
+	}
+}
+
+static bool has_line(const char *body, const char *line)
+{
+	g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
+	for (char **l = lines; *l; l++)
+		if (strcmp(*l, line) == 0)
+			return true;
+	return false;
+}
+
+/* ---- the text renderer ---- */
+
+static void test_text_render(void)
+{
+	const char *html =
+		"<div class='x'><p>One  <b>bold</b>\n word</p>"
+		"<ul><li>first</li><li>second<br>continued</li></ul>"
+		"<blockquote>\n <p>Quoted one.</p>\n <p>Quoted two.</p>\n</blockquote>"
+		"<script>var x = 1;</script><style>p{}</style>"
+		"<p>Updated at 12.08 BST</p><p><span>4m ago</span></p>"
+		"<p>Updated: the toll has risen.</p>"
+		"<figure><img src='a.jpg' alt='alt text'><figcaption>A caption.</figcaption></figure>"
+		"<nav>Menu</nav><button>Play</button><aside>Aside</aside>"
+		"<p>Time <time>15 May</time> stays, <time data-relativeformat='med'>2h ago</time>not.</p>"
+		"<h3>Sub&shy;head&#8203;ing &amp; more</h3>"
+		"<p>a&nbsp;&nbsp;b\tc</p><p>   </p>"
+		"<footer>Share on Facebook</footer></div>";
+	g_autofree char *text = lw_text_from_html(html, -1, 0);
+	g_assert_cmpstr(text, ==,
+		"One bold word\n"
+		"- first\n"
+		"- second\n"
+		"continued\n"
+		"> Quoted one.\n"
+		"> Quoted two.\n"
+		"Updated: the toll has risen.\n"
+		"A caption.\n"
+		"Time 15 May stays, not.\n"
+		"Subheading & more\n"
+		"a b c");
+
+	/* a plain string keeps its lines; entities are decoded */
+	g_autofree char *plain = lw_text_from_html("one\n\n  two  \nthree", -1, 0);
+	g_assert_cmpstr(plain, ==, "one\ntwo\nthree");
+	g_autofree char *ent = lw_text_from_html("fish &amp; chips\nmore", -1, 0);
+	g_assert_cmpstr(ent, ==, "fish & chips\nmore");
+
+	/* truncation stays on a character boundary */
+	bool cut = false;
+	htmlDocPtr doc = htmlReadMemory("<p>\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9</p>", 11, NULL, "UTF-8",
+	                                HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+	g_autofree char *small = lw_text_from_node(xmlDocGetRootElement(doc), 5, &cut);
+	xmlFreeDoc(doc);
+	g_assert_true(cut);
+	g_assert_cmpstr(small, ==, "\xc3\xa9\xc3\xa9");
+}
+
+static void test_text_helpers(void)
+{
+	g_autofree char *c = lw_text_collapse("  a\xc2\xa0\xc2\xa0" "b\xc2\xad" "c\xe2\x80\x8b" "d\n\te\xef\xbb\xbf  ", -1);
+	g_assert_cmpstr(c, ==, "a bcd e");
+	g_autofree char *bad = lw_text_collapse("ok\xff\xfe", -1);
+	g_assert_true(g_utf8_validate(bad, -1, NULL));
+	g_autofree char *null = lw_text_collapse(NULL, -1);
+	g_assert_cmpstr(null, ==, "");
+
+	static const struct { const char *in, *out; } times[] = {
+		{ "2023-05-15T11:50:54.000Z", "2023-05-15T11:50:54Z" },
+		{ "2023-05-15T11:50:54+0000", "2023-05-15T11:50:54Z" },
+		{ "2023-05-15T12:50:54+01:00", "2023-05-15T11:50:54Z" },
+		{ "2023-05-15T06:50:54.5-0500", "2023-05-15T11:50:54Z" },
+		{ "2023-05-15 11:50", "2023-05-15T11:50:00Z" },
+		{ "2023-05-15", "2023-05-15T00:00:00Z" },
+		{ "yesterday", NULL },
+		{ "", NULL },
+		{ "2023-13-45T99:00:00Z", NULL },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(times); i++) {
+		g_autofree char *t = lw_text_time_utc(times[i].in);
+		g_assert_cmpstr(t, ==, times[i].out);
+	}
+	g_assert_null(lw_text_time_utc(NULL));
+
+	g_assert_true(lw_text_is_volatile("4m ago"));
+	g_assert_true(lw_text_is_volatile("From 49m ago"));
+	g_assert_true(lw_text_is_volatile("2 hours ago"));
+	g_assert_true(lw_text_is_volatile("Updated at 12.08 BST"));
+	g_assert_true(lw_text_is_volatile("Last updated: 15 May 2023 10:02"));
+	g_assert_false(lw_text_is_volatile("Updated: the death toll has risen to 12."));
+	g_assert_false(lw_text_is_volatile("Two years ago the bridge closed."));
+}
+
+/* 50,000 levels built directly (no parser depth limit in the way): the
+ * walker must not recurse. */
+static void test_text_deep_tree(void)
+{
+	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr root = xmlNewNode(NULL, (const xmlChar *)"div");
+	xmlDocSetRootElement(doc, root);
+	xmlNodePtr n = root;
+	for (int i = 0; i < 50000; i++) {
+		const char *name = i % 3 == 0 ? "blockquote" : i % 3 == 1 ? "li" : "div";
+		n = xmlNewChild(n, NULL, (const xmlChar *)name, NULL);
+	}
+	xmlNodeAddContent(n, (const xmlChar *)"deep text");
+	g_autofree char *text = lw_text_from_node(root, 0, NULL);
+	g_assert_cmpstr(text, ==, "> - deep text");
+	/* unlink level by level: some libxml2 versions free recursively */
+	while (root->children) {
+		xmlNodePtr c = root->children;
+		xmlUnlinkNode(c);
+		xmlNodePtr next = c->children;
+		if (next)
+			xmlUnlinkNode(next);
+		xmlFreeNode(c);
+		if (next)
+			xmlAddChild(root, next);
+	}
+	xmlFreeDoc(doc);
+}
+
+/* ---- the real Guardian live blog ---- */
+
+static const char *const guardian_ids[] = {
+	"block-646219928f08e408b758af95", "block-646218558f08e408b758af8d",
+	"block-646208dd8f0822aea831dd26", "block-646214d48f0822aea831ddb9",
+	"block-646211b28f08e408b758af3c", "block-646210cc8f0822aea831dd91",
+	"block-64620ea98f08e408b758af03", "block-64620e828f08e408b758af02",
+	"block-64620c2c8f0822aea831dd45", "block-64620b708f08e408b758aedb",
+};
+
+static void check_guardian_ids(struct lw_snapshot *s)
+{
+	g_assert_cmpuint(s->entries->len, ==, G_N_ELEMENTS(guardian_ids));
+	for (guint i = 0; i < s->entries->len; i++)
+		g_assert_cmpstr(nth(s, i)->id, ==, guardian_ids[i]);
+}
+
+static void test_real_guardian_live(void)
+{
+	gsize len;
+	g_autofree char *data = load_real(GUARDIAN_LIVE, &len);
+	if (!data)
+		return;
+	struct lw_extract_opts o = LW_EXTRACT_OPTS_DEFAULT;
+	o.base_url = "https://www.theguardian.com/world/live/2023/may/15/russia-ukraine-war-latest";
+	struct lw_snapshot *s = extract_with(data, len, &o);
+	assert_snapshot_sane(s);
+	g_assert_cmpstr(s->format, ==, "guardian");
+	check_guardian_ids(s);
+	g_assert_true(g_str_has_prefix(s->page_title, "Russia-Ukraine war live: Sunak tells Zelenskiy"));
+	g_assert_cmpstr(s->coverage_end, ==, "2023-05-15T11:50:54Z");
+
+	for (guint i = 0; i < s->entries->len; i++) {
+		struct lw_entry *e = nth(s, i);
+		g_assert_true(g_str_has_prefix(e->id, "block-"));
+		g_assert_null(strstr(e->body, " ago"));
+		g_assert_null(strstr(e->body, "Share on"));
+		g_assert_null(strstr(e->body, "Updated at"));
+		g_assert_null(strstr(e->body, "BST"));
+		g_assert_cmpstr(e->body, !=, "");
+		g_assert_cmpuint(strlen(e->published), ==, 20);
+		g_assert_true(g_str_has_suffix(e->url, e->id));
+		g_assert_true(g_str_has_prefix(e->url, "https://www.theguardian.com/"));
+		/* JSON-LD repeats the page headline in every update: not a title */
+		g_assert_false(g_str_has_prefix(e->title, "Russia-Ukraine war live"));
+	}
+	struct lw_entry *first = nth(s, 0);
+	g_assert_cmpstr(first->published, ==, "2023-05-15T11:50:54Z");
+	g_assert_cmpstr(first->title, ==, "");
+	g_assert_cmpstr(first->author, ==, "Jennifer Rankin");
+	g_assert_true(g_str_has_prefix(first->body, "Jennifer Rankin reports from Brussels\n"));
+	g_assert_true(has_line(first->body,
+		"> One is that we will keep supporting Ukraine for as long as it takes and the second "
+		"principle is nothing about Ukraine without Ukraine. As long as it takes must translate "
+		"basically into stable financial support, of course also beyond 2023, and accelerated "
+		"military support focused on the now and here. And nothing about Ukraine without Ukraine "
+		"means very strong support for President Zelenskiy\xe2\x80\x99s peace formula."));
+
+	g_assert_cmpstr(nth(s, 2)->title, ==,
+		"Stoltenberg: no point discussing how Ukraine can join Nato if it does not prevail in war first");
+	g_assert_true(nth(s, 2)->key_event);
+	struct lw_entry *sunak = nth(s, 5);
+	g_assert_cmpstr(sunak->title, ==,
+		"Sunak: 'not a straightforward thing' to supply fighter jets to Ukraine");
+	g_assert_true(sunak->pinned);
+	g_assert_cmpstr(sunak->published, ==, "2023-05-15T11:05:09Z");
+	g_assert_cmpstr(sunak->updated, ==, "2023-05-15T11:08:24Z");
+	g_assert_false(nth(s, 1)->pinned);
+	/* image captions are kept */
+	g_assert_true(has_line(nth(s, 7)->body,
+		"Britain's prime minister, Rishi Sunak (L), walks with Ukraine's President, "
+		"Volodymyr Zelenskiy, after greeting him on his arrival. Photograph: Reuters"));
+	g_assert_cmpstr(nth(s, 9)->title, ==,
+		"Zelenskiy discussed 'coalition of jets' with Sunak on UK visit");
+	lw_snapshot_free(s);
+
+	/* forced formats agree on the ids */
+	s = extract_with(data, len, &(struct lw_extract_opts){ .format = "guardian" });
+	check_guardian_ids(s);
+	g_assert_cmpstr(s->format, ==, "guardian");
+	lw_snapshot_free(s);
+
+	s = extract_with(data, len, &(struct lw_extract_opts){ .format = "jsonld" });
+	assert_snapshot_sane(s);
+	g_assert_cmpstr(s->format, ==, "jsonld");
+	check_guardian_ids(s);
+	g_assert_cmpstr(nth(s, 0)->title, ==, "");
+	g_assert_true(g_str_has_prefix(nth(s, 0)->body, "Jennifer Rankin reports from Brussels"));
+	lw_snapshot_free(s);
+}
+
+static void test_real_articles(void)
+{
+	gsize len;
+	g_autofree char *g = load_real(GUARDIAN_ARTICLE, &len);
+	if (!g)
+		return;
+	struct lw_snapshot *s = extract_with(g, len, NULL);
+	assert_snapshot_sane(s);
+	g_assert_cmpstr(s->format, ==, "article");
+	g_assert_cmpuint(s->entries->len, ==, 1);
+	struct lw_entry *e = nth(s, 0);
+	g_assert_cmpstr(e->title, ==, "Death toll in Valencia fire rises to 10 as remains of last missing person found");
+	g_assert_cmpstr(e->id, ==, "death-toll-in-valencia-fire-rises-to-10-as-remains-of-last-missing-person-found");
+	g_assert_cmpstr(e->published, ==, "2024-02-24T11:42:23Z");
+	g_assert_true(g_str_has_prefix(e->url, "https://www.theguardian.com/world/2024/feb/24/"));
+	g_assert_true(g_str_has_prefix(e->body,
+		"The death toll from a fire that left two residential buildings charred ruins"));
+	g_auto(GStrv) glines = g_strsplit(e->body, "\n", -1);
+	g_assert_cmpuint(g_strv_length(glines), >=, 6);
+	g_assert_null(strstr(e->body, "newsletter"));
+	g_assert_null(strstr(e->body, "Reuse this content"));
+	lw_snapshot_free(s);
+
+	g_autofree char *b = load_real(BBC_ARTICLE, &len);
+	if (!b)
+		return;
+	s = extract_with(b, len, &(struct lw_extract_opts){ .format = "article" });
+	assert_snapshot_sane(s);
+	g_assert_cmpuint(s->entries->len, ==, 1);
+	e = nth(s, 0);
+	g_assert_cmpstr(e->title, ==, "Office for Budget Responsibility: What is the OBR and what does it do?");
+	g_assert_cmpstr(e->id, ==, "explainers-63159607");
+	g_assert_cmpstr(e->published, ==, "2022-10-10T13:21:17Z");
+	g_assert_cmpstr(e->updated, ==, "2024-07-30T15:00:54Z");
+	g_assert_true(has_line(e->body,
+		"The OBR was set up in 2010 under the Conservative-Liberal Democrat coalition government."));
+	g_auto(GStrv) lines = g_strsplit(e->body, "\n", -1);
+	g_assert_cmpuint(g_strv_length(lines), >=, 20);
+	g_assert_null(strstr(e->body, "Skip to content"));
+	lw_snapshot_free(s);
+}
+
+/* ---- our own fixtures ---- */
+
+static void test_dcr_fixture(void)
+{
+	struct lw_snapshot *s = extract_file("dcr-liveblog.html", NULL);
+	assert_snapshot_sane(s);
+	g_assert_cmpstr(s->format, ==, "guardian");
+	g_assert_cmpstr(s->page_title, ==, "Harbour festival live: boats, bands and a very late ferry");
+	g_assert_cmpstr(s->coverage_end, ==, "2031-07-04T23:59:00Z");
+	g_assert_cmpuint(s->entries->len, ==, 3); /* the pinned copy is no entry */
+
+	struct lw_entry *e = nth(s, 0);
+	g_assert_cmpstr(e->id, ==, "block-65a0000000000000000000c3");
+	g_assert_cmpstr(e->published, ==, "2031-07-04T11:15:42Z");
+	g_assert_cmpstr(e->updated, ==, "2031-07-04T11:20:05Z");
+	g_assert_cmpstr(e->title, ==, "");
+	g_assert_cmpstr(e->author, ==, "Ada Quill");
+	g_assert_cmpstr(e->url, ==, "https://news.example.org/live/harbour-festival"
+	                "?page=with:block-65a0000000000000000000c3#block-65a0000000000000000000c3");
+	g_assert_cmpstr(e->body, ==,
+		"Fog has delayed the last ferry of the evening by at least forty minutes, the operator said.\n"
+		"Passengers were told to wait in the north terminal:\n"
+		"- free tea at the kiosk\n"
+		"- blankets for children\n"
+		"- updates every ten minutes");
+	g_assert_false(e->pinned);
+	g_assert_false(e->key_event);
+
+	e = nth(s, 1);
+	g_assert_cmpstr(e->id, ==, "block-65a0000000000000000000b2");
+	g_assert_cmpstr(e->title, ==, "The brass band's surprise encore");
+	g_assert_cmpstr(e->updated, ==, "");
+	/* the JSON-LD's author is the page's, not this post's */
+	g_assert_cmpstr(e->author, ==, "");
+	g_assert_true(e->key_event);
+	g_assert_cmpstr(e->body, ==,
+		"The brass band played a second encore after the crowd refused to leave.\n"
+		"Its conductor said afterwards:\n"
+		"> We had rehearsed exactly one extra tune, so we played it twice.\n"
+		"> Nobody seemed to mind.");
+
+	e = nth(s, 2);
+	g_assert_cmpstr(e->id, ==, "block-65a0000000000000000000a1");
+	g_assert_cmpstr(e->title, ==, "Welcome to the harbour festival");
+	g_assert_cmpstr(e->published, ==, "2031-07-04T09:00:13Z");
+	g_assert_true(e->pinned);
+	g_assert_cmpstr(e->body, ==,
+		"Good morning and welcome to our coverage of the harbour festival.\n"
+		"Sailing boats gather at the mouth of the harbour. Photograph: Test Agency\n"
+		"Softhyphen and zerowidth characters vanish.");
+	for (guint i = 0; i < s->entries->len; i++) {
+		g_assert_null(strstr(nth(s, i)->body, "ago"));
+		g_assert_null(strstr(nth(s, i)->body, "Share"));
+	}
+	lw_snapshot_free(s);
+}
+
+static void assert_same_snapshot(struct lw_snapshot *a, struct lw_snapshot *b)
+{
+	g_assert_cmpstr(a->format, ==, b->format);
+	g_assert_cmpstr(a->page_title, ==, b->page_title);
+	g_assert_cmpstr(a->coverage_end, ==, b->coverage_end);
+	g_assert_cmpuint(a->entries->len, ==, b->entries->len);
+	for (guint i = 0; i < a->entries->len; i++) {
+		struct lw_entry *x = nth(a, i), *y = nth(b, i);
+		g_assert_cmpstr(x->id, ==, y->id);
+		g_assert_cmpstr(x->published, ==, y->published);
+		g_assert_cmpstr(x->updated, ==, y->updated);
+		g_assert_cmpstr(x->title, ==, y->title);
+		g_assert_cmpstr(x->body, ==, y->body);
+		g_assert_cmpstr(x->url, ==, y->url);
+		g_assert_cmpstr(x->author, ==, y->author);
+		g_assert_cmpint(x->pinned, ==, y->pinned);
+		g_assert_cmpint(x->key_event, ==, y->key_event);
+		g_autofree char *mx = lw_entry_to_md(x);
+		g_autofree char *my = lw_entry_to_md(y);
+		g_assert_cmpstr(mx, ==, my);
+	}
+}
+
+static void test_rerendered_identical(void)
+{
+	struct lw_snapshot *a = extract_file("dcr-liveblog.html", NULL);
+	struct lw_snapshot *b = extract_file("dcr-liveblog-rerendered.html", NULL);
+	assert_same_snapshot(a, b);
+	lw_snapshot_free(a);
+	lw_snapshot_free(b);
+}
+
+static void test_jsonld_graph(void)
+{
+	struct lw_snapshot *s = extract_file("jsonld-graph.html", NULL);
+	assert_snapshot_sane(s);
+	g_assert_cmpstr(s->format, ==, "jsonld");
+	g_assert_cmpstr(s->page_title, ==, "Night market live: lanterns & late stalls");
+	g_assert_cmpstr(s->coverage_end, ==, "2031-03-02T01:00:00Z");
+	g_assert_cmpuint(s->entries->len, ==, 3);
+
+	struct lw_entry *e = nth(s, 0);
+	g_assert_cmpstr(e->id, ==, "post-3");
+	g_assert_cmpstr(e->title, ==, "Lantern parade reaches the \"old bridge\"");
+	g_assert_cmpstr(e->published, ==, "2031-03-01T20:30:00Z");
+	g_assert_cmpstr(e->updated, ==, "2031-03-01T20:45:10Z");
+	g_assert_cmpstr(e->author, ==, "Bo Lindqvist");
+	g_assert_cmpstr(e->url, ==, "https://live.example.net/night-market#post-3");
+	g_assert_cmpstr(e->body, ==,
+		"The lantern parade reached the old bridge at half past nine.\n"
+		"Organisers said it was the longest yet \xe2\x80\x93 more than 300 lanterns.");
+
+	e = nth(s, 1);
+	g_assert_cmpstr(e->id, ==, "post-2"); /* from the url's fragment */
+	g_assert_cmpstr(e->author, ==, "Bo Lindqvist, Cy Ortega");
+	g_assert_cmpstr(e->body, ==,
+		"The noodle stall by the fountain sold out within an hour.\n"
+		"Its owner promised a second batch.");
+
+	e = nth(s, 2);
+	g_assert_cmpstr(e->id, ==, "post-1");
+	g_assert_cmpstr(e->title, ==, ""); /* the page's own headline */
+	g_assert_cmpstr(e->url, ==, "https://live.example.net/night-market#post-1");
+	g_assert_cmpstr(e->body, ==, "Welcome to the night market. Caf\xc3\xa9 owners are setting up.");
+	lw_snapshot_free(s);
+
+	s = extract_file("jsonld-single.html", NULL);
+	assert_snapshot_sane(s);
+	g_assert_cmpstr(s->format, ==, "jsonld");
+	g_assert_cmpuint(s->entries->len, ==, 1);
+	g_assert_cmpstr(nth(s, 0)->id, ==, "update-77");
+	g_assert_cmpstr(nth(s, 0)->title, ==, "Count begins");
+	g_assert_cmpstr(nth(s, 0)->published, ==, "2031-05-06T00:00:00Z");
+	lw_snapshot_free(s);
+
+	/* asking for a format the page does not have is an error */
+	gsize len;
+	g_autofree char *data = load_data("jsonld-single.html", &len);
+	g_autoptr(GError) err = NULL;
+	s = lw_extract(data, len, &(struct lw_extract_opts){ .format = "guardian" }, &err);
+	g_assert_null(s);
+	g_assert_error(err, LW_ERROR, LW_ERROR_PARSE);
+	g_clear_error(&err);
+	g_autofree char *art = load_data("cp1252.html", &len);
+	s = lw_extract(art, len, &(struct lw_extract_opts){ .format = "jsonld" }, &err);
+	g_assert_null(s);
+	g_assert_error(err, LW_ERROR, LW_ERROR_PARSE);
+}
+
+static void check_cafe(struct lw_snapshot *s)
+{
+	assert_snapshot_sane(s);
+	g_assert_cmpuint(s->entries->len, ==, 1);
+	struct lw_entry *e = nth(s, 0);
+	g_assert_cmpstr(e->title, ==, "Caf\xc3\xa9 r\xc3\xa9opens \xe2\x80\x93 \xe2\x80\x9c" "finally\xe2\x80\x9d");
+	g_assert_cmpstr(e->body, ==,
+		"The caf\xc3\xa9 on the square r\xc3\xa9opened on Monday \xe2\x80\x93 its owner said "
+		"\xe2\x80\x9cwe missed everyone\xe2\x80\x9d.\n"
+		"Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e costs \xe2\x82\xac" "4.");
+}
+
+static void test_charset(void)
+{
+	struct lw_snapshot *s = extract_file("cp1252.html", NULL);
+	g_assert_cmpstr(s->format, ==, "article");
+	check_cafe(s);
+	lw_snapshot_free(s);
+	s = extract_file("cp1252-metacharset.html", NULL);
+	check_cafe(s);
+	lw_snapshot_free(s);
+
+	/* the HTTP charset wins; Latin-1 labels mean windows-1252 */
+	gsize len;
+	g_autofree char *data = load_data("cp1252-metacharset.html", &len);
+	s = extract_with(data, len, &(struct lw_extract_opts){ .charset = "ISO-8859-1" });
+	check_cafe(s);
+	lw_snapshot_free(s);
+
+	/* a BOM without any declaration; an unknown charset name */
+	const char bom[] = "\xef\xbb\xbf<html><body><article><p>na\xc3\xafve</p></article></body></html>";
+	s = extract_with(bom, sizeof bom - 1, NULL);
+	g_assert_cmpstr(nth(s, 0)->body, ==, "na\xc3\xafve");
+	lw_snapshot_free(s);
+	s = extract_with(bom, sizeof bom - 1, &(struct lw_extract_opts){ .charset = "x-no-such-charset" });
+	g_assert_cmpstr(nth(s, 0)->body, ==, "na\xc3\xafve");
+	lw_snapshot_free(s);
+
+	/* bytes that are not UTF-8 under a UTF-8 label still give UTF-8 */
+	const char bad[] = "<html><body><p>caf\xe9 \xff\xfe</p></body></html>";
+	s = extract_with(bad, sizeof bad - 1, &(struct lw_extract_opts){ .charset = "utf-8" });
+	assert_snapshot_sane(s);
+	lw_snapshot_free(s);
+}
+
+static void test_garbage(void)
+{
+	g_autoptr(GError) err = NULL;
+	g_assert_null(lw_extract("", 0, NULL, &err));
+	g_assert_error(err, LW_ERROR, LW_ERROR_PARSE);
+	g_clear_error(&err);
+	g_assert_null(lw_extract(NULL, 0, NULL, &err));
+	g_assert_error(err, LW_ERROR, LW_ERROR_PARSE);
+	g_clear_error(&err);
+
+	const char *junk[] = {
+		"<", "<<<>>>", "<html", "<div><p>unclosed <b>bold <i>text",
+		"</article></div></body>", "<!--", "<script>", "&#0;&#xffffff;&bogus;",
+		"<article id=\"block-\"><header><time datetime=\"nonsense\">x</time></header></article>",
+		"<div id=\"liveblog-body\"></div>",
+		"<script type=\"application/ld+json\">{\"@type\":\"LiveBlogPosting\",\"liveBlogUpdate\":[1,\"x\",null,{}]}</script>",
+		"<script type=\"application/ld+json\">{not json</script>",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(junk); i++) {
+		struct lw_snapshot *s = lw_extract(junk[i], strlen(junk[i]), NULL, &err);
+		g_assert_true(s || err);
+		if (s)
+			assert_snapshot_sane(s);
+		lw_snapshot_free(s);
+		g_clear_error(&err);
+	}
+
+	/* random binary, with NULs */
+	GRand *rand = g_rand_new_with_seed(42);
+	for (int round = 0; round < 20; round++) {
+		gsize len = (gsize)g_rand_int_range(rand, 1, 20000);
+		g_autofree guchar *bin = g_malloc(len);
+		for (gsize i = 0; i < len; i++)
+			bin[i] = (guchar)g_rand_int_range(rand, 0, 256);
+		if (round % 2)
+			memcpy(bin, "<p>", MIN(len, 3));
+		struct lw_snapshot *s = lw_extract((const char *)bin, len, NULL, &err);
+		g_assert_true(s || err);
+		if (s)
+			assert_snapshot_sane(s);
+		lw_snapshot_free(s);
+		g_clear_error(&err);
+	}
+	g_rand_free(rand);
+
+	/* the empty Guardian body is a page of the right kind with no posts */
+	const char *empty = "<div id=\"liveblog-body\"></div>";
+	struct lw_snapshot *s = lw_extract(empty, strlen(empty), NULL, &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(s->format, ==, "guardian");
+	g_assert_cmpuint(s->entries->len, ==, 0);
+	lw_snapshot_free(s);
+
+	g_assert_null(lw_extract("<p>x</p>", 8, &(struct lw_extract_opts){ .format = "rss9" }, &err));
+	g_assert_error(err, LW_ERROR, LW_ERROR_FAILED);
+	g_assert_nonnull(strstr(err->message, "rss9"));
+	g_assert_false(lw_extract_format_known("rss9"));
+	g_assert_true(lw_extract_format_known("jsonld"));
+	g_assert_true(lw_extract_format_known(NULL));
+}
+
+static void test_deep_nesting(void)
+{
+	GString *page = g_string_new("<html><body><div id=\"liveblog-body\">"
+	                             "<article id=\"block-deep\"><header></header>");
+	for (int i = 0; i < 50000; i++)
+		g_string_append(page, i % 2 ? "<div>" : "<blockquote>");
+	g_string_append(page, "bottom");
+	g_string_append(page, "</article><article id=\"block-after\"><p>after</p></article>"
+	                      "</div></body></html>");
+	g_autoptr(GError) err = NULL;
+	struct lw_snapshot *s = lw_extract(page->str, page->len, NULL, &err);
+	g_string_free(page, TRUE);
+	g_assert_true(s || err);
+	if (s) {
+		assert_snapshot_sane(s);
+		g_assert_cmpuint(s->entries->len, >=, 1);
+		g_assert_cmpstr(nth(s, 0)->id, ==, "block-deep");
+	}
+	lw_snapshot_free(s);
+
+	/* unclosed list items and quotes */
+	page = g_string_new("<article>");
+	for (int i = 0; i < 50000; i++)
+		g_string_append(page, "<ul><li>x");
+	s = lw_extract(page->str, page->len, NULL, &err);
+	g_string_free(page, TRUE);
+	g_assert_true(s || err);
+	if (s)
+		assert_snapshot_sane(s);
+	lw_snapshot_free(s);
+}
+
+static void test_duplicate_ids(void)
+{
+	struct lw_snapshot *s = extract_file("dup-ids.html", NULL);
+	assert_snapshot_sane(s);
+	g_assert_cmpuint(s->entries->len, ==, 3);
+	g_assert_cmpstr(nth(s, 0)->id, ==, "block-aaa");
+	g_assert_cmpstr(nth(s, 0)->body, ==, "First copy wins.");
+	g_assert_cmpstr(nth(s, 1)->id, ==, "block-bbb");
+	/* an id never escapes the entries folder */
+	g_assert_null(strstr(nth(s, 2)->id, "/"));
+	g_assert_false(g_str_has_prefix(nth(s, 2)->id, "."));
+	lw_snapshot_free(s);
+
+	/* posts without ids get stable hash ids */
+	const char *page = "<div id=\"liveblog-body\"><article id=\"block-\"><p>no id one</p></article>"
+	                   "<article id=\"block-!!\"><p>no id two</p></article></div>";
+	s = extract_with(page, strlen(page), &(struct lw_extract_opts){ .format = "guardian" });
+	g_assert_cmpuint(s->entries->len, ==, 2);
+	g_autofree char *h = lw_entry_hash_id("", "", "no id two");
+	g_assert_true(g_str_has_prefix(nth(s, 0)->id, "h-"));
+	g_assert_cmpstr(nth(s, 1)->id, ==, h);
+	lw_snapshot_free(s);
+}
+
+static void test_limits(void)
+{
+	gsize len;
+	g_autofree char *data = load_data("dcr-liveblog.html", &len);
+	g_autoptr(GError) err = NULL;
+	struct lw_extract_opts o = LW_EXTRACT_OPTS_DEFAULT;
+	o.max_entries = 2;
+	g_assert_null(lw_extract(data, len, &o, &err));
+	g_assert_error(err, LW_ERROR, LW_ERROR_TOO_BIG);
+	g_assert_nonnull(strstr(err->message, "page has more than 2 entries"));
+	g_clear_error(&err);
+	o.max_entries = 3;
+	struct lw_snapshot *s = extract_with(data, len, &o);
+	g_assert_cmpuint(s->entries->len, ==, 3);
+	lw_snapshot_free(s);
+
+	/* the default cap, on a generated page */
+	GString *big = g_string_new("<div id=\"liveblog-body\">");
+	for (int i = 0; i < 5001; i++)
+		g_string_append_printf(big, "<article id=\"block-%d\"><p>post %d</p></article>", i, i);
+	g_string_append(big, "</div>");
+	g_assert_null(lw_extract(big->str, big->len, NULL, &err));
+	g_assert_error(err, LW_ERROR, LW_ERROR_TOO_BIG);
+	g_assert_nonnull(strstr(err->message, "page has more than 5000 entries"));
+	g_clear_error(&err);
+	g_string_free(big, TRUE);
+
+	/* a long body is cut on a character boundary */
+	GString *longp = g_string_new("<article><p>");
+	for (int i = 0; i < 1000; i++)
+		g_string_append(longp, "\xc3\xa9t\xc3\xa9 ");
+	g_string_append(longp, "</p></article>");
+	o = (struct lw_extract_opts)LW_EXTRACT_OPTS_DEFAULT;
+	o.max_entry_bytes = 101;
+	s = extract_with(longp->str, longp->len, &o);
+	g_string_free(longp, TRUE);
+	assert_snapshot_sane(s);
+	g_assert_cmpuint(strlen(nth(s, 0)->body), <=, 101);
+	g_assert_cmpuint(strlen(nth(s, 0)->body), >=, 95);
+	lw_snapshot_free(s);
+}
+
+static void test_json_depth(void)
+{
+	/* a JSON-LD bomb next to a good block: the bomb is ignored */
+	GString *page = g_string_new("<html><head><script type=\"application/ld+json\">");
+	for (int i = 0; i < 100000; i++)
+		g_string_append_c(page, '[');
+	g_string_append(page, "</script><script type=\"application/ld+json\">"
+		"{\"@type\":\"LiveBlogPosting\",\"headline\":\"H\",\"liveBlogUpdate\":"
+		"[{\"@id\":\"u1\",\"articleBody\":\"ok\"}]}</script></head><body></body></html>");
+	struct lw_snapshot *s = extract_with(page->str, page->len, NULL);
+	g_string_free(page, TRUE);
+	g_assert_cmpstr(s->format, ==, "jsonld");
+	g_assert_cmpuint(s->entries->len, ==, 1);
+	g_assert_cmpstr(nth(s, 0)->body, ==, "ok");
+	lw_snapshot_free(s);
+
+	/* nesting past max_json_depth: the block is ignored */
+	GString *deep = g_string_new("<script type=\"application/ld+json\">"
+		"{\"@type\":\"LiveBlogPosting\",\"liveBlogUpdate\":[{\"@id\":\"u1\",\"x\":");
+	for (int i = 0; i < 10; i++)
+		g_string_append(deep, "{\"a\":");
+	g_string_append(deep, "1");
+	for (int i = 0; i < 10; i++)
+		g_string_append(deep, "}");
+	g_string_append(deep, "}]}</script><article><p>fallback</p></article>");
+	struct lw_extract_opts o = LW_EXTRACT_OPTS_DEFAULT;
+	o.max_json_depth = 8;
+	s = extract_with(deep->str, deep->len, &o);
+	g_assert_cmpstr(s->format, ==, "article");
+	lw_snapshot_free(s);
+	o.max_json_depth = 64;
+	s = extract_with(deep->str, deep->len, &o);
+	g_assert_cmpstr(s->format, ==, "jsonld");
+	lw_snapshot_free(s);
+	g_string_free(deep, TRUE);
+}
 
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/text/render", test_text_render);
+	g_test_add_func("/text/helpers", test_text_helpers);
+	g_test_add_func("/text/deep-tree", test_text_deep_tree);
+	g_test_add_func("/extract/real/guardian-live", test_real_guardian_live);
+	g_test_add_func("/extract/real/articles", test_real_articles);
+	g_test_add_func("/extract/dcr-fixture", test_dcr_fixture);
+	g_test_add_func("/extract/rerendered-identical", test_rerendered_identical);
+	g_test_add_func("/extract/jsonld", test_jsonld_graph);
+	g_test_add_func("/extract/charset", test_charset);
+	g_test_add_func("/extract/garbage", test_garbage);
+	g_test_add_func("/extract/deep-nesting", test_deep_nesting);
+	g_test_add_func("/extract/duplicate-ids", test_duplicate_ids);
+	g_test_add_func("/extract/limits", test_limits);
+	g_test_add_func("/extract/json-depth", test_json_depth);
 	return g_test_run();
 }
