@@ -34,6 +34,12 @@ int lw_store_lock(struct lw_store *s, GError **error);
 const char *lw_store_state_dir(const struct lw_store *s);
 const char *lw_store_path(const struct lw_store *s);
 
+/* The last non-fatal problem the store met, for the caller to log: a
+ * stale index.lock removed, a working tree that could not follow a
+ * commit.  "" when none; owned by the store, valid until the next call
+ * on it. */
+const char *lw_store_warning(const struct lw_store *s);
+
 /* What the repository holds for one blog at HEAD. */
 struct lw_history {
 	GPtrArray *window;  /* struct lw_entry * in <blog>/index.md order: the page as last seen */
