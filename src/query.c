@@ -416,6 +416,10 @@ static struct node *parse_primary(struct parser *ps)
 		return n;
 	}
 	case T_FIELD: {
+		if (++ps->depth > QUERY_MAX_DEPTH) {
+			fail(ps->error, ps->src, t->pos, "nested deeper than %d", QUERY_MAX_DEPTH);
+			return NULL;
+		}
 		ps->i++;
 		enum tok_kind next = peek(ps)->kind;
 		if (next != T_LPAREN && next != T_WORD && next != T_PHRASE && next != T_REGEX) {
@@ -426,6 +430,7 @@ static struct node *parse_primary(struct parser *ps)
 		struct node *kid = parse_primary(ps);
 		if (!kid)
 			return NULL;
+		ps->depth--;
 		struct node *f = node_new(N_FIELD);
 		f->fields = t->field;
 		g_ptr_array_add(f->kids, kid);

@@ -425,6 +425,26 @@ static void test_limits(void)
 	g_clear_error(&err);
 	g_string_free(s, TRUE);
 
+	/* fields do not stack */
+	q = lw_query_parse("title:body:x", &err);
+	g_assert_null(q);
+	g_assert_error(err, LW_ERROR, LW_ERROR_QUERY);
+	g_assert_cmpstr(err->message, ==,
+	                "column 1: 'title:' must be followed by a word, phrase, regex or '('");
+	g_clear_error(&err);
+
+	/* a long NEAR chain is fine (it is not nesting the user wrote) */
+	s = g_string_new("a");
+	for (int i = 0; i < 300; i++)
+		g_string_append(s, " NEAR/1 a");
+	q = lw_query_parse(s->str, &err);
+	g_assert_no_error(err);
+	struct lw_doc *d = lw_doc_new("", "a a");
+	g_assert_true(lw_query_eval(q, d, NULL));
+	lw_doc_free(d);
+	lw_query_free(q);
+	g_string_free(s, TRUE);
+
 	/* 4096 bytes are fine, 4097 are not */
 	s = g_string_new(NULL);
 	while (s->len < 4096)
