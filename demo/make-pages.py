@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Write the bundled demo: five versions of one fictional live blog.
 
-    python3 demo/make-pages.py      # rewrites demo/page-1.html … page-5.html
-                                    # and demo/expected.json
+    python3 demo/make-pages.py          # rewrites demo/page-1.html … page-5.html
+                                        # and demo/expected.json
+    python3 demo/make-pages.py --check  # TAP: the committed files are what
+                                        # this script writes, and hold the
+                                        # story below
 
 `livewatch demo` replays these pages in order, offline, as if it polled
 https://demo.livewatch.invalid/world/live/ukraine-war-live five times during
@@ -317,7 +320,88 @@ def expected_json():
     return out
 
 
+def check():
+    """TAP: committed pages are current and tell the story above."""
+    import re
+    from html.parser import HTMLParser
+
+    class Articles(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack, self.found, self.bad = [], [], 0
+            self.void = {'img', 'input', 'source', 'meta', 'link', 'br',
+                         'path'}
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == 'article':
+                self.found.append((a.get('id'),
+                                   any(x.get('id') == 'pinned-post'
+                                       for x in self.stack)))
+            if tag not in self.void:
+                self.stack.append(a)
+
+        def handle_endtag(self, tag):
+            if tag in self.void:
+                return
+            if not self.stack:
+                self.bad += 1
+            else:
+                self.stack.pop()
+
+    results = []
+    exp = expected_json()
+    for n, v in enumerate(exp['versions']):
+        name = v['page']
+        try:
+            with open(os.path.join(HERE, name), encoding='utf-8') as f:
+                text = f.read()
+        except OSError as e:
+            text = ''
+            results.append(('%s readable (%s)' % (name, e), False))
+        results.append(('%s is what make-pages.py writes' % name,
+                        text == render(n)))
+        a = Articles()
+        a.feed(text)
+        a.close()
+        ids = [i for i, pinned in a.found if not pinned]
+        pins = [i for i, pinned in a.found if pinned]
+        results.append(('%s shows the intended posts in order' % name,
+                        ids == v['shown'] and not a.bad and not a.stack))
+        results.append(('%s pinned copy has no id' % name,
+                        pins == ([None] if v['pinned'] else [])))
+    # the rules' words appear in entries exactly where alerts are expected
+    seen = {}
+    for v in exp['versions']:
+        for e in v['entries']:
+            text = e['title'] + '\n' + e['body']
+            for rule, pat in (('bakhmut', r'\b(Bakhmut|Bahkmut)\b'),
+                              ('leopard-tanks', r'\bLeopard 2 tanks\b')):
+                hit = bool(re.search(pat, text))
+                key = (rule, e['id'])
+                if hit and not seen.get(key) and not v['baseline']:
+                    results.append(('%s: %s alerts on %s' % (
+                        v['page'], rule, e['name']),
+                        {'rule': rule, 'entry': e['id']} in v['alerts']))
+                seen[key] = seen.get(key) or hit
+        for al in v['alerts']:
+            results.append(('%s: expected alert %s on %s is an entry on the page' % (
+                v['page'], al['rule'], al['entry']),
+                any(e['id'] == al['entry'] for e in v['entries'])))
+    try:
+        with open(os.path.join(HERE, 'expected.json'), encoding='utf-8') as f:
+            results.append(('expected.json is current', json.load(f) == exp))
+    except (OSError, ValueError):
+        results.append(('expected.json is current', False))
+    print('1..%d' % len(results))
+    for n, (what, ok) in enumerate(results, 1):
+        print('%sok %d - %s' % ('' if ok else 'not ', n, what))
+    return 0 if all(ok for _, ok in results) else 1
+
+
 def main():
+    if sys.argv[1:] == ['--check']:
+        return check()
     for n in range(len(VERSIONS)):
         path = os.path.join(HERE, 'page-%d.html' % (n + 1))
         with open(path, 'w', encoding='utf-8', newline='\n') as f:
@@ -329,4 +413,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())
