@@ -7,18 +7,6 @@
 
 #define SNIFF_BYTES 4096
 
-static const char *const formats[] = { "auto", "guardian", "jsonld", "article", NULL };
-
-gboolean lw_extract_format_known(const char *name)
-{
-	if (!name)
-		return TRUE;
-	for (const char *const *f = formats; *f; f++)
-		if (strcmp(name, *f) == 0)
-			return TRUE;
-	return FALSE;
-}
-
 bool lw_url_is_absolute(const char *url)
 {
 	return url && (g_ascii_strncasecmp(url, "http://", 7) == 0 ||
@@ -386,33 +374,55 @@ static void page_clear(struct lw_page *p)
 		xmlFreeDoc(p->doc);
 }
 
+static const struct {
+	const char *name;
+	lw_extract_fn fn;
+} extractors[] = {
+	{ "guardian", lw_extract_guardian },
+	{ "jsonld", lw_extract_jsonld },
+	{ "article", extract_article },
+};
+
+gboolean lw_extract_format_known(const char *name)
+{
+	if (!name || strcmp(name, "auto") == 0)
+		return TRUE;
+	for (gsize i = 0; i < G_N_ELEMENTS(extractors); i++)
+		if (strcmp(name, extractors[i].name) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* "auto": Guardian markup, else JSON-LD updates, else an article.  Returns
+ * the format used, or NULL with error set. */
+static const char *run_auto(struct lw_page *p, struct lw_snapshot *s, GError **error)
+{
+	if (p->guardian_markup) {
+		if (lw_extract_guardian(p, s, error) < 0)
+			return NULL;
+		if (s->entries->len > 0 || !lw_jsonld_has_updates(p)) {
+			lw_jsonld_enrich(p, s);
+			return "guardian";
+		}
+		/* markup without posts (rendered by script): the JSON-LD has them */
+	}
+	if (lw_jsonld_has_updates(p))
+		return lw_extract_jsonld(p, s, error) < 0 ? NULL : "jsonld";
+	return extract_article(p, s, error) < 0 ? NULL : "article";
+}
+
 static int run_format(struct lw_page *p, const char *format,
                       struct lw_snapshot *s, GError **error)
 {
 	if (strcmp(format, "auto") == 0) {
-		if (p->guardian_markup) {
-			if (lw_extract_guardian(p, s, error) < 0)
-				return -1;
-			lw_jsonld_enrich(p, s);
-			format = "guardian";
-		} else if (lw_jsonld_has_updates(p)) {
-			if (lw_extract_jsonld(p, s, error) < 0)
-				return -1;
-			format = "jsonld";
-		} else {
-			if (extract_article(p, s, error) < 0)
-				return -1;
-			format = "article";
-		}
-	} else if (strcmp(format, "guardian") == 0) {
-		if (lw_extract_guardian(p, s, error) < 0)
+		format = run_auto(p, s, error);
+		if (!format)
 			return -1;
-	} else if (strcmp(format, "jsonld") == 0) {
-		if (lw_extract_jsonld(p, s, error) < 0)
-			return -1;
-	} else if (strcmp(format, "article") == 0) {
-		if (extract_article(p, s, error) < 0)
-			return -1;
+	} else {
+		for (gsize i = 0; i < G_N_ELEMENTS(extractors); i++)
+			if (strcmp(format, extractors[i].name) == 0 &&
+			    extractors[i].fn(p, s, error) < 0)
+				return -1;
 	}
 	lw_entry_set(&s->format, format);
 	return 0;

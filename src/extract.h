@@ -24,7 +24,21 @@ struct lw_extract_opts {
  * unique within the snapshot; snapshot->format says which extractor
  * produced it) or NULL with error set (LW_ERROR_PARSE: nothing that looks
  * like content; LW_ERROR_TOO_BIG: a limit was passed).  A page of the
- * right kind with zero posts returns a snapshot with no entries. */
+ * right kind with zero posts returns a snapshot with no entries.
+ *
+ * opts may be NULL (all defaults); a zero limit field means its default.
+ * The charset used is opts->charset, else a <meta> charset in the first
+ * 4 KB, else a byte order mark, else UTF-8 (Latin-1 labels are read as
+ * windows-1252; an unknown name as UTF-8).  base_url, when absolute, is
+ * the page's address for permalinks (else the page's canonical url).
+ *
+ * Limits: more than max_entries distinct entries is LW_ERROR_TOO_BIG
+ * ("page has more than N entries"); a body longer than max_entry_bytes is
+ * cut at a UTF-8 boundary (not an error); a JSON-LD block nested deeper
+ * than max_json_depth, or larger than 8 MB, is ignored and the rest of the
+ * page is used.  A later entry with an id already seen is dropped; an
+ * entry without id gets lw_entry_hash_id().  An unknown format is
+ * LW_ERROR_FAILED.  Every string in the result is valid UTF-8. */
 struct lw_snapshot *lw_extract(const char *data, gsize len,
                                const struct lw_extract_opts *opts,
                                GError **error);

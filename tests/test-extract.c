@@ -708,6 +708,19 @@ static void test_json_depth(void)
 	g_assert_cmpstr(nth(s, 0)->body, ==, "ok");
 	lw_snapshot_free(s);
 
+	/* Guardian markup without posts: auto falls back to the JSON-LD, and
+	 * bare 24-hex ids get the "block-" the markup would use */
+	const char *script_rendered =
+		"<div id=\"liveblog-body\"></div><script type=\"application/ld+json\">"
+		"{\"@type\":\"LiveBlogPosting\",\"liveBlogUpdate\":[{\"@id\":"
+		"\"646219928f08e408b758af95\",\"articleBody\":\"a &lt;b&gt; c\"}]}</script>";
+	s = extract_with(script_rendered, strlen(script_rendered), NULL);
+	g_assert_cmpstr(s->format, ==, "jsonld");
+	g_assert_cmpuint(s->entries->len, ==, 1);
+	g_assert_cmpstr(nth(s, 0)->id, ==, "block-646219928f08e408b758af95");
+	g_assert_cmpstr(nth(s, 0)->body, ==, "a <b> c");
+	lw_snapshot_free(s);
+
 	/* nesting past max_json_depth: the block is ignored */
 	GString *deep = g_string_new("<script type=\"application/ld+json\">"
 		"{\"@type\":\"LiveBlogPosting\",\"liveBlogUpdate\":[{\"@id\":\"u1\",\"x\":");
