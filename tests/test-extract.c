@@ -244,7 +244,7 @@ static void test_real_guardian_live(void)
 	for (guint i = 0; i < s->entries->len; i++) {
 		struct lw_entry *e = nth(s, i);
 		g_assert_true(g_str_has_prefix(e->id, "block-"));
-		g_assert_null(strstr(e->body, " ago"));
+		g_assert_null(strstr(e->body, "ago"));
 		g_assert_null(strstr(e->body, "Share on"));
 		g_assert_null(strstr(e->body, "Updated at"));
 		g_assert_null(strstr(e->body, "BST"));
