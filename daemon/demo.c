@@ -14,9 +14,11 @@
 
 #define DEMO_BLOG "ukraine-live"
 #define DEMO_URL "https://demo.livewatch.invalid/world/live/ukraine-war-live"
-/* 2023-02-14T08:30:00Z: the demo's day; each version comes 2 hours later. */
-#define DEMO_START 1676363400
-#define DEMO_STEP (2 * 3600)
+/* When each version was "fetched" on the demo's day, 2023-02-14 (UTC):
+ * 10:52, 12:07, 13:43, 15:30, 18:55 (demo/expected.json). */
+static const gint64 demo_fetched[] = {
+	1676371920, 1676376420, 1676382180, 1676388600, 1676400900,
+};
 
 static int write_file(const char *dir, const char *name, const void *data, gsize len,
                       GError **error)
@@ -130,7 +132,8 @@ int lw_demo_main(int argc, char **argv)
 		fr.charset = (char *)"utf-8";
 		fr.retry_after_s = -1;
 		fr.body = g_bytes_new_static(lw_demo_pages[v].data, lw_demo_pages[v].len);
-		gint64 when = DEMO_START + (gint64)v * DEMO_STEP;
+		gint64 when = v < G_N_ELEMENTS(demo_fetched) ? demo_fetched[v] :
+		              demo_fetched[G_N_ELEMENTS(demo_fetched) - 1] + (gint64)v * 3600;
 		struct lw_poll_result r;
 		lw_poll_result_init(&r);
 		int rc = lw_poll_finish(&app->ctx, blog, st, &fr, NULL, when, &r, &err);

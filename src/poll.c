@@ -180,15 +180,40 @@ void lw_poll_deliver(struct lw_poll_ctx *ctx, const struct lw_alert *a, GPtrArra
 	}
 }
 
+void lw_poll_deliver_all(struct lw_poll_ctx *ctx, GPtrArray *alerts, GPtrArray *errors)
+{
+	if (!alerts || alerts->len == 0)
+		return;
+	for (guint i = 0; i < ctx->sinks->len; i++)
+		lw_sink_begin_batch(ctx->sinks->pdata[i]);
+	for (guint i = 0; i < alerts->len; i++)
+		lw_poll_deliver(ctx, alerts->pdata[i], errors);
+	for (guint i = 0; i < ctx->sinks->len; i++) {
+		GError *err = NULL;
+		if (lw_sink_end_batch(ctx->sinks->pdata[i], &err) < 0) {
+			if (errors)
+				g_ptr_array_add(errors, g_strdup(err->message));
+			g_error_free(err);
+		}
+	}
+}
+
 int lw_poll_flush_outbox(struct lw_poll_ctx *ctx, GPtrArray *sink_errors, GError **error)
 {
-	GPtrArray *left = lw_outbox_take(lw_store_state_dir(ctx->store), error);
+	const char *dir = lw_store_state_dir(ctx->store);
+	char **warnings = NULL;
+	GPtrArray *left = lw_outbox_claim(dir, &warnings, error);
 	if (!left)
 		return -1;
-	for (guint i = 0; i < left->len; i++)
-		lw_poll_deliver(ctx, left->pdata[i], sink_errors);
+	for (char **w = warnings; w && *w; w++)
+		if (sink_errors)
+			g_ptr_array_add(sink_errors, g_strdup(*w));
+	g_strfreev(warnings);
+	lw_poll_deliver_all(ctx, left, sink_errors);
 	int n = (int)left->len;
 	g_ptr_array_unref(left);
+	if (lw_outbox_done(dir, error) < 0)
+		return -1;
 	return n;
 }
 
@@ -331,11 +356,11 @@ save:
 	if (lw_store_save_state(ctx->store, name, st, error) < 0)
 		goto out;
 	if (out->alerts->len) {
-		for (guint i = 0; i < out->alerts->len; i++)
-			lw_poll_deliver(ctx, out->alerts->pdata[i], out->sink_errors);
-		GPtrArray *done = lw_outbox_take(lw_store_state_dir(ctx->store), NULL);
-		if (done)
-			g_ptr_array_unref(done);
+		/* Ours are the only alerts in the outbox now (leftovers of a crash
+		 * are delivered when the program starts): deliver, then clear it. */
+		lw_poll_deliver_all(ctx, out->alerts, out->sink_errors);
+		if (lw_outbox_take(lw_store_state_dir(ctx->store), error) == NULL)
+			goto out;
 	}
 	rc = 0;
 out:

@@ -83,6 +83,10 @@ int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
  * delivered; errors go to sink_errors (char *) when not NULL. */
 int lw_poll_flush_outbox(struct lw_poll_ctx *ctx, GPtrArray *sink_errors, GError **error);
 
+/* Delivers alerts as one batch per sink (the desktop sink coalesces a
+ * burst into a summary); errors as for lw_poll_deliver. */
+void lw_poll_deliver_all(struct lw_poll_ctx *ctx, GPtrArray *alerts, GPtrArray *errors);
+
 /* Delivers one alert to every sink its rule wants (all when rule is
  * NULL); adds "sink 'x': ..." messages to errors. */
 void lw_poll_deliver(struct lw_poll_ctx *ctx, const struct lw_alert *a, GPtrArray *errors);
