@@ -105,12 +105,30 @@ static struct lw_alert *make_alert(const struct lw_rule *rule, const char *blog,
 	g_ptr_array_add(terms, NULL);
 	g_strfreev(a->matched);
 	a->matched = (char **)g_ptr_array_free(terms, FALSE);
-	const char *text = m->field && !strcmp(m->field, "title") ? e->title : e->body;
+	/* The title is shown anyway: when the hit is there, show the body
+	 * around a hit of the same query if it has one. */
+	const char *text = e->body;
+	gsize off = 0, len = 0;
+	if (m->field && !strcmp(m->field, "body")) {
+		off = m->offset;
+		len = m->length;
+	} else if (m->field) {
+		struct lw_doc *body = lw_doc_new("", e->body);
+		struct lw_match bm;
+		lw_match_init(&bm);
+		if (lw_query_eval(rule->query, body, &bm) && bm.field) {
+			off = bm.offset;
+			len = bm.length;
+		} else {
+			text = e->title;
+			off = m->offset;
+			len = m->length;
+		}
+		lw_match_clear(&bm);
+		lw_doc_free(body);
+	}
 	g_free(a->snippet);
-	if (m->field)
-		a->snippet = lw_alert_snippet(text, m->offset, m->length, 160);
-	else
-		a->snippet = lw_alert_snippet(e->body, 0, 0, 160);
+	a->snippet = lw_alert_snippet(text, off, len, 160);
 	lw_entry_set(&a->fetched, fetched);
 	return a;
 }

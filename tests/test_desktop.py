@@ -171,15 +171,77 @@ def check_library(tap, bus, builddir):
     tap.check(stream[4]['replaces'] != 0, 'later ones update it in place', stream[4]['replaces'])
 
 
-# ---- END-TO-END: the real binary (add cases here) ----
-#
-# When `livewatch poll` works, a case here would write a config with a
-# [blog] served by tests/lwhttpd.py and no [sink] (so the implicit desktop
-# sink is used), run os.environ['LW_BIN'] -c CONFIG poll twice (baseline,
-# then a page with a matching post), and check notify_calls(bus) as above.
+# ---- END-TO-END: the real binary ----
 
 def check_end_to_end(tap, bus):
-    pass
+    """`livewatch poll` with no [sink]: the implicit desktop sink notifies."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    from lwblog import Post, render_blog
+    from lwhttpd import LiveServer
+    import shutil
+    import tempfile
+
+    lw_bin = os.environ.get('LW_BIN')
+    if not tap.check(lw_bin and os.access(lw_bin, os.X_OK), 'livewatch is built', lw_bin):
+        return
+    d = tempfile.mkdtemp(prefix='lw-desktop-')
+    srv = LiveServer()
+    srv.start()
+    try:
+        rules = os.path.join(d, 'r.rules')
+        with open(rules, 'w') as f:
+            f.write('[bakhmut]\nquery = Bakhmut\nurgency = critical\n\n'
+                    '[aid]\nquery = aid\nurgency = low\n')
+        cfg = os.path.join(d, 'config.ini')
+        with open(cfg, 'w') as f:
+            f.write('[livewatch]\nrepo = %s/h\nrules = %s\n\n[blog "live"]\nurl = %s\n'
+                    % (d, rules, srv.url('/live')))
+        posts = [Post(published='2023-02-14T10:00:00Z', title='Morning', paras=['Quiet night.'])]
+        srv.set('/live', body=render_blog(posts, page_url=srv.url('/live'), headline='Live'))
+        env = dict(os.environ, HOME=d)
+        r = subprocess.run([lw_bin, '-c', cfg, 'poll'], env=env, capture_output=True,
+                           text=True, timeout=60)
+        tap.equal(r.returncode, 0, 'e2e: baseline poll succeeds')
+        clear_calls(bus)
+        hot = Post(published='2023-02-14T11:00:00Z', title='Shelling near Bakhmut',
+                   paras=['Shelling continued near Bakhmut & Soledar overnight.'])
+        srv.set('/live', body=render_blog([hot] + posts, page_url=srv.url('/live'),
+                                          headline='Live'))
+        r = subprocess.run([lw_bin, '-c', cfg, 'poll'], env=env, capture_output=True,
+                           text=True, timeout=60)
+        tap.equal(r.returncode, 0, 'e2e: poll with a matching post succeeds')
+        tap.check('alert bakhmut' in r.stderr, 'e2e: the alert is logged', r.stderr)
+        calls = notify_calls(bus)
+        if not tap.equal(len(calls), 1, 'e2e: one notification'):
+            return
+        c = calls[0]
+        tap.equal(c['app'], 'livewatch', 'e2e: app name')
+        tap.check('bakhmut' in c['summary'] and 'live' in c['summary'],
+                  'e2e: summary names the rule and the blog', c['summary'])
+        tap.check(c['body'].startswith('Shelling near Bakhmut'), 'e2e: body starts with the title',
+                  c['body'])
+        tap.check('<b>Bakhmut</b>' in c['body'] and '&amp;' in c['body'],
+                  'e2e: body has the highlighted, escaped snippet', c['body'])
+        tap.equal(int(c['hints'].get('urgency', -1)), 2, 'e2e: critical urgency')
+        # A headless machine: no notification server is one warning, and
+        # recording goes on.
+        newer = Post(published='2023-02-14T12:00:00Z', title='More on Bakhmut',
+                     paras=['Bakhmut again, and aid.'])
+        srv.set('/live', body=render_blog([newer, hot] + posts, page_url=srv.url('/live'),
+                                          headline='Live'))
+        env2 = dict(env, DBUS_SESSION_BUS_ADDRESS='unix:path=%s/no-bus' % d)
+        r = subprocess.run([lw_bin, '-c', cfg, 'poll'], env=env2, capture_output=True,
+                           text=True, timeout=60)
+        tap.equal(r.returncode, 0, 'e2e: no notification server is not a failure')
+        warnings = [l for l in r.stderr.splitlines() if l.startswith('warning:')]
+        tap.equal(len(warnings), 1, 'e2e: exactly one warning without a server')
+        log = subprocess.run(['git', '-C', d + '/h', 'log', '-1', '--format=%s'],
+                             capture_output=True, text=True).stdout
+        tap.check('1 new' in log, 'e2e: the post is recorded anyway', log)
+    finally:
+        srv.stop()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def main():
