@@ -57,12 +57,22 @@ struct lw_commit {
 	const char *blog;
 	GPtrArray *write;                /* struct lw_entry *: files to (re)write */
 	GPtrArray *remove;               /* char * ids whose files are deleted */
-	const struct lw_snapshot *page;  /* the page as seen now: becomes index.md */
+	const struct lw_snapshot *page;  /* the page as seen now: becomes index.md (NULL: index.md kept) */
 	const char *message;             /* whole commit message */
 	gint64 time;                     /* fetch time, unix seconds (author and committer time) */
 };
 
-/* Writes the files, the index and one commit on HEAD (signature
+/* Blog names and ids must be [A-Za-z0-9._-]+ without a leading dot (at
+ * most 120 bytes); anything else fails with LW_ERROR_STORE naming it,
+ * before anything is written.  `write` and `remove` may be NULL; removing
+ * an id that has no file is not an error.
+ *
+ * index.md lists the page newest first, one line an entry:
+ *   - 2023-02-14 18:31 [heading](entries/<id>.md)
+ * and holds nothing time-dependent, so an unchanged page gives the same
+ * bytes.  lw_store_load() reads the window back from the link targets.
+ *
+ * Writes the files, the index and one commit on HEAD (signature
  * "livewatch <livewatch@localhost>" unless the repository config says
  * otherwise), updates the working tree.  Fills oid_hex (41 bytes) when not
  * NULL.  Nothing is committed when nothing differs from HEAD (returns 0
@@ -81,11 +91,13 @@ struct lw_blog_state {
 	gint64 last_success;
 	gint64 last_change;
 	bool baseline;          /* true once a first good snapshot was recorded */
-	GHashTable *removed;    /* set of ids removed from the page (for "restored") */
+	GHashTable *removed;    /* set of ids removed from the page (for "restored"); the table
+	                           owns its keys: g_hash_table_add(st->removed, g_strdup(id)) */
 };
 struct lw_blog_state *lw_blog_state_new(void);
 void lw_blog_state_free(struct lw_blog_state *st);
 
-/* A missing file gives a fresh state; a corrupt one is an error naming it. */
+/* A missing file gives a fresh state; a corrupt one is an error naming it.
+ * The store lock is not needed to read state; only its holder should save. */
 struct lw_blog_state *lw_store_load_state(struct lw_store *s, const char *blog, GError **error);
 int lw_store_save_state(struct lw_store *s, const char *blog, const struct lw_blog_state *st, GError **error);

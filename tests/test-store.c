@@ -413,10 +413,32 @@ static void test_lock(struct fx *f, gconstpointer data)
 	g_assert_cmpstr(err->message, ==, want);
 	g_clear_error(&err);
 
+	/* and another process, as a second daemon (a subprocess running
+	 * /store/lock-child, which expects this message) */
+	g_setenv("LW_TEST_LOCK_REPO", f->repo, TRUE);
+	g_setenv("LW_TEST_LOCK_WANT", want, TRUE);
+	g_test_trap_subprocess("/store/lock-child", 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+	g_test_trap_assert_passed();
+
 	lw_store_free(a);
 	g_assert_cmpint(lw_store_lock(b, &err), ==, 0);
 	g_assert_no_error(err);
 	lw_store_free(b);
+}
+
+static void test_lock_child(void)
+{
+	if (!g_test_subprocess()) {
+		g_test_skip("only run from /store/lock");
+		return;
+	}
+	g_autoptr(GError) err = NULL;
+	struct lw_store *c = lw_store_open(g_getenv("LW_TEST_LOCK_REPO"), &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(lw_store_lock(c, &err), <, 0);
+	g_assert_error(err, LW_ERROR, LW_ERROR_LOCKED);
+	g_assert_cmpstr(err->message, ==, g_getenv("LW_TEST_LOCK_WANT"));
+	lw_store_free(c);
 }
 
 static void test_stale_index_lock(struct fx *f, gconstpointer data)
@@ -641,6 +663,7 @@ int main(int argc, char **argv)
 	ADD("/store/load-malformed", test_load_malformed);
 	ADD("/store/bad-names", test_bad_names);
 	ADD("/store/lock", test_lock);
+	g_test_add_func("/store/lock-child", test_lock_child);
 	ADD("/store/stale-index-lock", test_stale_index_lock);
 	ADD("/store/ref-locked", test_ref_locked);
 	ADD("/store/read-only", test_read_only);
