@@ -377,8 +377,10 @@ save:
 		/* Ours are the only alerts in the outbox now (leftovers of a crash
 		 * are delivered when the program starts): deliver, then clear it. */
 		lw_poll_deliver_all(ctx, out->alerts, out->sink_errors);
-		if (lw_outbox_take(lw_store_state_dir(ctx->store), error) == NULL)
+		GPtrArray *sent = lw_outbox_take(lw_store_state_dir(ctx->store), error);
+		if (!sent)
 			goto out;
+		g_ptr_array_unref(sent);
 	}
 	rc = 0;
 out:
