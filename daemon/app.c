@@ -106,6 +106,11 @@ guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_r
 		lw_notice("alert %s: %s %s: %s [%s] %s", a->rule, a->blog, a->change, a->title,
 		          terms, a->url);
 	}
+	const char *w = app->store ? lw_store_warning(app->store) : "";
+	if (*w && !g_hash_table_contains(app->warned, w)) {
+		g_hash_table_add(app->warned, g_strdup(w));
+		lw_warn("%s", w);
+	}
 	for (guint i = 0; i < r->sink_errors->len; i++) {
 		const char *msg = r->sink_errors->pdata[i];
 		if (g_hash_table_contains(app->warned, msg))

@@ -65,13 +65,12 @@ char *lw_entry_sanitize_id(const char *raw)
 			c = '-';
 		if (c == '-' && s->len > 0 && s->str[s->len - 1] == '-')
 			continue;
-		if (c == '.' && s->len == 0)
-			continue;
 		g_string_append_c(s, c);
 	}
 	while (s->len > 0 && s->str[s->len - 1] == '-')
 		g_string_truncate(s, s->len - 1);
-	while (s->len > 0 && s->str[0] == '-')
+	/* No hidden files and no "." or "..": the id becomes a file name. */
+	while (s->len > 0 && (s->str[0] == '-' || s->str[0] == '.'))
 		g_string_erase(s, 0, 1);
 	if (s->len == 0) {
 		g_string_free(s, TRUE);
