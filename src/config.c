@@ -24,10 +24,14 @@ struct loader {
 
 static const char *const main_keys[] = {
 	"repo", "rules", "interval", "user_agent", "timeout", "connect_timeout", "max_size",
-	"max_redirects", "max_entries", "alert_on_first_poll", NULL,
+	"max_redirects", "max_entries", "alert_on_first_poll", "concurrency", "delay",
+	"max_backoff", "adaptive", "max_interval", "max_parse_time", "health_alerts", "pages",
+	"max_pages", NULL,
 };
 static const char *const blog_keys[] = {
-	"url", "format", "interval", "rules", "alert_on_first_poll", NULL,
+	"url", "format", "interval", "rules", "alert_on_first_poll", "follow", "follow_match",
+	"pages", "max_pages", "health_alerts", "entry", "id", "time", "updated", "title", "body",
+	NULL,
 };
 
 static void section_init(struct lw_config_section *sec, const char *name, const char *file,
@@ -64,6 +68,14 @@ int lw_config_section_line(const struct lw_config_section *sec, const char *key)
 static void blog_free(struct lw_blog_config *b)
 {
 	section_clear(&b->sec);
+	g_free(b->follow);
+	g_free(b->follow_match);
+	g_free(b->xpath.entry);
+	g_free(b->xpath.id);
+	g_free(b->xpath.time);
+	g_free(b->xpath.updated);
+	g_free(b->xpath.title);
+	g_free(b->xpath.body);
 	g_free(b->url);
 	g_free(b->format);
 	g_strfreev(b->rules);
@@ -107,6 +119,14 @@ static struct lw_config *config_new(void)
 	c->max_size = DEFAULT_MAX_SIZE;
 	c->max_redirects = DEFAULT_MAX_REDIRECTS;
 	c->max_entries = DEFAULT_MAX_ENTRIES;
+	c->concurrency = 8;
+	c->host_delay = 1.0;
+	c->max_backoff = 1800;
+	c->adaptive = true;
+	c->max_interval = 900;
+	c->max_parse_time = 5.0;
+	c->pages = 1;
+	c->max_pages = 20;
 	c->blogs = g_ptr_array_new_with_free_func((GDestroyNotify)blog_free);
 	c->sinks = g_ptr_array_new_with_free_func((GDestroyNotify)sink_free);
 	c->hosts = g_ptr_array_new_with_free_func((GDestroyNotify)host_free);
@@ -269,6 +289,8 @@ static int on_section(const char *section, int line, void *user, GError **error)
 		b->format = g_strdup("auto");
 		b->interval = -1;
 		b->alert_on_first_poll = false;
+		b->pages = -1;
+		b->max_pages = -1;
 		sec = &b->sec;
 	} else if (ld->kind == SEC_SINK) {
 		struct lw_sink_config *sk = g_new0(struct lw_sink_config, 1);
@@ -276,7 +298,7 @@ static int on_section(const char *section, int line, void *user, GError **error)
 	} else {
 		struct lw_host_config *h = g_new0(struct lw_host_config, 1);
 		h->concurrency = 1;
-		h->delay = 1.0;
+		h->delay = -1;
 		sec = &h->sec;
 	}
 	section_init(sec, name, cfg->path, line);
@@ -341,6 +363,51 @@ static int bool_value(const struct loader *ld, const struct lw_ini_item *it, boo
 	return 0;
 }
 
+static int int_value(const struct loader *ld, const struct lw_ini_item *it, long min, long max,
+                     int *out, GError **error)
+{
+	char *end;
+	gint64 n = g_ascii_strtoll(it->value, &end, 10);
+	if (!*it->value || *end || n < min || n > max) {
+		lw_ini_error(error, ld->cfg->path, it->line,
+		             "'%s' must be a number from %ld to %ld, not '%s'", it->key, min, max,
+		             it->value);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+static int real_value(const struct loader *ld, const struct lw_ini_item *it, double min,
+                      double max, double *out, GError **error)
+{
+	char *end;
+	double d = g_ascii_strtod(it->value, &end);
+	if (!*it->value || *end || !(d >= min && d <= max)) {
+		lw_ini_error(error, ld->cfg->path, it->line,
+		             "'%s' must be seconds from %g to %g, not '%s'", it->key, min, max,
+		             it->value);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+/* pages = 1..max_pages, or "all" (0). */
+static int pages_value(const struct loader *ld, const struct lw_ini_item *it, int *out,
+                       GError **error)
+{
+	if (!g_ascii_strcasecmp(it->value, "all")) {
+		*out = 0;
+		return 0;
+	}
+	if (int_value(ld, it, 1, 1000, out, NULL) == 0)
+		return 0;
+	lw_ini_error(error, ld->cfg->path, it->line, "'pages' must be 'all' or a number, not '%s'",
+	             it->value);
+	return -1;
+}
+
 static int main_item(struct loader *ld, const struct lw_ini_item *it, GError **error)
 {
 	struct lw_config *cfg = ld->cfg;
@@ -395,7 +462,40 @@ static int main_item(struct loader *ld, const struct lw_ini_item *it, GError **e
 			cfg->max_entries = (guint)n;
 	} else if (!strcmp(k, "alert_on_first_poll")) {
 		return bool_value(ld, it, &cfg->alert_on_first_poll, error);
+	} else if (!strcmp(k, "concurrency")) {
+		return int_value(ld, it, 1, 256, &cfg->concurrency, error);
+	} else if (!strcmp(k, "delay")) {
+		return real_value(ld, it, 0, 3600, &cfg->host_delay, error);
+	} else if (!strcmp(k, "max_backoff") || !strcmp(k, "max_interval")) {
+		if (seconds_value(ld, it, 1, &v, error))
+			return -1;
+		*(!strcmp(k, "max_backoff") ? &cfg->max_backoff : &cfg->max_interval) = (int)v;
+	} else if (!strcmp(k, "adaptive")) {
+		return bool_value(ld, it, &cfg->adaptive, error);
+	} else if (!strcmp(k, "health_alerts")) {
+		return bool_value(ld, it, &cfg->health_alerts, error);
+	} else if (!strcmp(k, "max_parse_time")) {
+		return real_value(ld, it, 0.01, 600, &cfg->max_parse_time, error);
+	} else if (!strcmp(k, "pages")) {
+		return pages_value(ld, it, &cfg->pages, error);
+	} else if (!strcmp(k, "max_pages")) {
+		return int_value(ld, it, 1, 1000, &cfg->max_pages, error);
 	}
+	return 0;
+}
+
+static int url_value(const struct loader *ld, const struct lw_ini_item *it, char **out,
+                     GError **error)
+{
+	const char *scheme = g_uri_peek_scheme(it->value);
+	if (!scheme || (strcmp(scheme, "http") && strcmp(scheme, "https")) ||
+	    !g_uri_is_valid(it->value, G_URI_FLAGS_NONE, NULL)) {
+		lw_ini_error(error, ld->cfg->path, it->line,
+		             "'%s' must be an http:// or https:// URL, not '%s'", it->key, it->value);
+		return -1;
+	}
+	g_free(*out);
+	*out = g_strdup(it->value);
 	return 0;
 }
 
@@ -409,16 +509,35 @@ static int blog_item(struct loader *ld, struct lw_blog_config *b, const struct l
 		             b->sec.name);
 		return -1;
 	}
-	if (!strcmp(k, "url")) {
-		const char *scheme = g_uri_peek_scheme(it->value);
-		if (!scheme || (strcmp(scheme, "http") && strcmp(scheme, "https")) ||
-		    !g_uri_is_valid(it->value, G_URI_FLAGS_NONE, NULL)) {
-			lw_ini_error(error, ld->cfg->path, it->line,
-			             "'url' must be an http:// or https:// URL, not '%s'", it->value);
+	char **xp = !strcmp(k, "entry") ? &b->xpath.entry : !strcmp(k, "id") ? &b->xpath.id :
+	            !strcmp(k, "time") ? &b->xpath.time : !strcmp(k, "updated") ? &b->xpath.updated :
+	            !strcmp(k, "title") ? &b->xpath.title : !strcmp(k, "body") ? &b->xpath.body :
+	            NULL;
+	if (xp) {
+		g_free(*xp);
+		*xp = g_strdup(it->value);
+		return 0;
+	}
+	if (!strcmp(k, "url") || !strcmp(k, "follow")) {
+		return url_value(ld, it, !strcmp(k, "url") ? &b->url : &b->follow, error);
+	} else if (!strcmp(k, "follow_match")) {
+		GError *rerr = NULL;
+		GRegex *re = g_regex_new(it->value, 0, 0, &rerr);
+		if (!re) {
+			lw_ini_error(error, ld->cfg->path, it->line, "bad 'follow_match' regex: %s",
+			             rerr->message);
+			g_error_free(rerr);
 			return -1;
 		}
-		g_free(b->url);
-		b->url = g_strdup(it->value);
+		g_regex_unref(re);
+		g_free(b->follow_match);
+		b->follow_match = g_strdup(it->value);
+	} else if (!strcmp(k, "pages")) {
+		return pages_value(ld, it, &b->pages, error);
+	} else if (!strcmp(k, "max_pages")) {
+		return int_value(ld, it, 1, 1000, &b->max_pages, error);
+	} else if (!strcmp(k, "health_alerts")) {
+		return bool_value(ld, it, &b->health_alerts, error);
 	} else if (!strcmp(k, "format")) {
 		g_free(b->format);
 		b->format = g_strdup(it->value);
@@ -513,8 +632,25 @@ static int validate(struct loader *ld, GError **error)
 		}
 		if (b->interval < 0)
 			b->interval = cfg->interval;
-		if (!b->sec.lines || !g_hash_table_contains(b->sec.keys, "alert_on_first_poll"))
+		if (!g_hash_table_contains(b->sec.keys, "alert_on_first_poll"))
 			b->alert_on_first_poll = cfg->alert_on_first_poll;
+		if (!g_hash_table_contains(b->sec.keys, "health_alerts"))
+			b->health_alerts = cfg->health_alerts;
+		if (b->pages < 0)
+			b->pages = cfg->pages;
+		if (b->max_pages < 0)
+			b->max_pages = cfg->max_pages;
+		if (!strcmp(b->format, "xpath") && (!b->xpath.entry || !b->xpath.body)) {
+			lw_ini_error(error, cfg->path, b->sec.line,
+			             "[blog \"%s\"] format = xpath needs 'entry' and 'body' expressions",
+			             b->sec.name);
+			return -1;
+		}
+	}
+	for (guint i = 0; i < cfg->hosts->len; i++) {
+		struct lw_host_config *h = cfg->hosts->pdata[i];
+		if (h->delay < 0)
+			h->delay = cfg->host_delay;
 	}
 	for (guint i = 0; i < cfg->sinks->len; i++) {
 		struct lw_sink_config *s = cfg->sinks->pdata[i];
@@ -553,6 +689,23 @@ struct lw_config *lw_config_load(const char *path, GError **error)
 		return NULL;
 	}
 	return cfg;
+}
+
+char *lw_config_url_host(const char *url)
+{
+	g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+	const char *host = uri ? g_uri_get_host(uri) : NULL;
+	return host ? g_ascii_strdown(host, -1) : NULL;
+}
+
+const struct lw_host_config *lw_config_find_host(const struct lw_config *c, const char *host)
+{
+	for (guint i = 0; host && i < c->hosts->len; i++) {
+		const struct lw_host_config *h = c->hosts->pdata[i];
+		if (!g_ascii_strcasecmp(h->sec.name, host))
+			return h;
+	}
+	return NULL;
 }
 
 const struct lw_blog_config *lw_config_find_blog(const struct lw_config *c, const char *name)

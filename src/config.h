@@ -1,8 +1,12 @@
 /* The configuration file (DESIGN.md "Command line", config.ini.example).
  *
  *   [livewatch]   repo, rules, interval, user_agent, timeout, connect_timeout,
- *                 max_size, max_redirects, max_entries, alert_on_first_poll
- *   [blog "NAME"] url, format, interval, rules, alert_on_first_poll
+ *                 max_size, max_redirects, max_entries, alert_on_first_poll,
+ *                 concurrency, delay, max_backoff, adaptive, max_interval,
+ *                 max_parse_time, health_alerts, pages, max_pages
+ *   [blog "NAME"] url, format, interval, rules, alert_on_first_poll, follow,
+ *                 follow_match, pages, max_pages, health_alerts,
+ *                 entry, id, time, updated, title, body (format = xpath)
  *   [sink "NAME"] type, and the keys of that type
  *   [host "NAME"] concurrency, delay
  *
@@ -26,6 +30,19 @@ struct lw_config_section {
 const char *lw_config_section_get(const struct lw_config_section *sec, const char *key);
 int lw_config_section_line(const struct lw_config_section *sec, const char *key);
 
+/* format = xpath: where the entries are, as XPath 1.0 expressions.
+ * `entry` selects the entry nodes on the page; the others are evaluated
+ * relative to each entry node (string value of the first node, or of the
+ * expression).  NULL when not set. */
+struct lw_xpath_profile {
+	char *entry;
+	char *id;
+	char *time;
+	char *updated;
+	char *title;
+	char *body;
+};
+
 struct lw_blog_config {
 	struct lw_config_section sec;
 	char *url;
@@ -33,6 +50,12 @@ struct lw_blog_config {
 	int interval;               /* seconds */
 	char **rules;               /* extra rule paths for this blog, or NULL */
 	bool alert_on_first_poll;
+	char *follow;               /* series page or feed to follow, or NULL */
+	char *follow_match;         /* regex on link urls, or NULL for the default */
+	int pages;                  /* pages per poll: 1 (default), 0 = all (up to max_pages) */
+	int max_pages;              /* default 20 */
+	bool health_alerts;         /* alert the sinks when the blog starts failing */
+	struct lw_xpath_profile xpath;
 };
 
 struct lw_sink_config {
@@ -58,6 +81,15 @@ struct lw_config {
 	long max_redirects;         /* default 5 */
 	guint max_entries;          /* default 5000 */
 	bool alert_on_first_poll;   /* default false: the first poll is the baseline */
+	int concurrency;            /* transfers in flight at once, default 8 */
+	double host_delay;          /* default seconds between requests to one host, default 1 */
+	int max_backoff;            /* cap of the failure backoff, seconds, default 1800 */
+	bool adaptive;              /* poll quiet blogs less often, default yes */
+	int max_interval;           /* cap of adaptive slowing, seconds, default 900 */
+	double max_parse_time;      /* seconds of extraction per page, default 5 */
+	bool health_alerts;         /* default for [blog] health_alerts, default no */
+	int pages;                  /* default for [blog] pages */
+	int max_pages;              /* default for [blog] max_pages */
 	GPtrArray *blogs;           /* struct lw_blog_config * */
 	GPtrArray *sinks;           /* struct lw_sink_config * */
 	GPtrArray *hosts;           /* struct lw_host_config * */
@@ -74,6 +106,11 @@ char *lw_config_default_path(void);
 char *lw_config_default_repo(void);
 
 const struct lw_blog_config *lw_config_find_blog(const struct lw_config *c, const char *name);
+
+/* The host part of a URL, lowercased, or NULL. */
+char *lw_config_url_host(const char *url);
+/* The [host] section for host, or NULL. */
+const struct lw_host_config *lw_config_find_host(const struct lw_config *c, const char *host);
 
 /* Parses "30", "30s", "5m", "2h" into seconds; -1 when invalid. */
 long lw_config_parse_seconds(const char *s);

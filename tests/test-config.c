@@ -138,6 +138,53 @@ static void test_bad(void)
 	}
 }
 
+static void test_daemon_keys(void)
+{
+	g_autofree char *path = write_cfg("daemon.ini",
+		"[livewatch]\nconcurrency = 4\ndelay = 0.5\nmax_backoff = 10m\nadaptive = no\n"
+		"health_alerts = yes\npages = all\nmax_pages = 7\n\n"
+		"[blog \"a\"]\nurl = https://www.example.org/live\n"
+		"follow = https://www.example.org/series/rss\nfollow_match = /live/\\d+\n\n"
+		"[blog \"b\"]\nurl = https://x.org/\npages = 3\nhealth_alerts = no\nformat = xpath\n"
+		"entry = //div[@class='post']\nbody = .//p\ntitle = .//h2\n\n"
+		"[host \"www.example.org\"]\nconcurrency = 2\n");
+	GError *err = NULL;
+	struct lw_config *c = lw_config_load(path, &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(c->concurrency, ==, 4);
+	g_assert_cmpfloat(c->host_delay, ==, 0.5);
+	g_assert_cmpint(c->max_backoff, ==, 600);
+	g_assert_false(c->adaptive);
+	const struct lw_blog_config *a = lw_config_find_blog(c, "a");
+	g_assert_cmpint(a->pages, ==, 0);
+	g_assert_cmpint(a->max_pages, ==, 7);
+	g_assert_true(a->health_alerts);
+	g_assert_cmpstr(a->follow, ==, "https://www.example.org/series/rss");
+	g_assert_cmpstr(a->follow_match, ==, "/live/\\d+");
+	const struct lw_blog_config *b = lw_config_find_blog(c, "b");
+	g_assert_cmpint(b->pages, ==, 3);
+	g_assert_false(b->health_alerts);
+	g_assert_cmpstr(b->xpath.entry, ==, "//div[@class='post']");
+	g_assert_cmpstr(b->xpath.title, ==, ".//h2");
+	g_autofree char *host = lw_config_url_host(a->url);
+	g_assert_cmpstr(host, ==, "www.example.org");
+	const struct lw_host_config *h = lw_config_find_host(c, host);
+	g_assert_nonnull(h);
+	g_assert_cmpint(h->concurrency, ==, 2);
+	g_assert_cmpfloat(h->delay, ==, 0.5);
+	g_assert_null(lw_config_find_host(c, "x.org"));
+	lw_config_free(c);
+
+	g_autofree char *bad = write_cfg("bad2.ini", "[blog \"a\"]\nurl = https://x.org/\nfollow_match = (\n");
+	g_assert_null(lw_config_load(bad, &err));
+	g_assert_nonnull(strstr(err->message, ":3: bad 'follow_match' regex"));
+	g_clear_error(&err);
+	g_autofree char *bad3 = write_cfg("bad3.ini", "[blog \"a\"]\nurl = https://x.org/\nformat = xpath\n");
+	g_assert_null(lw_config_load(bad3, &err));
+	g_assert_nonnull(strstr(err->message, ":1: [blog \"a\"] format = xpath needs 'entry' and 'body'"));
+	g_clear_error(&err);
+}
+
 static void test_missing(void)
 {
 	GError *err = NULL;
@@ -187,6 +234,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/defaults", test_defaults);
 	g_test_add_func("/config/bad", test_bad);
 	g_test_add_func("/config/missing", test_missing);
+	g_test_add_func("/config/daemon-keys", test_daemon_keys);
 	g_test_add_func("/config/parsers", test_parsers);
 	g_test_add_func("/config/example", test_example);
 	int rc = g_test_run();
