@@ -121,9 +121,8 @@ int lw_demo_main(int argc, char **argv)
 	const char *edited = NULL;
 	g_autofree char *edited_id = NULL;
 	for (unsigned v = 0; v < lw_demo_n_pages; v++) {
-		struct lw_blog_state *st = NULL;
-		struct lw_fetch_cond cond;
-		if (lw_poll_prepare(&app->ctx, blog, &st, &cond, &err) < 0)
+		struct lw_poll_job *job = lw_poll_job_new(&app->ctx, blog, NULL, &err);
+		if (!job)
 			goto fail;
 		struct lw_fetch_result fr;
 		memset(&fr, 0, sizeof(fr));
@@ -136,7 +135,9 @@ int lw_demo_main(int argc, char **argv)
 		              demo_fetched[G_N_ELEMENTS(demo_fetched) - 1] + (gint64)v * 3600;
 		struct lw_poll_result r;
 		lw_poll_result_init(&r);
-		int rc = lw_poll_finish(&app->ctx, blog, st, &fr, NULL, when, &r, &err);
+		lw_poll_job_feed(job, &fr, NULL, when);
+		int rc = lw_poll_job_finish(job, &r, &err);
+		lw_poll_job_free(job);
 		g_bytes_unref(fr.body);
 		if (rc < 0) {
 			lw_poll_result_clear(&r);

@@ -161,6 +161,7 @@ struct lw_snapshot *lw_snapshot_new(void)
 	s->page_url = g_strdup(empty);
 	s->page_title = g_strdup(empty);
 	s->coverage_end = g_strdup(empty);
+	s->next_url = g_strdup(empty);
 	return s;
 }
 
@@ -173,6 +174,7 @@ void lw_snapshot_free(struct lw_snapshot *s)
 	g_free(s->page_url);
 	g_free(s->page_title);
 	g_free(s->coverage_end);
+	g_free(s->next_url);
 	g_free(s);
 }
 

@@ -63,6 +63,7 @@ struct lw_snapshot {
 	char *page_url;       /* the url the page was fetched from (after redirects) */
 	char *page_title;     /* the page's headline, or "" */
 	char *coverage_end;   /* JSON-LD coverageEndTime as RFC 3339, or "" */
+	char *next_url;       /* absolute url of the next (older) page of the blog, or "" */
 };
 
 struct lw_snapshot *lw_snapshot_new(void);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include "config.h"
 #include "entry.h"
 
 struct lw_extract_opts {
@@ -17,8 +18,10 @@ struct lw_extract_opts {
 	guint max_entries;     /* default 5000; more is an error (LW_ERROR_TOO_BIG) */
 	gsize max_entry_bytes; /* default 1 MB of body text per entry */
 	guint max_json_depth;  /* default 64 */
+	const struct lw_xpath_profile *xpath; /* format "xpath": the blog's profile, or NULL */
+	double max_parse_time; /* seconds; 0 = default (5); past it the page is an error */
 };
-#define LW_EXTRACT_OPTS_DEFAULT { "auto", NULL, NULL, 5000, 1024 * 1024, 64 }
+#define LW_EXTRACT_OPTS_DEFAULT { "auto", NULL, NULL, 5000, 1024 * 1024, 64, NULL, 0 }
 
 /* Returns the page's snapshot (entries in page order, ids sanitised,
  * unique within the snapshot; snapshot->format says which extractor

@@ -34,24 +34,6 @@ char *lw_time_rfc3339(gint64 unix_seconds)
 	return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("");
 }
 
-int lw_poll_prepare(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
-                    struct lw_blog_state **st, struct lw_fetch_cond *cond, GError **error)
-{
-	struct lw_blog_state *s = lw_store_load_state(ctx->store, blog->sec.name, error);
-	if (!s)
-		return -1;
-	cond->etag = NULL;
-	cond->last_modified = NULL;
-	/* Validators belong to the url they came from, and are only worth
-	 * sending once a good snapshot is recorded. */
-	if (s->baseline && s->url && !strcmp(s->url, blog->url)) {
-		cond->etag = s->etag;
-		cond->last_modified = s->last_modified;
-	}
-	*st = s;
-	return 0;
-}
-
 /* Rules that apply to blog, from the global set and the blog's own. */
 static GPtrArray *rules_for(struct lw_poll_ctx *ctx, const char *blog)
 {
@@ -257,46 +239,195 @@ static void succeed(struct lw_poll_result *out, struct lw_blog_state *st, gint64
 	st->last_success = now;
 }
 
-int lw_poll_finish(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
-                   struct lw_blog_state *st, const struct lw_fetch_result *fr,
-                   const GError *fetch_error, gint64 now, struct lw_poll_result *out,
-                   GError **error)
-{
-	const struct lw_config *cfg = ctx->cfg;
-	const char *name = blog->sec.name;
-	g_autofree char *fetched = lw_time_rfc3339(now);
-	GError *err = NULL;
-	int rc = -1;
+struct lw_poll_job {
+	struct lw_poll_ctx *ctx;
+	const struct lw_blog_config *blog;
+	struct lw_blog_state *st;
+	char *url;                  /* the blog's page (first page) */
+	char *next;                 /* url to fetch now, NULL when done */
+	struct lw_fetch_cond cond;
+	guint pages;                /* pages fed so far */
+	struct lw_snapshot *snap;   /* entries of every page fed, in page order */
+	GHashTable *ids;            /* ids in snap */
+	GHashTable *visited;        /* page urls fetched (pagination loops) */
+	char *error;                /* first failure, or NULL */
+	bool not_modified;
+	long retry_after;
+	long status;
+	char *etag, *last_modified; /* validators of the first page */
+	gint64 now;                 /* time of the first fetch */
+};
 
+struct lw_poll_job *lw_poll_job_new(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
+                                    const char *url, GError **error)
+{
+	struct lw_blog_state *st = lw_store_load_state(ctx->store, blog->sec.name, error);
+	if (!st)
+		return NULL;
+	struct lw_poll_job *j = g_new0(struct lw_poll_job, 1);
+	j->ctx = ctx;
+	j->blog = blog;
+	j->st = st;
+	j->url = g_strdup(url ? url : blog->url);
+	j->next = g_strdup(j->url);
+	j->retry_after = -1;
+	j->ids = g_hash_table_new(g_str_hash, g_str_equal);
+	j->visited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	/* Validators belong to the url they came from, and are only worth
+	 * sending once a good snapshot is recorded. */
+	if (st->baseline && st->url && !strcmp(st->url, j->url)) {
+		j->cond.etag = st->etag;
+		j->cond.last_modified = st->last_modified;
+	}
+	return j;
+}
+
+void lw_poll_job_free(struct lw_poll_job *j)
+{
+	if (!j)
+		return;
+	lw_blog_state_free(j->st);
+	g_free(j->url);
+	g_free(j->next);
+	lw_snapshot_free(j->snap);
+	g_hash_table_unref(j->ids);
+	g_hash_table_unref(j->visited);
+	g_free(j->error);
+	g_free(j->etag);
+	g_free(j->last_modified);
+	g_free(j);
+}
+
+const char *lw_poll_job_url(const struct lw_poll_job *j)
+{
+	return j->next;
+}
+
+const struct lw_fetch_cond *lw_poll_job_cond(const struct lw_poll_job *j)
+{
+	return j->pages == 0 ? &j->cond : NULL;
+}
+
+const struct lw_blog_config *lw_poll_job_blog(const struct lw_poll_job *j)
+{
+	return j->blog;
+}
+
+static void job_fail(struct lw_poll_job *j, char *message)
+{
+	g_free(j->error);
+	j->error = message;
+	g_clear_pointer(&j->next, g_free);
+}
+
+void lw_poll_job_feed(struct lw_poll_job *j, const struct lw_fetch_result *fr,
+                      const GError *fetch_error, gint64 now)
+{
+	const struct lw_config *cfg = j->ctx->cfg;
+	const struct lw_blog_config *blog = j->blog;
+	g_autofree char *page = j->next;
+	j->next = NULL;
+	if (!page || j->error)
+		return;
+	if (j->pages == 0)
+		j->now = now;
+	g_hash_table_add(j->visited, g_strdup(page));
 	if (fetch_error) {
-		fail(out, st, now, g_strdup(fetch_error->message));
-		goto save;
+		job_fail(j, g_strdup(fetch_error->message));
+		return;
 	}
-	out->retry_after = fr->retry_after_s;
-	if (fr->status == 304) {
-		out->outcome = LW_POLL_NOT_MODIFIED;
-		succeed(out, st, now);
-		goto save;
+	if (j->pages == 0) {
+		j->retry_after = fr->retry_after_s;
+		j->status = fr->status;
 	}
-	if (fr->status >= 400 || fr->status < 200 || fr->status >= 300) {
-		fail(out, st, now, g_strdup_printf("cannot fetch '%s': HTTP %ld", blog->url,
-		                                   fr->status));
-		goto save;
+	if (fr->status == 304 && j->pages == 0) {
+		j->not_modified = true;
+		return;
+	}
+	if (fr->status < 200 || fr->status >= 300) {
+		job_fail(j, g_strdup_printf("cannot fetch '%s': HTTP %ld", page, fr->status));
+		return;
+	}
+	if (j->pages == 0) {
+		j->etag = g_strdup(fr->etag);
+		j->last_modified = g_strdup(fr->last_modified);
 	}
 
 	struct lw_extract_opts xo = LW_EXTRACT_OPTS_DEFAULT;
 	xo.format = blog->format;
 	xo.charset = fr->charset;
-	xo.base_url = fr->effective_url ? fr->effective_url : blog->url;
+	xo.base_url = fr->effective_url ? fr->effective_url : page;
 	xo.max_entries = cfg->max_entries;
+	xo.xpath = &blog->xpath;
+	xo.max_parse_time = cfg->max_parse_time;
 	gsize len = 0;
-	const char *data = g_bytes_get_data(fr->body, &len);
-	out->snapshot = lw_extract(data ? data : "", len, &xo, &err);
-	if (!out->snapshot) {
-		fail(out, st, now, g_strdup_printf("cannot read '%s': %s", blog->url, err->message));
-		g_clear_error(&err);
+	const char *data = fr->body ? g_bytes_get_data(fr->body, &len) : NULL;
+	GError *err = NULL;
+	struct lw_snapshot *s = lw_extract(data ? data : "", len, &xo, &err);
+	if (!s) {
+		job_fail(j, g_strdup_printf("cannot read '%s': %s", page, err->message));
+		g_error_free(err);
+		return;
+	}
+	j->pages++;
+	if (!j->snap) {
+		j->snap = s;
+		for (guint i = 0; i < s->entries->len; i++)
+			g_hash_table_add(j->ids, ((struct lw_entry *)s->entries->pdata[i])->id);
+	} else {
+		/* Older pages: their posts follow; a post shown on two pages
+		 * (the blog moved on between fetches) counts once. */
+		for (guint i = 0; i < s->entries->len; i++) {
+			struct lw_entry *e = s->entries->pdata[i];
+			if (g_hash_table_contains(j->ids, e->id))
+				continue;
+			s->entries->pdata[i] = NULL;
+			g_ptr_array_add(j->snap->entries, e);
+			g_hash_table_add(j->ids, e->id);
+		}
+		g_ptr_array_set_free_func(s->entries, NULL);
+		for (guint i = 0; i < s->entries->len; i++)
+			lw_entry_free(s->entries->pdata[i]);
+		lw_entry_set(&j->snap->next_url, s->next_url);
+		lw_snapshot_free(s);
+	}
+	if (j->snap->entries->len > cfg->max_entries) {
+		job_fail(j, g_strdup_printf("cannot read '%s': more than %u entries", j->url,
+		                            cfg->max_entries));
+		return;
+	}
+	/* Follow the blog's own navigation to older pages when asked to. */
+	guint want = blog->pages == 0 ? (guint)blog->max_pages : (guint)blog->pages;
+	const char *nu = j->snap->next_url;
+	if (j->pages < want && *nu && !g_hash_table_contains(j->visited, nu))
+		j->next = g_strdup(nu);
+}
+
+int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError **error)
+{
+	struct lw_poll_ctx *ctx = j->ctx;
+	const struct lw_blog_config *blog = j->blog;
+	struct lw_blog_state *st = j->st;
+	const char *name = blog->sec.name;
+	gint64 now = j->now ? j->now : g_get_real_time() / G_USEC_PER_SEC;
+	g_autofree char *fetched = lw_time_rfc3339(now);
+	GError *err = NULL;
+
+	out->retry_after = j->retry_after;
+	if (j->error) {
+		fail(out, st, now, g_strdup(j->error));
 		goto save;
 	}
+	if (j->not_modified) {
+		out->outcome = LW_POLL_NOT_MODIFIED;
+		succeed(out, st, now);
+		goto save;
+	}
+	if (!j->snap) {
+		fail(out, st, now, g_strdup_printf("cannot fetch '%s': nothing was fetched", j->url));
+		goto save;
+	}
+	out->snapshot = g_steal_pointer(&j->snap);
 	out->format = g_strdup(out->snapshot->format);
 	out->entries = out->snapshot->entries->len;
 	if (*out->snapshot->coverage_end)
@@ -304,18 +435,18 @@ int lw_poll_finish(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
 
 	out->history = lw_store_load(ctx->store, name, error);
 	if (!out->history)
-		goto out;
+		return -1;
 	/* A live blog that suddenly reads as an ordinary page is an error page
 	 * or a redesign we do not understand, not a blog of one new entry. */
 	if (!strcmp(out->snapshot->format, "article") && out->history->window->len > 1) {
 		fail(out, st, now, g_strdup_printf("ignoring '%s': the page has no live blog "
 		                                   "entries any more (it reads as an ordinary page)",
-		                                   blog->url));
+		                                   j->url));
 		goto save;
 	}
 	out->diff = lw_diff_compute(out->history, st->removed, out->snapshot, &err);
 	if (!out->diff) {
-		fail(out, st, now, g_strdup_printf("ignoring '%s': %s", blog->url, err->message));
+		fail(out, st, now, g_strdup_printf("ignoring '%s': %s", j->url, err->message));
 		g_clear_error(&err);
 		goto save;
 	}
@@ -335,7 +466,7 @@ int lw_poll_finish(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
 				g_ptr_array_add(write, (gpointer)c->entry);
 		}
 		g_autofree char *trailer = alerts_trailer(out->alerts);
-		g_autofree char *msg = lw_diff_message(out->diff, name, blog->url, trailer);
+		g_autofree char *msg = lw_diff_message(out->diff, name, j->url, trailer);
 		struct lw_commit commit = {
 			.blog = name,
 			.write = write,
@@ -346,13 +477,13 @@ int lw_poll_finish(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
 		};
 		if (out->alerts->len &&
 		    lw_outbox_append(lw_store_state_dir(ctx->store), out->alerts, error) < 0)
-			goto out;
+			return -1;
 		if (lw_store_commit(ctx->store, &commit, out->commit, error) < 0) {
 			/* Nothing was recorded: the alerts must not go out either. */
 			GPtrArray *ours = lw_outbox_take(lw_store_state_dir(ctx->store), NULL);
 			if (ours)
 				g_ptr_array_unref(ours);
-			goto out;
+			return -1;
 		}
 		for (guint i = 0; i < out->diff->changes->len; i++) {
 			const struct lw_change *c = out->diff->changes->pdata[i];
@@ -366,34 +497,30 @@ int lw_poll_finish(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
 	out->outcome = out->commit[0] ? LW_POLL_CHANGED : LW_POLL_UNCHANGED;
 	st->baseline = true;
 	succeed(out, st, now);
-	lw_entry_set(&st->url, blog->url);
-	lw_entry_set(&st->etag, fr->etag);
-	lw_entry_set(&st->last_modified, fr->last_modified);
+	lw_entry_set(&st->url, j->url);
+	lw_entry_set(&st->etag, j->etag);
+	lw_entry_set(&st->last_modified, j->last_modified);
 
 save:
 	if (lw_store_save_state(ctx->store, name, st, error) < 0)
-		goto out;
+		return -1;
 	if (out->alerts->len) {
 		/* Ours are the only alerts in the outbox now (leftovers of a crash
 		 * are delivered when the program starts): deliver, then clear it. */
 		lw_poll_deliver_all(ctx, out->alerts, out->sink_errors);
 		GPtrArray *sent = lw_outbox_take(lw_store_state_dir(ctx->store), error);
 		if (!sent)
-			goto out;
+			return -1;
 		g_ptr_array_unref(sent);
 	}
-	rc = 0;
-out:
-	lw_blog_state_free(st);
-	return rc;
+	return 0;
 }
 
 int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
                  struct lw_poll_result *out, GError **error)
 {
-	struct lw_blog_state *st = NULL;
-	struct lw_fetch_cond cond;
-	if (lw_poll_prepare(ctx, blog, &st, &cond, error) < 0)
+	struct lw_poll_job *j = lw_poll_job_new(ctx, blog, NULL, error);
+	if (!j)
 		return -1;
 	const struct lw_config *cfg = ctx->cfg;
 	struct lw_fetch_opts fo = LW_FETCH_OPTS_DEFAULT;
@@ -402,14 +529,24 @@ int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
 	fo.timeout_s = cfg->timeout;
 	fo.max_size = cfg->max_size;
 	fo.max_redirects = cfg->max_redirects;
-	struct lw_fetch_result fr;
-	memset(&fr, 0, sizeof(fr));
-	GError *ferr = NULL;
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	bool ok = lw_fetch_page(&fr, blog->url, &fo, &cond, &ferr) == 0;
-	int rc = lw_poll_finish(ctx, blog, st, ok ? &fr : NULL, ferr, now, out, error);
-	if (ok)
-		lw_fetch_result_clear(&fr);
-	g_clear_error(&ferr);
+	const char *url;
+	bool first = true;
+	while ((url = lw_poll_job_url(j))) {
+		/* Later pages of one blog: the host's politeness delay between them. */
+		if (!first)
+			g_usleep((gulong)(cfg->host_delay * G_USEC_PER_SEC));
+		first = false;
+		struct lw_fetch_result fr;
+		memset(&fr, 0, sizeof(fr));
+		GError *ferr = NULL;
+		gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+		bool ok = lw_fetch_page(&fr, url, &fo, lw_poll_job_cond(j), &ferr) == 0;
+		lw_poll_job_feed(j, ok ? &fr : NULL, ferr, now);
+		if (ok)
+			lw_fetch_result_clear(&fr);
+		g_clear_error(&ferr);
+	}
+	int rc = lw_poll_job_finish(j, out, error);
+	lw_poll_job_free(j);
 	return rc;
 }

@@ -61,21 +61,47 @@ struct lw_poll_result {
 void lw_poll_result_init(struct lw_poll_result *r);
 void lw_poll_result_clear(struct lw_poll_result *r);
 
-/* The conditional-GET state for the next fetch of blog (ETag etc. from
- * its state), to pass to the fetcher.  The strings are owned by *st. */
-int lw_poll_prepare(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
-                    struct lw_blog_state **st, struct lw_fetch_cond *cond, GError **error);
+/* One poll of one blog, possibly several pages, as a state machine the
+ * blocking `poll` command and the event loop both drive:
+ *
+ *   job = lw_poll_job_new(ctx, blog, NULL, &err);
+ *   while ((url = lw_poll_job_url(job)))
+ *       ... fetch url with lw_poll_job_cond(job) ...
+ *       lw_poll_job_feed(job, &result_or_NULL, fetch_error_or_NULL, now);
+ *   lw_poll_job_finish(job, &out, &err);
+ *   lw_poll_job_free(job);
+ *
+ * Only the first page is fetched conditionally; with `pages` > 1 or "all"
+ * the job follows the page's own link to older pages (snapshot next_url),
+ * never the same url twice, up to max_pages.  Any failed page fails the
+ * whole poll: nothing from a broken response is recorded. */
+struct lw_poll_job;
 
-/* Processes a finished fetch (fr, or fetch_error when the transfer
- * failed) at time `now` (unix seconds).  Consumes st.  Returns 0, or -1
- * with error only for problems of our own (repository, disk), which are
- * not the blog's fault: the blog's own faults are LW_POLL_FAILED. */
-int lw_poll_finish(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
-                   struct lw_blog_state *st, const struct lw_fetch_result *fr,
-                   const GError *fetch_error, gint64 now, struct lw_poll_result *out,
-                   GError **error);
+/* url: the page to poll, NULL for blog->url (the daemon passes the page it
+ * follows).  Loads the blog's state; NULL with error when it cannot. */
+struct lw_poll_job *lw_poll_job_new(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
+                                    const char *url, GError **error);
+void lw_poll_job_free(struct lw_poll_job *j);
 
-/* prepare + blocking lw_fetch_page + finish. */
+/* The url to fetch now, or NULL when the job needs no more pages. */
+const char *lw_poll_job_url(const struct lw_poll_job *j);
+/* Conditional-GET validators for the current fetch, or NULL (valid until
+ * the next feed). */
+const struct lw_fetch_cond *lw_poll_job_cond(const struct lw_poll_job *j);
+const struct lw_blog_config *lw_poll_job_blog(const struct lw_poll_job *j);
+
+/* Gives the job the outcome of fetching lw_poll_job_url(): fr for a
+ * complete response, or fetch_error when the transfer failed.  `now` is
+ * the fetch time (unix seconds); the first page's becomes the commit time. */
+void lw_poll_job_feed(struct lw_poll_job *j, const struct lw_fetch_result *fr,
+                      const GError *fetch_error, gint64 now);
+
+/* Diffs, commits, alerts and saves the state (see the order above).
+ * Returns 0, or -1 with error only for problems of our own (repository,
+ * disk): the blog's own faults are LW_POLL_FAILED in out. */
+int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError **error);
+
+/* A whole poll with the blocking fetcher. */
 int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
                  struct lw_poll_result *out, GError **error);
 
