@@ -1,0 +1,2 @@
+/* livewatch: extract-feed */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* livewatch: extract-xpath */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* livewatch: follow */
+#include <glib.h>
