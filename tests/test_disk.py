@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Integration: a full disk and a read-only repository.  Nothing recorded
+is lost or rewritten, the error names the repository, and the next poll
+after the disk has room records the change and alerts once."""
+
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from lwblog import Post, render_blog  # noqa: E402
+from lwtest import Sandbox, Skip, check, eq, run_tests  # noqa: E402
+
+
+def posts_at(*hours):
+    return [Post(published='2023-02-14T%02d:00:00Z' % h, title='Post at %d' % h,
+                 paras=['Text of the post published at %d o\'clock.' % h]) for h in hours]
+
+
+def mount_tmpfs(path, size):
+    os.makedirs(path, exist_ok=True)
+    if os.geteuid() != 0:
+        raise Skip('needs root to mount a small tmpfs')
+    r = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=%s' % size, 'tmpfs', path],
+                       stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise Skip('cannot mount a tmpfs here: ' + r.stderr.strip())
+
+
+def test_disk_full_loses_nothing():
+    sb = Sandbox()
+    mnt = os.path.join(sb.dir, 'small')
+    try:
+        mount_tmpfs(mnt, '2m')
+    except Skip:
+        sb.close()
+        raise
+    try:
+        # Put the repository on the small disk.
+        with open(sb.config) as f:
+            cfg = f.read().replace('repo = history', 'repo = %s/history' % mnt)
+        with open(sb.config, 'w') as f:
+            f.write(cfg)
+        sb.repo = os.path.join(mnt, 'history')
+        base = posts_at(12, 11, 10, 9)
+        sb.server.set('/live', body=render_blog(base, page_url=sb.url(), headline='Live'))
+        sb.poll()
+        head = sb.git('rev-parse', 'HEAD').strip()
+
+        # Fill the disk, then a page with a new matching post arrives.
+        filler = os.path.join(mnt, 'filler')
+        with open(filler, 'wb') as f:
+            try:
+                while True:
+                    f.write(b'\0' * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        hot = Post(published='2023-02-14T13:00:00Z', title='Shelling near Bakhmut',
+                   paras=['Shelling near Bakhmut was reported.'])
+        sb.server.set('/live', body=render_blog([hot] + base, page_url=sb.url(),
+                                                headline='Live'))
+        p = sb.poll(check=1)
+        check(mnt in p.stderr, 'error names the repository: %s' % p.stderr)
+        eq(sb.git('rev-parse', 'HEAD').strip(), head, 'HEAD untouched on a full disk')
+        eq(sb.alerts(), [], 'no alert for what could not be recorded')
+        for p_ in base:
+            check(os.path.exists(os.path.join(sb.repo, 'live', 'entries', p_.id + '.md')),
+                  'recorded files kept')
+
+        # Room again: the change is recorded and alerted exactly once.
+        os.unlink(filler)
+        sb.poll()
+        eq(sb.last_changes(), {('A', hot.id)})
+        eq([a['entry'] for a in sb.alerts()], [hot.id], 'one alert after recovery')
+        out = sb.git('fsck', '--no-progress')
+        check('error' not in out.lower(), 'repository is sound: ' + out)
+    finally:
+        subprocess.run(['umount', '-l', mnt])
+        sb.close()
+
+
+def test_read_only_repository():
+    if os.geteuid() == 0:
+        # root ignores permission bits; use a read-only bind mount instead.
+        pass
+    sb = Sandbox()
+    try:
+        base = posts_at(12, 11, 10, 9)
+        sb.server.set('/live', body=render_blog(base, page_url=sb.url(), headline='Live'))
+        sb.poll()
+        head = sb.git('rev-parse', 'HEAD').strip()
+        if os.geteuid() == 0:
+            r = subprocess.run(['mount', '--bind', '-o', 'ro', sb.repo, sb.repo],
+                               stderr=subprocess.PIPE, text=True)
+            if r.returncode != 0:
+                raise Skip('cannot bind-mount read-only: ' + r.stderr.strip())
+            r = subprocess.run(['mount', '-o', 'remount,bind,ro', sb.repo],
+                               stderr=subprocess.PIPE, text=True)
+        else:
+            subprocess.run(['chmod', '-R', 'a-w', sb.repo], check=True)
+        try:
+            new = posts_at(13)
+            sb.server.set('/live', body=render_blog(new + base, page_url=sb.url(),
+                                                    headline='Live'))
+            p = sb.poll(check=1)
+            check(sb.repo in p.stderr, 'error names the repository: %s' % p.stderr)
+            eq(sb.git('rev-parse', 'HEAD').strip(), head, 'HEAD untouched')
+        finally:
+            if os.geteuid() == 0:
+                subprocess.run(['umount', '-l', sb.repo])
+            else:
+                subprocess.run(['chmod', '-R', 'u+w', sb.repo])
+        sb.poll()
+        eq(sb.last_changes(), {('A', new[0].id)}, 'recorded once writable again')
+    finally:
+        sb.close()
+
+
+if __name__ == '__main__':
+    sys.exit(run_tests(globals()))
