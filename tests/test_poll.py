@@ -325,5 +325,32 @@ def test_second_process_is_refused_while_locked(sb):
         check('in use' in p.stderr and str(os.getpid()) in p.stderr, p.stderr)
 
 
+@with_sandbox
+def test_recovers_after_a_crash(sb):
+    # What a SIGKILL mid-poll leaves behind: a stale index.lock and an
+    # alert in the outbox that no sink received yet.
+    posts = base_posts()
+    serve(sb, posts)
+    sb.poll()
+    git_dir = os.path.join(sb.repo, '.git')
+    open(os.path.join(git_dir, 'index.lock'), 'w').close()
+    pending = {'rule': 'bakhmut', 'blog': 'live', 'entry': posts[0].id, 'change': 'new',
+               'title': 'Left over', 'url': sb.url() + '#x', 'published': '', 'urgency': 'normal',
+               'matched': ['Bakhmut'], 'snippet': 'near «Bakhmut»', 'fetched': '2023-02-14T13:00:00Z'}
+    import json
+    with open(os.path.join(git_dir, 'livewatch', 'outbox.jsonl'), 'w') as f:
+        f.write(json.dumps(pending, ensure_ascii=False) + '\n')
+        f.write('{"rule": "torn li')          # a line torn by the crash
+    fresh = post(14, text='Aid convoy reached Kharkiv.')
+    serve(sb, [fresh] + posts)
+    p = sb.poll()
+    eq([a['title'] for a in sb.alerts()], ['Left over'], 'outbox delivered after the crash')
+    eq(sb.last_changes(), {('A', fresh.id)}, 'the poll after the crash records')
+    check(not os.path.exists(os.path.join(git_dir, 'index.lock')), 'stale lock removed')
+    check('outbox' in p.stderr, 'the torn line is reported: ' + p.stderr)
+    sb.poll()
+    eq(len(sb.alerts()), 1, 'the outbox is empty afterwards')
+
+
 if __name__ == '__main__':
     sys.exit(run_tests(globals()))
