@@ -1,175 +1,892 @@
-/* `livewatch run`: the event loop and scheduler.
+/* `livewatch run`: the event loop, the scheduler and the daemon's life.
  *
- * One GLib main loop; each blog has its own timer.  Polls currently run
- * one at a time through the blocking fetcher (a poll is bounded by the
- * fetch timeouts); the curl multi integration comes with the daemon work
- * of a later milestone. */
+ * One GLib main loop drives everything: curl's multi "socket" interface
+ * (its sockets and its timeout become GLib sources), one timer per blog,
+ * a dispatch timer for host politeness, unix signals and the systemd
+ * watchdog.  Fetches never block; parsing, diffing and committing one
+ * page runs synchronously in the loop (milliseconds), between transfers.
+ *
+ * A blog's poll is a cycle: [fetch the followed series page] -> fetch the
+ * blog's page(s) through a struct lw_poll_job -> finish (commit, alert,
+ * state) -> report -> schedule the next cycle.  Every fetch is a request
+ * that waits in one FIFO queue until the global limit, its host's
+ * concurrency and its host's delay allow it to start.
+ *
+ * Configuration is reference counted (struct app_ref): a cycle keeps the
+ * configuration it started with until it ends, so SIGHUP can swap in a
+ * new one at any moment.  The store (and its lock) belongs to the loop. */
 #include "cli.h"
 #include "error.h"
 #include "fetch.h"
+#include "follow.h"
 #include "log.h"
+#include "notify.h"
 
+#include <curl/curl.h>
 #include <glib-unix.h>
 #include <signal.h>
 #include <string.h>
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
-#define MAX_BACKOFF 1800
+#define HOURLY 3600
+#define OVER_AFTER (24 * 3600)
+/* The Guardian sets coverageEndTime to its newest post's time while the
+ * blog is still live, so an end counts only once it is this far past. */
+#define COVERAGE_GRACE (3 * 3600)
+#define MAX_RETRY_AFTER (24 * 3600)
+#define SLOW_STEP_MS 250
+#define STOP_GRACE_S 8
 
-struct sched {
-	char *name;
-	guint timer;
-	int failures;
-};
-
-struct loop {
-	GMainLoop *main;
+struct app_ref {
 	struct lw_app *app;
-	char *config_path;
-	GHashTable *blogs;     /* name -> struct sched * */
-	char last_change[64];
-	guint failing;
+	int refs;
 };
 
-static struct loop L;
+struct host {
+	char *name;
+	int inflight;
+	gint64 next_ok;             /* monotonic µs before which nothing starts */
+};
 
-static void notify(const char *state)
+struct blog;
+
+struct req {
+	struct blog *blog;
+	char *url;
+	bool follow;                /* the series page, not the blog's own */
+	struct host *host;
+	struct lw_fetch *fetch;     /* non-NULL while in flight */
+	gint64 started;             /* monotonic µs */
+};
+
+struct blog {
+	char *name;
+	char *sig;                  /* what of its config matters (reload: changed?) */
+	guint timer;
+	gint64 due;                 /* monotonic µs of the next cycle (status, usr1) */
+	bool busy;                  /* a cycle is running */
+	bool removed;               /* dropped by a reload: freed when the cycle ends */
+	struct app_ref *ar;         /* the cycle's configuration */
+	const struct lw_blog_config *cfg;   /* in ar */
+	struct req *req;            /* queued or in flight */
+	struct lw_poll_job *job;
+	GRegex *follow_re;
+	/* What scheduling needs, loaded from the state when the blog starts. */
+	int failures;
+	gint64 failing_since;       /* unix seconds, 0 = healthy */
+	gint64 last_change;         /* unix seconds, 0 = never */
+	char *coverage_end;         /* last JSON-LD coverageEndTime seen, or NULL */
+	char *follow_url;           /* page the series led to, or NULL: cfg->url */
+	char *follow_from;
+	bool follow_failing;
+	bool over;
+	gint64 page_due;            /* over and following: unix seconds of the next page fetch */
+	bool forced;
+};
+
+static struct {
+	GMainLoop *main;
+	struct app_ref *cur;
+	struct lw_store *store;
+	GHashTable *blogs;          /* name -> struct blog * */
+	GHashTable *hosts;          /* name -> struct host * */
+	GQueue queue;               /* struct req *, waiting */
+	int inflight;
+	CURLM *multi;
+	guint curl_timer;
+	guint pump_timer;
+	gint64 pump_at;
+	guint watchdog;
+	bool stopping;
+	bool cleaning;              /* inside curl_multi_cleanup: the handle is going */
+	guint failing;
+	char last_change[96];
+	gint64 max_step_us;         /* longest synchronous page step so far */
+	char *status;               /* last STATUS= sent */
+} L;
+
+/* ---- configuration references ---- */
+
+static struct app_ref *app_ref(struct app_ref *ar)
 {
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, state);
-#else
-	(void)state;
-#endif
+	ar->refs++;
+	return ar;
 }
+
+static void app_unref(struct app_ref *ar)
+{
+	if (!ar || --ar->refs > 0)
+		return;
+	/* The store is the loop's, not the configuration's. */
+	ar->app->store = NULL;
+	ar->app->ctx.store = NULL;
+	lw_app_free(ar->app);
+	g_free(ar);
+}
+
+static struct app_ref *app_ref_new(struct lw_app *app)
+{
+	struct app_ref *ar = g_new0(struct app_ref, 1);
+	ar->app = app;
+	app->store = L.store;
+	app->ctx.store = L.store;
+	ar->refs = 1;
+	return ar;
+}
+
+static const struct lw_config *cur_cfg(void)
+{
+	return L.cur->app->cfg;
+}
+
+/* ---- status ---- */
 
 static void update_status(void)
 {
-	g_autofree char *s = g_strdup_printf("STATUS=%u blog%s, %u failing%s%s",
-	                                     L.app->cfg->blogs->len,
-	                                     L.app->cfg->blogs->len == 1 ? "" : "s", L.failing,
+	guint n = g_hash_table_size(L.blogs);
+	g_autofree char *s = g_strdup_printf("STATUS=%u blog%s, %u failing%s%s", n,
+	                                     n == 1 ? "" : "s", L.failing,
 	                                     L.last_change[0] ? ", last change " : "",
 	                                     L.last_change);
-	notify(s);
+	if (!g_strcmp0(s, L.status))
+		return;
+	g_free(L.status);
+	L.status = g_steal_pointer(&s);
+	lw_notify(L.status);
 }
 
-static void sched_free(gpointer p)
+static void set_failing(struct blog *b, int failures)
 {
-	struct sched *s = p;
-	if (s->timer)
-		g_source_remove(s->timer);
-	g_free(s->name);
-	g_free(s);
+	if (!b->failures && failures)
+		L.failing++;
+	else if (b->failures && !failures && L.failing)
+		L.failing--;
+	b->failures = failures;
 }
 
-static gboolean on_timer(gpointer data);
+/* ---- hosts ---- */
 
-static void schedule(struct sched *s, int seconds)
+static struct host *host_get(const char *url)
 {
-	if (s->timer)
-		g_source_remove(s->timer);
-	/* ±10% jitter so blogs started together drift apart. */
-	int jitter = seconds / 10;
-	int delay = seconds + (jitter ? g_random_int_range(-jitter, jitter + 1) : 0);
-	if (delay < 1)
-		delay = 1;
-	s->timer = g_timeout_add_seconds((guint)delay, on_timer, s);
+	g_autofree char *name = lw_config_url_host(url);
+	if (!name)
+		name = g_strdup("");
+	struct host *h = g_hash_table_lookup(L.hosts, name);
+	if (!h) {
+		h = g_new0(struct host, 1);
+		h->name = g_steal_pointer(&name);
+		g_hash_table_insert(L.hosts, h->name, h);
+	}
+	return h;
 }
 
-static void poll_one(struct sched *s)
+static void host_free(gpointer p)
 {
-	const struct lw_blog_config *b = lw_config_find_blog(L.app->cfg, s->name);
+	struct host *h = p;
+	g_free(h->name);
+	g_free(h);
+}
+
+static void host_limits(const struct host *h, int *concurrency, double *delay)
+{
+	const struct lw_config *cfg = cur_cfg();
+	const struct lw_host_config *hc = lw_config_find_host(cfg, h->name);
+	*concurrency = hc ? hc->concurrency : 1;
+	*delay = hc ? hc->delay : cfg->host_delay;
+}
+
+/* ---- curl multi in the GLib loop ---- */
+
+struct sock {
+	curl_socket_t fd;
+	guint source;
+};
+
+static void check_done(void);
+
+static gboolean on_socket(gint fd, GIOCondition cond, gpointer data)
+{
+	int ev = 0;
+	if (cond & G_IO_IN)
+		ev |= CURL_CSELECT_IN;
+	if (cond & G_IO_OUT)
+		ev |= CURL_CSELECT_OUT;
+	if (cond & (G_IO_ERR | G_IO_HUP))
+		ev |= CURL_CSELECT_ERR;
+	int running;
+	curl_multi_socket_action(L.multi, fd, ev, &running);
+	check_done();
+	return G_SOURCE_CONTINUE;
+}
+
+static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct sock *s = socketp;
+	if (what == CURL_POLL_REMOVE) {
+		if (s) {
+			if (s->source)
+				g_source_remove(s->source);
+			g_free(s);
+			if (!L.cleaning)
+				curl_multi_assign(L.multi, fd, NULL);
+		}
+		return 0;
+	}
+	if (!s) {
+		s = g_new0(struct sock, 1);
+		s->fd = fd;
+		curl_multi_assign(L.multi, fd, s);
+	}
+	if (s->source)
+		g_source_remove(s->source);
+	GIOCondition cond = G_IO_ERR | G_IO_HUP;
+	if (what & CURL_POLL_IN)
+		cond |= G_IO_IN;
+	if (what & CURL_POLL_OUT)
+		cond |= G_IO_OUT;
+	s->source = g_unix_fd_add(fd, cond, on_socket, NULL);
+	return 0;
+}
+
+static gboolean on_curl_timeout(gpointer data)
+{
+	L.curl_timer = 0;
+	int running;
+	curl_multi_socket_action(L.multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done();
+	return G_SOURCE_REMOVE;
+}
+
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	if (L.curl_timer) {
+		g_source_remove(L.curl_timer);
+		L.curl_timer = 0;
+	}
+	if (timeout_ms >= 0)
+		L.curl_timer = g_timeout_add((guint)timeout_ms, on_curl_timeout, NULL);
+	return 0;
+}
+
+/* ---- requests ---- */
+
+static void pump(void);
+static void fetched(struct req *q, const struct lw_fetch_result *fr, const GError *err);
+
+static void req_free(struct req *q)
+{
+	if (!q)
+		return;
+	if (q->fetch) {
+		curl_multi_remove_handle(L.multi, lw_fetch_handle(q->fetch));
+		lw_fetch_free(q->fetch);
+		q->host->inflight--;
+		L.inflight--;
+	}
+	g_free(q->url);
+	g_free(q);
+}
+
+static void enqueue(struct blog *b, const char *url, bool follow)
+{
+	struct req *q = g_new0(struct req, 1);
+	q->blog = b;
+	q->url = g_strdup(url);
+	q->follow = follow;
+	q->host = host_get(url);
+	b->req = q;
+	g_queue_push_tail(&L.queue, q);
+	pump();
+}
+
+static bool start(struct req *q)
+{
+	const struct lw_config *cfg = q->blog->ar->app->cfg;
+	struct lw_fetch_opts fo = LW_FETCH_OPTS_DEFAULT;
+	fo.user_agent = cfg->user_agent;
+	fo.connect_timeout_s = cfg->connect_timeout;
+	fo.timeout_s = cfg->timeout;
+	fo.max_size = cfg->max_size;
+	fo.max_redirects = cfg->max_redirects;
+	const struct lw_fetch_cond *cond = q->follow ? NULL : lw_poll_job_cond(q->blog->job);
+	GError *err = NULL;
+	q->fetch = lw_fetch_setup(q->url, &fo, cond, &err);
+	int delay_conc;
+	double delay;
+	host_limits(q->host, &delay_conc, &delay);
+	gint64 now = g_get_monotonic_time();
+	q->host->next_ok = MAX(q->host->next_ok, now + (gint64)(delay * G_USEC_PER_SEC));
+	if (!q->fetch) {
+		fetched(q, NULL, err);
+		g_error_free(err);
+		return false;
+	}
+	lw_fetch_set_data(q->fetch, q);
+	q->started = now;
+	q->host->inflight++;
+	L.inflight++;
+	lw_debug("%s: fetching '%s'", q->blog->name, q->url);
+	curl_multi_add_handle(L.multi, lw_fetch_handle(q->fetch));
+	return true;
+}
+
+static gboolean on_pump_timer(gpointer data)
+{
+	L.pump_timer = 0;
+	pump();
+	return G_SOURCE_REMOVE;
+}
+
+/* Starts every waiting request the limits allow, oldest first, and
+ * arms a timer for the earliest host delay still holding one back. */
+static void pump(void)
+{
+	if (L.stopping)
+		return;
+	gint64 now = g_get_monotonic_time();
+	gint64 wake = 0;
+	int limit = cur_cfg()->concurrency;
+again:
+	for (GList *l = L.queue.head; l && L.inflight < limit; l = l->next) {
+		struct req *q = l->data;
+		int conc;
+		double delay;
+		host_limits(q->host, &conc, &delay);
+		if (q->host->inflight >= conc)
+			continue;
+		if (q->host->next_ok > now) {
+			if (!wake || q->host->next_ok < wake)
+				wake = q->host->next_ok;
+			continue;
+		}
+		g_queue_delete_link(&L.queue, l);
+		start(q);
+		/* start() may have finished a cycle and queued more. */
+		goto again;
+	}
+	if (wake && (!L.pump_timer || wake < L.pump_at)) {
+		if (L.pump_timer)
+			g_source_remove(L.pump_timer);
+		L.pump_at = wake;
+		L.pump_timer = g_timeout_add((guint)((wake - now + 999) / 1000), on_pump_timer, NULL);
+	}
+}
+
+static void check_done(void)
+{
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(L.multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		CURL *easy = msg->easy_handle;
+		CURLcode code = msg->data.result;
+		struct lw_fetch *f = lw_fetch_from_handle(easy);
+		struct req *q = lw_fetch_get_data(f);
+		curl_multi_remove_handle(L.multi, easy);
+		q->fetch = NULL;
+		q->host->inflight--;
+		L.inflight--;
+		int conc;
+		double delay;
+		host_limits(q->host, &conc, &delay);
+		gint64 now = g_get_monotonic_time();
+		/* The pause between requests to a host runs from the end of the last. */
+		q->host->next_ok = MAX(q->host->next_ok, now + (gint64)(delay * G_USEC_PER_SEC));
+		struct lw_fetch_result fr;
+		memset(&fr, 0, sizeof(fr));
+		GError *err = NULL;
+		bool ok = lw_fetch_finish(f, code, &fr, &err) == 0;
+		lw_fetch_free(f);
+		lw_debug("%s: '%s' %s in %.2f s", q->blog->name, q->url,
+		         ok ? "fetched" : "failed", (double)(now - q->started) / G_USEC_PER_SEC);
+		fetched(q, ok ? &fr : NULL, err);
+		if (ok)
+			lw_fetch_result_clear(&fr);
+		g_clear_error(&err);
+	}
+	pump();
+}
+
+/* ---- blogs ---- */
+
+static void cycle_start(struct blog *b);
+
+static gboolean on_blog_timer(gpointer data)
+{
+	struct blog *b = data;
+	b->timer = 0;
+	cycle_start(b);
+	return G_SOURCE_REMOVE;
+}
+
+static void schedule_ms(struct blog *b, gint64 ms)
+{
+	if (b->timer)
+		g_source_remove(b->timer);
+	b->timer = 0;
+	if (L.stopping || b->removed)
+		return;
+	if (ms < 0)
+		ms = 0;
+	b->due = g_get_monotonic_time() + ms * 1000;
+	b->timer = g_timeout_add((guint)MIN(ms, G_MAXUINT), on_blog_timer, b);
+}
+
+static gint64 jitter_ms(gint64 seconds)
+{
+	/* ±10% so blogs started together drift apart. */
+	double f = g_random_double_range(0.9, 1.1);
+	return (gint64)((double)seconds * 1000.0 * f);
+}
+
+static char *blog_sig(const struct lw_blog_config *c)
+{
+	g_autofree char *rules = c->rules ? g_strjoinv("\n", c->rules) : g_strdup("");
+	return g_strdup_printf("%s|%s|%d|%s|%s|%d|%d|%d|%d|%s|%s|%s|%s|%s|%s|%s", c->url, c->format,
+	                       c->interval, c->follow ? c->follow : "",
+	                       c->follow_match ? c->follow_match : "", c->pages, c->max_pages,
+	                       c->health_alerts, c->alert_on_first_poll, rules,
+	                       c->xpath.entry ? c->xpath.entry : "",
+	                       c->xpath.id ? c->xpath.id : "", c->xpath.time ? c->xpath.time : "",
+	                       c->xpath.updated ? c->xpath.updated : "",
+	                       c->xpath.title ? c->xpath.title : "",
+	                       c->xpath.body ? c->xpath.body : "");
+}
+
+static void blog_load_state(struct blog *b)
+{
+	GError *err = NULL;
+	struct lw_blog_state *st = lw_store_load_state(L.store, b->name, &err);
+	if (!st) {
+		lw_warn("%s: %s", b->name, err->message);
+		g_error_free(err);
+		return;
+	}
+	set_failing(b, st->failures);
+	b->failing_since = st->failing_since;
+	b->last_change = st->last_change;
+	g_free(b->follow_url);
+	g_free(b->follow_from);
+	b->follow_url = *st->follow_url ? g_strdup(st->follow_url) : NULL;
+	b->follow_from = *st->follow_from ? g_strdup(st->follow_from) : NULL;
+	lw_blog_state_free(st);
+}
+
+/* Saves the daemon's own fields of the state (between jobs only: a job
+ * loads and saves the whole state itself). */
+static void blog_save_state(struct blog *b)
+{
+	GError *err = NULL;
+	struct lw_blog_state *st = lw_store_load_state(L.store, b->name, &err);
+	if (st) {
+		lw_entry_set(&st->follow_url, b->follow_url ? b->follow_url : "");
+		lw_entry_set(&st->follow_from, b->follow_from ? b->follow_from : "");
+		st->failing_since = b->failing_since;
+		if (lw_store_save_state(L.store, b->name, st, &err) == 0)
+			goto out;
+	}
+	lw_warn("%s: %s", b->name, err->message);
+	g_error_free(err);
+out:
+	lw_blog_state_free(st);
+}
+
+static void blog_set_config(struct blog *b, const struct lw_blog_config *c)
+{
+	g_free(b->sig);
+	b->sig = blog_sig(c);
+	if (b->follow_re)
+		g_regex_unref(b->follow_re);
+	b->follow_re = NULL;
+	if (c->follow) {
+		b->follow_re = g_regex_new(c->follow_match ? c->follow_match : LW_FOLLOW_MATCH_DEFAULT,
+		                           0, 0, NULL);
+		/* Another series: the page it led to is no longer ours. */
+		if (b->follow_from && strcmp(b->follow_from, c->follow))
+			g_clear_pointer(&b->follow_url, g_free);
+	} else {
+		g_clear_pointer(&b->follow_url, g_free);
+	}
+}
+
+/* Drops the cycle in progress without recording anything. */
+static void cycle_cancel(struct blog *b)
+{
+	if (b->req) {
+		g_queue_remove(&L.queue, b->req);
+		req_free(b->req);
+		b->req = NULL;
+	}
+	lw_poll_job_free(b->job);
+	b->job = NULL;
+	app_unref(b->ar);
+	b->ar = NULL;
+	b->cfg = NULL;
+	b->busy = false;
+}
+
+static void blog_free(struct blog *b)
+{
 	if (!b)
 		return;
-	struct lw_poll_result r;
-	lw_poll_result_init(&r);
-	GError *err = NULL;
-	int next = b->interval;
-	if (lw_poll_blog(&L.app->ctx, b, &r, &err) < 0) {
-		lw_error("%s: %s", s->name, err->message);
-		g_error_free(err);
-	} else {
-		lw_app_report(L.app, s->name, &r);
-		if (r.outcome == LW_POLL_FAILED) {
-			if (s->failures++ == 0)
-				L.failing++;
-			int backoff = b->interval;
-			for (int i = 1; i < s->failures && backoff < MAX_BACKOFF; i++)
-				backoff *= 2;
-			next = MIN(backoff, MAX_BACKOFF);
-			if (r.retry_after > next)
-				next = (int)MIN(r.retry_after, 6 * 3600);
-		} else {
-			if (s->failures) {
-				s->failures = 0;
-				L.failing--;
-			}
-			if (r.outcome == LW_POLL_CHANGED) {
-				g_autoptr(GDateTime) now = g_date_time_new_now_local();
-				g_autofree char *hm = g_date_time_format(now, "%H:%M");
-				g_snprintf(L.last_change, sizeof(L.last_change), "%s %s", hm, s->name);
-			}
-		}
+	if (b->timer)
+		g_source_remove(b->timer);
+	cycle_cancel(b);
+	if (b->follow_re)
+		g_regex_unref(b->follow_re);
+	g_free(b->name);
+	g_free(b->sig);
+	g_free(b->coverage_end);
+	g_free(b->follow_url);
+	g_free(b->follow_from);
+	g_free(b);
+}
+
+static void blog_free0(gpointer p)
+{
+	blog_free(p);
+}
+
+static void cycle_end(struct blog *b, gint64 next_ms)
+{
+	lw_poll_job_free(b->job);
+	b->job = NULL;
+	app_unref(b->ar);
+	b->ar = NULL;
+	b->cfg = NULL;
+	b->busy = false;
+	b->forced = false;
+	if (b->removed) {
+		blog_free(b);
+		return;
 	}
-	lw_poll_result_clear(&r);
-	schedule(s, next);
+	schedule_ms(b, next_ms);
 	update_status();
 }
 
-static gboolean on_timer(gpointer data)
+/* Seconds until the next poll of a healthy blog: adaptive slowing of
+ * quiet blogs, hourly once a blog is over. */
+static gint64 healthy_interval(struct blog *b, const struct lw_config *cfg,
+                               const struct lw_blog_config *c, const char **why)
 {
-	struct sched *s = data;
-	s->timer = 0;
-	poll_one(s);
-	return G_SOURCE_REMOVE;
-}
-
-static gboolean first_round(gpointer data)
-{
-	GHashTableIter it;
-	gpointer v;
-	g_hash_table_iter_init(&it, L.blogs);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		struct sched *s = v;
-		if (s->timer)
-			g_source_remove(s->timer);
-		s->timer = 0;
-		poll_one(s);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	gint64 base = c->interval;
+	gint64 quiet = b->last_change ? now - b->last_change : 0;
+	gint64 next = base;
+	*why = "";
+	if (cfg->adaptive && quiet / 10 > base) {
+		/* Poll at a tenth of the quiet time, up to max_interval. */
+		next = MIN(quiet / 10, MAX(base, (gint64)cfg->max_interval));
+		*why = " (quiet)";
 	}
-	return G_SOURCE_REMOVE;
+	b->over = false;
+	if (b->coverage_end) {
+		g_autoptr(GDateTime) end = g_date_time_new_from_iso8601(b->coverage_end, NULL);
+		if (end && g_date_time_to_unix(end) + COVERAGE_GRACE < now)
+			b->over = true;
+	}
+	if (b->last_change && quiet >= OVER_AFTER)
+		b->over = true;
+	if (b->over) {
+		/* A followed series is still read at the usual pace: the next
+		 * day's page appears there, and only its page is worth reading. */
+		if (!c->follow) {
+			next = MAX(next, HOURLY);
+			*why = " (over)";
+		}
+	}
+	return next;
 }
 
+static void health_alert(struct blog *b, struct lw_app *app, const char *change,
+                         const char *title)
+{
+	struct lw_alert *a = lw_alert_new();
+	lw_entry_set(&a->rule, "health");
+	lw_entry_set(&a->blog, b->name);
+	lw_entry_set(&a->change, change);
+	lw_entry_set(&a->title, title);
+	lw_entry_set(&a->url, b->cfg->url);
+	lw_entry_set(&a->urgency, "normal");
+	g_autofree char *now = lw_time_rfc3339(g_get_real_time() / G_USEC_PER_SEC);
+	lw_entry_set(&a->fetched, now);
+	g_autoptr(GPtrArray) alerts = g_ptr_array_new_with_free_func((GDestroyNotify)lw_alert_free);
+	g_ptr_array_add(alerts, a);
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	lw_poll_deliver_all(&app->ctx, alerts, errors);
+	for (guint i = 0; i < errors->len; i++)
+		lw_warn("%s", (char *)errors->pdata[i]);
+}
+
+static char *clock_of(gint64 t)
+{
+	g_autoptr(GDateTime) d = g_date_time_new_from_unix_local(t);
+	return d ? g_date_time_format(d, "%H:%M") : g_strdup("?");
+}
+
+static void job_done(struct blog *b)
+{
+	struct lw_app *app = b->ar->app;
+	const struct lw_config *cfg = app->cfg;
+	const struct lw_blog_config *c = b->cfg;
+	struct lw_poll_result r;
+	lw_poll_result_init(&r);
+	GError *err = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	int rc = lw_poll_job_finish(b->job, &r, &err);
+	gint64 took = g_get_monotonic_time() - t0;
+	L.max_step_us = MAX(L.max_step_us, took);
+	if (took / 1000 >= SLOW_STEP_MS)
+		lw_info("%s: recording the page took %" G_GINT64_FORMAT " ms", b->name, took / 1000);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	gint64 next_s;
+	const char *why = "";
+	if (rc < 0) {
+		/* Our own fault (repository, disk): say so every time, it needs a person. */
+		next_s = MIN((gint64)cfg->max_backoff, MAX((gint64)c->interval, 60));
+		lw_error("%s: %s, retrying in %" G_GINT64_FORMAT " s", b->name, err->message, next_s);
+		g_error_free(err);
+		lw_poll_result_clear(&r);
+		cycle_end(b, jitter_ms(next_s));
+		return;
+	}
+	if (r.outcome == LW_POLL_FAILED) {
+		gint64 back = c->interval;
+		for (int i = 1; i < r.failures && back < cfg->max_backoff; i++)
+			back *= 2;
+		back = MAX((gint64)c->interval, MIN(back, (gint64)cfg->max_backoff));
+		gint64 ms = jitter_ms(back);
+		if (r.retry_after > 0) {
+			gint64 ra = MIN(r.retry_after, MAX_RETRY_AFTER);
+			ms = MAX(ms, ra * 1000);
+			why = " (Retry-After)";
+		}
+		next_s = (ms + 999) / 1000;
+		if (r.started_failing || !b->failing_since) {
+			b->failing_since = now;
+			blog_save_state(b);
+		}
+		set_failing(b, r.failures);
+		if (r.started_failing) {
+			lw_warn("%s: %s, retrying in %" G_GINT64_FORMAT " s%s", b->name, r.error,
+			        next_s, why);
+			if (c->health_alerts) {
+				g_autofree char *hm = clock_of(b->failing_since);
+				g_autofree char *title = g_strdup_printf("%s unreachable since %s: %s",
+				                                         b->name, hm, r.error);
+				health_alert(b, app, "unreachable", title);
+			}
+		} else {
+			lw_info("%s: %s (%d failures in a row), retrying in %" G_GINT64_FORMAT " s%s",
+			        b->name, r.error, r.failures, next_s, why);
+		}
+		lw_poll_result_clear(&r);
+		cycle_end(b, ms);
+		return;
+	}
+
+	if (r.recovered || b->failing_since) {
+		g_autofree char *hm = clock_of(b->failing_since ? b->failing_since : now);
+		lw_notice("%s: recovered (failing since %s)", b->name, hm);
+		if (c->health_alerts && b->failing_since) {
+			g_autofree char *title = g_strdup_printf("%s reachable again (unreachable since %s)",
+			                                         b->name, hm);
+			health_alert(b, app, "recovered", title);
+		}
+		b->failing_since = 0;
+		blog_save_state(b);
+	}
+	set_failing(b, 0);
+	r.recovered = false;     /* said above, with more to say */
+	if (r.coverage_end) {
+		g_free(b->coverage_end);
+		b->coverage_end = g_strdup(r.coverage_end);
+	}
+	if (r.outcome == LW_POLL_CHANGED) {
+		b->last_change = now;
+		g_autofree char *hm = clock_of(now);
+		g_snprintf(L.last_change, sizeof(L.last_change), "%s %s", hm, b->name);
+	} else if (!b->last_change) {
+		/* Quiet time counts from the first good poll. */
+		b->last_change = now;
+	}
+	lw_app_report(app, b->name, &r);
+	lw_poll_result_clear(&r);
+	bool was_over = b->over;
+	next_s = healthy_interval(b, cfg, c, &why);
+	if (b->over && !was_over)
+		lw_notice("%s: the blog is over, polling it %s", b->name,
+		          c->follow ? "only when its series moves on (or hourly)" : "hourly");
+	if (b->over && c->follow)
+		b->page_due = now + HOURLY;
+	lw_debug("%s: next poll in %" G_GINT64_FORMAT " s%s", b->name, next_s, why);
+	cycle_end(b, jitter_ms(next_s));
+}
+
+static void job_start(struct blog *b)
+{
+	GError *err = NULL;
+	b->job = lw_poll_job_new(&b->ar->app->ctx, b->cfg, b->follow_url, &err);
+	if (!b->job) {
+		gint64 next_s = MAX((gint64)b->cfg->interval, 60);
+		lw_error("%s: %s, retrying in %" G_GINT64_FORMAT " s", b->name, err->message, next_s);
+		g_error_free(err);
+		cycle_end(b, jitter_ms(next_s));
+		return;
+	}
+	enqueue(b, lw_poll_job_url(b->job), false);
+}
+
+static void follow_done(struct blog *b, const struct lw_fetch_result *fr, const GError *ferr)
+{
+	const struct lw_blog_config *c = b->cfg;
+	g_autofree char *problem = NULL;
+	g_autofree char *found = NULL;
+	if (ferr) {
+		problem = g_strdup(ferr->message);
+	} else if (fr->status < 200 || fr->status >= 300) {
+		problem = g_strdup_printf("cannot fetch '%s': HTTP %ld", c->follow, fr->status);
+	} else {
+		gsize len = 0;
+		const char *data = fr->body ? g_bytes_get_data(fr->body, &len) : NULL;
+		GError *err = NULL;
+		const char *base = fr->effective_url ? fr->effective_url : c->follow;
+		found = lw_follow_find(data, len, fr->content_type, base, b->follow_re, &err);
+		if (!found) {
+			problem = g_strdup(err->message);
+			g_error_free(err);
+		}
+	}
+	if (problem) {
+		if (!b->follow_failing)
+			lw_warn("%s: cannot follow the series: %s; staying on '%s'", b->name, problem,
+			        b->follow_url ? b->follow_url : c->url);
+		b->follow_failing = true;
+	} else if (b->follow_failing) {
+		lw_notice("%s: the series '%s' reads again", b->name, c->follow);
+		b->follow_failing = false;
+	}
+	bool moved = false;
+	const char *now_url = b->follow_url ? b->follow_url : c->url;
+	if (found && strcmp(found, now_url)) {
+		lw_notice("%s: now following '%s' (was '%s')", b->name, found, now_url);
+		g_free(b->follow_url);
+		b->follow_url = g_steal_pointer(&found);
+		g_free(b->follow_from);
+		b->follow_from = g_strdup(c->follow);
+		blog_save_state(b);
+		g_clear_pointer(&b->coverage_end, g_free);
+		b->over = false;
+		moved = true;
+	}
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	if (b->over && !moved && !b->forced && now < b->page_due) {
+		const char *why;
+		gint64 next_s = healthy_interval(b, b->ar->app->cfg, c, &why);
+		lw_debug("%s: over, series unchanged; next look in %" G_GINT64_FORMAT " s",
+		         b->name, next_s);
+		cycle_end(b, jitter_ms(next_s));
+		return;
+	}
+	job_start(b);
+}
+
+static void fetched(struct req *q, const struct lw_fetch_result *fr, const GError *err)
+{
+	struct blog *b = q->blog;
+	bool follow = q->follow;
+	b->req = NULL;
+	req_free(q);
+	gint64 t0 = g_get_monotonic_time();
+	if (follow) {
+		follow_done(b, fr, err);
+	} else {
+		lw_poll_job_feed(b->job, fr, err, g_get_real_time() / G_USEC_PER_SEC);
+		const char *next = lw_poll_job_url(b->job);
+		if (next)
+			enqueue(b, next, false);
+		else
+			job_done(b);
+	}
+	gint64 took = g_get_monotonic_time() - t0;
+	L.max_step_us = MAX(L.max_step_us, took);
+}
+
+static void cycle_start(struct blog *b)
+{
+	if (b->busy || L.stopping || b->removed)
+		return;
+	const struct lw_blog_config *c = lw_config_find_blog(cur_cfg(), b->name);
+	if (!c)
+		return;
+	b->busy = true;
+	b->ar = app_ref(L.cur);
+	b->cfg = c;
+	if (c->follow)
+		enqueue(b, c->follow, true);
+	else
+		job_start(b);
+}
+
+/* Makes the running set of blogs match the configuration: new ones
+ * start now, removed ones stop, changed ones restart; others go on. */
 static void sync_blogs(void)
 {
+	const struct lw_config *cfg = cur_cfg();
 	GHashTable *want = g_hash_table_new(g_str_hash, g_str_equal);
-	for (guint i = 0; i < L.app->cfg->blogs->len; i++) {
-		const struct lw_blog_config *b = L.app->cfg->blogs->pdata[i];
-		g_hash_table_add(want, b->sec.name);
-		if (!g_hash_table_contains(L.blogs, b->sec.name)) {
-			struct sched *s = g_new0(struct sched, 1);
-			s->name = g_strdup(b->sec.name);
-			g_hash_table_insert(L.blogs, s->name, s);
-			s->timer = g_timeout_add_seconds(0, on_timer, s);
+	guint added = 0, changed = 0, removed = 0;
+	for (guint i = 0; i < cfg->blogs->len; i++) {
+		const struct lw_blog_config *c = cfg->blogs->pdata[i];
+		g_hash_table_add(want, c->sec.name);
+		struct blog *b = g_hash_table_lookup(L.blogs, c->sec.name);
+		if (!b) {
+			b = g_new0(struct blog, 1);
+			b->name = g_strdup(c->sec.name);
+			g_hash_table_insert(L.blogs, b->name, b);
+			blog_load_state(b);
+			blog_set_config(b, c);
+			schedule_ms(b, 0);
+			added++;
+			continue;
+		}
+		g_autofree char *sig = blog_sig(c);
+		if (strcmp(sig, b->sig)) {
+			blog_set_config(b, c);
+			if (!b->busy)
+				schedule_ms(b, 0);
+			changed++;
 		}
 	}
 	GHashTableIter it;
-	gpointer k;
+	gpointer k, v;
 	g_hash_table_iter_init(&it, L.blogs);
-	while (g_hash_table_iter_next(&it, &k, NULL))
-		if (!g_hash_table_contains(want, k))
-			g_hash_table_iter_remove(&it);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		if (g_hash_table_contains(want, k))
+			continue;
+		struct blog *b = v;
+		g_hash_table_iter_steal(&it);
+		set_failing(b, 0);
+		removed++;
+		b->removed = true;
+		/* In flight: dropped (nothing recorded), the blog is gone. */
+		blog_free(b);
+	}
 	g_hash_table_unref(want);
+	if (added + changed + removed)
+		lw_info("blogs: %u added, %u changed, %u removed", added, changed, removed);
 }
+
+/* ---- signals ---- */
 
 static gboolean on_hup(gpointer data)
 {
-	notify("RELOADING=1");
+	lw_notify_printf("RELOADING=1\nMONOTONIC_USEC=%" G_GINT64_FORMAT, g_get_monotonic_time());
 	GError *err = NULL;
-	struct lw_config *cfg = lw_config_load(L.app->cfg->path, &err);
+	const char *path = cur_cfg()->path;
+	struct lw_config *cfg = lw_config_load(path, &err);
 	struct lw_app *fresh = NULL;
 	if (cfg) {
-		if (strcmp(cfg->repo, L.app->cfg->repo)) {
+		if (strcmp(cfg->repo, cur_cfg()->repo)) {
 			g_set_error(&err, LW_ERROR, LW_ERROR_CONFIG,
 			            "%s: 'repo' changed; restart livewatch to switch repositories",
 			            cfg->path);
@@ -182,24 +899,28 @@ static gboolean on_hup(gpointer data)
 		lw_error("reload failed, keeping the old configuration: %s", err->message);
 		g_error_free(err);
 	} else {
-		/* The store (and its lock) carries over to the new configuration. */
-		fresh->store = L.app->store;
-		fresh->ctx.store = fresh->store;
-		L.app->store = NULL;
-		lw_app_free(L.app);
-		L.app = fresh;
+		struct app_ref *old = L.cur;
+		L.cur = app_ref_new(fresh);
+		app_unref(old);
 		sync_blogs();
-		lw_notice("configuration reloaded: %u blogs", L.app->cfg->blogs->len);
+		lw_notice("configuration reloaded: %u blog%s", cur_cfg()->blogs->len,
+		          cur_cfg()->blogs->len == 1 ? "" : "s");
+		pump();
 	}
-	notify("READY=1");
+	lw_notify("READY=1");
 	update_status();
 	return G_SOURCE_CONTINUE;
 }
 
 static gboolean on_term(gpointer data)
 {
+	if (L.stopping)
+		return G_SOURCE_CONTINUE;
 	lw_notice("stopping");
-	notify("STOPPING=1");
+	lw_notify("STOPPING=1");
+	/* Commits run synchronously in this loop, so none is half done here:
+	 * dropping what is queued or in flight loses nothing recorded. */
+	L.stopping = true;
 	g_main_loop_quit(L.main);
 	return G_SOURCE_CONTINUE;
 }
@@ -207,13 +928,22 @@ static gboolean on_term(gpointer data)
 static gboolean on_usr1(gpointer data)
 {
 	lw_notice("polling every blog now");
-	g_idle_add(first_round, NULL);
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, L.blogs);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct blog *b = v;
+		if (b->busy)
+			continue;
+		b->forced = true;
+		schedule_ms(b, 0);
+	}
 	return G_SOURCE_CONTINUE;
 }
 
 static gboolean on_watchdog(gpointer data)
 {
-	notify("WATCHDOG=1");
+	lw_notify("WATCHDOG=1");
 	return G_SOURCE_CONTINUE;
 }
 
@@ -221,39 +951,72 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 {
 	GError *err = NULL;
 	memset(&L, 0, sizeof(L));
-	L.app = lw_app_new(cfg, TRUE, &err);
-	if (!L.app) {
+	g_queue_init(&L.queue);
+	lw_notify_init();
+	struct lw_app *app = lw_app_new(cfg, TRUE, &err);
+	if (!app) {
 		lw_error("%s", err->message);
 		int code = err->code == LW_ERROR_LOCKED || err->code == LW_ERROR_STORE ? 1 : 2;
 		g_error_free(err);
 		return code;
 	}
+	L.store = app->store;
+	L.cur = app_ref_new(app);
 	lw_fetch_global_init();
 	g_autoptr(GPtrArray) errs = g_ptr_array_new_with_free_func(g_free);
-	int n = lw_poll_flush_outbox(&L.app->ctx, errs, &err);
+	int n = lw_poll_flush_outbox(&app->ctx, errs, &err);
 	if (n < 0) {
 		lw_warn("%s", err->message);
 		g_clear_error(&err);
+	} else if (n > 0) {
+		lw_notice("delivered %d alert%s left from an interrupted run", n, n == 1 ? "" : "s");
 	}
+	for (guint i = 0; i < errs->len; i++)
+		lw_warn("%s", (char *)errs->pdata[i]);
+
+	L.multi = curl_multi_init();
+	curl_multi_setopt(L.multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+	curl_multi_setopt(L.multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
 	L.main = g_main_loop_new(NULL, FALSE);
-	L.blogs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, sched_free);
+	L.blogs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, blog_free0);
+	L.hosts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, host_free);
 	sync_blogs();
-	g_unix_signal_add(SIGHUP, on_hup, NULL);
-	g_unix_signal_add(SIGTERM, on_term, NULL);
-	g_unix_signal_add(SIGINT, on_term, NULL);
-	g_unix_signal_add(SIGUSR1, on_usr1, NULL);
-#ifdef HAVE_SYSTEMD
-	uint64_t usec = 0;
-	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
-		g_timeout_add((guint)(usec / 2000), on_watchdog, NULL);
-#endif
-	lw_notice("watching %u blog%s, history in '%s'", L.app->cfg->blogs->len,
-	          L.app->cfg->blogs->len == 1 ? "" : "s", L.app->cfg->repo);
-	notify("READY=1");
+	guint sig[4] = {
+		g_unix_signal_add(SIGHUP, on_hup, NULL),
+		g_unix_signal_add(SIGTERM, on_term, NULL),
+		g_unix_signal_add(SIGINT, on_term, NULL),
+		g_unix_signal_add(SIGUSR1, on_usr1, NULL),
+	};
+	guint64 wd = lw_notify_watchdog_usec();
+	if (wd)
+		L.watchdog = g_timeout_add((guint)MAX(wd / 2000, 1), on_watchdog, NULL);
+	lw_notice("watching %u blog%s, history in '%s'", cur_cfg()->blogs->len,
+	          cur_cfg()->blogs->len == 1 ? "" : "s", cur_cfg()->repo);
+	lw_notify("READY=1");
 	update_status();
 	g_main_loop_run(L.main);
+
+	/* Stopping: nothing new starts; what is queued or in flight is dropped
+	 * (see on_term), the state of every finished poll is already saved. */
 	g_hash_table_unref(L.blogs);
+	while (!g_queue_is_empty(&L.queue))
+		req_free(g_queue_pop_head(&L.queue));
+	for (guint i = 0; i < G_N_ELEMENTS(sig); i++)
+		g_source_remove(sig[i]);
+	if (L.watchdog)
+		g_source_remove(L.watchdog);
+	if (L.pump_timer)
+		g_source_remove(L.pump_timer);
+	if (L.curl_timer)
+		g_source_remove(L.curl_timer);
+	L.cleaning = true;
+	curl_multi_cleanup(L.multi);
+	g_hash_table_unref(L.hosts);
 	g_main_loop_unref(L.main);
-	lw_app_free(L.app);
+	lw_debug("longest page step: %" G_GINT64_FORMAT " ms", L.max_step_us / 1000);
+	app_unref(L.cur);
+	lw_store_free(L.store);
+	g_free(L.status);
+	lw_notice("stopped");
 	return 0;
 }

@@ -775,6 +775,8 @@ struct lw_blog_state *lw_blog_state_new(void)
 	st->etag = g_strdup("");
 	st->last_modified = g_strdup("");
 	st->last_error = g_strdup("");
+	st->follow_url = g_strdup("");
+	st->follow_from = g_strdup("");
 	st->removed = g_hash_table_new_full(g_str_hash, g_str_equal, removed_free, NULL);
 	return st;
 }
@@ -787,6 +789,8 @@ void lw_blog_state_free(struct lw_blog_state *st)
 	g_free(st->etag);
 	g_free(st->last_modified);
 	g_free(st->last_error);
+	g_free(st->follow_url);
+	g_free(st->follow_from);
 	if (st->removed)
 		g_hash_table_unref(st->removed);
 	g_free(st);
@@ -875,6 +879,12 @@ struct lw_blog_state *lw_store_load_state(struct lw_store *s, const char *blog, 
 		bad = "last_success";
 	else if (!get_int(o, "last_change", &st->last_change))
 		bad = "last_change";
+	else if (!get_string(o, "follow_url", &st->follow_url))
+		bad = "follow_url";
+	else if (!get_string(o, "follow_from", &st->follow_from))
+		bad = "follow_from";
+	else if (!get_int(o, "failing_since", &st->failing_since))
+		bad = "failing_since";
 	st->failures = (int)failures;
 
 	JsonNode *n = json_object_get_member(o, "baseline");
@@ -979,6 +989,12 @@ int lw_store_save_state(struct lw_store *s, const char *blog, const struct lw_bl
 	json_builder_add_int_value(b, st->last_success);
 	json_builder_set_member_name(b, "last_change");
 	json_builder_add_int_value(b, st->last_change);
+	json_builder_set_member_name(b, "follow_url");
+	json_builder_add_string_value(b, st->follow_url ? st->follow_url : "");
+	json_builder_set_member_name(b, "follow_from");
+	json_builder_add_string_value(b, st->follow_from ? st->follow_from : "");
+	json_builder_set_member_name(b, "failing_since");
+	json_builder_add_int_value(b, st->failing_since);
 	json_builder_set_member_name(b, "baseline");
 	json_builder_add_boolean_value(b, st->baseline);
 	json_builder_set_member_name(b, "removed");

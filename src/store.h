@@ -93,6 +93,11 @@ struct lw_blog_state {
 	bool baseline;          /* true once a first good snapshot was recorded */
 	GHashTable *removed;    /* set of ids removed from the page (for "restored"); the table
 	                           owns its keys: g_hash_table_add(st->removed, g_strdup(id)) */
+	/* The daemon's (livewatch run), kept across restarts; never NULL after
+	 * lw_blog_state_new/load, poll jobs carry them through unchanged. */
+	char *follow_url;       /* page a followed series led to, "" when none */
+	char *follow_from;      /* the [blog] follow url follow_url was found on */
+	gint64 failing_since;   /* unix seconds of the first failure of the current run, 0 = healthy */
 };
 struct lw_blog_state *lw_blog_state_new(void);
 void lw_blog_state_free(struct lw_blog_state *st);
