@@ -8,6 +8,17 @@
  *               span author
  *       ...content...
  *       footer: share links; time[datetime] "Updated at 12.08 BST"
+ *   nav#liveblog-navigation: "Newest" "Previous" ... "Next" (older) "Oldest"
+ *
+ * and the older "frontend" markup (until about 2020):
+ *
+ *   div#liveblog-body
+ *     div#block-<hex>.block[.is-key-event|.is-summary]
+ *       p.block-time > a[href=permalink] > time[datetime]
+ *       h2.block-title
+ *       div.block-elements  ...content...
+ *       p.updated-time > time[datetime]
+ *       div.block-share ...
  */
 #include "extract-private.h"
 #include "error.h"
@@ -20,10 +31,27 @@
 	"[not(ancestor::*[@id='pinned-post'])]" \
 	"[not(ancestor::article[starts-with(@id,'block-')])]"
 
+#define HAS_CLASS(c) "contains(concat(' ',normalize-space(@class),' '),' " c " ')"
+#define FRONTEND_BLOCK "div[starts-with(@id,'block-')][" HAS_CLASS("block") "]"
+#define FRONTEND_XPATH \
+	"//" FRONTEND_BLOCK "[not(ancestor::" FRONTEND_BLOCK ")]" \
+	"[not(ancestor::*[@id='pinned-post'])]"
+
 bool lw_guardian_detect(struct lw_page *p)
 {
 	return lw_page_node(p, "//*[@id='liveblog-body']", NULL) ||
-	       lw_page_node(p, "//article[starts-with(@id,'block-')]", NULL);
+	       lw_page_node(p, "//article[starts-with(@id,'block-')]", NULL) ||
+	       lw_page_node(p, "//" FRONTEND_BLOCK, NULL);
+}
+
+char *lw_guardian_next_url(struct lw_page *p)
+{
+	g_autofree char *href = lw_page_string(p,
+		"//*[@id='liveblog-navigation' or " HAS_CLASS("liveblog-navigation") "]"
+		"//a[@href][normalize-space(.)='Next' or starts-with(normalize-space(.),'Older') or "
+		"contains(@class,'older') or contains(@data-link-name,'older') or "
+		"contains(@rel,'next')]/@href", NULL);
+	return lw_page_resolve(p, href);
 }
 
 static bool is_element(const xmlNode *n, const char *name)
@@ -180,6 +208,90 @@ static struct lw_entry *post_entry(struct lw_page *p, xmlNode *article,
 	return e;
 }
 
+static void set_time(char **field, const char *raw)
+{
+	char *t = lw_text_time_utc(raw);
+	if (t) {
+		g_free(*field);
+		*field = t;
+	}
+}
+
+static bool has_class(xmlNode *n, const char *name)
+{
+	xmlChar *cls = xmlGetProp(n, (const xmlChar *)"class");
+	bool found = false;
+	if (cls) {
+		g_auto(GStrv) words = g_strsplit_set((const char *)cls, " \t\r\n\f", -1);
+		for (char **w = words; *w && !found; w++)
+			found = strcmp(*w, name) == 0;
+	}
+	xmlFree(cls);
+	return found;
+}
+
+/* Renders what the frontend block says outside its furniture: the
+ * timestamp, title, updated stamp and share row are fields or noise. */
+static void render_frontend(struct lw_text_render *r, xmlNode *n)
+{
+	static const char *const furniture[] = {
+		"block-time", "published-time", "block-title", "updated-time",
+		"block-footer", "block-share", "block-byline", NULL,
+	};
+	for (xmlNode *c = n->children; c; c = c->next) {
+		bool skip = false;
+		if (c->type == XML_ELEMENT_NODE)
+			for (const char *const *f = furniture; *f && !skip; f++)
+				skip = has_class(c, *f);
+		if (!skip)
+			lw_text_render_node(r, c);
+	}
+}
+
+static struct lw_entry *frontend_entry(struct lw_page *p, xmlNode *block)
+{
+	struct lw_entry *e = lw_entry_new();
+	xmlChar *raw_id = xmlGetProp(block, (const xmlChar *)"id");
+	g_autofree char *id = lw_entry_sanitize_id((const char *)raw_id);
+	xmlFree(raw_id);
+	if (id && strlen(id) > strlen("block-"))
+		lw_entry_set(&e->id, id);
+
+	xmlNode *when = lw_page_node(p, ".//*[" HAS_CLASS("block-time") "]", block);
+	g_autofree char *pub = lw_page_string(p, when ? ".//time/@datetime" :
+		".//time[@itemprop='datePublished']/@datetime", when ? when : block);
+	set_time(&e->published, pub);
+	g_autofree char *upd = lw_page_string(p,
+		".//*[contains(@class,'updated-time')]//time/@datetime", block);
+	set_time(&e->updated, upd);
+	xmlNode *title = lw_page_node(p, ".//*[" HAS_CLASS("block-title") "]", block);
+	if (title) {
+		g_free(e->title);
+		e->title = lw_text_line_from_node(title);
+	}
+	struct lw_text_render *r = lw_text_render_new(p->opts.max_entry_bytes);
+	xmlNode *content = lw_page_node(p, ".//*[" HAS_CLASS("block-elements") "]", block);
+	if (content)
+		lw_text_render_node(r, content);
+	else
+		render_frontend(r, block);
+	g_free(e->body);
+	e->body = lw_text_render_finish(r, NULL);
+
+	xmlChar *who = xmlGetProp(block, (const xmlChar *)"data-block-contributor");
+	g_autofree char *author = lw_text_collapse((const char *)who, -1);
+	xmlFree(who);
+	lw_entry_set(&e->author, author);
+	char *url = permalink(p, when ? when : block, e->id);
+	if (url) {
+		g_free(e->url);
+		e->url = url;
+	}
+	e->key_event = has_class(block, "is-key-event") || has_class(block, "is-summary");
+	e->pinned = has_class(block, "is-pinned") || has_class(block, "block--pinned");
+	return e;
+}
+
 int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error)
 {
 	if (!p->guardian_markup) {
@@ -201,11 +313,18 @@ int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error
 	if (!o)
 		o = lw_page_nodes(p, "//article[starts-with(@id,'block-')]"
 		                     "[not(ancestor::*[@id='pinned-post'])]", NULL);
+	bool frontend = false;
+	if (!o) {
+		o = lw_page_nodes(p, FRONTEND_XPATH, NULL);
+		frontend = true;
+	}
 	if (!o)
 		return 0;
 	int rc = 0;
 	for (int i = 0; i < o->nodesetval->nodeNr && rc == 0; i++) {
-		struct lw_entry *e = post_entry(p, o->nodesetval->nodeTab[i], key_events, pinned);
+		xmlNode *n = o->nodesetval->nodeTab[i];
+		struct lw_entry *e = frontend ? frontend_entry(p, n) :
+		                     post_entry(p, n, key_events, pinned);
 		rc = lw_page_add_entry(p, s, e, error);
 	}
 	xmlXPathFreeObject(o);

@@ -337,26 +337,97 @@ int lw_extract_jsonld(struct lw_page *p, struct lw_snapshot *s, GError **error)
 	return 0;
 }
 
+/* The first words of a text, for telling whether two sources hold the
+ * same post: lower-case letters and digits only, so markup, spacing and
+ * punctuation differences between the sources do not matter. */
+#define KEY_CHARS 60
+
+static char *text_key(const char *text)
+{
+	GString *k = g_string_new(NULL);
+	for (const char *c = text; *c && k->len < KEY_CHARS; c = g_utf8_next_char(c)) {
+		gunichar u = g_utf8_get_char(c);
+		if (g_unichar_isalnum(u))
+			g_string_append_unichar(k, g_unichar_tolower(u));
+	}
+	return g_string_free(k, FALSE);
+}
+
+/* The HTML entry an update with an unknown id stands for: the one entry
+ * (not matched yet) whose text starts the same way; NULL when none or
+ * several do, or when the text is too short to tell. */
+static struct lw_entry *match_by_text(struct lw_page *p, struct lw_snapshot *s,
+                                      GHashTable *matched, JsonObject *u)
+{
+	const char *b = str_member(u, "articleBody");
+	if (!b)
+		b = str_member(u, "text");
+	if (!b)
+		return NULL;
+	g_autofree char *text = lw_text_from_html(b, -1, 4096);
+	g_autofree char *key = text_key(text);
+	if (g_utf8_strlen(key, -1) < 20)
+		return NULL;
+	struct lw_entry *found = NULL;
+	for (guint i = 0; i < s->entries->len; i++) {
+		struct lw_entry *e = s->entries->pdata[i];
+		if (g_hash_table_contains(matched, e))
+			continue;
+		g_autofree char *ek = text_key(e->body);
+		gsize n = MIN(strlen(ek), strlen(key));
+		if (n < 20 || strncmp(ek, key, n) != 0)
+			continue;
+		if (found)
+			return NULL;
+		found = e;
+	}
+	(void)p;
+	return found;
+}
+
+/* Updates beyond this many that match no id are not compared by text:
+ * some publishers' JSON-LD holds the whole blog, the HTML one page. */
+#define MAX_TEXT_MATCHES 500
+
 void lw_jsonld_enrich(struct lw_page *p, struct lw_snapshot *s)
 {
 	g_autoptr(GPtrArray) postings = find_all(p, is_liveblog);
+	g_autoptr(GHashTable) matched = g_hash_table_new(NULL, NULL);
+	g_autoptr(GPtrArray) unmatched = g_ptr_array_new();
+	g_autoptr(GPtrArray) unmatched_pl = g_ptr_array_new();
+	struct page_level *pls = g_new0(struct page_level, postings->len ? postings->len : 1);
 	for (guint i = 0; i < postings->len; i++) {
 		JsonObject *posting = postings->pdata[i];
 		if (i == 0)
 			set_page_fields(s, posting, true);
-		struct page_level pl;
-		page_level_init(&pl, posting);
+		page_level_init(&pls[i], posting);
 		g_autoptr(GPtrArray) updates = updates_of(posting);
 		for (guint j = 0; j < updates->len; j++) {
 			JsonObject *u = updates->pdata[j];
 			g_autofree char *raw = update_id(p, u);
 			g_autofree char *id = lw_entry_sanitize_id(raw);
-			struct lw_entry *e = id ? lw_snapshot_find(s, id) : NULL;
-			if (e)
-				fill_entry(p, e, u, &pl, true);
+			struct lw_entry *e = id ? g_hash_table_lookup(p->ids, id) : NULL;
+			if (e) {
+				fill_entry(p, e, u, &pls[i], true);
+				g_hash_table_add(matched, e);
+			} else if (unmatched->len < MAX_TEXT_MATCHES) {
+				g_ptr_array_add(unmatched, u);
+				g_ptr_array_add(unmatched_pl, &pls[i]);
+			}
 		}
-		page_level_clear(&pl);
 	}
+	if (g_hash_table_size(matched) < s->entries->len) {
+		for (guint j = 0; j < unmatched->len; j++) {
+			struct lw_entry *e = match_by_text(p, s, matched, unmatched->pdata[j]);
+			if (!e)
+				continue;
+			fill_entry(p, e, unmatched->pdata[j], unmatched_pl->pdata[j], true);
+			g_hash_table_add(matched, e);
+		}
+	}
+	for (guint i = 0; i < postings->len; i++)
+		page_level_clear(&pls[i]);
+	g_free(pls);
 }
 
 void lw_jsonld_article_dates(struct lw_page *p, char **published, char **modified)

@@ -20,9 +20,17 @@ struct lw_page {
 	xmlXPathContext *xpath;
 	struct lw_extract_opts opts;  /* with defaults filled in */
 	char *base;                   /* for permalinks: base_url, else canonical, else "" */
-	bool guardian_markup;         /* div#liveblog-body or article[id^=block-] */
+	bool guardian_markup;         /* div#liveblog-body, article[id^=block-] or div.block[id^=block-] */
+	bool xml;                     /* parsed as XML (a feed), not HTML */
 	GPtrArray *jsonld;            /* JsonNode * roots of the ld+json blocks; NULL until loaded */
+	GHashTable *ids;              /* id -> entry of the snapshot (both borrowed) */
+	gint64 deadline;              /* thread CPU time (µs) past which parsing stops */
+	const char *where;            /* the page's name for messages */
 };
+
+/* Fails with LW_ERROR_TOO_BIG ("parsing took longer than N s") once the
+ * page's CPU time budget is spent.  Cheap enough to call per entry. */
+int lw_page_check_time(struct lw_page *p, GError **error);
 
 /* Appends e (ownership taken, freed on every path) to s: gives it a hash
  * id when it has none, sanitises the id, drops it when the id is already
@@ -38,6 +46,15 @@ int lw_page_add_entry(struct lw_page *p, struct lw_snapshot *s,
 xmlXPathObject *lw_page_nodes(struct lw_page *p, const char *expr, xmlNode *ctx);
 xmlNode *lw_page_node(struct lw_page *p, const char *expr, xmlNode *ctx);
 char *lw_page_string(struct lw_page *p, const char *expr, xmlNode *ctx);
+
+/* href resolved against the page's address (opts.base_url, else
+ * <base href>, else the canonical url): a new absolute http(s) url, or
+ * NULL when href is empty or cannot be made absolute. */
+char *lw_page_resolve(struct lw_page *p, const char *href);
+
+/* The next (older) page of the blog from generic markup: <link rel=next>,
+ * <a rel=next>, an AMP live-list's pagination.  NULL when none. */
+char *lw_page_generic_next(struct lw_page *p);
 
 /* base + "#" + id, or "" when the page has no base url. */
 char *lw_page_permalink(const struct lw_page *p, const char *id);
@@ -57,6 +74,17 @@ typedef int (*lw_extract_fn)(struct lw_page *p, struct lw_snapshot *s, GError **
 bool lw_guardian_detect(struct lw_page *p);
 int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error);
 
+/* The next (older) page that the Guardian's pagination links to, or NULL. */
+char *lw_guardian_next_url(struct lw_page *p);
+
+/* extract-feed.c: RSS 2.0, RSS 1.0 (RDF) and Atom; p->doc is XML. */
+/* True when the bytes' first element is <rss>, <feed> or <rdf:RDF>. */
+bool lw_feed_sniff(const char *data, gsize len);
+int lw_extract_feed(struct lw_page *p, struct lw_snapshot *s, GError **error);
+
+/* extract-xpath.c: the blog's own profile (opts.xpath). */
+int lw_extract_xpath(struct lw_page *p, struct lw_snapshot *s, GError **error);
+
 /* extract-jsonld.c */
 /* Parses the page's ld+json blocks into p->jsonld (once). */
 void lw_jsonld_load(struct lw_page *p);
@@ -64,7 +92,9 @@ void lw_jsonld_load(struct lw_page *p);
 bool lw_jsonld_has_updates(struct lw_page *p);
 int lw_extract_jsonld(struct lw_page *p, struct lw_snapshot *s, GError **error);
 /* Fills fields the HTML left empty in s's entries from the JSON-LD update
- * with the same id; page-level values (the posting's own headline and
+ * with the same id (or, when the page anchors a post differently in the
+ * two, the one entry with the same start of text); never adds entries:
+ * what the HTML shows is the page.  Page-level values (the posting's own headline and
  * dates, which the Guardian repeats in every update) are not taken.  Sets
  * s->page_title / coverage_end when empty. */
 void lw_jsonld_enrich(struct lw_page *p, struct lw_snapshot *s);

@@ -4,8 +4,11 @@
 #include "text.h"
 
 #include <string.h>
+#include <time.h>
+#include <libxml/parser.h>
 
 #define SNIFF_BYTES 4096
+#define DEFAULT_PARSE_TIME 5.0
 
 bool lw_url_is_absolute(const char *url)
 {
@@ -155,6 +158,37 @@ static void ensure_utf8(char **field)
 	*field = v;
 }
 
+/* A sanitised id; one that had to be cut keeps a hash of the whole raw
+ * id, so two long ids that share a prefix stay two entries. */
+static char *page_id(const char *raw)
+{
+	char *id = lw_entry_sanitize_id(raw);
+	if (!id || strlen(id) < LW_ENTRY_ID_MAX || strlen(raw) <= LW_ENTRY_ID_MAX)
+		return id;
+	g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA1, raw, -1);
+	id[LW_ENTRY_ID_MAX - 18] = '\0';
+	g_autofree char *joined = g_strdup_printf("%s-%.16s", id, sum);
+	g_free(id);
+	return lw_entry_sanitize_id(joined);
+}
+
+static gint64 thread_cpu_us(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return g_get_monotonic_time();
+	return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+int lw_page_check_time(struct lw_page *p, GError **error)
+{
+	if (thread_cpu_us() <= p->deadline)
+		return 0;
+	g_set_error(error, LW_ERROR, LW_ERROR_TOO_BIG, "parsing took longer than %g s",
+	            p->opts.max_parse_time);
+	return -1;
+}
+
 int lw_page_add_entry(struct lw_page *p, struct lw_snapshot *s,
                       struct lw_entry *e, GError **error)
 {
@@ -164,13 +198,13 @@ int lw_page_add_entry(struct lw_page *p, struct lw_snapshot *s,
 		ensure_utf8(fields[i]);
 	lw_text_truncate(e->body, p->opts.max_entry_bytes);
 
-	char *id = lw_entry_sanitize_id(e->id);
+	char *id = page_id(e->id);
 	if (!id)
 		id = lw_entry_hash_id(e->published, e->title, e->body);
 	g_free(e->id);
 	e->id = id;
 
-	if (lw_snapshot_find(s, e->id)) {
+	if (g_hash_table_contains(p->ids, e->id)) {
 		lw_entry_free(e);
 		return 0;
 	}
@@ -180,12 +214,64 @@ int lw_page_add_entry(struct lw_page *p, struct lw_snapshot *s,
 		lw_entry_free(e);
 		return -1;
 	}
+	if (lw_page_check_time(p, error) < 0) {
+		lw_entry_free(e);
+		return -1;
+	}
 	if (!e->url[0]) {
 		g_free(e->url);
 		e->url = lw_page_permalink(p, e->id);
 	}
 	g_ptr_array_add(s->entries, e);
+	g_hash_table_insert(p->ids, e->id, e);
 	return 0;
+}
+
+char *lw_page_resolve(struct lw_page *p, const char *href)
+{
+	if (!href)
+		return NULL;
+	g_autofree char *h = lw_text_collapse(href, -1);
+	if (!h[0] || h[0] == '#')
+		return NULL;
+	g_autofree char *base = NULL;
+	if (lw_url_is_absolute(p->opts.base_url))
+		base = g_strdup(p->opts.base_url);
+	else if (!p->xml)
+		base = lw_page_string(p, "//base/@href", NULL);
+	if (!lw_url_is_absolute(base)) {
+		g_free(base);
+		base = g_strdup(p->base);
+	}
+	char *abs = NULL;
+	if (lw_url_is_absolute(h))
+		abs = g_strdup(h);
+	else if (lw_url_is_absolute(base))
+		abs = g_uri_resolve_relative(base, h, G_URI_FLAGS_NONE, NULL);
+	if (abs && !lw_url_is_absolute(abs))
+		g_clear_pointer(&abs, g_free);
+	return abs;
+}
+
+#define REL_NEXT "[contains(concat(' ',translate(normalize-space(@rel),'NEXT','next'),' '),' next ')]"
+
+char *lw_page_generic_next(struct lw_page *p)
+{
+	static const char *const exprs[] = {
+		"//link" REL_NEXT "/@href",
+		"//a" REL_NEXT "/@href",
+		/* AMP live-list: the list's own pagination block */
+		"//amp-live-list//*[@pagination]//a[@href]"
+		"[starts-with(translate(normalize-space(.),'NEXTOLDR','nextoldr'),'next') or "
+		" starts-with(translate(normalize-space(.),'NEXTOLDR','nextoldr'),'older')]/@href",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(exprs); i++) {
+		g_autofree char *href = lw_page_string(p, exprs[i], NULL);
+		char *abs = lw_page_resolve(p, href);
+		if (abs)
+			return abs;
+	}
+	return NULL;
 }
 
 JsonNode *lw_json_parse_bounded(const char *text, gsize len, guint max_depth,
@@ -365,6 +451,8 @@ static int extract_article(struct lw_page *p, struct lw_snapshot *s, GError **er
 
 static void page_clear(struct lw_page *p)
 {
+	if (p->ids)
+		g_hash_table_unref(p->ids);
 	if (p->jsonld)
 		g_ptr_array_unref(p->jsonld);
 	g_free(p->base);
@@ -380,8 +468,12 @@ static const struct {
 } extractors[] = {
 	{ "guardian", lw_extract_guardian },
 	{ "jsonld", lw_extract_jsonld },
+	{ "feed", lw_extract_feed },
+	{ "xpath", lw_extract_xpath },
 	{ "article", extract_article },
 };
+
+#define KNOWN_FORMATS "auto, guardian, jsonld, feed, xpath, article"
 
 gboolean lw_extract_format_known(const char *name)
 {
@@ -393,10 +485,12 @@ gboolean lw_extract_format_known(const char *name)
 	return FALSE;
 }
 
-/* "auto": Guardian markup, else JSON-LD updates, else an article.  Returns
- * the format used, or NULL with error set. */
+/* "auto": a feed, else Guardian markup, else JSON-LD updates, else an
+ * article.  Returns the format used, or NULL with error set. */
 static const char *run_auto(struct lw_page *p, struct lw_snapshot *s, GError **error)
 {
+	if (p->xml)
+		return lw_extract_feed(p, s, error) < 0 ? NULL : "feed";
 	if (p->guardian_markup) {
 		if (lw_extract_guardian(p, s, error) < 0)
 			return NULL;
@@ -423,9 +517,81 @@ static int run_format(struct lw_page *p, const char *format,
 			if (strcmp(format, extractors[i].name) == 0 &&
 			    extractors[i].fn(p, s, error) < 0)
 				return -1;
+		/* the markup's posts, with what the JSON-LD knows better */
+		if (!p->xml && strcmp(format, "xpath") == 0)
+			lw_jsonld_enrich(p, s);
 	}
 	lw_entry_set(&s->format, format);
-	return 0;
+	if (!s->next_url[0] && !p->xml) {
+		char *next = strcmp(format, "guardian") == 0 ? lw_guardian_next_url(p) : NULL;
+		if (!next)
+			next = lw_page_generic_next(p);
+		lw_entry_set(&s->next_url, next);
+		g_free(next);
+	}
+	/* a fragment names a place in a page, not another page */
+	char *hash = strchr(s->next_url, '#');
+	if (hash)
+		*hash = '\0';
+	return lw_page_check_time(p, error);
+}
+
+/* A feed's prolog may declare entities (the billion laughs): the DOCTYPE
+ * goes, so only XML's five predefined entities and character references
+ * are ever expanded.  Returns a blanked copy, or NULL when there is no
+ * DOCTYPE before the root element. */
+static char *strip_doctype(const char *data, gsize len)
+{
+	gsize i = 0;
+	for (;;) {
+		const char *lt = memchr(data + i, '<', len - i);
+		if (!lt)
+			return NULL;
+		i = (gsize)(lt - data);
+		if (i + 2 > len)
+			return NULL;
+		if (data[i + 1] == '?' || (data[i + 1] == '!' && i + 4 <= len &&
+		                           memcmp(data + i, "<!--", 4) == 0)) {
+			const char *end = data[i + 1] == '?' ?
+				g_strstr_len(data + i, (gssize)(len - i), "?>") :
+				g_strstr_len(data + i + 4, (gssize)(len - i - 4), "-->");
+			if (!end)
+				return NULL;
+			i = (gsize)(end - data) + 2;
+			continue;
+		}
+		if (data[i + 1] != '!')
+			return NULL;
+		break;
+	}
+	gsize start = i, depth = 0;
+	char quote = 0;
+	for (i = start + 2; i < len; i++) {
+		char c = data[i];
+		if (quote) {
+			if (c == quote)
+				quote = 0;
+		} else if (c == '"' || c == '\'') {
+			quote = c;
+		} else if (c == '[') {
+			depth++;
+		} else if (c == ']' && depth > 0) {
+			depth--;
+		} else if (c == '>' && depth == 0) {
+			break;
+		}
+	}
+	char *copy = g_memdup2(data, len);
+	memset(copy + start, ' ', MIN(i + 1, len) - start);
+	return copy;
+}
+
+static xmlDoc *parse_xml(const char *data, gsize len, const char *charset)
+{
+	g_autofree char *clean = strip_doctype(data, len);
+	return xmlReadMemory(clean ? clean : data, (int)len, NULL, charset,
+	                     XML_PARSE_RECOVER | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+	                     XML_PARSE_NONET | XML_PARSE_NOCDATA);
 }
 
 struct lw_snapshot *lw_extract(const char *data, gsize len,
@@ -446,14 +612,21 @@ struct lw_snapshot *lw_extract(const char *data, gsize len,
 		page.opts.max_entry_bytes = defaults.max_entry_bytes;
 	if (!page.opts.max_json_depth)
 		page.opts.max_json_depth = defaults.max_json_depth;
+	if (!(page.opts.max_parse_time > 0))
+		page.opts.max_parse_time = DEFAULT_PARSE_TIME;
 	const char *where = page.opts.base_url ? page.opts.base_url : "page";
+	page.where = where;
+	page.deadline = thread_cpu_us() + (gint64)(page.opts.max_parse_time * G_USEC_PER_SEC);
 
 	if (!lw_extract_format_known(page.opts.format)) {
 		g_set_error(error, LW_ERROR, LW_ERROR_FAILED,
-		            "unknown extract format '%s' (known: auto, guardian, jsonld, article)",
+		            "unknown extract format '%s' (known: " KNOWN_FORMATS ")",
 		            page.opts.format);
 		return NULL;
 	}
+	if (strcmp(page.opts.format, "xpath") == 0 &&
+	    lw_extract_check_profile(page.opts.xpath, error) < 0)
+		return NULL;
 	if (!data || len == 0) {
 		g_set_error(error, LW_ERROR, LW_ERROR_PARSE, "'%s': empty page", where);
 		return NULL;
@@ -465,13 +638,24 @@ struct lw_snapshot *lw_extract(const char *data, gsize len,
 		return NULL;
 	}
 
-	charset = choose_charset(page.opts.charset, data, len);
-	page.doc = htmlReadMemory(data, (int)len, NULL, charset,
-	                          HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-	                          HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	const char *fmt = page.opts.format;
+	page.xml = strcmp(fmt, "feed") == 0 ||
+	           ((strcmp(fmt, "auto") == 0 || strcmp(fmt, "xpath") == 0) &&
+	            lw_feed_sniff(data, len));
+	if (page.xml) {
+		/* XML says its own encoding; only HTTP overrides it */
+		if (page.opts.charset && *page.opts.charset)
+			charset = choose_charset(page.opts.charset, data, len);
+		page.doc = parse_xml(data, len, charset);
+	} else {
+		charset = choose_charset(page.opts.charset, data, len);
+		page.doc = htmlReadMemory(data, (int)len, NULL, charset,
+		                          HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+		                          HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	}
 	if (!page.doc || !xmlDocGetRootElement(page.doc)) {
 		g_set_error(error, LW_ERROR, LW_ERROR_PARSE,
-		            "'%s': not an HTML page", where);
+		            page.xml ? "'%s': not an XML feed" : "'%s': not an HTML page", where);
 		goto out;
 	}
 	page.xpath = xmlXPathNewContext(page.doc);
@@ -479,15 +663,21 @@ struct lw_snapshot *lw_extract(const char *data, gsize len,
 		g_set_error(error, LW_ERROR, LW_ERROR_FAILED, "'%s': out of memory", where);
 		goto out;
 	}
+	page.ids = g_hash_table_new(g_str_hash, g_str_equal);
+	if (lw_page_check_time(&page, error) < 0) {
+		g_prefix_error(error, "'%s': ", where);
+		goto out;
+	}
 
-	canon = canonical_url(&page);
+	if (!page.xml)
+		canon = canonical_url(&page);
 	if (lw_url_is_absolute(page.opts.base_url))
 		page.base = g_strdup(page.opts.base_url);
 	else if (lw_url_is_absolute(canon))
 		page.base = g_strdup(canon);
 	else
 		page.base = g_strdup("");
-	page.guardian_markup = lw_guardian_detect(&page);
+	page.guardian_markup = !page.xml && lw_guardian_detect(&page);
 
 	s = lw_snapshot_new();
 	lw_entry_set(&s->page_url, page.opts.base_url);

@@ -1,10 +1,14 @@
 /* Splitting a page into its entries.
  *
- * Formats: "guardian" (the Guardian's live blog markup), "jsonld"
- * (schema.org LiveBlogPosting / liveBlogUpdate), "article" (an ordinary
- * page: one entry), and "auto", which chooses from the page's evidence
- * and, when a page has both Guardian markup and JSON-LD, reconciles them
- * into one entry per post using the richer source for each field. */
+ * Formats: "guardian" (the Guardian's live blog markup, current
+ * dotcom-rendering and the older "frontend" div.block), "jsonld"
+ * (schema.org LiveBlogPosting / liveBlogUpdate), "feed" (RSS 2.0, RSS 1.0
+ * and Atom: one item, one entry), "xpath" (the blog's own profile of
+ * XPath expressions), "article" (an ordinary page: one entry), and
+ * "auto", which chooses from the page's evidence (a feed root, Guardian
+ * markup, JSON-LD updates, else an article) and, when a page has both
+ * markup and JSON-LD, reconciles them into one entry per post using the
+ * richer source for each field.  snapshot->format names the choice. */
 #pragma once
 
 #include <glib.h>
@@ -12,7 +16,7 @@
 #include "entry.h"
 
 struct lw_extract_opts {
-	const char *format;    /* "auto" (NULL means auto), "guardian", "jsonld", "article" */
+	const char *format;    /* "auto" (NULL means auto), "guardian", "jsonld", "feed", "xpath", "article" */
 	const char *charset;   /* from the HTTP Content-Type, or NULL */
 	const char *base_url;  /* page url, for absolute permalinks; may be NULL for files */
 	guint max_entries;     /* default 5000; more is an error (LW_ERROR_TOO_BIG) */
@@ -35,16 +39,33 @@ struct lw_extract_opts {
  * windows-1252; an unknown name as UTF-8).  base_url, when absolute, is
  * the page's address for permalinks (else the page's canonical url).
  *
+ * A feed (format "feed", or "auto"/"xpath" on bytes whose root element is
+ * rss, feed or rdf:RDF) is parsed as XML without network access and
+ * without its DOCTYPE, so no entity but XML's predefined ones expands.
+ * snapshot->next_url is the blog's next older page when the page links
+ * one (Guardian pagination, rel=next, AMP live-list), without fragment.
+ *
  * Limits: more than max_entries distinct entries is LW_ERROR_TOO_BIG
- * ("page has more than N entries"); a body longer than max_entry_bytes is
+ * ("page has more than N entries"); more than max_parse_time seconds of
+ * CPU is LW_ERROR_TOO_BIG ("parsing took longer than N s"), checked
+ * after parsing and between entries; a body longer than max_entry_bytes is
  * cut at a UTF-8 boundary (not an error); a JSON-LD block nested deeper
  * than max_json_depth, or larger than 8 MB, is ignored and the rest of the
  * page is used.  A later entry with an id already seen is dropped; an
- * entry without id gets lw_entry_hash_id().  An unknown format is
- * LW_ERROR_FAILED.  Every string in the result is valid UTF-8. */
+ * entry without id gets lw_entry_hash_id(); an id longer than
+ * LW_ENTRY_ID_MAX keeps a hash of the whole.  An unknown format is
+ * LW_ERROR_FAILED, and so is format "xpath" without a valid profile
+ * (lw_extract_check_profile()).  Every string in the result is valid
+ * UTF-8.  On failure nothing is returned: never half a page. */
 struct lw_snapshot *lw_extract(const char *data, gsize len,
                                const struct lw_extract_opts *opts,
                                GError **error);
 
 /* True when name is a format lw_extract() knows. */
 gboolean lw_extract_format_known(const char *name);
+
+/* Checks an xpath profile: p not NULL, `entry` and `body` set, and every
+ * expression that is set compiles as XPath 1.0.  Returns 0, or -1 with
+ * LW_ERROR_CONFIG naming the key ("xpath 'title': invalid expression
+ * '...'").  Prints nothing. */
+int lw_extract_check_profile(const struct lw_xpath_profile *p, GError **error);

@@ -1,5 +1,7 @@
 #include "text.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <libxml/HTMLparser.h>
 
@@ -315,6 +317,24 @@ void lw_text_render_node(struct lw_text_render *r, xmlNode *root)
 	}
 }
 
+void lw_text_render_break(struct lw_text_render *r)
+{
+	render_flush(r);
+}
+
+void lw_text_render_text(struct lw_text_render *r, const char *text)
+{
+	render_flush(r);
+	for (const char *l = text; l && *l && !r->truncated;) {
+		const char *nl = strchr(l, '\n');
+		gsize n = nl ? (gsize)(nl - l) : strlen(l);
+		if (!r->max || r->line->len + n <= r->max)
+			g_string_append_len(r->line, l, (gssize)n);
+		render_flush(r);
+		l = nl ? nl + 1 : l + n;
+	}
+}
+
 char *lw_text_render_finish(struct lw_text_render *r, bool *truncated)
 {
 	render_flush(r);
@@ -343,6 +363,33 @@ char *lw_text_line_from_node(xmlNode *node)
 {
 	g_autofree char *text = lw_text_from_node(node, 64 * 1024, NULL);
 	return lw_text_collapse(text, -1);
+}
+
+char *lw_text_from_plain(const char *s, gssize len, gsize max_bytes)
+{
+	if (!s)
+		return g_strdup("");
+	if (len < 0)
+		len = (gssize)strlen(s);
+	GString *out = g_string_new(NULL);
+	const char *end = s + len;
+	for (const char *l = s; l < end;) {
+		const char *nl = memchr(l, '\n', (gsize)(end - l));
+		const char *le = nl ? nl : end;
+		g_autofree char *c = lw_text_collapse(l, le - l);
+		if (c[0] && !lw_text_is_volatile(c)) {
+			if (out->len)
+				g_string_append_c(out, '\n');
+			g_string_append(out, c);
+		}
+		if (max_bytes && out->len > max_bytes)
+			break;
+		l = le + 1;
+	}
+	char *text = g_string_free(out, FALSE);
+	if (max_bytes)
+		lw_text_truncate(text, max_bytes);
+	return text;
 }
 
 char *lw_text_from_html(const char *html, gssize len, gsize max_bytes)
@@ -394,11 +441,83 @@ char *lw_text_from_html(const char *html, gssize len, gsize max_bytes)
 	return text;
 }
 
+/* RFC 822 / 2822 as RSS writes it: "[Mon,] 15 May 2023 11:50[:54] +0100"
+ * (or GMT, UT, Z, a US zone, a military letter); a 2-digit year. */
+static char *time_rfc822(const char *s)
+{
+	static const char *const months[] = {
+		"jan", "feb", "mar", "apr", "may", "jun",
+		"jul", "aug", "sep", "oct", "nov", "dec",
+	};
+	static const struct { const char *name; int minutes; } zones[] = {
+		{ "gmt", 0 }, { "ut", 0 }, { "utc", 0 }, { "z", 0 },
+		{ "est", -300 }, { "edt", -240 }, { "cst", -360 }, { "cdt", -300 },
+		{ "mst", -420 }, { "mdt", -360 }, { "pst", -480 }, { "pdt", -420 },
+		{ "bst", 60 }, { "cet", 60 }, { "cest", 120 },
+	};
+	const char *c = strchr(s, ',');
+	c = c ? c + 1 : s;
+	int day, year, hour, min, sec = 0;
+	char mon[4] = "", zone[8] = "";
+	int n = 0;
+	if (sscanf(c, " %d %3s %d %d:%d%n", &day, mon, &year, &hour, &min, &n) != 5)
+		return NULL;
+	c += n;
+	if (*c == ':') {
+		int m = 0;
+		if (sscanf(c, ":%d%n", &sec, &m) != 1)
+			return NULL;
+		c += m;
+	}
+	while (*c == ' ')
+		c++;
+	if (sscanf(c, "%7s", zone) != 1)
+		zone[0] = '\0';
+	int month = 0;
+	for (int i = 0; i < 12; i++)
+		if (g_ascii_strcasecmp(mon, months[i]) == 0)
+			month = i + 1;
+	if (!month)
+		return NULL;
+	if (year < 50)
+		year += 2000;
+	else if (year < 100)
+		year += 1900;
+	int offset = 0;
+	if ((zone[0] == '+' || zone[0] == '-') && strlen(zone) == 5 &&
+	    g_ascii_isdigit(zone[1]) && g_ascii_isdigit(zone[4])) {
+		int v = atoi(zone + 1);
+		offset = (v / 100) * 60 + v % 100;
+		if (zone[0] == '-')
+			offset = -offset;
+	} else {
+		for (gsize i = 0; i < G_N_ELEMENTS(zones); i++)
+			if (g_ascii_strcasecmp(zone, zones[i].name) == 0)
+				offset = zones[i].minutes;
+	}
+	GTimeZone *utc = g_time_zone_new_utc();
+	GDateTime *dt = g_date_time_new(utc, year, month, day, hour, min, sec);
+	g_time_zone_unref(utc);
+	if (!dt)
+		return NULL;
+	GDateTime *u = g_date_time_add_minutes(dt, -offset);
+	g_date_time_unref(dt);
+	if (!u)
+		return NULL;
+	char *out = g_date_time_format(u, "%Y-%m-%dT%H:%M:%SZ");
+	g_date_time_unref(u);
+	return out;
+}
+
 char *lw_text_time_utc(const char *s)
 {
 	if (!s)
 		return NULL;
 	g_autofree char *t = g_strstrip(g_strdup(s));
+	if (t[0] && !g_ascii_isdigit(t[0]))
+		return time_rfc822(t);
+	if (t[0] && t[1] && t[2] && !g_ascii_isdigit(t[2]) && t[2] != '-')
+		return time_rfc822(t);
 	gsize len = strlen(t);
 	if (len < 10)
 		return NULL;

@@ -32,6 +32,10 @@ char *lw_text_from_node(xmlNode *node, gsize max_bytes, bool *truncated);
 struct lw_text_render;
 struct lw_text_render *lw_text_render_new(gsize max_bytes);
 void lw_text_render_node(struct lw_text_render *r, xmlNode *node);
+/* Ends the line being built (as a block element would). */
+void lw_text_render_break(struct lw_text_render *r);
+/* Adds plain text, each of its lines a line of the result. */
+void lw_text_render_text(struct lw_text_render *r, const char *text);
 /* Returns the text and frees r. */
 char *lw_text_render_finish(struct lw_text_render *r, bool *truncated);
 
@@ -45,6 +49,11 @@ char *lw_text_line_from_node(xmlNode *node);
  * NUL-terminated.  max_bytes as for lw_text_from_node(). */
 char *lw_text_from_html(const char *html, gssize len, gsize max_bytes);
 
+/* Plain text (no markup): each line collapsed, empty and volatile lines
+ * dropped.  `len` < 0 means NUL-terminated; s may be NULL (gives "").
+ * max_bytes as for lw_text_from_node(). */
+char *lw_text_from_plain(const char *s, gssize len, gsize max_bytes);
+
 /* `s` on one line: whitespace runs (any Unicode space, control
  * characters, newlines) become one space, soft hyphens and zero-width
  * characters go, ends are trimmed, invalid UTF-8 is repaired.  `len` < 0
@@ -57,8 +66,9 @@ bool lw_text_truncate(char *s, gsize max);
 
 /* A date-time as the page wrote it ("2023-05-15T11:50:54.000Z",
  * "2023-05-15T11:50:54+0100", "2023-05-15 11:50", "2023-05-15") as RFC
- * 3339 UTC without fractions ("2023-05-15T11:50:54Z").  A time without
- * zone is taken as UTC.  Returns NULL when s is NULL or not a date. */
+ * 3339 UTC without fractions ("2023-05-15T11:50:54Z"); also RFC 822 as
+ * feeds write it ("Mon, 15 May 2023 12:50:54 +0100", "... GMT", "EST").
+ * A time without zone is taken as UTC.  Returns NULL when s is NULL or not a date. */
 char *lw_text_time_utc(const char *s);
 
 /* True when the line is volatile page furniture, not content: a relative
