@@ -22,7 +22,7 @@ static const char usage[] =
 	"  run                        watch every blog (the daemon; foreground)\n"
 	"  poll [BLOG...]             poll once, record, alert, exit\n"
 	"  check                      validate config and rules\n"
-	"  extract [--format F] [--json] FILE|URL\n"
+	"  extract [--format F] [--json] [--entry X --body X ...] FILE|URL\n"
 	"                             show the entries of one page\n"
 	"  match QUERY [FILE...]      try a rule query on text (stdin without FILE)\n"
 	"  demo                       replay a bundled live blog, offline\n"
@@ -62,8 +62,24 @@ static int cmd_check(const char *config_path)
 	for (guint i = 0; i < cfg->blogs->len; i++) {
 		const struct lw_blog_config *b = cfg->blogs->pdata[i];
 		if (!lw_extract_format_known(b->format)) {
-			lw_error("%s:%d: unknown format '%s' (auto, guardian, jsonld, article)",
+			lw_error("%s:%d: unknown format '%s' (auto, guardian, jsonld, feed, xpath, article)",
 			         b->sec.file, lw_config_section_line(&b->sec, "format"), b->format);
+			lw_config_free(cfg);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(b->format, "xpath") && lw_extract_check_profile(&b->xpath, &err) < 0) {
+			/* the message names the key: point at its line */
+			static const char *const keys[] = { "entry", "id", "time", "updated", "title", "body" };
+			int line = b->sec.line;
+			for (gsize k = 0; k < G_N_ELEMENTS(keys); k++) {
+				g_autofree char *quoted = g_strdup_printf("'%s'", keys[k]);
+				if (strstr(err->message, quoted) && lw_config_section_line(&b->sec, keys[k]) > 0) {
+					line = lw_config_section_line(&b->sec, keys[k]);
+					break;
+				}
+			}
+			lw_error("%s:%d: [blog \"%s\"] %s", b->sec.file, line, b->sec.name, err->message);
+			g_error_free(err);
 			lw_config_free(cfg);
 			return EXIT_USAGE;
 		}
@@ -178,13 +194,50 @@ static void print_entry_json(const struct lw_entry *e)
 	puts(s);
 }
 
+/* The first words of a body, on one line, cut on a word. */
+static char *first_words(const char *body, gsize max)
+{
+	g_autofree char *line = g_strdup(body);
+	g_strdelimit(line, "\n", ' ');
+	if (strlen(line) <= max)
+		return g_steal_pointer(&line);
+	gsize end = max;
+	while (end > 0 && line[end] != ' ')
+		end--;
+	if (end == 0) {
+		end = max;
+		while (end > 0 && ((guchar)line[end] & 0xC0) == 0x80)
+			end--;
+	}
+	return g_strdup_printf("%.*s\u2026", (int)end, line);
+}
+
 static int cmd_extract(int argc, char **argv)
 {
-	const char *format = "auto";
+	const char *format = NULL;
 	gboolean json = FALSE;
 	const char *src = NULL;
+	struct lw_xpath_profile prof = { 0 };
+	const struct { const char *opt; char **field; } xp[] = {
+		{ "--entry", &prof.entry }, { "--id", &prof.id }, { "--time", &prof.time },
+		{ "--updated", &prof.updated }, { "--title", &prof.title }, { "--body", &prof.body },
+	};
+	bool any_xpath = false;
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+		bool done = false;
+		for (gsize k = 0; k < G_N_ELEMENTS(xp) && !done; k++) {
+			gsize n = strlen(xp[k].opt);
+			if (!strcmp(argv[i], xp[k].opt) && i + 1 < argc) {
+				*xp[k].field = argv[++i];
+				done = true;
+			} else if (!strncmp(argv[i], xp[k].opt, n) && argv[i][n] == '=') {
+				*xp[k].field = argv[i] + n + 1;
+				done = true;
+			}
+		}
+		if (done) {
+			any_xpath = true;
+		} else if (!strcmp(argv[i], "--json")) {
 			json = TRUE;
 		} else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
 			format = argv[++i];
@@ -204,12 +257,22 @@ static int cmd_extract(int argc, char **argv)
 		lw_error("extract: missing FILE or URL\n%s", usage);
 		return EXIT_USAGE;
 	}
+	/* profile options alone mean format xpath */
+	if (!format)
+		format = any_xpath ? "xpath" : "auto";
 	if (!lw_extract_format_known(format)) {
-		lw_error("extract: unknown format '%s' (auto, guardian, jsonld, article)", format);
+		lw_error("extract: unknown format '%s' (auto, guardian, jsonld, feed, xpath, article)",
+		         format);
 		return EXIT_USAGE;
 	}
 
 	GError *err = NULL;
+	if (!strcmp(format, "xpath") && lw_extract_check_profile(&prof, &err) < 0) {
+		lw_error("extract: %s (give --entry and --body, and --id, --time, --updated, "
+		         "--title as needed)", err->message);
+		g_error_free(err);
+		return EXIT_USAGE;
+	}
 	g_autofree char *data = NULL;
 	gsize len = 0;
 	struct lw_fetch_result fr;
@@ -217,6 +280,7 @@ static int cmd_extract(int argc, char **argv)
 	bool fetched = false;
 	struct lw_extract_opts xo = LW_EXTRACT_OPTS_DEFAULT;
 	xo.format = format;
+	xo.xpath = &prof;
 	if (g_str_has_prefix(src, "http://") || g_str_has_prefix(src, "https://")) {
 		lw_fetch_global_init();
 		struct lw_fetch_opts fo = LW_FETCH_OPTS_DEFAULT;
@@ -253,13 +317,20 @@ static int cmd_extract(int argc, char **argv)
 	} else {
 		printf("%s: format %s, %u entr%s\n", src, snap->format, snap->entries->len,
 		       snap->entries->len == 1 ? "y" : "ies");
+		if (*snap->page_title)
+			printf("title: %s\n", snap->page_title);
+		if (*snap->next_url)
+			printf("older page: %s\n", snap->next_url);
 		for (guint i = 0; i < snap->entries->len; i++) {
 			const struct lw_entry *e = snap->entries->pdata[i];
-			g_autofree char *h = lw_entry_heading(e);
-			printf("\n%s%s%s\n  published %s%s%s\n  %s\n", e->id, e->pinned ? " (pinned)" : "",
+			g_autofree char *words = first_words(e->body, 100);
+			printf("\n%s%s%s\n  published %s%s%s\n", e->id, e->pinned ? " (pinned)" : "",
 			       e->key_event ? " (key event)" : "",
 			       *e->published ? e->published : "-",
-			       *e->updated ? ", updated " : "", e->updated, h);
+			       *e->updated ? ", updated " : "", e->updated);
+			if (*e->title)
+				printf("  title: %s\n", e->title);
+			printf("  %s\n", *words ? words : "(no text)");
 		}
 	}
 	lw_snapshot_free(snap);
