@@ -661,7 +661,7 @@ static void job_done(struct blog *b)
 			ms = MAX(ms, ra * 1000);
 			why = " (Retry-After)";
 		}
-		next_s = (ms + 999) / 1000;
+		next_s = (ms + 500) / 1000;
 		if (r.started_failing || !b->failing_since) {
 			b->failing_since = now;
 			blog_save_state(b);

@@ -72,7 +72,7 @@ class Daemon:
         self.sb = sb
         with open(sb.config, 'w') as f:
             f.write(config_text)
-        self.sock_path = os.path.join(sb.dir, 'notify.sock')
+        self.sock_path = os.path.join(sb.dir, 'notify-%d.sock' % len(sb.extra))
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.sock_path)
         self.sock.settimeout(0.1)
@@ -81,7 +81,7 @@ class Daemon:
         self.reading = True
         self.reader = threading.Thread(target=self._read_notes, daemon=True)
         self.reader.start()
-        self.log_path = os.path.join(sb.dir, 'daemon.log')
+        self.log_path = os.path.join(sb.dir, 'daemon-%d.log' % len(sb.extra))
         e = dict(sb.env)
         e['NOTIFY_SOCKET'] = self.sock_path
         e.update(env or {})
@@ -339,6 +339,241 @@ def test_faults_do_not_disturb_healthy_blogs(sb):
     a = [a for a in alerts if a['blog'] == 'e500'][0]
     check(re.match(r'e500 unreachable since \d\d:\d\d: ', a['title']), a['title'])
 
+
+
+def spans(hosts, since=0):
+    with SPANS_LOCK:
+        return sorted((s for s in SPANS if s[0] in hosts and s[2] >= since),
+                      key=lambda s: s[2])
+
+
+def max_overlap(sp):
+    events = sorted([(s[2], 1) for s in sp] + [(s[3], -1) for s in sp])
+    cur = best = 0
+    for _, d in events:
+        cur += d
+        best = max(best, cur)
+    return best
+
+
+@with_sandbox
+def test_host_politeness_and_global_limit(sb):
+    """Two blogs on one host: one request at a time, delay seconds apart.
+    Four slow blogs elsewhere: never more than `concurrency` in flight."""
+    t0 = time.time()
+    srv = sb.server
+    srv.set('/p1', mode='stall', seconds=0.6)
+    srv.set('/p2', mode='stall', seconds=0.6)
+    blogs = [('p1', srv.url('/p1'), {}), ('p2', srv.url('/p2'), {})]
+    slow_hosts = []
+    for i in range(4):
+        s = LiveServer(host='127.0.1.%d' % (i + 1)).start()
+        sb.extra.append(srv_closer(s))
+        s.set('/live', mode='stall', seconds=1.5)
+        slow_hosts.append(s.host)
+        blogs.append(('slow%d' % i, s.url('/live'), {}))
+    d = start(sb, config(sb, 'interval = 1\nmax_backoff = 1\nconcurrency = 3', blogs,
+                         extra='[host "127.0.0.1"]\ndelay = 1.5\n'))
+    d.wait_note(lambda n: n == 'READY=1')
+    time.sleep(9)
+    d.stop()
+    polite = spans({'127.0.0.1'}, t0)
+    paths = [s[1] for s in polite]
+    check(paths.count('/p1') >= 2 and paths.count('/p2') >= 2,
+          'both blogs on the host polled: %r' % paths)
+    for a, b in zip(polite, polite[1:]):
+        check(b[2] >= a[3] - 0.01, 'two requests to one host at once: %r %r' % (a, b))
+        check(b[2] - a[3] >= 1.4, 'only %.2f s between requests to one host' % (b[2] - a[3]))
+    every = spans({'127.0.0.1'} | set(slow_hosts), t0)
+    eq(max_overlap(every), 3, 'transfers in flight at most (concurrency = 3)')
+
+
+@with_sandbox
+def test_usr1_reload_and_one_daemon_per_repo(sb):
+    srv = sb.server
+    for p in ('/a', '/b'):
+        srv.set(p, body=page(srv.url(p), posts(prefix=p)))
+    text = config(sb, 'interval = 60\ndelay = 0', [('a', srv.url('/a'), {})])
+    d = start(sb, text)
+    d.wait_note(lambda n: n == 'READY=1')
+    d.wait_log(r'^a: 4 new')
+    eq(count(srv, '/a'), 1, 'polls of a')
+
+    # SIGUSR1 polls everything now.
+    d.kill(signal.SIGUSR1)
+    t = time.time()
+    while count(srv, '/a') < 2 and time.time() - t < 3:
+        time.sleep(0.05)
+    eq(count(srv, '/a'), 2, 'polls of a after SIGUSR1')
+
+    # A second daemon on the same repository names the holder.
+    p = sb.livewatch('run', timeout=20)
+    eq(p.returncode, 1, 'second run exit status')
+    check('pid %d' % d.proc.pid in p.stderr, 'holder not named: ' + p.stderr)
+
+    # SIGHUP with a blog added: it starts, a is left alone.
+    with open(sb.config, 'w') as f:
+        f.write(config(sb, 'interval = 60\ndelay = 0',
+                       [('a', srv.url('/a'), {}), ('b', srv.url('/b'), {})]))
+    n0 = len(d.notifications())
+    d.kill(signal.SIGHUP)
+    d.wait_note(lambda n: n.startswith('RELOADING=1'), after=n0)
+    d.wait_note(lambda n: n == 'READY=1', after=n0)
+    d.wait_log(r'^b: 4 new')
+    d.wait_log(r'configuration reloaded: 2 blogs')
+    time.sleep(0.5)
+    eq(count(srv, '/a'), 2, 'polls of a after a reload that did not change it')
+
+    # A broken config: logged with FILE:LINE, the old one keeps running.
+    with open(sb.config, 'w') as f:
+        f.write('[livewatch]\nrepo = history\ninterval = banana\n')
+    d.kill(signal.SIGHUP)
+    d.wait_log(r'reload failed, keeping the old configuration: %s:3: '
+               % re.escape(sb.config))
+    d.kill(signal.SIGUSR1)
+    t = time.time()
+    while (count(srv, '/a') < 3 or count(srv, '/b') < 2) and time.time() - t < 3:
+        time.sleep(0.05)
+    check(count(srv, '/a') == 3 and count(srv, '/b') == 2, 'old config no longer runs')
+
+    # Removing a blog stops it.
+    with open(sb.config, 'w') as f:
+        f.write(config(sb, 'interval = 60\ndelay = 0', [('a', srv.url('/a'), {})]))
+    d.kill(signal.SIGHUP)
+    d.wait_log(r'configuration reloaded: 1 blog$')
+    d.kill(signal.SIGUSR1)
+    time.sleep(1)
+    eq(count(srv, '/b'), 2, 'polls of a removed blog')
+    eq(count(srv, '/a'), 4, 'polls of a')
+    rc, _ = d.stop()
+    eq(rc, 0, 'exit status')
+
+
+@with_sandbox
+def test_sigterm_with_a_stalled_transfer(sb):
+    srv = sb.server
+    srv.set('/s', mode='stall', seconds=60)
+    # Another host: the stalled one holds its own host's only slot.
+    other = LiveServer(host='127.0.0.2').start()
+    sb.extra.append(srv_closer(other))
+    other.set('/ok', body=page(other.url('/ok'), posts()))
+    d = start(sb, config(sb, 'interval = 1\ntimeout = 60\ndelay = 0',
+                         [('s', srv.url('/s'), {}), ('ok', other.url('/ok'), {})]))
+    d.wait_log(r'^ok: 4 new')
+    t = time.time()
+    while not srv.requests('/s') and time.time() - t < 5:
+        time.sleep(0.05)
+    check(srv.requests('/s'), 'stalled blog never requested')
+    time.sleep(0.5)
+    rc, took = d.stop()
+    eq(rc, 0, 'exit status')
+    check(took < 10, 'stopping took %.1f s' % took)
+    eq(blog_commits(sb, 's'), 0, 'commits of the stalled blog')
+    eq(blog_commits(sb, 'ok'), 1, 'commits of the healthy blog')
+
+
+@with_sandbox
+def test_failure_logged_once_then_recovery(sb):
+    srv = sb.server
+    srv.set('/f', status=500, body='down')
+    d = start(sb, config(sb, 'interval = 1\nmax_backoff = 1\ndelay = 0\nhealth_alerts = yes',
+                         [('f', srv.url('/f'), {})]))
+    d.wait_note(lambda n: n.startswith('STATUS=1 blog, 1 failing'))
+    t = time.time()
+    while count(srv, '/f') < 4 and time.time() - t < 10:
+        time.sleep(0.05)
+    check(count(srv, '/f') >= 4, 'too few polls of a failing blog')
+    srv.set('/f', body=page(srv.url('/f'), posts()))
+    d.wait_log(r'^f: recovered')
+    d.wait_note(lambda n: n.startswith('STATUS=1 blog, 0 failing, last change'))
+    time.sleep(1.5)
+    d.stop()
+    log = d.log()
+    eq(len(re.findall(r'^warning: f: cannot fetch .*HTTP 500, retrying in 1 s$', log, re.M)),
+       1, 'warnings in\n' + log)
+    eq(len(re.findall(r'^f: recovered', log, re.M)), 1, 'recovery lines in\n' + log)
+    eq(len([line for line in log.splitlines() if line.startswith(('f:', 'warning: f:'))]), 3,
+       'lines about f (warning, recovered, first snapshot) in\n' + log)
+    health = [(a['change'], a['title']) for a in sb.alerts() if a['rule'] == 'health']
+    eq(len(health), 2, 'health alerts %r' % health)
+    check(health[0][0] == 'unreachable' and
+          re.match(r'f unreachable since \d\d:\d\d: cannot fetch .* HTTP 500$', health[0][1]),
+          health[0])
+    eq(health[1][0], 'recovered', 'second health alert')
+
+
+@with_sandbox
+def test_follow_a_series(sb):
+    """A series page whose newest /live/ link moves: the blog follows it,
+    every day's posts land in one entries/ folder, the commit says so."""
+    srv = sb.server
+    day = {d: '/world/live/2023/feb/%d/russia-ukraine-war-day-%d' % (d, d) for d in (13, 14, 15)}
+    for d_, path in day.items():
+        srv.set(path, body=page(srv.url(path), posts(day=d_, prefix='Day %d' % d_)))
+
+    def series(days):
+        links = ''.join('<li><a href="%s">day %d</a></li>' % (day[x], x)
+                        for x in sorted(days, reverse=True))
+        srv.set('/series', body='<html><body><a href="/world/2023/feb/16/other">x</a>'
+                                '<ul>%s</ul></body></html>' % links)
+
+    series([13, 14])
+    text = config(sb, 'interval = 1\ndelay = 0', [
+        ('ukraine', srv.url(day[13]), {'follow': srv.url('/series')})])
+    d = start(sb, text)
+    d.wait_log(r"^ukraine: now following '%s'" % re.escape(srv.url(day[14])))
+    d.wait_log(r'^ukraine: 4 new')
+    msg = sb.git('log', '-1', '--format=%B')
+    check('Livewatch-Url: %s\n' % srv.url(day[14]) in msg, msg)
+    eq(count(srv, day[13]), 0, 'polls of the page the series moved away from')
+
+    series([13, 14, 15])
+    d.wait_log(r"^ukraine: now following '%s'" % re.escape(srv.url(day[15])))
+    d.wait_log(r'^ukraine: 4 new', count=2)
+    msg = sb.git('log', '-1', '--format=%B')
+    check('Livewatch-Url: %s\n' % srv.url(day[15]) in msg, msg)
+    # Yesterday's posts paged out: still there, one folder for the series.
+    eq(len(os.listdir(os.path.join(sb.repo, 'ukraine', 'entries'))), 8, 'entry files')
+    eq(sb.last_changes('ukraine') and {s for s, _ in sb.last_changes('ukraine')}, {'A'},
+       'the switch only adds')
+    d.stop()
+    # The page followed survives a restart: no second switch.
+    d2 = start(sb, text)
+    d2.wait_note(lambda n: n == 'READY=1')
+    time.sleep(2)
+    d2.stop()
+    check('now following' not in d2.log(), d2.log())
+
+
+@with_sandbox
+def test_adaptive_polling_and_over(sb):
+    srv = sb.server
+    srv.set('/quiet', body=page(srv.url('/quiet'), posts()))
+    srv.set('/day', body=page(srv.url('/day'), posts()))
+    srv.set('/ended', body=page(srv.url('/ended'), posts(day=14)))
+    blogs = [('quiet', srv.url('/quiet'), {}), ('day', srv.url('/day'), {}),
+             ('ended', srv.url('/ended'), {})]
+    text = config(sb, 'interval = 1\nmax_interval = 5\ndelay = 0', blogs)
+    with open(sb.config, 'w') as f:
+        f.write(text)
+    sb.poll()
+    now = int(time.time())
+    # Unchanged for 100 s, and for a day and a bit.
+    for name, quiet in (('quiet', 100), ('day', 90000)):
+        path = os.path.join(sb.repo, '.git', 'livewatch', name + '.json')
+        with open(path) as f:
+            st = json.load(f)
+        st['last_change'] = now - quiet
+        with open(path, 'w') as f:
+            json.dump(st, f)
+    d = start(sb, text, args=['-vv'])
+    d.wait_log(r'^quiet: next poll in 5 s \(quiet\)$')
+    d.wait_log(r'^day: the blog is over, polling it hourly$')
+    d.wait_log(r'^day: next poll in 3600 s \(over\)$')
+    # coverageEndTime of February 2023
+    d.wait_log(r'^ended: the blog is over, polling it hourly$')
+    d.wait_log(r'^ended: next poll in 3600 s \(over\)$')
+    d.stop()
 
 class srv_closer:
     def __init__(self, srv):
