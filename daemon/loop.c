@@ -34,7 +34,6 @@
 #define COVERAGE_GRACE (3 * 3600)
 #define MAX_RETRY_AFTER (24 * 3600)
 #define SLOW_STEP_MS 250
-#define STOP_GRACE_S 8
 
 struct app_ref {
 	struct lw_app *app;
