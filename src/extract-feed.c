@@ -33,15 +33,27 @@ bool lw_feed_sniff(const char *data, gsize len)
 			i++;
 		if (i >= n || data[i] != '<')
 			return false;
-		if (i + 1 < n && (data[i + 1] == '?' || data[i + 1] == '!')) {
-			const char *end;
-			if (i + 4 <= n && memcmp(data + i, "<!--", 4) == 0)
-				end = g_strstr_len(data + i, (gssize)(n - i), "-->");
-			else
-				end = memchr(data + i, '>', n - i);
+		if (i + 4 <= n && memcmp(data + i, "<!--", 4) == 0) {
+			const char *end = g_strstr_len(data + i + 4, (gssize)(n - i - 4), "-->");
 			if (!end)
 				return false;
-			i = (gsize)(end - data) + 1;
+			i = (gsize)(end - data) + 3;
+			continue;
+		}
+		if (i + 1 < n && (data[i + 1] == '?' || data[i + 1] == '!')) {
+			/* a PI, or a DOCTYPE whose internal subset may hold '>' */
+			gsize depth = 0;
+			for (i += 2; i < n; i++) {
+				if (data[i] == '[')
+					depth++;
+				else if (data[i] == ']' && depth > 0)
+					depth--;
+				else if (data[i] == '>' && depth == 0)
+					break;
+			}
+			if (i >= n)
+				return false;
+			i++;
 			continue;
 		}
 		gsize start = i + 1, e = start;
@@ -231,10 +243,6 @@ int lw_extract_feed(struct lw_page *p, struct lw_snapshot *s, GError **error)
 		g_autofree char *t = title ? render(p, title, atom, 64 * 1024) : NULL;
 		g_autofree char *line = lw_text_collapse(t, -1);
 		lw_entry_set(&s->page_title, line);
-		/* RFC 5005 paging, in Atom or as atom:link inside an RSS channel */
-		g_autofree char *next = atom_link(channel, "next");
-		g_autofree char *abs = lw_page_resolve(p, next);
-		lw_entry_set(&s->next_url, abs);
 		if (!p->base[0]) {
 			g_autofree char *home = atom ? atom_link(channel, "alternate")
 			                             : text_of(child(channel, "link"));
@@ -243,6 +251,10 @@ int lw_extract_feed(struct lw_page *p, struct lw_snapshot *s, GError **error)
 				p->base = g_strdup(home);
 			}
 		}
+		/* RFC 5005 paging, in Atom or as atom:link inside an RSS channel */
+		g_autofree char *next = atom_link(channel, "next");
+		g_autofree char *abs = lw_page_resolve(p, next);
+		lw_entry_set(&s->next_url, abs);
 	}
 	/* RSS 2.0 items live in the channel, RSS 1.0 items beside it */
 	xmlNode *parents[] = { channel, atom ? NULL : root };

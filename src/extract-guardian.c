@@ -26,16 +26,17 @@
 
 #include <string.h>
 
-#define POSTS_XPATH \
+/* Markup that is not shown as the page: templates and noscript copies. */
+#define NOT_INERT "[not(ancestor::template)][not(ancestor::noscript)]"
+#define ALL_POSTS_XPATH \
 	"//*[@id='liveblog-body']//article[starts-with(@id,'block-')]" \
-	"[not(ancestor::*[@id='pinned-post'])]" \
-	"[not(ancestor::article[starts-with(@id,'block-')])]"
+	"[not(ancestor::*[@id='pinned-post'])]" NOT_INERT
+#define POSTS_XPATH ALL_POSTS_XPATH "[not(ancestor::article[starts-with(@id,'block-')])]"
 
 #define HAS_CLASS(c) "contains(concat(' ',normalize-space(@class),' '),' " c " ')"
 #define FRONTEND_BLOCK "div[starts-with(@id,'block-')][" HAS_CLASS("block") "]"
-#define FRONTEND_XPATH \
-	"//" FRONTEND_BLOCK "[not(ancestor::" FRONTEND_BLOCK ")]" \
-	"[not(ancestor::*[@id='pinned-post'])]"
+#define FRONTEND_ALL_XPATH "//" FRONTEND_BLOCK "[not(ancestor::*[@id='pinned-post'])]" NOT_INERT
+#define FRONTEND_XPATH FRONTEND_ALL_XPATH "[not(ancestor::" FRONTEND_BLOCK ")]"
 
 bool lw_guardian_detect(struct lw_page *p)
 {
@@ -148,10 +149,11 @@ static struct lw_entry *post_entry(struct lw_page *p, xmlNode *article,
 	struct lw_entry *e = lw_entry_new();
 	xmlChar *raw_id = xmlGetProp(article, (const xmlChar *)"id");
 	g_autofree char *id = lw_entry_sanitize_id((const char *)raw_id);
-	xmlFree(raw_id);
-	/* "block-" with nothing usable after it is no id: hash it later */
+	/* "block-" with nothing usable after it is no id: hash it later;
+	 * the raw id goes on, so a long one keeps its hash */
 	if (id && strlen(id) > strlen("block-"))
-		lw_entry_set(&e->id, id);
+		lw_entry_set(&e->id, (const char *)raw_id);
+	xmlFree(raw_id);
 
 	xmlNode *header = NULL, *footer = NULL;
 	for (xmlNode *c = article->children; c; c = c->next) {
@@ -196,14 +198,14 @@ static struct lw_entry *post_entry(struct lw_page *p, xmlNode *article,
 			"(.//span[not(ancestor::a)][not(ancestor::h2)][normalize-space()])[1]", header);
 		lw_entry_set(&e->author, author);
 	}
-	char *url = permalink(p, header, e->id);
+	char *url = id ? permalink(p, header, id) : NULL;
 	if (url) {
 		g_free(e->url);
 		e->url = url;
 	}
 	e->key_event = class_says_key_event(article) ||
-	               g_hash_table_contains(key_events, e->id);
-	e->pinned = g_hash_table_contains(pinned, e->id) ||
+	               (id && g_hash_table_contains(key_events, id));
+	e->pinned = (id && g_hash_table_contains(pinned, id)) ||
 	            lw_page_node(p, ".//header//a[contains(@href,'#pinned-post')]", article);
 	return e;
 }
@@ -253,9 +255,9 @@ static struct lw_entry *frontend_entry(struct lw_page *p, xmlNode *block)
 	struct lw_entry *e = lw_entry_new();
 	xmlChar *raw_id = xmlGetProp(block, (const xmlChar *)"id");
 	g_autofree char *id = lw_entry_sanitize_id((const char *)raw_id);
-	xmlFree(raw_id);
 	if (id && strlen(id) > strlen("block-"))
-		lw_entry_set(&e->id, id);
+		lw_entry_set(&e->id, (const char *)raw_id);
+	xmlFree(raw_id);
 
 	xmlNode *when = lw_page_node(p, ".//*[" HAS_CLASS("block-time") "]", block);
 	g_autofree char *pub = lw_page_string(p, when ? ".//time/@datetime" :
@@ -282,7 +284,7 @@ static struct lw_entry *frontend_entry(struct lw_page *p, xmlNode *block)
 	g_autofree char *author = lw_text_collapse((const char *)who, -1);
 	xmlFree(who);
 	lw_entry_set(&e->author, author);
-	char *url = permalink(p, when ? when : block, e->id);
+	char *url = id ? permalink(p, when ? when : block, id) : NULL;
 	if (url) {
 		g_free(e->url);
 		e->url = url;
@@ -290,6 +292,32 @@ static struct lw_entry *frontend_entry(struct lw_page *p, xmlNode *block)
 	e->key_event = has_class(block, "is-key-event") || has_class(block, "is-summary");
 	e->pinned = has_class(block, "is-pinned") || has_class(block, "block--pinned");
 	return e;
+}
+
+/* A post left unclosed swallows the posts after it (the HTML parser
+ * nests them).  Each nested post moves out to follow its outermost
+ * enclosing post, which keeps page order: every post is one entry and no
+ * post's text holds another's. */
+static void flatten_posts(struct lw_page *p, const char *all_expr)
+{
+	xmlXPathObject *o = lw_page_nodes(p, all_expr, NULL);
+	if (!o)
+		return;
+	g_autoptr(GHashTable) posts = g_hash_table_new(NULL, NULL);
+	for (int i = 0; i < o->nodesetval->nodeNr; i++)
+		g_hash_table_add(posts, o->nodesetval->nodeTab[i]);
+	for (int i = o->nodesetval->nodeNr - 1; i >= 0; i--) {
+		xmlNode *n = o->nodesetval->nodeTab[i];
+		xmlNode *outer = NULL;
+		for (xmlNode *a = n->parent; a; a = a->parent)
+			if (g_hash_table_contains(posts, a))
+				outer = a;
+		if (outer) {
+			xmlUnlinkNode(n);
+			xmlAddNextSibling(outer, n);
+		}
+	}
+	xmlXPathFreeObject(o);
 }
 
 int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error)
@@ -309,12 +337,15 @@ int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error
 		title = lw_page_string(p, "//title", NULL);
 	lw_entry_set(&s->page_title, title);
 
+	flatten_posts(p, ALL_POSTS_XPATH);
 	xmlXPathObject *o = lw_page_nodes(p, POSTS_XPATH, NULL);
 	if (!o)
 		o = lw_page_nodes(p, "//article[starts-with(@id,'block-')]"
-		                     "[not(ancestor::*[@id='pinned-post'])]", NULL);
+		                     "[not(ancestor::*[@id='pinned-post'])]" NOT_INERT
+		                     "[not(ancestor::article[starts-with(@id,'block-')])]", NULL);
 	bool frontend = false;
 	if (!o) {
+		flatten_posts(p, FRONTEND_ALL_XPATH);
 		o = lw_page_nodes(p, FRONTEND_XPATH, NULL);
 		frontend = true;
 	}

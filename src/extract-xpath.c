@@ -101,6 +101,18 @@ static xmlXPathObject *eval(struct lw_page *p, const struct field *f, xmlNode *n
 	return xmlXPathCompiledEval(f->comp, p->xpath);
 }
 
+/* Markup the page does not show: a profile's entry inside it is none. */
+static bool is_inert(const xmlNode *n)
+{
+	for (const xmlNode *a = n->parent; a; a = a->parent)
+		if (a->type == XML_ELEMENT_NODE &&
+		    (!g_ascii_strcasecmp((const char *)a->name, "template") ||
+		     !g_ascii_strcasecmp((const char *)a->name, "noscript") ||
+		     !g_ascii_strcasecmp((const char *)a->name, "script")))
+			return true;
+	return false;
+}
+
 static bool is_text_like(const xmlNode *n)
 {
 	return n->type == XML_ATTRIBUTE_NODE || n->type == XML_TEXT_NODE ||
@@ -193,6 +205,8 @@ int lw_extract_xpath(struct lw_page *p, struct lw_snapshot *s, GError **error)
 	}
 	for (int i = 0; rc == 0 && entries->nodesetval && i < entries->nodesetval->nodeNr; i++) {
 		xmlNode *n = entries->nodesetval->nodeTab[i];
+		if (is_inert(n))
+			continue;
 		struct lw_entry *e = lw_entry_new();
 		g_autofree char *id = eval_line(p, &f[F_ID], n);
 		/* an anchor href ("#post-3", "…/live#post-3") names the post by its fragment */

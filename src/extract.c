@@ -67,9 +67,35 @@ static const char *bom_charset(const char *data, gsize len)
 	return NULL;
 }
 
+/* Bytes labelled (or taken as) UTF-8 that are not: more invalid bytes
+ * than valid multi-byte characters means a single-byte page (the CMS
+ * that writes windows-1252 under a UTF-8 <meta>); a few stray bytes in a
+ * UTF-8 page do not. */
+static bool looks_like_cp1252(const char *data, gsize len)
+{
+	gsize valid = 0, invalid = 0;
+	const char *p = data, *end = data + len;
+	while (p < end) {
+		if ((guchar)*p < 0x80) {
+			p++;
+			continue;
+		}
+		gunichar c = g_utf8_get_char_validated(p, end - p);
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			invalid++;
+			p++;
+		} else {
+			valid++;
+			p = g_utf8_next_char(p);
+		}
+	}
+	return invalid > valid;
+}
+
 /* The charset to parse with: HTTP, <meta>, BOM, UTF-8, in that order.
  * Latin-1 labels mean windows-1252 on the web (HTML5); a name libxml2
- * does not know falls back to UTF-8. */
+ * does not know falls back to UTF-8; "UTF-8" that is plainly not is
+ * windows-1252. */
 static char *choose_charset(const char *http, const char *data, gsize len)
 {
 	char *cs = NULL;
@@ -80,7 +106,7 @@ static char *choose_charset(const char *http, const char *data, gsize len)
 	if (!cs && bom_charset(data, len))
 		cs = g_strdup(bom_charset(data, len));
 	if (!cs)
-		return g_strdup("UTF-8");
+		return g_strdup(looks_like_cp1252(data, len) ? "windows-1252" : "UTF-8");
 	g_strstrip(cs);
 	static const char *const latin1[] = {
 		"iso-8859-1", "iso8859-1", "latin1", "latin-1", "us-ascii", "ascii",
@@ -92,6 +118,10 @@ static char *choose_charset(const char *http, const char *data, gsize len)
 			return g_strdup("windows-1252");
 		}
 	}
+	if (g_ascii_strcasecmp(cs, "utf-8") == 0 || g_ascii_strcasecmp(cs, "utf8") == 0) {
+		g_free(cs);
+		return g_strdup(looks_like_cp1252(data, len) ? "windows-1252" : "UTF-8");
+	}
 	xmlCharEncodingHandler *h = xmlFindCharEncodingHandler(cs);
 	if (!h) {
 		g_free(cs);
@@ -99,6 +129,31 @@ static char *choose_charset(const char *http, const char *data, gsize len)
 	}
 	xmlCharEncCloseFunc(h);
 	return cs;
+}
+
+/* windows-1252 as the WHATWG Encoding Standard defines it: every byte
+ * maps (the five unassigned ones to C1 controls), so no byte of a page
+ * can make the conversion fail, as iconv's windows-1252 would. */
+static char *cp1252_to_utf8(const char *data, gsize len, gsize *out_len)
+{
+	static const guint16 high[32] = {
+		0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+		0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+		0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+		0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+	};
+	GString *out = g_string_sized_new(len + len / 8 + 16);
+	for (gsize i = 0; i < len; i++) {
+		guchar c = (guchar)data[i];
+		if (c < 0x80)
+			g_string_append_c(out, (char)c);
+		else if (c < 0xA0)
+			g_string_append_unichar(out, high[c - 0x80]);
+		else
+			g_string_append_unichar(out, c);
+	}
+	*out_len = out->len;
+	return g_string_free(out, FALSE);
 }
 
 /* ---- page helpers ---- */
@@ -199,8 +254,16 @@ int lw_page_add_entry(struct lw_page *p, struct lw_snapshot *s,
 	lw_text_truncate(e->body, p->opts.max_entry_bytes);
 
 	char *id = page_id(e->id);
-	if (!id)
+	if (!id) {
+		/* two posts the page gives no id, with the same time and text,
+		 * are still two posts: later ones count up */
 		id = lw_entry_hash_id(e->published, e->title, e->body);
+		for (int n = 2; g_hash_table_contains(p->ids, id) && n < 1000; n++) {
+			g_autofree char *base = lw_entry_hash_id(e->published, e->title, e->body);
+			g_free(id);
+			id = g_strdup_printf("%s-%d", base, n);
+		}
+	}
 	g_free(e->id);
 	e->id = id;
 
@@ -649,7 +712,15 @@ struct lw_snapshot *lw_extract(const char *data, gsize len,
 		page.doc = parse_xml(data, len, charset);
 	} else {
 		charset = choose_charset(page.opts.charset, data, len);
-		page.doc = htmlReadMemory(data, (int)len, NULL, charset,
+		g_autofree char *converted = NULL;
+		gsize converted_len = 0;
+		if (g_ascii_strcasecmp(charset, "windows-1252") == 0 && len < G_MAXINT / 4) {
+			converted = cp1252_to_utf8(data, len, &converted_len);
+			g_free(charset);
+			charset = g_strdup("UTF-8");
+		}
+		page.doc = htmlReadMemory(converted ? converted : data,
+		                          converted ? (int)converted_len : (int)len, NULL, charset,
 		                          HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
 		                          HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
 	}

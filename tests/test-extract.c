@@ -742,6 +742,359 @@ static void test_json_depth(void)
 	g_string_free(deep, TRUE);
 }
 
+
+/* ---- formats added for the whole-blog extraction ---- */
+
+static void test_frontend(void)
+{
+	struct lw_snapshot *s = extract_file("frontend-liveblog.html", NULL);
+	assert_snapshot_sane(s);
+	g_assert_cmpstr(s->format, ==, "guardian");
+	g_assert_cmpuint(s->entries->len, ==, 3);
+	g_assert_cmpstr(s->next_url, ==, "https://news.example.org/politics/live/2019/dec/12/"
+	                "election-night?page=with:block-5df2b0000000000000000009");
+	struct lw_entry *e = nth(s, 0);
+	g_assert_cmpstr(e->id, ==, "block-5df2c0000000000000000003");
+	g_assert_cmpstr(e->published, ==, "2019-12-12T23:41:07Z");
+	g_assert_cmpstr(e->updated, ==, "2019-12-12T23:52:30Z");
+	g_assert_cmpstr(e->title, ==, "First result: Newcastle Central declares");
+	g_assert_cmpstr(e->author, ==, "Ada Quill");
+	g_assert_true(e->key_event);
+	g_assert_cmpstr(e->body, ==, "The first seat of the night has declared, at 11.41pm.\n"
+	                "- Turnout: 61.7%\n- Majority: 12,278");
+	g_assert_true(g_str_has_suffix(e->url, "?page=with:block-5df2c0000000000000000003#block-5df2c0000000000000000003"));
+	e = nth(s, 1);
+	g_assert_true(e->key_event); /* a summary */
+	g_assert_cmpstr(e->title, ==, "");
+	g_assert_cmpstr(e->body, ==, "Summary: the exit poll points to a large majority.\n"
+	                "> It is a clear result, if the poll is right.");
+	e = nth(s, 2);
+	g_assert_false(e->key_event);
+	g_assert_cmpstr(e->body, ==, "Polls close in half an hour.\nStay with us all night.\n"
+	                "Counting begins in Sunderland. Photograph: Test Agency");
+	lw_snapshot_free(s);
+}
+
+static void test_feeds(void)
+{
+	struct lw_snapshot *s = extract_file("rss.xml", NULL);
+	assert_snapshot_sane(s);
+	g_assert_cmpstr(s->format, ==, "feed");
+	g_assert_cmpstr(s->page_title, ==, "Harbour news & notes");
+	g_assert_cmpstr(s->next_url, ==, "https://feeds.example.com/harbour/rss?page=2");
+	g_assert_cmpuint(s->entries->len, ==, 3);
+	struct lw_entry *e = nth(s, 0);
+	g_assert_cmpstr(e->id, ==, "tag-example.com-2031-ferry-17");
+	g_assert_cmpstr(e->published, ==, "2031-07-04T11:15:42Z");
+	g_assert_cmpstr(e->title, ==, "Ferry delayed by fog");
+	g_assert_cmpstr(e->author, ==, "Ada Quill");
+	g_assert_cmpstr(e->url, ==, "https://feeds.example.com/harbour/ferry-delayed");
+	g_assert_cmpstr(e->body, ==, "Fog has delayed the last ferry by forty minutes.\n- free tea\n- blankets");
+	e = nth(s, 1); /* no guid: the link is the id; ISO-8859-1 decoded */
+	g_assert_cmpstr(e->id, ==, "feeds.example.com-harbour-cafe");
+	g_assert_cmpstr(e->title, ==, "Caf\xc3\xa9 opens late");
+	g_assert_cmpstr(e->published, ==, "2031-07-04T09:00:00Z");
+	g_assert_cmpstr(e->body, ==, "The caf\xc3\xa9 on the quay opened at nine. Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e is back.");
+	e = nth(s, 2); /* nothing to name it: a hash */
+	g_assert_true(g_str_has_prefix(e->id, "h-"));
+	g_assert_cmpstr(e->published, ==, "2031-07-04T13:00:00Z");
+	lw_snapshot_free(s);
+
+	s = extract_file("atom.xml", "feed");
+	assert_snapshot_sane(s);
+	g_assert_cmpstr(s->format, ==, "feed");
+	g_assert_cmpstr(s->next_url, ==, "https://live.example.net/night-market/feed?before=2");
+	g_assert_cmpuint(s->entries->len, ==, 3);
+	e = nth(s, 0);
+	g_assert_cmpstr(e->id, ==, "live.example.net-night-market-post-3");
+	g_assert_cmpstr(e->updated, ==, "2031-03-01T20:45:10Z");
+	g_assert_cmpstr(e->author, ==, "Bo Lindqvist");
+	g_assert_cmpstr(e->body, ==, "The parade reached the old bridge.\n> Longest yet.");
+	e = nth(s, 1);
+	g_assert_cmpstr(e->title, ==, "Noodles & more");
+	g_assert_cmpstr(e->published, ==, "2031-03-01T20:00:00Z"); /* updated only: it is the time */
+	g_assert_cmpstr(e->updated, ==, "");
+	g_assert_cmpstr(e->url, ==, "https://live.example.net/night-market/post-2");
+	g_assert_cmpstr(e->body, ==, "The noodle stall sold out.\nA second batch is coming.");
+	e = nth(s, 2); /* type text: markup-like text is text, lines stay lines */
+	g_assert_cmpstr(e->body, ==, "Welcome to the night market.\nStalls open at six <sharp>.");
+	lw_snapshot_free(s);
+
+	s = extract_file("rdf.xml", NULL);
+	g_assert_cmpstr(s->format, ==, "feed");
+	g_assert_cmpuint(s->entries->len, ==, 2);
+	g_assert_cmpstr(nth(s, 0)->published, ==, "2031-01-02T02:04:05Z");
+	g_assert_cmpstr(nth(s, 1)->url, ==, "https://old.example.org/b");
+	lw_snapshot_free(s);
+
+	/* entities declared by the feed never expand, nothing is read */
+	gint64 t0 = g_get_monotonic_time();
+	s = extract_file("feed-bomb.xml", NULL);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, 2 * G_USEC_PER_SEC);
+	g_assert_cmpstr(s->format, ==, "feed");
+	g_assert_cmpuint(s->entries->len, ==, 2);
+	g_assert_null(strstr(nth(s, 0)->body, "aaaa"));
+	g_assert_null(strstr(nth(s, 0)->body, "root:"));
+	lw_snapshot_free(s);
+
+	/* an HTML page forced as a feed is no feed */
+	gsize len;
+	g_autofree char *html = load_data("dcr-liveblog.html", &len);
+	g_autoptr(GError) err = NULL;
+	g_assert_null(lw_extract(html, len, &(struct lw_extract_opts){ .format = "feed" }, &err));
+	g_assert_error(err, LW_ERROR, LW_ERROR_PARSE);
+}
+
+static const struct lw_xpath_profile town_profile = {
+	.entry = "//section[contains(@class,'post')]",
+	.id = "@data-post-id",
+	.title = ".//h3",
+	.body = ".//div[@class='post-text']",
+};
+
+static void test_xpath(void)
+{
+	gsize len;
+	g_autofree char *data = load_data("xpath-blog.html", &len);
+	struct lw_extract_opts o = LW_EXTRACT_OPTS_DEFAULT;
+	o.format = "xpath";
+	o.xpath = &town_profile;
+	struct lw_snapshot *s = extract_with(data, len, &o);
+	assert_snapshot_sane(s);
+	g_assert_cmpstr(s->format, ==, "xpath");
+	g_assert_cmpstr(s->next_url, ==, "https://town.example.com/live/council/page/2");
+	/* the <template> copy is not shown: no entry; the old JSON-LD update is not added */
+	g_assert_cmpuint(s->entries->len, ==, 3);
+	struct lw_entry *e = nth(s, 0);
+	g_assert_cmpstr(e->id, ==, "p203");
+	g_assert_cmpstr(e->title, ==, "Budget vote passes");
+	g_assert_cmpstr(e->body, ==, "The budget passed by nine votes to four after a long debate.\nNext: parking.");
+	/* JSON-LD anchors the same post as #update-203: its time still joins */
+	g_assert_cmpstr(e->published, ==, "2031-09-01T10:00:00Z");
+	g_assert_cmpstr(e->url, ==, "https://town.example.com/live/council#p203");
+	e = nth(s, 1);
+	g_assert_cmpstr(e->id, ==, "p202");
+	g_assert_cmpstr(e->published, ==, "2031-09-01T09:15:00Z");
+	g_assert_cmpstr(e->body, ==, "Members broke for coffee & biscuits; the vote is next.");
+	g_assert_true(g_str_has_prefix(nth(s, 2)->id, "h-"));
+	lw_snapshot_free(s);
+
+	/* id from an anchor's fragment, time as a string expression */
+	struct lw_xpath_profile p2 = town_profile;
+	p2.id = "a[@class='anchor']/@href";
+	p2.time = "concat('2031-09-0', 1 + count(preceding::section), 'T00:00:00Z')";
+	o.xpath = &p2;
+	s = extract_with(data, len, &o);
+	g_assert_cmpstr(nth(s, 0)->id, ==, "p203");
+	g_assert_cmpstr(nth(s, 0)->published, ==, "2031-09-01T00:00:00Z");
+	g_assert_cmpstr(nth(s, 1)->published, ==, "2031-09-02T00:00:00Z");
+	lw_snapshot_free(s);
+
+	/* bad profiles name their key */
+	g_autoptr(GError) err = NULL;
+	struct lw_xpath_profile bad = town_profile;
+	bad.title = "//h3[";
+	g_assert_cmpint(lw_extract_check_profile(&bad, &err), <, 0);
+	g_assert_error(err, LW_ERROR, LW_ERROR_CONFIG);
+	g_assert_nonnull(strstr(err->message, "'title'"));
+	g_clear_error(&err);
+	o.xpath = &bad;
+	g_assert_null(lw_extract(data, len, &o, &err));
+	g_assert_nonnull(strstr(err->message, "'title'"));
+	g_clear_error(&err);
+	bad = town_profile;
+	bad.body = NULL;
+	g_assert_cmpint(lw_extract_check_profile(&bad, &err), <, 0);
+	g_assert_nonnull(strstr(err->message, "'body'"));
+	g_clear_error(&err);
+	g_assert_cmpint(lw_extract_check_profile(NULL, &err), <, 0);
+	g_clear_error(&err);
+	bad = town_profile;
+	bad.entry = "count(//section)";
+	o.xpath = &bad;
+	g_assert_null(lw_extract(data, len, &o, &err));
+	g_assert_error(err, LW_ERROR, LW_ERROR_PARSE);
+	g_clear_error(&err);
+	g_assert_cmpint(lw_extract_check_profile(&town_profile, &err), ==, 0);
+	g_assert_no_error(err);
+}
+
+static void test_pagination_links(void)
+{
+	struct lw_snapshot *s = extract_file("dcr-liveblog.html", NULL);
+	g_assert_cmpstr(s->next_url, ==, ""); /* no pagination on the page */
+	lw_snapshot_free(s);
+
+	const char *pages[][2] = {
+		{ "<div id=\"liveblog-body\"><article id=\"block-a\"><p>x</p></article></div>"
+		  "<nav id=\"liveblog-navigation\"><a href=\"?page=with:block-n\"><span>Previous</span></a>"
+		  "<a href=\"?page=with:block-z&amp;filterKeyEvents=false#top\"><span>Next</span><svg></svg></a>"
+		  "<a href=\"?page=with:block-q\"><span>Oldest</span></a></nav>",
+		  "https://g.example/live/x?page=with:block-z&filterKeyEvents=false" },
+		{ "<html><head><link rel=\"Next\" href=\"/live/x/2\"></head><body><article><p>a</p></article></body></html>",
+		  "https://g.example/live/x/2" },
+		{ "<body><article><p>a</p><a rel=\"nofollow next\" href=\"page3.html\">more</a></article></body>",
+		  "https://g.example/live/page3.html" },
+		{ "<body><amp-live-list id=\"l\"><div items><div id=\"i1\">x</div></div>"
+		  "<div pagination><nav><a href=\"/amp/1\">1</a><a href=\"/amp/2\">Next \xc2\xbb</a></nav></div>"
+		  "</amp-live-list></body>",
+		  "https://g.example/amp/2" },
+		{ "<body><a rel=\"next\" href=\"javascript:void(0)\">x</a><p>t</p></body>", "" },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(pages); i++) {
+		struct lw_extract_opts o = LW_EXTRACT_OPTS_DEFAULT;
+		o.base_url = "https://g.example/live/x?page=with:block-y";
+		s = extract_with(pages[i][0], strlen(pages[i][0]), &o);
+		g_assert_cmpstr(s->next_url, ==, pages[i][1]);
+		lw_snapshot_free(s);
+	}
+
+	/* the real page links its older page */
+	gsize len;
+	g_autofree char *data = load_real(GUARDIAN_LIVE, &len);
+	if (!data)
+		return;
+	s = extract_with(data, len, NULL);
+	g_assert_cmpstr(s->next_url, ==,
+		"https://www.theguardian.com/world/live/2023/may/15/russia-ukraine-war-latest-g7-reportedly-"
+		"set-to-tighten-russia-sanctions-france-to-send-kyiv-military-aid-live"
+		"?page=with:block-64620b428f08e408b758aed8&filterKeyEvents=false");
+	lw_snapshot_free(s);
+}
+
+static void test_nasty_pages(void)
+{
+	/* a post left open swallows the next: still two posts, each its own text */
+	const char *unclosed =
+		"<div id=\"liveblog-body\"><article id=\"block-a\"><header><time datetime=\"2031-01-01T10:00:00Z\">x</time></header>"
+		"<p>first post<article id=\"block-b\"><header><time datetime=\"2031-01-01T09:00:00Z\">y</time></header>"
+		"<p>second post</div>";
+	struct lw_snapshot *s = extract_with(unclosed, strlen(unclosed), NULL);
+	g_assert_cmpuint(s->entries->len, ==, 2);
+	g_assert_cmpstr(nth(s, 0)->body, ==, "first post");
+	g_assert_cmpstr(nth(s, 1)->id, ==, "block-b");
+	g_assert_cmpstr(nth(s, 1)->body, ==, "second post");
+	g_assert_cmpstr(nth(s, 1)->published, ==, "2031-01-01T09:00:00Z");
+	lw_snapshot_free(s);
+
+	/* posts in scripts, templates and noscript are not on the page */
+	const char *fakes =
+		"<div id=\"liveblog-body\"><script>document.write('<article id=\"block-fake1\"><p>x</p></article>')</script>"
+		"<template><article id=\"block-fake2\"><p>y</p></article></template>"
+		"<noscript><article id=\"block-fake3\"><p>z</p></article></noscript>"
+		"<article id=\"block-real\"><p>real</p></article></div>";
+	s = extract_with(fakes, strlen(fakes), NULL);
+	g_assert_cmpuint(s->entries->len, ==, 1);
+	g_assert_cmpstr(nth(s, 0)->id, ==, "block-real");
+	lw_snapshot_free(s);
+
+	/* two posts with identical text: two entries, with ids or without */
+	const char *twins =
+		"<div id=\"liveblog-body\"><article id=\"block-1\"><p>Same words.</p></article>"
+		"<article id=\"block-2\"><p>Same words.</p></article>"
+		"<article id=\"block-\"><p>Same words.</p></article>"
+		"<article id=\"block-\"><p>Same words.</p></article></div>";
+	s = extract_with(twins, strlen(twins), NULL);
+	g_assert_cmpuint(s->entries->len, ==, 4);
+	assert_snapshot_sane(s);
+	lw_snapshot_free(s);
+
+	/* Windows-1252 bytes under a UTF-8 declaration */
+	const char lying[] = "<html><head><meta charset=\"utf-8\"></head><body><article>"
+	                     "<p>Caf\xe9 cr\xe8me \x93quoted\x94 \x80" "5</p></article></body></html>";
+	s = extract_with(lying, sizeof lying - 1, NULL);
+	g_assert_cmpstr(nth(s, 0)->body, ==,
+		"Caf\xc3\xa9 cr\xc3\xa8me \xe2\x80\x9cquoted\xe2\x80\x9d \xe2\x82\xac" "5");
+	lw_snapshot_free(s);
+
+	/* long ids that share their first 120 bytes stay apart */
+	GString *longids = g_string_new("<div id=\"liveblog-body\">");
+	for (int i = 0; i < 2; i++) {
+		g_string_append(longids, "<article id=\"block-");
+		for (int k = 0; k < 200; k++)
+			g_string_append_c(longids, 'x');
+		g_string_append_printf(longids, "%d\"><p>post %d</p></article>", i, i);
+	}
+	g_string_append(longids, "</div>");
+	s = extract_with(longids->str, longids->len, NULL);
+	g_string_free(longids, TRUE);
+	g_assert_cmpuint(s->entries->len, ==, 2);
+	assert_snapshot_sane(s);
+	g_assert_cmpuint(strlen(nth(s, 0)->id), <=, 120);
+	lw_snapshot_free(s);
+}
+
+static void test_big_pages(void)
+{
+	/* 10,000 posts: past the default cap an error, under a raised cap all */
+	GString *big = g_string_new("<html><body><div id=\"liveblog-body\">");
+	for (int i = 0; i < 10000; i++)
+		g_string_append_printf(big, "<article id=\"block-%05d\"><header><time datetime=\"2031-01-01T00:00:00Z\">"
+		                       "</time></header><p>Post number %d.</p></article>\n", i, i);
+	g_string_append(big, "</div></body></html>");
+	g_autoptr(GError) err = NULL;
+	g_assert_null(lw_extract(big->str, big->len, NULL, &err));
+	g_assert_error(err, LW_ERROR, LW_ERROR_TOO_BIG);
+	g_clear_error(&err);
+	struct lw_extract_opts o = LW_EXTRACT_OPTS_DEFAULT;
+	o.max_entries = 20000;
+	struct lw_snapshot *s = extract_with(big->str, big->len, &o);
+	g_assert_cmpuint(s->entries->len, ==, 10000);
+	g_assert_cmpstr(nth(s, 9999)->body, ==, "Post number 9999.");
+	lw_snapshot_free(s);
+
+	/* a parse time budget too small for the page: an error, never half a page */
+	o.max_parse_time = 0.001;
+	g_assert_null(lw_extract(big->str, big->len, &o, &err));
+	g_assert_error(err, LW_ERROR, LW_ERROR_TOO_BIG);
+	g_assert_nonnull(strstr(err->message, "parsing took longer than 0.001 s"));
+	g_clear_error(&err);
+	g_string_free(big, TRUE);
+
+	/* a 5 MB page of one article */
+	GString *huge = g_string_new("<html><body><article>");
+	while (huge->len < 5 * 1024 * 1024)
+		g_string_append(huge, "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>\n");
+	g_string_append(huge, "</article></body></html>");
+	s = extract_with(huge->str, huge->len, NULL);
+	g_string_free(huge, TRUE);
+	g_assert_cmpuint(s->entries->len, ==, 1);
+	g_assert_cmpuint(strlen(nth(s, 0)->body), <=, 1024 * 1024);
+	g_assert_cmpuint(strlen(nth(s, 0)->body), >, 1000 * 1000);
+	lw_snapshot_free(s);
+}
+
+static void test_rerendered_lwblog(void)
+{
+	struct lw_snapshot *a = extract_file("lwblog-seed0.html", NULL);
+	struct lw_snapshot *b = extract_file("lwblog-seed5.html", NULL);
+	g_assert_cmpuint(a->entries->len, ==, 6);
+	assert_same_snapshot(a, b);
+	g_assert_true(nth(a, 3)->pinned);
+	g_assert_true(nth(a, 2)->key_event);
+	g_assert_cmpstr(nth(a, 0)->body, ==,
+		"Paragraph one of post 0 with a link.\n> Quoted 0.\n> Another.\n- First.\n- Second.\n"
+		"Caption 0. Photograph: Reuters\n> Tweet text 0.\n> \xe2\x80\x94 Handle (@Handle) February 14, 2031");
+	lw_snapshot_free(a);
+	lw_snapshot_free(b);
+}
+
+static void test_rfc822(void)
+{
+	const char *cases[][2] = {
+		{ "Mon, 15 May 2023 12:50:54 +0100", "2023-05-15T11:50:54Z" },
+		{ "15 May 2023 11:50 GMT", "2023-05-15T11:50:00Z" },
+		{ "Tue, 3 Jan 23 08:00:00 EST", "2023-01-03T13:00:00Z" },
+		{ "Sun, 31 Dec 2023 23:30:00 -0130", "2024-01-01T01:00:00Z" },
+		{ "Mon, 32 May 2023 12:50:54 +0100", NULL },
+		{ "yesterday", NULL },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *t = lw_text_time_utc(cases[i][0]);
+		g_assert_cmpstr(t, ==, cases[i][1]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -759,5 +1112,13 @@ int main(int argc, char **argv)
 	g_test_add_func("/extract/duplicate-ids", test_duplicate_ids);
 	g_test_add_func("/extract/limits", test_limits);
 	g_test_add_func("/extract/json-depth", test_json_depth);
+	g_test_add_func("/extract/frontend", test_frontend);
+	g_test_add_func("/extract/feeds", test_feeds);
+	g_test_add_func("/extract/xpath", test_xpath);
+	g_test_add_func("/extract/pagination-links", test_pagination_links);
+	g_test_add_func("/extract/nasty-pages", test_nasty_pages);
+	g_test_add_func("/extract/big-pages", test_big_pages);
+	g_test_add_func("/extract/rerendered-lwblog", test_rerendered_lwblog);
+	g_test_add_func("/text/rfc822", test_rfc822);
 	return g_test_run();
 }
