@@ -121,6 +121,7 @@ class Servers:
         self.log = []           # (time, blog idx, status, bytes)
         self.stop_flag = False
         self.cpu = 0.0
+        self.accepted = 0
         for b in blogs:
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -156,6 +157,7 @@ class Servers:
             s, _ = lsock.accept()
         except OSError:
             return
+        self.accepted += 1
         s.setblocking(False)
         c = Conn(s, blog)
         self.sel.register(s, selectors.EVENT_READ, c)
@@ -473,7 +475,7 @@ def main():
         'total_cpu_s': round(final[1], 2),
         'rss_end_mb': round(rss_end, 1), 'rss_steady_max_mb': round(rss_steady_max, 1),
         'vmhwm_mb': round(hwm, 1), 'threads': final[4],
-        'requests': len(log), 'steady_200': n200, 'steady_304': n304,
+        'requests': len(log), 'connections': servers.accepted, 'steady_200': n200, 'steady_304': n304,
         'steady_304_ratio': round(n304 / max(1, n200 + n304), 4),
         'other_statuses': other,
         'interval_mean_s': round(statistics.mean(intervals), 3) if intervals else None,
@@ -521,8 +523,9 @@ def main():
          % (cpu_steady, steady_secs, args.cpu_goal)),
         ('RSS', 'end %.1f MB, steady max %.1f MB, VmHWM %.1f MB (goal < %.0f MB)'
          % (rss_end, rss_steady_max, hwm, args.rss_goal)),
-        ('polls', '%d requests; per blog %d..%d' % (len(log), figures['polls_per_blog_min'],
-                                                   figures['polls_per_blog_max'])),
+        ('polls', '%d requests over %d connections; per blog %d..%d'
+         % (len(log), servers.accepted, figures['polls_per_blog_min'],
+            figures['polls_per_blog_max'])),
         ('intervals', 'mean %.2f s, p50 %.2f, p95 %.2f, max %.2f (schedule %d s +-10%%)'
          % (figures['interval_mean_s'] or 0, figures['interval_p50_s'],
             figures['interval_p95_s'], figures['interval_max_s'], args.interval)),
