@@ -28,8 +28,10 @@
 
 /* Markup that is not shown as the page: templates and noscript copies. */
 #define NOT_INERT "[not(ancestor::template)][not(ancestor::noscript)]"
+/* id() is a hash lookup (the HTML parser registers ids); a search of
+ * every element for its @id walks the whole page */
 #define ALL_POSTS_XPATH \
-	"//*[@id='liveblog-body']//article[starts-with(@id,'block-')]" \
+	"id('liveblog-body')//article[starts-with(@id,'block-')]" \
 	"[not(ancestor::*[@id='pinned-post'])]" NOT_INERT
 #define POSTS_XPATH ALL_POSTS_XPATH "[not(ancestor::article[starts-with(@id,'block-')])]"
 
@@ -40,18 +42,24 @@
 
 bool lw_guardian_detect(struct lw_page *p)
 {
-	return lw_page_node(p, "//*[@id='liveblog-body']", NULL) ||
+	return lw_page_node(p, "id('liveblog-body')", NULL) ||
 	       lw_page_node(p, "//article[starts-with(@id,'block-')]", NULL) ||
 	       lw_page_node(p, "//" FRONTEND_BLOCK, NULL);
 }
 
 char *lw_guardian_next_url(struct lw_page *p)
 {
+#define OLDER_LINK "//a[@href][normalize-space(.)='Next' or starts-with(normalize-space(.),'Older') or " \
+	"contains(@class,'older') or contains(@data-link-name,'older') or contains(@rel,'next')]/@href"
+	/* the blog's own navigation, when there is one, has the last word:
+	 * no older link there means the oldest page */
+	if (lw_page_node(p, "id('liveblog-navigation')", NULL)) {
+		g_autofree char *href = lw_page_string(p, "id('liveblog-navigation')" OLDER_LINK, NULL);
+		char *abs = lw_page_resolve(p, href);
+		return abs ? abs : g_strdup("");
+	}
 	g_autofree char *href = lw_page_string(p,
-		"//*[@id='liveblog-navigation' or " HAS_CLASS("liveblog-navigation") "]"
-		"//a[@href][normalize-space(.)='Next' or starts-with(normalize-space(.),'Older') or "
-		"contains(@class,'older') or contains(@data-link-name,'older') or "
-		"contains(@rel,'next')]/@href", NULL);
+		"//div[contains(@class,'liveblog-navigation')]" OLDER_LINK, NULL);
 	return lw_page_resolve(p, href);
 }
 
@@ -99,7 +107,7 @@ static void collect_key_events(struct lw_page *p, GHashTable *set)
 /* Ids the pinned-post copy links to. */
 static void collect_pinned(struct lw_page *p, GHashTable *set)
 {
-	xmlXPathObject *o = lw_page_nodes(p, "//*[@id='pinned-post']//a/@href", NULL);
+	xmlXPathObject *o = lw_page_nodes(p, "id('pinned-post')//a/@href", NULL);
 	if (!o)
 		return;
 	for (int i = 0; i < o->nodesetval->nodeNr; i++) {
@@ -297,12 +305,15 @@ static struct lw_entry *frontend_entry(struct lw_page *p, xmlNode *block)
 /* A post left unclosed swallows the posts after it (the HTML parser
  * nests them).  Each nested post moves out to follow its outermost
  * enclosing post, which keeps page order: every post is one entry and no
- * post's text holds another's. */
-static void flatten_posts(struct lw_page *p, const char *all_expr)
+ * post's text holds another's.  Returns the posts (outer_expr) in page
+ * order, or NULL when there are none. */
+static xmlXPathObject *flatten_posts(struct lw_page *p, const char *all_expr,
+                                     const char *outer_expr)
 {
 	xmlXPathObject *o = lw_page_nodes(p, all_expr, NULL);
 	if (!o)
-		return;
+		return NULL;
+	bool moved = false;
 	g_autoptr(GHashTable) posts = g_hash_table_new(NULL, NULL);
 	for (int i = 0; i < o->nodesetval->nodeNr; i++)
 		g_hash_table_add(posts, o->nodesetval->nodeTab[i]);
@@ -315,9 +326,13 @@ static void flatten_posts(struct lw_page *p, const char *all_expr)
 		if (outer) {
 			xmlUnlinkNode(n);
 			xmlAddNextSibling(outer, n);
+			moved = true;
 		}
 	}
+	if (!moved)
+		return o;
 	xmlXPathFreeObject(o);
+	return lw_page_nodes(p, outer_expr, NULL);
 }
 
 int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error)
@@ -337,16 +352,14 @@ int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error
 		title = lw_page_string(p, "//title", NULL);
 	lw_entry_set(&s->page_title, title);
 
-	flatten_posts(p, ALL_POSTS_XPATH);
-	xmlXPathObject *o = lw_page_nodes(p, POSTS_XPATH, NULL);
+	xmlXPathObject *o = flatten_posts(p, ALL_POSTS_XPATH, POSTS_XPATH);
 	if (!o)
 		o = lw_page_nodes(p, "//article[starts-with(@id,'block-')]"
 		                     "[not(ancestor::*[@id='pinned-post'])]" NOT_INERT
 		                     "[not(ancestor::article[starts-with(@id,'block-')])]", NULL);
 	bool frontend = false;
 	if (!o) {
-		flatten_posts(p, FRONTEND_ALL_XPATH);
-		o = lw_page_nodes(p, FRONTEND_XPATH, NULL);
+		o = flatten_posts(p, FRONTEND_ALL_XPATH, FRONTEND_XPATH);
 		frontend = true;
 	}
 	if (!o)

@@ -74,7 +74,8 @@ typedef int (*lw_extract_fn)(struct lw_page *p, struct lw_snapshot *s, GError **
 bool lw_guardian_detect(struct lw_page *p);
 int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error);
 
-/* The next (older) page that the Guardian's pagination links to, or NULL. */
+/* The next (older) page that the Guardian's pagination links to; ""
+ * when its navigation links none (the oldest page); NULL without one. */
 char *lw_guardian_next_url(struct lw_page *p);
 
 /* extract-feed.c: RSS 2.0, RSS 1.0 (RDF) and Atom; p->doc is XML. */

@@ -321,8 +321,7 @@ char *lw_page_resolve(struct lw_page *p, const char *href)
 char *lw_page_generic_next(struct lw_page *p)
 {
 	static const char *const exprs[] = {
-		"//link" REL_NEXT "/@href",
-		"//a" REL_NEXT "/@href",
+		"//*[self::link or self::a]" REL_NEXT "/@href",
 		/* AMP live-list: the list's own pagination block */
 		"//amp-live-list//*[@pagination]//a[@href]"
 		"[starts-with(translate(normalize-space(.),'NEXTOLDR','nextoldr'),'next') or "
@@ -589,6 +588,8 @@ static int run_format(struct lw_page *p, const char *format,
 		char *next = strcmp(format, "guardian") == 0 ? lw_guardian_next_url(p) : NULL;
 		if (!next)
 			next = lw_page_generic_next(p);
+		else if (!next[0])
+			g_clear_pointer(&next, g_free);
 		lw_entry_set(&s->next_url, next);
 		g_free(next);
 	}
