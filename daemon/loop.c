@@ -832,6 +832,10 @@ static void cycle_start(struct blog *b)
 static void sync_blogs(void)
 {
 	const struct lw_config *cfg = cur_cfg();
+	/* Keep one idle connection per blog (hosts at most): curl's default
+	 * cache is small, and reconnecting (a TLS handshake) each poll is the
+	 * cost politeness is meant to avoid. */
+	curl_multi_setopt(L.multi, CURLMOPT_MAXCONNECTS, (long)MAX(cfg->blogs->len, 8u));
 	GHashTable *want = g_hash_table_new(g_str_hash, g_str_equal);
 	guint added = 0, changed = 0, removed = 0;
 	for (guint i = 0; i < cfg->blogs->len; i++) {

@@ -420,7 +420,12 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 	}
 	if (j->not_modified) {
 		out->outcome = LW_POLL_NOT_MODIFIED;
+		bool was_failing = st->failures > 0;
 		succeed(out, st, now);
+		/* The common case of a daemon: nothing but the poll time changed,
+		 * which is not worth a write and two fsyncs per poll. */
+		if (!was_failing)
+			return 0;
 		goto save;
 	}
 	if (!j->snap) {

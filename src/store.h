@@ -87,7 +87,8 @@ struct lw_blog_state {
 	char *last_modified;
 	int failures;           /* consecutive failed polls */
 	char *last_error;       /* "" when healthy */
-	gint64 last_poll;       /* unix seconds, 0 = never */
+	gint64 last_poll;       /* unix seconds, 0 = never; not saved for a 304 of a
+	                           healthy blog (nothing else changed) */
 	gint64 last_success;
 	gint64 last_change;
 	bool baseline;          /* true once a first good snapshot was recorded */
