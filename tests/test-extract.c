@@ -1038,6 +1038,7 @@ static void test_big_pages(void)
 	g_clear_error(&err);
 	struct lw_extract_opts o = LW_EXTRACT_OPTS_DEFAULT;
 	o.max_entries = 20000;
+	o.max_parse_time = 300; /* generous: valgrind runs these too */
 	struct lw_snapshot *s = extract_with(big->str, big->len, &o);
 	g_assert_cmpuint(s->entries->len, ==, 10000);
 	g_assert_cmpstr(nth(s, 9999)->body, ==, "Post number 9999.");
@@ -1056,7 +1057,9 @@ static void test_big_pages(void)
 	while (huge->len < 5 * 1024 * 1024)
 		g_string_append(huge, "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>\n");
 	g_string_append(huge, "</article></body></html>");
-	s = extract_with(huge->str, huge->len, NULL);
+	o = (struct lw_extract_opts)LW_EXTRACT_OPTS_DEFAULT;
+	o.max_parse_time = 300;
+	s = extract_with(huge->str, huge->len, &o);
 	g_string_free(huge, TRUE);
 	g_assert_cmpuint(s->entries->len, ==, 1);
 	g_assert_cmpuint(strlen(nth(s, 0)->body), <=, 1024 * 1024);
