@@ -99,6 +99,11 @@ int lw_extract_jsonld(struct lw_page *p, struct lw_snapshot *s, GError **error);
  * dates, which the Guardian repeats in every update) are not taken.  Sets
  * s->page_title / coverage_end when empty. */
 void lw_jsonld_enrich(struct lw_page *p, struct lw_snapshot *s);
+
+/* Only the page-level fields (coverage_end, page_title when empty) of the
+ * LiveBlogPosting, read without parsing the whole JSON-LD: for pages whose
+ * markup already gave every entry its content fields. */
+void lw_jsonld_page_fields(struct lw_page *p, struct lw_snapshot *s);
 /* datePublished / dateModified (RFC 3339 UTC, newly allocated, NULL when
  * absent) of the first *Article object. */
 void lw_jsonld_article_dates(struct lw_page *p, char **published, char **modified);

@@ -547,6 +547,18 @@ gboolean lw_extract_format_known(const char *name)
 	return FALSE;
 }
 
+/* True when every entry has the content fields JSON-LD could supply
+ * (a Guardian update's headline in JSON-LD is the page's, never the post's). */
+static bool markup_complete(const struct lw_snapshot *s)
+{
+	for (guint i = 0; i < s->entries->len; i++) {
+		const struct lw_entry *e = s->entries->pdata[i];
+		if (!e->published[0] || !e->body[0] || !e->url[0])
+			return false;
+	}
+	return true;
+}
+
 /* "auto": a feed, else Guardian markup, else JSON-LD updates, else an
  * article.  Returns the format used, or NULL with error set. */
 static const char *run_auto(struct lw_page *p, struct lw_snapshot *s, GError **error)
@@ -556,6 +568,13 @@ static const char *run_auto(struct lw_page *p, struct lw_snapshot *s, GError **e
 	if (p->guardian_markup) {
 		if (lw_extract_guardian(p, s, error) < 0)
 			return NULL;
+		if (s->entries->len > 0 && markup_complete(s)) {
+			/* The JSON-LD could only repeat what the markup said (the
+			 * Guardian's updates carry the page's headline and times):
+			 * skip building its tree, the costliest part of a page. */
+			lw_jsonld_page_fields(p, s);
+			return "guardian";
+		}
 		if (s->entries->len > 0 || !lw_jsonld_has_updates(p)) {
 			lw_jsonld_enrich(p, s);
 			return "guardian";
