@@ -75,10 +75,17 @@ static void collect_key_events(struct lw_page *p, GHashTable *set)
 	xmlXPathObject *o = lw_page_nodes(p, "//gu-island[@name='KeyEventsCarousel']/@props", NULL);
 	if (!o)
 		return;
+	/* The page carries the carousel twice (desktop and mobile), usually
+	 * with the same props: parse each distinct one once. */
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (int i = 0; i < o->nodesetval->nodeNr; i++) {
 		xmlChar *props = xmlNodeGetContent(o->nodesetval->nodeTab[i]);
 		if (!props)
 			continue;
+		if (!g_hash_table_add(seen, g_strdup((const char *)props))) {
+			xmlFree(props);
+			continue;
+		}
 		JsonNode *root = lw_json_parse_bounded((const char *)props, strlen((const char *)props),
 		                                       p->opts.max_json_depth, 16 * 1024 * 1024);
 		xmlFree(props);

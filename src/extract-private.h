@@ -24,6 +24,7 @@ struct lw_page {
 	bool xml;                     /* parsed as XML (a feed), not HTML */
 	GPtrArray *jsonld;            /* JsonNode * roots of the ld+json blocks; NULL until loaded */
 	GHashTable *ids;              /* id -> entry of the snapshot (both borrowed) */
+	GHashTable *compiled;         /* XPath expression -> xmlXPathCompExpr *, or NULL */
 	gint64 deadline;              /* thread CPU time (µs) past which parsing stops */
 	const char *where;            /* the page's name for messages */
 };

@@ -73,6 +73,9 @@ static const char *bom_charset(const char *data, gsize len)
  * UTF-8 page do not. */
 static bool looks_like_cp1252(const char *data, gsize len)
 {
+	/* Nearly every page is what it says: one fast pass proves it. */
+	if (len <= G_MAXSSIZE && g_utf8_validate_len(data, len, NULL))
+		return false;
 	gsize valid = 0, invalid = 0;
 	const char *p = data, *end = data + len;
 	while (p < end) {
@@ -163,7 +166,19 @@ xmlXPathObject *lw_page_nodes(struct lw_page *p, const char *expr, xmlNode *ctx)
 	p->xpath->node = ctx ? ctx : xmlDocGetRootElement(p->doc);
 	if (!p->xpath->node)
 		return NULL;
-	xmlXPathObject *o = xmlXPathEval((const xmlChar *)expr, p->xpath);
+	/* The same few expressions run for every post: compile each once per
+	 * page (compiling cost as much as evaluating on a post's subtree). */
+	if (!p->compiled)
+		p->compiled = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		                                    (GDestroyNotify)xmlXPathFreeCompExpr);
+	xmlXPathCompExpr *comp = g_hash_table_lookup(p->compiled, expr);
+	if (!comp) {
+		comp = xmlXPathCtxtCompile(p->xpath, (const xmlChar *)expr);
+		if (!comp)
+			return NULL;
+		g_hash_table_insert(p->compiled, g_strdup(expr), comp);
+	}
+	xmlXPathObject *o = xmlXPathCompiledEval(comp, p->xpath);
 	if (o && o->type == XPATH_NODESET && o->nodesetval && o->nodesetval->nodeNr > 0)
 		return o;
 	xmlXPathFreeObject(o);
@@ -513,6 +528,8 @@ static int extract_article(struct lw_page *p, struct lw_snapshot *s, GError **er
 
 static void page_clear(struct lw_page *p)
 {
+	if (p->compiled)
+		g_hash_table_unref(p->compiled);
 	if (p->ids)
 		g_hash_table_unref(p->ids);
 	if (p->jsonld)
