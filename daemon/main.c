@@ -36,29 +36,31 @@ static const char usage[] =
 	"\n"
 	"exit status: 0 ok, 1 runtime failure, 2 bad usage or bad config\n";
 
-static struct lw_config *load_config(const char *path, GError **error)
+/* The config at path (NULL: the default one), or NULL after saying why. */
+static struct lw_config *load_config(const char *path)
 {
 	g_autofree char *def = NULL;
 	if (!path)
 		path = def = lw_config_default_path();
 	if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-		g_set_error(error, LW_ERROR, LW_ERROR_CONFIG,
-		            "no config at '%s' (copy config.ini.example there, or use -c FILE)",
-		            path);
+		lw_error("no config at '%s' (copy config.ini.example there, or use -c FILE)", path);
 		return NULL;
 	}
-	return lw_config_load(path, error);
+	GError *err = NULL;
+	struct lw_config *cfg = lw_config_load(path, &err);
+	if (!cfg) {
+		lw_error("%s", err->message);
+		g_error_free(err);
+	}
+	return cfg;
 }
 
 static int cmd_check(const char *config_path)
 {
 	GError *err = NULL;
-	struct lw_config *cfg = load_config(config_path, &err);
-	if (!cfg) {
-		lw_error("%s", err->message);
-		g_error_free(err);
+	struct lw_config *cfg = load_config(config_path);
+	if (!cfg)
 		return EXIT_USAGE;
-	}
 	for (guint i = 0; i < cfg->blogs->len; i++) {
 		const struct lw_blog_config *b = cfg->blogs->pdata[i];
 		if (!lw_extract_format_known(b->format)) {
@@ -107,12 +109,9 @@ static int cmd_check(const char *config_path)
 static int cmd_poll(const char *config_path, int argc, char **argv)
 {
 	GError *err = NULL;
-	struct lw_config *cfg = load_config(config_path, &err);
-	if (!cfg) {
-		lw_error("%s", err->message);
-		g_error_free(err);
+	struct lw_config *cfg = load_config(config_path);
+	if (!cfg)
 		return EXIT_USAGE;
-	}
 	for (int i = 0; i < argc; i++) {
 		if (!lw_config_find_blog(cfg, argv[i])) {
 			lw_error("no blog '%s' in '%s'", argv[i], cfg->path);
@@ -404,13 +403,9 @@ static int cmd_match(int argc, char **argv)
 
 static int cmd_run(const char *config_path)
 {
-	GError *err = NULL;
-	struct lw_config *cfg = load_config(config_path, &err);
-	if (!cfg) {
-		lw_error("%s", err->message);
-		g_error_free(err);
+	struct lw_config *cfg = load_config(config_path);
+	if (!cfg)
 		return EXIT_USAGE;
-	}
 	return lw_run_main(cfg, config_path);
 }
 
