@@ -127,24 +127,117 @@ static void collect_pinned(struct lw_page *p, GHashTable *set)
 	xmlXPathFreeObject(o);
 }
 
-static char *permalink(struct lw_page *p, xmlNode *header, const char *id)
+/* A post's header and footer are a dozen nodes: walking them by hand
+ * costs a fraction of evaluating an XPath expression on them, and the
+ * answers below are the ones the XPath in each comment gives. */
+
+/* The node after n in document order, staying inside root's subtree. */
+static xmlNode *next_under(xmlNode *n, const xmlNode *root)
+{
+	if (n->type == XML_ELEMENT_NODE && n->children)
+		return n->children;
+	for (; n != root; n = n->parent)
+		if (n->next)
+			return n->next;
+	return NULL;
+}
+
+/* An XPath name test: an element of that name in no namespace. */
+static bool is_named(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && !n->ns &&
+	       xmlStrEqual(n->name, (const xmlChar *)name);
+}
+
+static bool has_ancestor_named(const xmlNode *n, const char *name, const xmlNode *stop)
+{
+	for (n = n->parent; n && n != stop; n = n->parent)
+		if (is_named(n, name))
+			return true;
+	return false;
+}
+
+/* The collapsed value of el's attribute, NULL when absent or empty. */
+static char *attr_string(const xmlNode *el, const char *name)
+{
+	xmlChar *owned;
+	const char *v = lw_text_attr(el, name, &owned);
+	char *s = v ? lw_text_collapse(v, -1) : NULL;
+	xmlFree(owned);
+	if (s && !s[0])
+		g_clear_pointer(&s, g_free);
+	return s;
+}
+
+/* string(.//time/@datetime) from root, collapsed; NULL when empty */
+static char *first_datetime(xmlNode *root)
+{
+	for (xmlNode *n = next_under(root, root); n; n = next_under(n, root))
+		if (is_named(n, "time") && xmlHasProp(n, (const xmlChar *)"datetime"))
+			return attr_string(n, "datetime");
+	return NULL;
+}
+
+/* (.//span[not(ancestor::a)][not(ancestor::h2)][normalize-space()])[1]
+ * from header, collapsed; NULL when empty */
+static char *header_author(xmlNode *header)
+{
+	if (has_ancestor_named(header, "a", NULL) || has_ancestor_named(header, "h2", NULL))
+		return NULL;
+	for (xmlNode *n = next_under(header, header); n; n = next_under(n, header)) {
+		if (!is_named(n, "span") || has_ancestor_named(n, "a", header) ||
+		    has_ancestor_named(n, "h2", header))
+			continue;
+		xmlChar *text = xmlNodeGetContent(n);
+		/* normalize-space() is empty: XPath's four whitespace bytes only */
+		bool blank = !text || !text[strspn((const char *)text, " \t\r\n")];
+		char *author = blank ? NULL : lw_text_collapse((const char *)text, -1);
+		xmlFree(text);
+		if (blank)
+			continue;
+		if (!author[0])
+			g_clear_pointer(&author, g_free);
+		return author;
+	}
+	return NULL;
+}
+
+/* The first of header's links (.//a/@href) that is absolute and ends
+ * in "#id": the post's permalink, or NULL. */
+static char *permalink(xmlNode *header, const char *id)
 {
 	if (!header)
 		return NULL;
-	xmlXPathObject *o = lw_page_nodes(p, ".//a/@href", header);
-	if (!o)
-		return NULL;
 	g_autofree char *want = g_strconcat("#", id, NULL);
-	char *found = NULL;
-	for (int i = 0; i < o->nodesetval->nodeNr && !found; i++) {
-		xmlChar *href = xmlNodeGetContent(o->nodesetval->nodeTab[i]);
-		if (href && lw_url_is_absolute((const char *)href) &&
-		    g_str_has_suffix((const char *)href, want))
-			found = g_strdup((const char *)href);
-		xmlFree(href);
+	for (xmlNode *n = next_under(header, header); n; n = next_under(n, header)) {
+		if (!is_named(n, "a"))
+			continue;
+		xmlChar *owned;
+		const char *href = lw_text_attr(n, "href", &owned);
+		char *found = href && lw_url_is_absolute(href) && g_str_has_suffix(href, want) ?
+		              g_strdup(href) : NULL;
+		xmlFree(owned);
+		if (found)
+			return found;
 	}
-	xmlXPathFreeObject(o);
-	return found;
+	return NULL;
+}
+
+/* boolean(.//header//a[contains(@href,'#pinned-post')]) from article */
+static bool links_pinned_post(xmlNode *article)
+{
+	for (xmlNode *n = next_under(article, article); n; n = next_under(n, article)) {
+		if (!is_named(n, "a"))
+			continue;
+		xmlChar *owned;
+		const char *href = lw_text_attr(n, "href", &owned);
+		bool pinned = href && strstr(href, "#pinned-post") &&
+		              has_ancestor_named(n, "header", article);
+		xmlFree(owned);
+		if (pinned)
+			return true;
+	}
+	return false;
 }
 
 static bool class_says_key_event(xmlNode *article)
@@ -186,17 +279,15 @@ static struct lw_entry *post_entry(struct lw_page *p, xmlNode *article,
 	g_free(e->body);
 	e->body = lw_text_render_finish(r, NULL);
 
-	g_autofree char *pub = lw_page_string(p,
-		header ? ".//time/@datetime"
-		       : ".//time[@datetime][not(ancestor::footer)]/@datetime",
-		header ? header : article);
+	g_autofree char *pub = header ? first_datetime(header) : lw_page_string(p,
+		".//time[@datetime][not(ancestor::footer)]/@datetime", article);
 	char *t = lw_text_time_utc(pub);
 	if (t) {
 		g_free(e->published);
 		e->published = t;
 	}
 	if (footer) {
-		g_autofree char *upd = lw_page_string(p, ".//time/@datetime", footer);
+		g_autofree char *upd = first_datetime(footer);
 		t = lw_text_time_utc(upd);
 		if (t) {
 			g_free(e->updated);
@@ -204,16 +295,18 @@ static struct lw_entry *post_entry(struct lw_page *p, xmlNode *article,
 		}
 	}
 	if (header) {
-		xmlNode *h2 = lw_page_node(p, ".//h2", header);
+		xmlNode *h2 = header;
+		do
+			h2 = next_under(h2, header);
+		while (h2 && !is_named(h2, "h2"));
 		if (h2) {
 			g_free(e->title);
 			e->title = lw_text_line_from_node(h2);
 		}
-		g_autofree char *author = lw_page_string(p,
-			"(.//span[not(ancestor::a)][not(ancestor::h2)][normalize-space()])[1]", header);
+		g_autofree char *author = header_author(header);
 		lw_entry_set(&e->author, author);
 	}
-	char *url = id ? permalink(p, header, id) : NULL;
+	char *url = id ? permalink(header, id) : NULL;
 	if (url) {
 		g_free(e->url);
 		e->url = url;
@@ -221,7 +314,7 @@ static struct lw_entry *post_entry(struct lw_page *p, xmlNode *article,
 	e->key_event = class_says_key_event(article) ||
 	               (id && g_hash_table_contains(key_events, id));
 	e->pinned = (id && g_hash_table_contains(pinned, id)) ||
-	            lw_page_node(p, ".//header//a[contains(@href,'#pinned-post')]", article);
+	            links_pinned_post(article);
 	return e;
 }
 
@@ -299,7 +392,7 @@ static struct lw_entry *frontend_entry(struct lw_page *p, xmlNode *block)
 	g_autofree char *author = lw_text_collapse((const char *)who, -1);
 	xmlFree(who);
 	lw_entry_set(&e->author, author);
-	char *url = id ? permalink(p, when ? when : block, id) : NULL;
+	char *url = id ? permalink(when ? when : block, id) : NULL;
 	if (url) {
 		g_free(e->url);
 		e->url = url;

@@ -8,6 +8,7 @@
 struct lw_text_render {
 	GString *out;
 	GString *line;       /* inline text of the line being built, raw */
+	GString *collapsed;  /* scratch: the line collapsed */
 	gsize max;
 	guint quote_depth;
 	bool bullet;         /* the next line flushed starts a list item */
@@ -26,10 +27,12 @@ static bool is_space_char(gunichar c)
 	       g_unichar_type(c) == G_UNICODE_SPACE_SEPARATOR;
 }
 
-char *lw_text_collapse(const char *s, gssize len)
+/* Replaces out's contents with s collapsed (see lw_text_collapse()). */
+static void collapse_into(GString *out, const char *s, gssize len)
 {
+	g_string_truncate(out, 0);
 	if (!s)
-		return g_strdup("");
+		return;
 	if (len < 0)
 		len = (gssize)strlen(s);
 	g_autofree char *valid = NULL;
@@ -38,22 +41,45 @@ char *lw_text_collapse(const char *s, gssize len)
 		s = valid;
 		len = (gssize)strlen(valid);
 	}
-	GString *out = g_string_sized_new((gsize)len);
 	bool space = false;
 	const char *end = s + len;
-	for (const char *p = s; p < end && *p; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-		if (is_removed_char(c))
+	for (const char *p = s; p < end && *p;) {
+		/* nearly all page text is ASCII: no decoding, no table look-up */
+		if ((guchar)*p < 0x80) {
+			char c = *p++;
+			if ((guchar)c <= ' ' || c == 0x7F) {
+				space = out->len > 0;
+				continue;
+			}
+			if (space)
+				g_string_append_c(out, ' ');
+			space = false;
+			g_string_append_c(out, c);
 			continue;
+		}
+		gunichar c = g_utf8_get_char(p);
+		const char *next = g_utf8_next_char(p);
+		if (is_removed_char(c)) {
+			p = next;
+			continue;
+		}
 		if (is_space_char(c)) {
 			space = out->len > 0;
+			p = next;
 			continue;
 		}
 		if (space)
 			g_string_append_c(out, ' ');
 		space = false;
-		g_string_append_unichar(out, c);
+		g_string_append_len(out, p, next - p);
+		p = next;
 	}
+}
+
+char *lw_text_collapse(const char *s, gssize len)
+{
+	GString *out = g_string_sized_new(s && len > 0 ? (gsize)len : 16);
+	collapse_into(out, s, len);
 	return g_string_free(out, FALSE);
 }
 
@@ -102,28 +128,29 @@ static void render_flush(struct lw_text_render *r)
 {
 	if (r->line->len == 0)
 		return;
-	g_autofree char *text = lw_text_collapse(r->line->str, (gssize)r->line->len);
+	/* collapsed into a buffer kept for the renderer's life: a post has
+	 * dozens of lines, each would otherwise cost two allocations */
+	collapse_into(r->collapsed, r->line->str, (gssize)r->line->len);
 	g_string_truncate(r->line, 0);
+	const char *text = r->collapsed->str;
 	if (!text[0] || lw_text_is_volatile(text))
 		return;
 	if (r->truncated)
 		return;
-	GString *l = g_string_new(NULL);
-	if (r->out->len > 0)
-		g_string_append_c(l, '\n');
+	gsize start = r->out->len;
+	if (start > 0)
+		g_string_append_c(r->out, '\n');
 	if (r->quote_depth > 0)
-		g_string_append(l, "> ");
+		g_string_append(r->out, "> ");
 	if (r->bullet)
-		g_string_append(l, "- ");
+		g_string_append(r->out, "- ");
 	r->bullet = false;
-	g_string_append(l, text);
-	if (r->max && r->out->len + l->len > r->max) {
-		lw_text_truncate(l->str, r->max - r->out->len);
-		l->len = strlen(l->str);
+	g_string_append_len(r->out, text, (gssize)r->collapsed->len);
+	if (r->max && r->out->len > r->max) {
+		lw_text_truncate(r->out->str + start, r->max - start);
+		g_string_truncate(r->out, start + strlen(r->out->str + start));
 		r->truncated = true;
 	}
-	g_string_append_len(r->out, l->str, (gssize)l->len);
-	g_string_free(l, TRUE);
 }
 
 static bool name_is(const xmlNode *n, const char *name)
@@ -154,18 +181,42 @@ static const char *const block_elements[] = {
 	"html", "center", "fieldset", "legend", "picture", NULL,
 };
 
+const char *lw_text_attr(const xmlNode *n, const char *name, xmlChar **owned)
+{
+	*owned = NULL;
+	for (const xmlAttr *a = n->properties; a; a = a->next) {
+		if (!xmlStrEqual(a->name, (const xmlChar *)name))
+			continue;
+		if (!a->children)
+			return "";
+		if (!a->children->next && a->children->type == XML_TEXT_NODE)
+			return a->children->content ? (const char *)a->children->content : "";
+		*owned = xmlNodeGetContent((const xmlNode *)a);
+		return *owned ? (const char *)*owned : "";
+	}
+	return NULL;
+}
+
+/* strstr() ignoring ASCII case; `word` is lowercase. */
+static bool contains_word(const char *s, const char *word)
+{
+	gsize n = strlen(word);
+	for (; *s; s++)
+		if (g_ascii_strncasecmp(s, word, n) == 0)
+			return true;
+	return false;
+}
+
 /* An attribute value names a share or social widget (class, data-component). */
 static bool attr_mentions(const xmlNode *n, const char *attr, const char *const *words)
 {
-	xmlChar *v = xmlGetProp((xmlNode *)n, (const xmlChar *)attr);
-	if (!v)
-		return false;
-	g_autofree char *low = g_ascii_strdown((const char *)v, -1);
-	xmlFree(v);
-	for (; *words; words++)
-		if (strstr(low, *words))
-			return true;
-	return false;
+	xmlChar *owned;
+	const char *v = lw_text_attr(n, attr, &owned);
+	bool found = false;
+	for (; v && *words && !found; words++)
+		found = contains_word(v, *words);
+	xmlFree(owned);
+	return found;
 }
 
 static const char *const widget_words[] = { "share", "social", NULL };
@@ -192,9 +243,10 @@ static bool is_skip_link(xmlNode *n)
 		return true;
 	if (!name_is(n, "a"))
 		return false;
-	xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+	xmlChar *owned;
+	const char *href = lw_text_attr(n, "href", &owned);
 	bool local = href && href[0] == '#';
-	xmlFree(href);
+	xmlFree(owned);
 	if (!local)
 		return false;
 	xmlChar *content = xmlNodeGetContent(n);
@@ -214,9 +266,10 @@ static bool element_dropped(xmlNode *n)
 	if (attr_mentions(n, "class", widget_words) ||
 	    attr_mentions(n, "data-component", widget_words))
 		return true;
-	xmlChar *comp = xmlGetProp(n, (const xmlChar *)"data-component");
-	bool tags = comp && g_ascii_strcasecmp((const char *)comp, "tags") == 0;
-	xmlFree(comp);
+	xmlChar *owned;
+	const char *comp = lw_text_attr(n, "data-component", &owned);
+	bool tags = comp && g_ascii_strcasecmp(comp, "tags") == 0;
+	xmlFree(owned);
 	if (tags)
 		return true;
 	if (name_is(n, "time") && is_relative_time(n))
@@ -284,6 +337,7 @@ struct lw_text_render *lw_text_render_new(gsize max_bytes)
 	struct lw_text_render *r = g_new0(struct lw_text_render, 1);
 	r->out = g_string_new(NULL);
 	r->line = g_string_new(NULL);
+	r->collapsed = g_string_new(NULL);
 	r->max = max_bytes;
 	return r;
 }
@@ -341,6 +395,7 @@ char *lw_text_render_finish(struct lw_text_render *r, bool *truncated)
 	if (truncated)
 		*truncated = r->truncated;
 	g_string_free(r->line, TRUE);
+	g_string_free(r->collapsed, TRUE);
 	char *text = g_string_free(r->out, FALSE);
 	g_free(r);
 	if (!g_utf8_validate(text, -1, NULL)) {

@@ -60,6 +60,13 @@ char *lw_text_from_plain(const char *s, gssize len, gsize max_bytes);
  * means NUL-terminated; s may be NULL (gives ""). */
 char *lw_text_collapse(const char *s, gssize len);
 
+/* The value of n's attribute `name` as xmlGetProp() gives it, without
+ * copying it when the parser stored it as one text node (nearly always):
+ * the result is borrowed from the tree, or from *owned, which is set
+ * (else NULL) when the value had to be assembled and which the caller
+ * frees with xmlFree().  NULL when n has no such attribute. */
+const char *lw_text_attr(const xmlNode *n, const char *name, xmlChar **owned);
+
 /* Cuts s (in place) to at most max bytes at a UTF-8 character boundary.
  * Returns true when it cut. */
 bool lw_text_truncate(char *s, gsize max);
