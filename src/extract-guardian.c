@@ -28,8 +28,9 @@
 
 /* Markup that is not shown as the page: templates and noscript copies. */
 #define NOT_INERT "[not(ancestor::template)][not(ancestor::noscript)]"
-/* id() is a hash lookup (the HTML parser registers ids); a search of
- * every element for its @id walks the whole page */
+/* The posts, as dcr_posts() finds them by hand.  id() is a hash lookup
+ * (the HTML parser registers ids); a search of every element for its @id
+ * walks the whole page. */
 #define ALL_POSTS_XPATH \
 	"id('liveblog-body')//article[starts-with(@id,'block-')]" \
 	"[not(ancestor::*[@id='pinned-post'])]" NOT_INERT
@@ -402,23 +403,69 @@ static struct lw_entry *frontend_entry(struct lw_page *p, xmlNode *block)
 	return e;
 }
 
+/* The nodes of o (freed), as an array; NULL when o is. */
+static GPtrArray *node_array(xmlXPathObject *o)
+{
+	if (!o)
+		return NULL;
+	GPtrArray *a = g_ptr_array_sized_new((guint)o->nodesetval->nodeNr);
+	for (int i = 0; i < o->nodesetval->nodeNr; i++)
+		g_ptr_array_add(a, o->nodesetval->nodeTab[i]);
+	xmlXPathFreeObject(o);
+	return a;
+}
+
+/* ALL_POSTS_XPATH, in one walk of the live blog's body: the XPath
+ * engine's scan of that body cost more than the rest of the work on the
+ * posts.  NULL when there are none. */
+static GPtrArray *dcr_posts(struct lw_page *p)
+{
+	xmlNode *body = lw_page_node(p, "id('liveblog-body')", NULL);
+	if (!body)
+		return NULL;
+	GPtrArray *posts = g_ptr_array_new();
+	for (xmlNode *n = next_under(body, body); n; n = next_under(n, body)) {
+		if (!is_named(n, "article"))
+			continue;
+		xmlChar *owned;
+		const char *id = lw_text_attr(n, "id", &owned);
+		bool block = id && g_str_has_prefix(id, "block-");
+		xmlFree(owned);
+		if (!block || has_ancestor_named(n, "template", NULL) ||
+		    has_ancestor_named(n, "noscript", NULL))
+			continue;
+		bool pinned = false;
+		for (xmlNode *a = n->parent; a && !pinned; a = a->parent) {
+			if (a->type != XML_ELEMENT_NODE)
+				continue;
+			id = lw_text_attr(a, "id", &owned);
+			pinned = id && strcmp(id, "pinned-post") == 0;
+			xmlFree(owned);
+		}
+		if (!pinned)
+			g_ptr_array_add(posts, n);
+	}
+	if (posts->len == 0)
+		g_clear_pointer(&posts, g_ptr_array_unref);
+	return posts;
+}
+
 /* A post left unclosed swallows the posts after it (the HTML parser
  * nests them).  Each nested post moves out to follow its outermost
  * enclosing post, which keeps page order: every post is one entry and no
- * post's text holds another's.  Returns the posts (outer_expr) in page
- * order, or NULL when there are none. */
-static xmlXPathObject *flatten_posts(struct lw_page *p, const char *all_expr,
-                                     const char *outer_expr)
+ * post's text holds another's.  Takes all (every post, nested or not, in
+ * page order) and returns the posts (outer_expr) in page order, or NULL
+ * when there are none. */
+static GPtrArray *flatten_posts(struct lw_page *p, GPtrArray *all, const char *outer_expr)
 {
-	xmlXPathObject *o = lw_page_nodes(p, all_expr, NULL);
-	if (!o)
+	if (!all)
 		return NULL;
 	bool moved = false;
 	g_autoptr(GHashTable) posts = g_hash_table_new(NULL, NULL);
-	for (int i = 0; i < o->nodesetval->nodeNr; i++)
-		g_hash_table_add(posts, o->nodesetval->nodeTab[i]);
-	for (int i = o->nodesetval->nodeNr - 1; i >= 0; i--) {
-		xmlNode *n = o->nodesetval->nodeTab[i];
+	for (guint i = 0; i < all->len; i++)
+		g_hash_table_add(posts, all->pdata[i]);
+	for (guint i = all->len; i-- > 0;) {
+		xmlNode *n = all->pdata[i];
 		xmlNode *outer = NULL;
 		for (xmlNode *a = n->parent; a; a = a->parent)
 			if (g_hash_table_contains(posts, a))
@@ -430,9 +477,9 @@ static xmlXPathObject *flatten_posts(struct lw_page *p, const char *all_expr,
 		}
 	}
 	if (!moved)
-		return o;
-	xmlXPathFreeObject(o);
-	return lw_page_nodes(p, outer_expr, NULL);
+		return all;
+	g_ptr_array_unref(all);
+	return node_array(lw_page_nodes(p, outer_expr, NULL));
 }
 
 int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error)
@@ -452,25 +499,26 @@ int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error
 		title = lw_page_string(p, "//title", NULL);
 	lw_entry_set(&s->page_title, title);
 
-	xmlXPathObject *o = flatten_posts(p, ALL_POSTS_XPATH, POSTS_XPATH);
+	GPtrArray *o = flatten_posts(p, dcr_posts(p), POSTS_XPATH);
 	if (!o)
-		o = lw_page_nodes(p, "//article[starts-with(@id,'block-')]"
+		o = node_array(lw_page_nodes(p, "//article[starts-with(@id,'block-')]"
 		                     "[not(ancestor::*[@id='pinned-post'])]" NOT_INERT
-		                     "[not(ancestor::article[starts-with(@id,'block-')])]", NULL);
+		                     "[not(ancestor::article[starts-with(@id,'block-')])]", NULL));
 	bool frontend = false;
 	if (!o) {
-		o = flatten_posts(p, FRONTEND_ALL_XPATH, FRONTEND_XPATH);
+		o = flatten_posts(p, node_array(lw_page_nodes(p, FRONTEND_ALL_XPATH, NULL)),
+		                  FRONTEND_XPATH);
 		frontend = true;
 	}
 	if (!o)
 		return 0;
 	int rc = 0;
-	for (int i = 0; i < o->nodesetval->nodeNr && rc == 0; i++) {
-		xmlNode *n = o->nodesetval->nodeTab[i];
+	for (guint i = 0; i < o->len && rc == 0; i++) {
+		xmlNode *n = o->pdata[i];
 		struct lw_entry *e = frontend ? frontend_entry(p, n) :
 		                     post_entry(p, n, key_events, pinned);
 		rc = lw_page_add_entry(p, s, e, error);
 	}
-	xmlXPathFreeObject(o);
+	g_ptr_array_unref(o);
 	return rc;
 }
