@@ -132,17 +132,6 @@ static void collect_pinned(struct lw_page *p, GHashTable *set)
  * costs a fraction of evaluating an XPath expression on them, and the
  * answers below are the ones the XPath in each comment gives. */
 
-/* The node after n in document order, staying inside root's subtree. */
-static xmlNode *next_under(xmlNode *n, const xmlNode *root)
-{
-	if (n->type == XML_ELEMENT_NODE && n->children)
-		return n->children;
-	for (; n != root; n = n->parent)
-		if (n->next)
-			return n->next;
-	return NULL;
-}
-
 /* An XPath name test: an element of that name in no namespace. */
 static bool is_named(const xmlNode *n, const char *name)
 {
@@ -173,7 +162,7 @@ static char *attr_string(const xmlNode *el, const char *name)
 /* string(.//time/@datetime) from root, collapsed; NULL when empty */
 static char *first_datetime(xmlNode *root)
 {
-	for (xmlNode *n = next_under(root, root); n; n = next_under(n, root))
+	for (xmlNode *n = lw_page_next(root, root); n; n = lw_page_next(n, root))
 		if (is_named(n, "time") && xmlHasProp(n, (const xmlChar *)"datetime"))
 			return attr_string(n, "datetime");
 	return NULL;
@@ -185,7 +174,7 @@ static char *header_author(xmlNode *header)
 {
 	if (has_ancestor_named(header, "a", NULL) || has_ancestor_named(header, "h2", NULL))
 		return NULL;
-	for (xmlNode *n = next_under(header, header); n; n = next_under(n, header)) {
+	for (xmlNode *n = lw_page_next(header, header); n; n = lw_page_next(n, header)) {
 		if (!is_named(n, "span") || has_ancestor_named(n, "a", header) ||
 		    has_ancestor_named(n, "h2", header))
 			continue;
@@ -210,7 +199,7 @@ static char *permalink(xmlNode *header, const char *id)
 	if (!header)
 		return NULL;
 	g_autofree char *want = g_strconcat("#", id, NULL);
-	for (xmlNode *n = next_under(header, header); n; n = next_under(n, header)) {
+	for (xmlNode *n = lw_page_next(header, header); n; n = lw_page_next(n, header)) {
 		if (!is_named(n, "a"))
 			continue;
 		xmlChar *owned;
@@ -227,7 +216,7 @@ static char *permalink(xmlNode *header, const char *id)
 /* boolean(.//header//a[contains(@href,'#pinned-post')]) from article */
 static bool links_pinned_post(xmlNode *article)
 {
-	for (xmlNode *n = next_under(article, article); n; n = next_under(n, article)) {
+	for (xmlNode *n = lw_page_next(article, article); n; n = lw_page_next(n, article)) {
 		if (!is_named(n, "a"))
 			continue;
 		xmlChar *owned;
@@ -298,7 +287,7 @@ static struct lw_entry *post_entry(struct lw_page *p, xmlNode *article,
 	if (header) {
 		xmlNode *h2 = header;
 		do
-			h2 = next_under(h2, header);
+			h2 = lw_page_next(h2, header);
 		while (h2 && !is_named(h2, "h2"));
 		if (h2) {
 			g_free(e->title);
@@ -424,7 +413,7 @@ static GPtrArray *dcr_posts(struct lw_page *p)
 	if (!body)
 		return NULL;
 	GPtrArray *posts = g_ptr_array_new();
-	for (xmlNode *n = next_under(body, body); n; n = next_under(n, body)) {
+	for (xmlNode *n = lw_page_next(body, body); n; n = lw_page_next(n, body)) {
 		if (!is_named(n, "article"))
 			continue;
 		xmlChar *owned;
@@ -494,7 +483,8 @@ int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error
 	collect_key_events(p, key_events);
 	collect_pinned(p, pinned);
 
-	g_autofree char *title = lw_page_string(p, "//meta[@property='og:title']/@content", NULL);
+	g_autofree char *title = lw_page_head_value(p, "meta", "property", "og:title", false,
+	                                            "content");
 	if (!title)
 		title = lw_page_string(p, "//title", NULL);
 	lw_entry_set(&s->page_title, title);

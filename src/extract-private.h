@@ -48,6 +48,19 @@ xmlXPathObject *lw_page_nodes(struct lw_page *p, const char *expr, xmlNode *ctx)
 xmlNode *lw_page_node(struct lw_page *p, const char *expr, xmlNode *ctx);
 char *lw_page_string(struct lw_page *p, const char *expr, xmlNode *ctx);
 
+/* The node after n in document order inside root's subtree (n itself
+ * excluded from the climb), or NULL: for hand walks of the tree, which
+ * cost a fraction of an XPath scan and can stop early. */
+xmlNode *lw_page_next(xmlNode *n, const xmlNode *root);
+
+/* string(//ELEMENT[@KEY=VALUE]/@ATTR) collapsed, NULL when empty: the
+ * first such element (with an ATTR) in document order, found by a walk
+ * that stops there (these tags sit in the <head>; an XPath query would
+ * scan the whole page for more).  nocase compares @KEY ignoring ASCII
+ * case. */
+char *lw_page_head_value(struct lw_page *p, const char *element, const char *key,
+                         const char *value, bool nocase, const char *attr);
+
 /* href resolved against the page's address (opts.base_url, else
  * <base href>, else the canonical url): a new absolute http(s) url, or
  * NULL when href is empty or cannot be made absolute. */

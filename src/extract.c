@@ -210,6 +210,42 @@ char *lw_page_string(struct lw_page *p, const char *expr, xmlNode *ctx)
 	return s;
 }
 
+xmlNode *lw_page_next(xmlNode *n, const xmlNode *root)
+{
+	if ((n->type == XML_ELEMENT_NODE || n->type == XML_DOCUMENT_NODE ||
+	     n->type == XML_HTML_DOCUMENT_NODE) && n->children)
+		return n->children;
+	for (; n && n != root; n = n->parent)
+		if (n->next)
+			return n->next;
+	return NULL;
+}
+
+char *lw_page_head_value(struct lw_page *p, const char *element, const char *key,
+                         const char *value, bool nocase, const char *attr)
+{
+	xmlNode *doc = (xmlNode *)p->doc;
+	for (xmlNode *n = lw_page_next(doc, doc); n; n = lw_page_next(n, doc)) {
+		if (n->type != XML_ELEMENT_NODE || n->ns ||
+		    !xmlStrEqual(n->name, (const xmlChar *)element))
+			continue;
+		xmlChar *owned_key, *owned_val;
+		const char *k = lw_text_attr(n, key, &owned_key);
+		const char *v = lw_text_attr(n, attr, &owned_val);
+		bool match = k && v && (nocase ? g_ascii_strcasecmp(k, value) == 0 :
+		                        strcmp(k, value) == 0);
+		char *s = match ? lw_text_collapse(v, -1) : NULL;
+		xmlFree(owned_key);
+		xmlFree(owned_val);
+		if (!match)
+			continue;
+		if (!s[0])
+			g_clear_pointer(&s, g_free);
+		return s;
+	}
+	return NULL;
+}
+
 char *lw_page_permalink(const struct lw_page *p, const char *id)
 {
 	if (!p->base[0])
@@ -391,9 +427,10 @@ JsonNode *lw_json_parse_bounded(const char *text, gsize len, guint max_depth,
 
 static char *canonical_url(struct lw_page *p)
 {
-	char *u = lw_page_string(p, "//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href", NULL);
+	/* string(//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href) */
+	char *u = lw_page_head_value(p, "link", "rel", "canonical", true, "href");
 	if (!u)
-		u = lw_page_string(p, "//meta[@property='og:url']/@content", NULL);
+		u = lw_page_head_value(p, "meta", "property", "og:url", false, "content");
 	return u;
 }
 
@@ -451,7 +488,7 @@ static xmlNode *article_root(struct lw_page *p)
 
 static char *article_title(struct lw_page *p)
 {
-	char *t = lw_page_string(p, "//meta[@property='og:title']/@content", NULL);
+	char *t = lw_page_head_value(p, "meta", "property", "og:title", false, "content");
 	if (t)
 		return t;
 	xmlNode *h1 = lw_page_node(p, "//h1", NULL);
@@ -499,8 +536,10 @@ static int extract_article(struct lw_page *p, struct lw_snapshot *s, GError **er
 		memmove(e->body, e->body + tl + (e->body[tl] ? 1 : 0),
 		        strlen(e->body + tl + (e->body[tl] ? 1 : 0)) + 1);
 
-	g_autofree char *pub = lw_page_string(p, "//meta[@property='article:published_time']/@content", NULL);
-	g_autofree char *mod = lw_page_string(p, "//meta[@property='article:modified_time']/@content", NULL);
+	g_autofree char *pub = lw_page_head_value(p, "meta", "property",
+	                                          "article:published_time", false, "content");
+	g_autofree char *mod = lw_page_head_value(p, "meta", "property",
+	                                          "article:modified_time", false, "content");
 	set_time(&e->published, pub);
 	set_time(&e->updated, mod);
 	if (!e->published[0] || !e->updated[0]) {
