@@ -158,13 +158,6 @@ static bool name_is(const xmlNode *n, const char *name)
 	return n->name && g_ascii_strcasecmp((const char *)n->name, name) == 0;
 }
 
-static bool name_in(const xmlNode *n, const char *const *names)
-{
-	for (; *names; names++)
-		if (name_is(n, *names))
-			return true;
-	return false;
-}
 
 static const char *const dropped_elements[] = {
 	"script", "style", "svg", "noscript", "button", "iframe", "form",
@@ -180,6 +173,44 @@ static const char *const block_elements[] = {
 	"header", "main", "pre", "address", "details", "summary", "body",
 	"html", "center", "fieldset", "legend", "picture", NULL,
 };
+
+enum { NAME_DROPPED = 1, NAME_BLOCK = 2 };
+
+/* What the renderer does with an element name, looked up once per element
+ * in a table rather than by comparing it with each list. */
+static unsigned name_kind(const xmlNode *n)
+{
+	static gsize once;
+	static GHashTable *kinds;
+	if (g_once_init_enter(&once)) {
+		GHashTable *t = g_hash_table_new(g_str_hash, g_str_equal);
+		for (const char *const *d = dropped_elements; *d; d++)
+			g_hash_table_insert(t, (gpointer)*d, GUINT_TO_POINTER(NAME_DROPPED));
+		for (const char *const *b = block_elements; *b; b++) {
+			unsigned k = GPOINTER_TO_UINT(g_hash_table_lookup(t, *b));
+			g_hash_table_insert(t, (gpointer)*b, GUINT_TO_POINTER(k | NAME_BLOCK));
+		}
+		kinds = t;
+		g_once_init_leave(&once, 1);
+	}
+	if (!n->name)
+		return 0;
+	const char *name = (const char *)n->name;
+	gpointer v;
+	if (g_hash_table_lookup_extended(kinds, name, NULL, &v))
+		return GPOINTER_TO_UINT(v);
+	/* The HTML parser lowercases names; XML (feeds) may not. */
+	char low[16];
+	gsize len = strlen(name);
+	if (len >= sizeof(low))
+		return 0;
+	bool upper = false;
+	for (gsize i = 0; i <= len; i++) {
+		low[i] = g_ascii_tolower(name[i]);
+		upper |= low[i] != name[i];
+	}
+	return upper ? GPOINTER_TO_UINT(g_hash_table_lookup(kinds, low)) : 0;
+}
 
 const char *lw_text_attr(const xmlNode *n, const char *name, xmlChar **owned)
 {
@@ -257,7 +288,7 @@ static bool is_skip_link(xmlNode *n)
 
 static bool element_dropped(xmlNode *n)
 {
-	if (name_in(n, dropped_elements))
+	if (name_kind(n) & NAME_DROPPED)
 		return true;
 	if (is_skip_link(n))
 		return true;
@@ -306,7 +337,7 @@ static bool render_enter(struct lw_text_render *r, xmlNode *n)
 	}
 	if (element_dropped(n))
 		return false;
-	if (name_in(n, block_elements))
+	if (name_kind(n) & NAME_BLOCK)
 		render_flush(r);
 	if (name_is(n, "li"))
 		r->bullet = true;
@@ -323,7 +354,7 @@ static void render_leave(struct lw_text_render *r, xmlNode *n)
 		g_string_append_c(r->line, ' ');
 		return;
 	}
-	if (!name_in(n, block_elements))
+	if (!(name_kind(n) & NAME_BLOCK))
 		return;
 	render_flush(r);
 	if (name_is(n, "li"))
