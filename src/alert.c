@@ -179,13 +179,15 @@ err:
 /* ---- snippets ---- */
 
 /* text with every run of whitespace made one space, trimmed, invalid
- * bytes replaced; *hs and *he (byte offsets into text, on character starts)
- * are mapped to offsets into the result. */
+ * bytes replaced, and the "- " / "> " that mark list items and quotes at
+ * the start of a body line dropped (a snippet is one line of prose);
+ * *hs and *he (byte offsets into text, on character starts) are mapped to
+ * offsets into the result. */
 static GString *normalize(const char *text, gsize tlen, gsize *hs, gsize *he)
 {
 	GString *n = g_string_sized_new(tlen);
 	gsize s = *hs, e = *he;
-	bool space = false;
+	bool space = false, line_start = true;
 	const char *p = text, *end = text + tlen;
 	while (p <= end) {
 		gsize at = (gsize)(p - text);
@@ -205,7 +207,13 @@ static GString *normalize(const char *text, gsize tlen, gsize *hs, gsize *he)
 		} else {
 			step = (gsize)(g_utf8_next_char(p) - p);
 		}
-		if (g_unichar_isspace(c) || c == 0) {
+		bool marker = line_start && (c == '-' || c == '>') && p + 1 < end && p[1] == ' ' &&
+		              at != s;
+		if (c == '\n')
+			line_start = true;
+		else if (!g_unichar_isspace(c))
+			line_start = false;
+		if (g_unichar_isspace(c) || c == 0 || marker) {
 			space = true;
 		} else {
 			if (space && n->len > 0)

@@ -266,7 +266,10 @@ static void test_snippet_whitespace(void)
 	const char *t = "  First paragraph.\n\nSecond   paragraph\tnear\r\nBakhmut\n\n"
 			"> a quote\n- a list item\n";
 	g_autofree char *s = snip(t, "Bakhmut", 200);
-	g_assert_cmpstr(s, ==, "First paragraph. Second paragraph near «Bakhmut» > a quote - a list item");
+	/* quote and list markers at line starts are dropped; mid-line they stay */
+	g_assert_cmpstr(s, ==, "First paragraph. Second paragraph near «Bakhmut» a quote a list item");
+	g_autofree char *s1 = snip("- Aid: 5 - 7 tanks > expected near\n> Bakhmut", "Bakhmut", 200);
+	g_assert_cmpstr(s1, ==, "Aid: 5 - 7 tanks > expected near «Bakhmut»");
 
 	/* a hit that spans a line break is joined too */
 	g_autofree char *s2 = snip("the town of\nBakhmut fell", "of\nBakhmut", 100);
