@@ -120,3 +120,18 @@ guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_r
 	}
 	return r->alerts->len;
 }
+
+void lw_app_flush_outbox(struct lw_app *app)
+{
+	GError *err = NULL;
+	g_autoptr(GPtrArray) errs = g_ptr_array_new_with_free_func(g_free);
+	int n = lw_poll_flush_outbox(&app->ctx, errs, &err);
+	if (n < 0) {
+		lw_warn("%s", err->message);
+		g_error_free(err);
+	} else if (n > 0) {
+		lw_notice("delivered %d alert%s left from an interrupted run", n, n == 1 ? "" : "s");
+	}
+	for (guint i = 0; i < errs->len; i++)
+		lw_warn("%s", (char *)errs->pdata[i]);
+}

@@ -966,16 +966,7 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 	L.store = app->store;
 	L.cur = app_ref_new(app);
 	lw_fetch_global_init();
-	g_autoptr(GPtrArray) errs = g_ptr_array_new_with_free_func(g_free);
-	int n = lw_poll_flush_outbox(&app->ctx, errs, &err);
-	if (n < 0) {
-		lw_warn("%s", err->message);
-		g_clear_error(&err);
-	} else if (n > 0) {
-		lw_notice("delivered %d alert%s left from an interrupted run", n, n == 1 ? "" : "s");
-	}
-	for (guint i = 0; i < errs->len; i++)
-		lw_warn("%s", (char *)errs->pdata[i]);
+	lw_app_flush_outbox(app);
 
 	L.multi = curl_multi_init();
 	curl_multi_setopt(L.multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);

@@ -134,16 +134,7 @@ static int cmd_poll(const char *config_path, int argc, char **argv)
 	}
 	lw_fetch_global_init();
 	int status = EXIT_OK;
-	g_autoptr(GPtrArray) errs = g_ptr_array_new_with_free_func(g_free);
-	int n = lw_poll_flush_outbox(&app->ctx, errs, &err);
-	if (n < 0) {
-		lw_warn("%s", err->message);
-		g_clear_error(&err);
-	} else if (n > 0) {
-		lw_notice("delivered %d alert%s left from an interrupted run", n, n == 1 ? "" : "s");
-	}
-	for (guint i = 0; i < errs->len; i++)
-		lw_warn("%s", (char *)errs->pdata[i]);
+	lw_app_flush_outbox(app);
 	for (guint i = 0; i < app->cfg->blogs->len; i++) {
 		const struct lw_blog_config *b = app->cfg->blogs->pdata[i];
 		bool wanted = argc == 0;
