@@ -73,14 +73,12 @@ static bool is_element(const xmlNode *n, const char *name)
 /* Ids ("block-<hex>") of the key events the carousel lists. */
 static void collect_key_events(struct lw_page *p, GHashTable *set)
 {
-	xmlXPathObject *o = lw_page_nodes(p, "//gu-island[@name='KeyEventsCarousel']/@props", NULL);
-	if (!o)
-		return;
+	lw_page_scan(p);
 	/* The page carries the carousel twice (desktop and mobile), usually
 	 * with the same props: parse each distinct one once. */
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	for (int i = 0; i < o->nodesetval->nodeNr; i++) {
-		xmlChar *props = xmlNodeGetContent(o->nodesetval->nodeTab[i]);
+	for (guint i = 0; i < p->carousels->len; i++) {
+		xmlChar *props = xmlGetProp(p->carousels->pdata[i], (const xmlChar *)"props");
 		if (!props)
 			continue;
 		if (!g_hash_table_add(seen, g_strdup((const char *)props))) {
@@ -109,7 +107,6 @@ static void collect_key_events(struct lw_page *p, GHashTable *set)
 		if (root)
 			json_node_unref(root);
 	}
-	xmlXPathFreeObject(o);
 }
 
 /* Ids the pinned-post copy links to. */

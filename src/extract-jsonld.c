@@ -17,13 +17,10 @@ void lw_jsonld_load(struct lw_page *p)
 	if (p->jsonld)
 		return;
 	p->jsonld = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
-	xmlXPathObject *o = lw_page_nodes(p,
-		"//script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]", NULL);
-	if (!o)
-		return;
+	lw_page_scan(p);
 	gsize total = 0;
-	for (int i = 0; i < o->nodesetval->nodeNr; i++) {
-		xmlChar *text = xmlNodeGetContent(o->nodesetval->nodeTab[i]);
+	for (guint i = 0; i < p->ldjson_scripts->len; i++) {
+		xmlChar *text = xmlNodeGetContent(p->ldjson_scripts->pdata[i]);
 		if (!text)
 			continue;
 		gsize len = strlen((const char *)text);
@@ -36,7 +33,6 @@ void lw_jsonld_load(struct lw_page *p)
 		if (root)
 			g_ptr_array_add(p->jsonld, root);
 	}
-	xmlXPathFreeObject(o);
 }
 
 static bool has_type(JsonObject *o, bool (*match)(const char *))
@@ -328,12 +324,9 @@ static char *scan_string_member(const char *text, const char *key)
 
 void lw_jsonld_page_fields(struct lw_page *p, struct lw_snapshot *s)
 {
-	xmlXPathObject *o = lw_page_nodes(p,
-		"//script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]", NULL);
-	if (!o)
-		return;
-	for (int i = 0; i < o->nodesetval->nodeNr && !s->coverage_end[0]; i++) {
-		xmlChar *text = xmlNodeGetContent(o->nodesetval->nodeTab[i]);
+	lw_page_scan(p);
+	for (guint i = 0; i < p->ldjson_scripts->len && !s->coverage_end[0]; i++) {
+		xmlChar *text = xmlNodeGetContent(p->ldjson_scripts->pdata[i]);
 		if (!text)
 			continue;
 		if (strstr((const char *)text, "LiveBlogPosting")) {
@@ -350,7 +343,6 @@ void lw_jsonld_page_fields(struct lw_page *p, struct lw_snapshot *s)
 		}
 		xmlFree(text);
 	}
-	xmlXPathFreeObject(o);
 }
 
 int lw_extract_jsonld(struct lw_page *p, struct lw_snapshot *s, GError **error)

@@ -23,6 +23,8 @@ struct lw_page {
 	bool guardian_markup;         /* div#liveblog-body, article[id^=block-] or div.block[id^=block-] */
 	bool xml;                     /* parsed as XML (a feed), not HTML */
 	GPtrArray *jsonld;            /* JsonNode * roots of the ld+json blocks; NULL until loaded */
+	GPtrArray *ldjson_scripts;    /* xmlNode *: see lw_page_scan(); NULL until scanned */
+	GPtrArray *carousels;         /* xmlNode *: see lw_page_scan(); NULL until scanned */
 	GHashTable *ids;              /* id -> entry of the snapshot (both borrowed) */
 	GHashTable *compiled;         /* XPath expression -> xmlXPathCompExpr *, or NULL */
 	gint64 deadline;              /* thread CPU time (µs) past which parsing stops */
@@ -52,6 +54,13 @@ char *lw_page_string(struct lw_page *p, const char *expr, xmlNode *ctx);
  * excluded from the climb), or NULL: for hand walks of the tree, which
  * cost a fraction of an XPath scan and can stop early. */
 xmlNode *lw_page_next(xmlNode *n, const xmlNode *root);
+
+/* Walks the whole page once (on the first call) for the elements the
+ * formats look for anywhere in it, each list in document order:
+ *   p->ldjson_scripts  //script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]
+ *   p->carousels       //gu-island[@name='KeyEventsCarousel'][@props]
+ * One walk by hand costs a fraction of one XPath scan per list. */
+void lw_page_scan(struct lw_page *p);
 
 /* string(//ELEMENT[@KEY=VALUE]/@ATTR) collapsed, NULL when empty: the
  * first such element (with an ATTR) in document order, found by a walk

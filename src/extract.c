@@ -221,6 +221,48 @@ xmlNode *lw_page_next(xmlNode *n, const xmlNode *root)
 	return NULL;
 }
 
+static bool has_ascii_nocase(const char *s, const char *needle)
+{
+	gsize n = strlen(needle);
+	for (; *s; s++)
+		if (g_ascii_strncasecmp(s, needle, n) == 0)
+			return true;
+	return false;
+}
+
+static bool attr_is(const xmlNode *n, const char *name, const char *value)
+{
+	xmlChar *owned;
+	const char *v = lw_text_attr(n, name, &owned);
+	bool is = v && strcmp(v, value) == 0;
+	xmlFree(owned);
+	return is;
+}
+
+void lw_page_scan(struct lw_page *p)
+{
+	if (p->ldjson_scripts)
+		return;
+	p->ldjson_scripts = g_ptr_array_new();
+	p->carousels = g_ptr_array_new();
+	xmlNode *doc = (xmlNode *)p->doc;
+	for (xmlNode *n = lw_page_next(doc, doc); n; n = lw_page_next(n, doc)) {
+		if (n->type != XML_ELEMENT_NODE || n->ns)
+			continue;
+		if (xmlStrEqual(n->name, (const xmlChar *)"script")) {
+			xmlChar *owned;
+			const char *type = lw_text_attr(n, "type", &owned);
+			if (type && has_ascii_nocase(type, "ld+json"))
+				g_ptr_array_add(p->ldjson_scripts, n);
+			xmlFree(owned);
+		} else if (xmlStrEqual(n->name, (const xmlChar *)"gu-island") &&
+		           attr_is(n, "name", "KeyEventsCarousel") &&
+		           xmlHasProp(n, (const xmlChar *)"props")) {
+			g_ptr_array_add(p->carousels, n);
+		}
+	}
+}
+
 char *lw_page_head_value(struct lw_page *p, const char *element, const char *key,
                          const char *value, bool nocase, const char *attr)
 {
@@ -414,11 +456,8 @@ JsonNode *lw_json_parse_bounded(const char *text, gsize len, guint max_depth,
 	}
 	JsonParser *parser = json_parser_new();
 	JsonNode *root = NULL;
-	if (json_parser_load_from_data(parser, text, (gssize)len, NULL)) {
-		JsonNode *r = json_parser_get_root(parser);
-		if (r)
-			root = json_node_copy(r);
-	}
+	if (json_parser_load_from_data(parser, text, (gssize)len, NULL))
+		root = json_parser_steal_root(parser);
 	g_object_unref(parser);
 	return root;
 }
@@ -573,6 +612,10 @@ static void page_clear(struct lw_page *p)
 		g_hash_table_unref(p->ids);
 	if (p->jsonld)
 		g_ptr_array_unref(p->jsonld);
+	if (p->ldjson_scripts)
+		g_ptr_array_unref(p->ldjson_scripts);
+	if (p->carousels)
+		g_ptr_array_unref(p->carousels);
 	g_free(p->base);
 	if (p->xpath)
 		xmlXPathFreeContext(p->xpath);
