@@ -70,42 +70,88 @@ static bool is_element(const xmlNode *n, const char *name)
 	       g_ascii_strcasecmp((const char *)n->name, name) == 0;
 }
 
+static const char *skip_json_ws(const char *pos, const char *end)
+{
+	while (pos < end && (*pos == ' ' || *pos == '\t' || *pos == '\n' || *pos == '\r'))
+		pos++;
+	return pos;
+}
+
+/* Appends "block-" + id for each {"id": …} in the array at *pos. */
+static bool key_event_list(const char **pos, const char *end, GPtrArray *ids)
+{
+	const char *key;
+	gsize key_len;
+	bool done;
+	while (lw_json_next_element(pos, end, &done)) {
+		if (**pos != '{') {
+			if (!lw_json_skip(pos, end))
+				return false;
+			continue;
+		}
+		g_autofree char *id = NULL;
+		while (lw_json_next_member(pos, end, &key, &key_len, &done)) {
+			if (!id && key_len == 2 && memcmp(key, "id", 2) == 0 && **pos == '"') {
+				id = lw_json_string(pos, end);
+				if (!id)
+					return false;
+			} else if (!lw_json_skip(pos, end)) {
+				return false;
+			}
+		}
+		if (!done)
+			return false;
+		if (id && *id)
+			g_ptr_array_add(ids, g_strconcat("block-", id, NULL));
+	}
+	return done;
+}
+
+/* Adds "block-" + id for each {"keyEvents": [{"id": …}, …]} in the
+ * carousel's props, read without building the tree (the props hold every
+ * key event's whole content).  Malformed JSON adds nothing. */
+static void carousel_ids(const char *json, gsize len, GHashTable *set)
+{
+	const char *pos = json, *end = json + len, *key;
+	gsize key_len;
+	bool done;
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	pos = skip_json_ws(pos, end);
+	if (pos >= end || *pos != '{')
+		return;
+	bool listed = false;
+	while (lw_json_next_member(&pos, end, &key, &key_len, &done)) {
+		bool ok;
+		if (!listed && key_len == strlen("keyEvents") &&
+		    memcmp(key, "keyEvents", key_len) == 0 && *pos == '[') {
+			ok = key_event_list(&pos, end, ids);
+			listed = true;
+		} else {
+			ok = lw_json_skip(&pos, end);
+		}
+		if (!ok)
+			return;
+	}
+	if (!done || skip_json_ws(pos, end) != end)
+		return;
+	for (guint i = 0; i < ids->len; i++)
+		g_hash_table_add(set, g_steal_pointer(&ids->pdata[i]));
+}
+
 /* Ids ("block-<hex>") of the key events the carousel lists. */
 static void collect_key_events(struct lw_page *p, GHashTable *set)
 {
 	lw_page_scan(p);
 	/* The page carries the carousel twice (desktop and mobile), usually
-	 * with the same props: parse each distinct one once. */
+	 * with the same props: read each distinct one once. */
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; i < p->carousels->len; i++) {
 		xmlChar *props = xmlGetProp(p->carousels->pdata[i], (const xmlChar *)"props");
 		if (!props)
 			continue;
-		if (!g_hash_table_add(seen, g_strdup((const char *)props))) {
-			xmlFree(props);
-			continue;
-		}
-		JsonNode *root = lw_json_parse_bounded((const char *)props, strlen((const char *)props),
-		                                       p->opts.max_json_depth, 16 * 1024 * 1024);
+		if (g_hash_table_add(seen, g_strdup((const char *)props)))
+			carousel_ids((const char *)props, strlen((const char *)props), set);
 		xmlFree(props);
-		if (root && JSON_NODE_HOLDS_OBJECT(root)) {
-			JsonObject *obj = json_node_get_object(root);
-			JsonNode *ev = json_object_get_member(obj, "keyEvents");
-			if (ev && JSON_NODE_HOLDS_ARRAY(ev)) {
-				JsonArray *a = json_node_get_array(ev);
-				for (guint j = 0; j < json_array_get_length(a); j++) {
-					JsonNode *k = json_array_get_element(a, j);
-					if (!JSON_NODE_HOLDS_OBJECT(k))
-						continue;
-					const char *id = json_object_get_string_member_with_default(
-						json_node_get_object(k), "id", NULL);
-					if (id && *id)
-						g_hash_table_add(set, g_strconcat("block-", id, NULL));
-				}
-			}
-		}
-		if (root)
-			json_node_unref(root);
 	}
 }
 

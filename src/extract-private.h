@@ -91,6 +91,25 @@ bool lw_url_is_absolute(const char *url);
 JsonNode *lw_json_parse_bounded(const char *text, gsize len, guint max_depth,
                                 gsize max_bytes);
 
+/* Reading a few values out of large JSON without building its tree.
+ * *pos moves through text up to end; each function returns false (with
+ * *pos anywhere) when the text there is not well-formed JSON.
+ *
+ * lw_json_skip: past one value (iteratively: any depth is safe).
+ * lw_json_next_member: *pos at '{' or just past a member's value; moves
+ *   past the next member's key and ':' and sets key/key_len to the key's
+ *   raw bytes (escapes undecoded); false at the object's end ('}' consumed,
+ *   *done set) or on an error (*done clear).
+ * lw_json_next_element: the same for an array's elements ('[' or after
+ *   an element), leaving *pos at the element.
+ * lw_json_string: the string value at *pos, decoded, newly allocated;
+ *   NULL when *pos is not at a string. */
+bool lw_json_skip(const char **pos, const char *end);
+bool lw_json_next_member(const char **pos, const char *end, const char **key,
+                         gsize *key_len, bool *done);
+bool lw_json_next_element(const char **pos, const char *end, bool *done);
+char *lw_json_string(const char **pos, const char *end);
+
 typedef int (*lw_extract_fn)(struct lw_page *p, struct lw_snapshot *s, GError **error);
 
 /* extract-guardian.c */

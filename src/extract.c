@@ -73,12 +73,18 @@ static const char *bom_charset(const char *data, gsize len)
  * UTF-8 page do not. */
 static bool looks_like_cp1252(const char *data, gsize len)
 {
-	/* One pass: a page is mostly ASCII, which costs a comparison a byte
-	 * here, less than g_utf8_validate_len() spends; valid UTF-8 counts
-	 * no invalid byte. */
+	/* One pass: a page is mostly ASCII, which costs a comparison per
+	 * eight bytes here, far less than g_utf8_validate_len() spends; valid
+	 * UTF-8 counts no invalid byte. */
 	gsize valid = 0, invalid = 0;
 	const char *p = data, *end = data + len;
 	while (p < end) {
+		/* eight ASCII bytes at a time */
+		guint64 w;
+		while (end - p >= 8 && (memcpy(&w, p, 8), (w & G_GUINT64_CONSTANT(0x8080808080808080)) == 0))
+			p += 8;
+		if (p >= end)
+			break;
 		if ((guchar)*p < 0x80) {
 			p++;
 			continue;
@@ -460,6 +466,143 @@ JsonNode *lw_json_parse_bounded(const char *text, gsize len, guint max_depth,
 		root = json_parser_steal_root(parser);
 	g_object_unref(parser);
 	return root;
+}
+
+/* ---- reading JSON without a tree ---- */
+
+static const char *json_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* p at '"': just past the closing quote, or NULL. */
+static const char *json_string_end(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+bool lw_json_skip(const char **pos, const char *end)
+{
+	const char *p = json_ws(*pos, end);
+	gsize depth = 0;
+	do {
+		p = json_ws(p, end);
+		if (p >= end)
+			return false;
+		if (*p == '"') {
+			p = json_string_end(p, end);
+			if (!p)
+				return false;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+			p++;
+			continue;
+		} else if (*p == '}' || *p == ']') {
+			if (depth == 0)
+				return false;
+			depth--;
+			p++;
+		} else if (*p == ',' || *p == ':') {
+			if (depth == 0)
+				return false;
+			p++;
+			continue;
+		} else {
+			/* a number, true, false or null */
+			const char *s = p;
+			while (p < end && (g_ascii_isalnum(*p) || *p == '-' || *p == '+' || *p == '.'))
+				p++;
+			if (p == s)
+				return false;
+		}
+	} while (depth > 0);
+	*pos = p;
+	return true;
+}
+
+/* *pos at the opening bracket (the first call), or just past a value:
+ * moves to the next value (true), or past the closing bracket (false,
+ * *done set). */
+static bool json_next(const char **pos, const char *end, char open, char close, bool *done)
+{
+	const char *p = json_ws(*pos, end);
+	*done = false;
+	if (p >= end)
+		return false;
+	if (*p == open) {
+		p = json_ws(p + 1, end);
+		if (p < end && *p == close) {
+			*pos = p + 1;
+			*done = true;
+			return false;
+		}
+	} else if (*p == ',') {
+		p = json_ws(p + 1, end);
+	} else if (*p == close) {
+		*pos = p + 1;
+		*done = true;
+		return false;
+	} else {
+		return false;
+	}
+	if (p >= end)
+		return false;
+	*pos = p;
+	return true;
+}
+
+bool lw_json_next_member(const char **pos, const char *end, const char **key,
+                         gsize *key_len, bool *done)
+{
+	if (!json_next(pos, end, '{', '}', done))
+		return false;
+	const char *p = *pos;
+	if (*p != '"')
+		return false;
+	const char *k_end = json_string_end(p, end);
+	if (!k_end)
+		return false;
+	*key = p + 1;
+	*key_len = (gsize)(k_end - p - 2);
+	p = json_ws(k_end, end);
+	if (p >= end || *p != ':')
+		return false;
+	*pos = json_ws(p + 1, end);
+	return *pos < end;
+}
+
+bool lw_json_next_element(const char **pos, const char *end, bool *done)
+{
+	return json_next(pos, end, '[', ']', done);
+}
+
+char *lw_json_string(const char **pos, const char *end)
+{
+	const char *p = json_ws(*pos, end);
+	if (p >= end || *p != '"')
+		return NULL;
+	const char *s_end = json_string_end(p, end);
+	if (!s_end)
+		return NULL;
+	*pos = s_end;
+	if (!memchr(p, '\\', (gsize)(s_end - p)))
+		return g_strndup(p + 1, (gsize)(s_end - p - 2));
+	/* escapes: json-glib decodes the one token */
+	g_autoptr(JsonParser) parser = json_parser_new();
+	if (!json_parser_load_from_data(parser, p, s_end - p, NULL))
+		return NULL;
+	JsonNode *root = json_parser_get_root(parser);
+	if (!root || !JSON_NODE_HOLDS_VALUE(root) || json_node_get_value_type(root) != G_TYPE_STRING)
+		return NULL;
+	return g_strdup(json_node_get_string(root));
 }
 
 /* ---- the "article" format: a page of one entry ---- */

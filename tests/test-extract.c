@@ -1082,6 +1082,51 @@ static void test_rerendered_lwblog(void)
 	lw_snapshot_free(b);
 }
 
+/* The key-events carousel's props, read without a JSON tree: ids found
+ * past nested values and brackets inside strings, escapes decoded, and
+ * malformed props mark nothing. */
+static bool carousel_marks(const char *props_json, const char *id)
+{
+	g_autofree char *attr = g_markup_escape_text(props_json, -1);
+	g_autofree char *page = g_strdup_printf(
+		"<div id=\"liveblog-body\"><gu-island name=\"KeyEventsCarousel\" props=\"%s\"></gu-island>"
+		"<article id=\"block-a1\"><p>one</p></article>"
+		"<article id=\"block-b2\"><p>two</p></article>"
+		"<article id=\"block-c3\"><p>three</p></article></div>", attr);
+	struct lw_snapshot *s = extract_with(page, strlen(page), NULL);
+	g_assert_cmpuint(s->entries->len, ==, 3);
+	bool marked = false;
+	for (guint i = 0; i < s->entries->len; i++) {
+		struct lw_entry *e = nth(s, i);
+		if (strcmp(e->id, id) == 0)
+			marked = e->key_event;
+		else
+			g_assert_false(e->key_event);
+	}
+	lw_snapshot_free(s);
+	return marked;
+}
+
+static void test_carousel_props(void)
+{
+	g_assert_true(carousel_marks("{\"keyEvents\":[{\"id\":\"b2\"}]}", "block-b2"));
+	g_assert_true(carousel_marks(
+		" { \"filterKeyEvents\" : false, \"x\": {\"keyEvents\": [{\"id\": \"a1\"}]},\n"
+		"   \"keyEvents\" : [ 7, \"c3\", [ {\"id\":\"a1\"} ],\n"
+		"     { \"elements\": [{\"html\": \"<p>]}\\\"{[</p>\", \"id\": \"a1\"}],\n"
+		"       \"title\": null, \"n\": -1.5e3, \"id\" : \"c\\u0033\" } ] } ", "block-c3"));
+	g_assert_false(carousel_marks("{\"keyEvents\":[]}", "block-a1"));
+	g_assert_false(carousel_marks("{}", "block-a1"));
+	g_assert_false(carousel_marks("[{\"id\":\"a1\"}]", "block-a1"));
+	g_assert_false(carousel_marks("{\"keyEvents\":[{\"id\":\"a1\"}", "block-a1"));
+	g_assert_false(carousel_marks("{\"keyEvents\":[{\"id\":\"a1\",}]}", "block-a1"));
+	g_assert_false(carousel_marks("{\"keyEvents\":[{\"id\":\"a1\"},{\"id\":\"b2\" \"x\":1}]}",
+	                              "block-a1"));
+	g_assert_false(carousel_marks("{\"keyEvents\":[{\"id\":\"a1\"}]] trailing", "block-b2"));
+	g_assert_false(carousel_marks("{\"keyEvents\":[{\"id\":\"a1", "block-a1"));
+	g_assert_false(carousel_marks("", "block-a1"));
+}
+
 static void test_rfc822(void)
 {
 	const char *cases[][2] = {
@@ -1122,6 +1167,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/extract/nasty-pages", test_nasty_pages);
 	g_test_add_func("/extract/big-pages", test_big_pages);
 	g_test_add_func("/extract/rerendered-lwblog", test_rerendered_lwblog);
+	g_test_add_func("/extract/carousel-props", test_carousel_props);
 	g_test_add_func("/text/rfc822", test_rfc822);
 	return g_test_run();
 }
