@@ -38,6 +38,8 @@ def main():
         os.mkdir(new)
         p = subprocess.run([fuzzer, '-runs=' + runs, '-max_total_time=60',
                             '-max_len=65536', '-timeout=20', '-rss_limit_mb=2048',
+                            # libFuzzer's own failure code, 77, is meson's "skipped"
+                            '-error_exitcode=1', '-timeout_exitcode=1',
                             '-artifact_prefix=' + tmp + '/', new, corpus],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out = p.stdout.splitlines()
