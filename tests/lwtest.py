@@ -27,6 +27,13 @@ class Skip(Exception):
     pass
 
 
+def sanitized():
+    """True when the binary was built with -Db_sanitize (ASan/UBSan):
+    valgrind and strace cannot run it, and ASan's quarantine holds memory
+    on purpose."""
+    return os.environ.get('LW_SANITIZE', 'none') not in ('', 'none')
+
+
 class Sandbox:
     def __init__(self, rules=None, sinks=True, extra_main='', blogs=None):
         self.dir = tempfile.mkdtemp(prefix='lw-it-')

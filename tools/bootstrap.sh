@@ -3,9 +3,11 @@
 # or the test suite.  Works as root (no sudo needed) and as a user with sudo.
 #
 #   tools/bootstrap.sh demo     install, build, run `livewatch demo`
-#   tools/bootstrap.sh test     install, build, run every test
+#   tools/bootstrap.sh test     install, build, run every test, then
+#                               again on an ASan + UBSan build
 #
-# BUILDDIR (default: build) picks the build folder.  With CI set, warnings
+# BUILDDIR (default: build) picks the build folder (and BUILDDIR-sanitize
+# the sanitizer build's).  With CI set, warnings
 # are errors.
 set -eu
 
@@ -55,17 +57,31 @@ demo)
 test)
 	status=0
 	meson test -C "$builddir" --print-errorlogs --num-processes 2 || status=$?
+	# The same suite again on an ASan + UBSan build (the fuzz targets carry
+	# their own sanitizers): any memory error, leak or undefined behaviour
+	# fails it.
+	sanbuild="$builddir-sanitize"
+	if [ -f "$sanbuild/build.ninja" ]; then
+		meson setup --reconfigure "$sanbuild" -Dwerror=$werror >/dev/null
+	else
+		meson setup "$sanbuild" -Dwerror=$werror -Db_sanitize=address,undefined \
+			-Db_lundef=false -Dfuzz=false >/dev/null
+	fi
+	ninja -C "$sanbuild"
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+		meson test -C "$sanbuild" --print-errorlogs --num-processes 2 || status=$?
 	# One plain closing line that any CI can read.
-	python3 - "$builddir/meson-logs/testlog.json" <<'PY' || true
+	python3 - "$builddir/meson-logs/testlog.json" "$sanbuild/meson-logs/testlog.json" <<'PY' || true
 import json, sys
 counts = {}
-for line in open(sys.argv[1]):
-    r = json.loads(line).get('result', '?')
-    counts[r] = counts.get(r, 0) + 1
+for path in sys.argv[1:]:
+    for line in open(path):
+        r = json.loads(line).get('result', '?')
+        counts[r] = counts.get(r, 0) + 1
 ok = counts.get('OK', 0) + counts.get('EXPECTEDFAIL', 0)
 skipped = counts.get('SKIP', 0)
 failed = sum(counts.values()) - ok - skipped
-print('%d passed, %d failed, %d skipped' % (ok, failed, skipped))
+print('%d passed, %d failed, %d skipped (plain and sanitizer builds)' % (ok, failed, skipped))
 PY
 	exit $status ;;
 *)
