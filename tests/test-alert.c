@@ -397,11 +397,9 @@ static void test_sink_config(void)
 				  "colour", "red", NULL),
 		"/etc/lw.ini:13: sink 'out': unknown key 'colour' for type file (keys: path)");
 	expect_cfg_error(make_cfg("/etc/lw.ini", 4, "pager", "type", "carrier-pigeon", NULL),
-		"/etc/lw.ini:5: sink 'pager': unknown type 'carrier-pigeon' (one of: desktop, file)");
-	expect_cfg_error(make_cfg("/etc/lw.ini", 4, "phone", "type", "webhook", "url", "x", NULL),
-		"/etc/lw.ini:5: sink 'phone': type 'webhook' is not supported yet (this version has: desktop, file)");
+		"/etc/lw.ini:5: sink 'pager': unknown type 'carrier-pigeon' (one of: desktop, exec, file, webhook)");
 	expect_cfg_error(make_cfg("/etc/lw.ini", 7, "x", "path", "/tmp/y", NULL),
-		"/etc/lw.ini:7: sink 'x': no type (one of: desktop, file)");
+		"/etc/lw.ini:7: sink 'x': no type (one of: desktop, exec, file, webhook)");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "coalesce", "soon", NULL),
 		"c.ini:3: sink 'd': coalesce: 'soon' is not a number of seconds");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "actions", "maybe", NULL),
