@@ -29,6 +29,8 @@ Routes (set(path, ...)):
     body            bytes or str (str is UTF-8, or Latin-1 in mode "bytes")
     body_b64        the body as base64 (for JSON control requests)
     status          default 200
+    statuses        statuses for the first requests, one each, before
+                    `status` (e.g. [500] answers 500 once, then status)
     headers         extra response headers {name: value}
     content_type    default 'text/html; charset=utf-8'; None sends none
     etag            ETag to send; If-None-Match matching it gives 304
@@ -89,7 +91,7 @@ class Route:
     def __init__(self, body=b'', status=200, headers=None, mode=None,
                  etag=None, last_modified=None,
                  content_type='text/html; charset=utf-8', auto_etag=False,
-                 body_b64=None, **params):
+                 body_b64=None, statuses=None, **params):
         if mode is not None and mode not in MODES:
             raise ValueError('unknown mode %r' % (mode,))
         unknown = set(params) - MODE_PARAMS
@@ -105,6 +107,8 @@ class Route:
             body = body.encode('latin-1' if mode == 'bytes' else 'utf-8')
         self.body = bytes(body)
         self.status = int(status)
+        self.statuses = [int(x) for x in (statuses or [])]
+        self._lock = threading.Lock()
         self.headers = dict(headers or {})
         self.mode = mode
         self.content_type = content_type
@@ -113,6 +117,10 @@ class Route:
             etag = '"%s"' % hashlib.sha1(self.body).hexdigest()[:16]
         self.etag = etag
         self.params = params
+
+    def next_status(self):
+        with self._lock:
+            return self.statuses.pop(0) if self.statuses else self.status
 
 
 def _etag_matches(header, etag):
@@ -394,7 +402,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
 
         body = route.body
-        self._begin(route.status, route, len(body))
+        self._begin(route.next_status(), route, len(body))
         if not head:
             self._write(entry, body)
 
