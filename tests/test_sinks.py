@@ -121,10 +121,12 @@ def test_webhook_formats(sb, hooks):
 @with_sinks(lambda sb, h: (
     '[sink "ntfy"]\ntype = webhook\nformat = ntfy\nurl = %s\npriority = 1, 2, 4\n'
     'header = Tags: fixed\n\n'
+    '[sink "ntfy-plain"]\ntype = webhook\nformat = ntfy\nurl = %s\n\n'
     '[sink "slack"]\ntype = webhook\nformat = slack\nurl = %s\n'
-    % (h.url('/ntfy'), h.url('/slack'))))
+    % (h.url('/ntfy'), h.url('/ntfy-plain'), h.url('/slack'))))
 def test_webhook_hostile_fields(sb, hooks):
     hooks.set('/ntfy', body='ok')
+    hooks.set('/ntfy-plain', body='ok')
     hooks.set('/slack', body='ok')
     serve(sb, base_posts())
     sb.poll()
@@ -135,9 +137,12 @@ def test_webhook_hostile_fields(sb, hooks):
     outbox_alert(sb, rule='Бахмут ' * 30, blog='live', urgency='critical', change='edited',
                  url='javascript:alert(1)', title='')
     sb.poll()
+    plain = hooks.requests('/ntfy-plain')
+    eq(len(plain), 2)
+    eq(plain[0]['headers']['tags'], 'livewatch,evil X-Injected: rule')
     reqs = hooks.requests('/ntfy')
     eq(len(reqs), 2)
-    for r in reqs:
+    for r in reqs + plain:
         check(not any(k.startswith('x-injected') for k in r['headers']),
               'no injected header: %r' % r['headers'])
         for k, v in r['headers'].items():
