@@ -228,7 +228,7 @@ static void signal_group(struct run *r, int sig)
 {
 	if (r->exited)
 		return;
-	if (kill(-r->pid, sig) < 0)
+	if (r->pid <= 0 || kill(-r->pid, sig) < 0)
 		g_subprocess_send_signal(r->proc, sig);
 }
 
@@ -312,7 +312,9 @@ static char *last_line(GString *tail)
 static int supervise(struct lw_sink *s, struct run *r, GMainContext *ctx, GError **error)
 {
 	struct exec_sink *x = s->priv;
-	r->pid = (pid_t)g_ascii_strtoll(g_subprocess_get_identifier(r->proc), NULL, 10);
+	/* NULL when GLib's worker already reaped a quick child. */
+	const char *id = g_subprocess_get_identifier(r->proc);
+	r->pid = id ? (pid_t)g_ascii_strtoll(id, NULL, 10) : 0;
 	g_subprocess_wait_async(r->proc, NULL, on_child_exit, r);
 	r->in_src = fd_source(ctx, r->in_fd, G_IO_OUT | G_IO_ERR | G_IO_HUP, on_stdin, r);
 	r->err_src = fd_source(ctx, r->err_fd, G_IO_IN | G_IO_ERR | G_IO_HUP, on_stderr, r);

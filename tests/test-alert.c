@@ -1080,6 +1080,25 @@ static void test_exec_sink_failures(void)
 	lw_alert_free(a);
 }
 
+static void test_exec_sink_quick(void)
+{
+	/* A child that is gone (reaped by GLib's worker thread) before the
+	 * sink looks at it: many times over, to meet the race. */
+	struct lw_sink_config *c = make_cfg("c.ini", 1, "quick", "type", "exec", "command", "true",
+					    NULL);
+	g_autoptr(GError) err = NULL;
+	struct lw_sink *s = lw_sink_new(c, &err);
+	g_assert_no_error(err);
+	struct lw_alert *a = sample_alert("block-q");
+	for (int i = 0; i < 200; i++) {
+		g_assert_cmpint(lw_sink_deliver(s, a, &err), ==, 0);
+		g_assert_no_error(err);
+	}
+	lw_alert_free(a);
+	lw_sink_free(s);
+	free_cfg(c);
+}
+
 static void test_exec_sink_hostile(void)
 {
 	/* A 1 MB title (more than a pipe holds) to a child that closes its
@@ -1134,6 +1153,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/alert/sink/file", test_file_sink);
 	g_test_add_func("/alert/sink/exec", test_exec_sink);
 	g_test_add_func("/alert/sink/exec-failures", test_exec_sink_failures);
+	g_test_add_func("/alert/sink/exec-quick", test_exec_sink_quick);
 	g_test_add_func("/alert/sink/exec-hostile", test_exec_sink_hostile);
 	g_test_add_func("/alert/sink/file-errors", test_file_sink_errors);
 	g_test_add_func("/alert/outbox/round-trip", test_outbox);
