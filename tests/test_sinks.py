@@ -306,6 +306,56 @@ def test_exec_failures_through_poll(sb, hooks):
     check(not os.path.exists('/proc/%d' % pid), 'the timed-out hook is gone')
 
 
+# ---- inside the daemon's loop ----
+
+def test_sinks_in_the_daemon():
+    """`livewatch run` delivers through webhook and exec sinks from its
+    GLib loop (the exec sink runs a private context inside it), keeps
+    running when one fails, and stops cleanly on SIGTERM."""
+    import signal
+    import subprocess
+    from lwtest import LW_BIN
+    sb = Sandbox(extra_main='alert_on_first_poll = yes\n')
+    hooks = LiveServer().start()
+    try:
+        hook = write_script(sb, 'hook.sh', 'cat > "%s/got.json"' % sb.dir)
+        bad = write_script(sb, 'bad.sh', 'echo nope >&2; exit 7')
+        with open(sb.config, 'a') as f:
+            f.write('\n[sink "web"]\ntype = webhook\nurl = %s\n'
+                    '\n[sink "run"]\ntype = exec\ncommand = %s\n'
+                    '\n[sink "bad"]\ntype = exec\ncommand = %s\n'
+                    % (hooks.url('/hook'), hook, bad))
+        hooks.set('/hook', body='ok')
+        serve(sb, [BAKHMUT] + base_posts())
+        log = open(os.path.join(sb.dir, 'daemon.log'), 'w+')
+        proc = subprocess.Popen([LW_BIN, '-c', sb.config, 'run'], env=sb.env,
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 20
+            got = os.path.join(sb.dir, 'got.json')
+            while time.monotonic() < deadline and not (
+                    hooks.requests('/hook') and os.path.exists(got) and sb.alerts()):
+                time.sleep(0.1)
+            time.sleep(0.3)
+            log.seek(0)
+            check(proc.poll() is None, 'the daemon keeps running (%r):\n%s' % (proc.poll(), log.read()))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(20)
+        log.seek(0)
+        text = log.read()
+        eq(rc, 0, 'exit status after SIGTERM; log:\n' + text)
+        [r] = hooks.requests('/hook')
+        alert = sb.alerts()[0]
+        eq(json.loads(r['body']), alert)
+        with open(got) as f:
+            eq(json.loads(f.read()), alert)
+        check("sink 'bad': '%s' exited with status 7: nope" % bad in text, text)
+    finally:
+        hooks.stop()
+        sb.close()
+
+
 # ---- config errors: livewatch check exits 2 with FILE:LINE ----
 
 def check_error(sink_text, want, line):
