@@ -274,6 +274,13 @@ static void setenv_capped(GSubprocessLauncher *l, const char *name, const char *
 
 static void set_alert_env(GSubprocessLauncher *l, const struct lw_alert *a)
 {
+	/* systemd's hand to the daemon, not to its hooks. */
+	static const char *const daemon_only[] = {
+		"NOTIFY_SOCKET", "WATCHDOG_PID", "WATCHDOG_USEC",
+		"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(daemon_only); i++)
+		g_subprocess_launcher_unsetenv(l, daemon_only[i]);
 	setenv_capped(l, "LIVEWATCH_RULE", a->rule);
 	setenv_capped(l, "LIVEWATCH_BLOG", a->blog);
 	setenv_capped(l, "LIVEWATCH_ENTRY", a->entry);

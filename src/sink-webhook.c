@@ -18,8 +18,10 @@
 #define NTFY_MAX_BODY 4000u
 #define NTFY_MAX_TITLE_CHARS 200
 #define MAX_CLICK_BYTES 2048u
-/* What is kept of a response body for an error message. */
+/* What is kept of a response body for an error message, and how much
+ * of it is read at all: the status is known by then. */
 #define MAX_REPLY 256u
+#define MAX_REPLY_READ (64u * 1024u)
 /* Pause before the one retry, and the least time worth retrying with. */
 #define RETRY_PAUSE_MS 200
 #define RETRY_MIN_MS 500
@@ -36,6 +38,7 @@ struct webhook_sink {
 	int priority[3];          /* ntfy: low, normal, critical */
 	CURL *curl;               /* kept for connection reuse */
 	GString *reply;
+	gsize reply_read;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -424,10 +427,13 @@ static char *slack_body(const struct lw_alert *a)
 
 static size_t on_reply(char *data, size_t size, size_t n, void *userp)
 {
-	GString *reply = userp;
+	struct webhook_sink *w = userp;
 	size_t len = size * n;
-	if (reply->len < MAX_REPLY)
-		g_string_append_len(reply, data, (gssize)MIN(len, MAX_REPLY - reply->len));
+	w->reply_read += len;
+	if (w->reply_read > MAX_REPLY_READ)
+		return 0;
+	if (w->reply->len < MAX_REPLY)
+		g_string_append_len(w->reply, data, (gssize)MIN(len, MAX_REPLY - w->reply->len));
 	return len;
 }
 
@@ -462,6 +468,7 @@ static CURLcode post_once(struct webhook_sink *w, const char *body, struct curl_
 	CURLcode rc;
 	*status = 0;
 	g_string_truncate(w->reply, 0);
+	w->reply_read = 0;
 	w->errbuf[0] = '\0';
 #define SET(opt, val) do { \
 		rc = curl_easy_setopt(c, opt, val); \
@@ -487,9 +494,12 @@ static CURLcode post_once(struct webhook_sink *w, const char *body, struct curl_
 	SET(CURLOPT_TIMEOUT_MS, budget_ms);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, budget_ms);
 	SET(CURLOPT_WRITEFUNCTION, on_reply);
-	SET(CURLOPT_WRITEDATA, w->reply);
+	SET(CURLOPT_WRITEDATA, w);
 #undef SET
 	rc = curl_easy_perform(c);
+	/* A reply that goes on and on is cut; its status stands. */
+	if (rc == CURLE_WRITE_ERROR && w->reply_read > MAX_REPLY_READ)
+		rc = CURLE_OK;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	return rc;

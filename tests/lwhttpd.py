@@ -57,8 +57,9 @@ Fault modes:
     bytes           the body exactly as given (a str body is taken as
                     Latin-1, so "caf\\u00e9" is the Windows-1252 byte 0xe9)
 
-Every request is logged (method, path, target, headers with lowercased
-names, bytes of body sent, done); the log keeps the newest 10000.
+Every request is logged (method, path, target, client address:port,
+headers with lowercased names, request body, bytes of body sent, done);
+the log keeps the newest 10000.
 """
 
 import argparse
@@ -186,6 +187,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             'method': self.command,
             'path': url.path,
             'target': self.path,
+            'client': '%s:%d' % tuple(self.client_address[:2]),
             'headers': self._header_dict(),
             'body': req_body.decode('utf-8', 'replace'),
             'time': time.time(),

@@ -90,10 +90,16 @@ def free_port():
 def test_webhook_formats(sb, hooks):
     for path in ('/json', '/ntfy', '/slack'):
         hooks.set(path, body='ok', content_type='text/plain')
-    baseline_then_alert(sb)
-    alert = sb.alerts()[0]
+    leopard = post(14, 10, text='Germany confirmed it would deliver Leopard tanks.')
+    baseline_then_alert(sb, extra=[leopard])
+    alerts = sb.alerts()
+    eq([a['rule'] for a in alerts], ['bakhmut', 'leopard'])
+    alert = alerts[0]
 
-    [r] = hooks.requests('/json')
+    reqs = hooks.requests('/json')
+    eq([json.loads(r['body']) for r in reqs], alerts, 'one POST per alert, in order')
+    eq(reqs[0]['client'], reqs[1]['client'], 'the connection is reused')
+    r = reqs[0]
     eq(r['method'], 'POST')
     eq(r['headers']['content-type'], 'application/json')
     eq(r['headers']['authorization'], 'Bearer s3cret')
@@ -101,7 +107,8 @@ def test_webhook_formats(sb, hooks):
     check(r['headers']['user-agent'].startswith('livewatch/'), r['headers']['user-agent'])
     eq(json.loads(r['body']), alert, 'json body is the alert')
 
-    [r] = hooks.requests('/ntfy')
+    r, r2 = hooks.requests('/ntfy')
+    eq(r2['headers']['priority'], '3', 'normal is ntfy priority 3')
     h = r['headers']
     title = str(email.header.make_header(email.header.decode_header(h['title'])))
     eq(title, 'bakhmut · live', 'ntfy title (RFC 2047)')
@@ -112,7 +119,7 @@ def test_webhook_formats(sb, hooks):
     eq(h['content-type'], 'text/plain; charset=utf-8')
     eq(r['body'], alert['title'] + '\n' + alert['snippet'])
 
-    [r] = hooks.requests('/slack')
+    r = hooks.requests('/slack')[0]
     eq(r['headers']['content-type'], 'application/json')
     text = json.loads(r['body'])['text']
     eq(text, '*bakhmut* · live\n<%s|%s>\n%s' % (alert['url'], alert['title'], alert['snippet']))
@@ -215,10 +222,12 @@ def test_webhook_failures(sb, hooks):
 @with_sinks(lambda sb, h: (
     '[sink "stalled"]\ntype = webhook\nurl = %s\ntimeout = 2\n'
     'header = Authorization: Bearer s3cret\n\n'
-    '[sink "moved"]\ntype = webhook\nurl = %s\n'
-    % (h.url('/stall'), h.url('/moved'))))
+    '[sink "moved"]\ntype = webhook\nurl = %s\n\n'
+    '[sink "chatty"]\ntype = webhook\nurl = %s\ntimeout = 30\n'
+    % (h.url('/stall'), h.url('/moved'), h.url('/chatty'))))
 def test_webhook_bounded_time(sb, hooks):
     hooks.set('/stall', mode='stall', seconds=30)
+    hooks.set('/chatty', mode='huge', size=100 << 30)
     hooks.set('/moved', mode='redirect', location=hooks.url('/elsewhere'))
     hooks.set('/elsewhere', body='ok')
     posts = base_posts()
@@ -228,7 +237,7 @@ def test_webhook_bounded_time(sb, hooks):
     t0 = time.monotonic()
     p = sb.poll()
     took = time.monotonic() - t0
-    check(took < 6, 'a server that never answers costs the timeout only: %.1f s' % took)
+    check(took < 6, 'a stalled server costs its timeout, an endless reply is cut: %.1f s' % took)
     eq(len(hooks.requests('/stall')), 1, 'a timeout is not retried')
     check("sink 'stalled': POST '%s': no answer within 2 s" % hooks.url('/stall') in p.stderr,
           p.stderr)
@@ -236,6 +245,8 @@ def test_webhook_bounded_time(sb, hooks):
     check("sink 'moved': POST '%s': HTTP 302, redirects are not followed" % hooks.url('/moved')
           in p.stderr, p.stderr)
     eq(hooks.requests('/elsewhere'), [], 'redirect not followed')
+    check("sink 'chatty'" not in p.stderr, 'a 200 with an endless body is delivered: ' + p.stderr)
+    eq(len(hooks.requests('/chatty')), 1)
     eq(len(sb.alerts()), 1)
     eq(sb.commits(), 3)
 
@@ -250,6 +261,8 @@ def test_webhook_bounded_time(sb, hooks):
                     'for a in "$@"; do printf "[%s]\\n" "$a"; done > "$out/args"\n'
                     'env > "$out/env"'), sb.dir)))
 def test_exec_through_poll(sb, hooks):
+    sb.env['NOTIFY_SOCKET'] = os.path.join(sb.dir, 'notify.sock')
+    sb.env['WATCHDOG_USEC'] = '1000000'
     baseline_then_alert(sb)
     alert = sb.alerts()[0]
     with open(os.path.join(sb.dir, 'stdin.json')) as f:
@@ -276,6 +289,8 @@ def test_exec_through_poll(sb, hooks):
     eq(env['LIVEWATCH_SNIPPET'], alert['snippet'])
     eq(env['LIVEWATCH_MATCHED'], ','.join(alert['matched']))
     eq(env['HOME'], sb.dir, "the daemon's environment is passed on")
+    check('NOTIFY_SOCKET' not in env and 'WATCHDOG_USEC' not in env,
+          "systemd's variables for the daemon are not")
 
 
 @with_sinks(lambda sb, h: (
