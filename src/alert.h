@@ -80,7 +80,8 @@ struct lw_sink;
  *                    is retried once; redirects are not followed.
  *   type = exec      command = PROGRAM ARGS (required; split by
  *                    g_shell_parse_argv, never run by a shell; the program
- *                    must be found now, in PATH when it has no '/'),
+ *                    must be found now: in PATH when it has no '/', a
+ *                    relative path from the config's folder, "~/" home),
  *                    timeout = seconds before the child's process group is
  *                    killed (default 10, 1..3600; SIGTERM, SIGKILL a second
  *                    later), format = json (the only one).  The child gets

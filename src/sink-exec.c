@@ -32,8 +32,8 @@ struct exec_sink {
 
 static const char *const exec_keys[] = { "command", "timeout", "format", NULL };
 
-/* argv[0] as it would be run: a path with a '/' as it is (relative to the
- * working folder), a bare name looked up in PATH.  NULL when not found. */
+/* argv[0] as it would be run: a path (with a '/') as it is, a bare name
+ * looked up in PATH.  NULL when not found. */
 static char *find_program(const char *prog)
 {
 	if (strchr(prog, '/'))
@@ -63,6 +63,19 @@ static int exec_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GErro
 		lw_sink_cfg_error(error, cfg, "command", "cannot parse command '%s': %s", command,
 				  perr->message);
 		return -1;
+	}
+	/* Like the file sink's path: "~/" is the home folder, and a relative
+	 * path is taken from the config's folder (the daemon's working
+	 * folder is "/" under systemd).  A bare name is for PATH. */
+	if (argv[0][0] == '~' && argv[0][1] == '/') {
+		char *abs = g_build_filename(g_get_home_dir(), argv[0] + 2, NULL);
+		g_free(argv[0]);
+		argv[0] = abs;
+	} else if (strchr(argv[0], '/') && !g_path_is_absolute(argv[0])) {
+		g_autofree char *dir = cfg->sec.file ? g_path_get_dirname(cfg->sec.file) : NULL;
+		char *abs = g_canonicalize_filename(argv[0], dir);
+		g_free(argv[0]);
+		argv[0] = abs;
 	}
 	struct exec_sink *x = g_new0(struct exec_sink, 1);
 	s->priv = x;

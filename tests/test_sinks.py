@@ -418,9 +418,18 @@ def test_config_ok():
         with open(sb.config, 'a') as f:
             f.write('\n[sink "w"]\ntype = webhook\nurl = https://ntfy.example/t\nformat = ntfy\n'
                     'priority = 1,3,5\ntimeout = 30s\nheader = Authorization: Bearer x\n\n'
-                    '[sink "e"]\ntype = exec\ncommand = true "a b"\ntimeout = 1m\n')
+                    '[sink "e"]\ntype = exec\ncommand = true "a b"\ntimeout = 1m\n\n'
+                    '[sink "rel"]\ntype = exec\ncommand = hooks/rel.sh --x\n\n'
+                    '[sink "home"]\ntype = exec\ncommand = ~/hooks/rel.sh\n')
+        os.mkdir(os.path.join(sb.dir, 'hooks'))
+        write_script(sb, 'hooks/rel.sh', 'exit 0')
+        # run from elsewhere: relative is the config's folder, ~ is HOME
         p = sb.livewatch('check', check=0)
-        check('3 sinks' in p.stdout, p.stdout)
+        check('5 sinks' in p.stdout, p.stdout)
+        os.rename(os.path.join(sb.dir, 'hooks'), os.path.join(sb.dir, 'gone'))
+        p = sb.livewatch('check', check=2)
+        check("sink 'rel': program '%s/hooks/rel.sh' not found or not executable" % sb.dir
+              in p.stderr, p.stderr)
     finally:
         sb.close()
 
