@@ -103,8 +103,12 @@ const char *lw_sink_type(const struct lw_sink *s);
  * the same message, so the caller can report it once, and no delivery
  * waits on D-Bus for more than about two seconds to find out.
  * The webhook and exec sinks block for at most their timeout (exec: plus
- * the second between SIGTERM and SIGKILL) and never print header values;
- * their messages name the sink and the url or command:
+ * the second between SIGTERM and SIGKILL) and never print header values.
+ * Inside a batch, after a webhook timeout or failed connection, or an exec
+ * timeout, they fail the rest of the batch at once ("... skipped for the
+ * rest of this poll after: ..."), so a dead server or a hanging hook
+ * costs one timeout per batch.  Their messages name the sink and the url
+ * or command:
  * "sink 'phone': POST 'https://ntfy.sh/x': HTTP 503 (busy), after a retry",
  * "sink 'hook': '/bin/on-alert' exited with status 3: LAST STDERR LINE",
  * "... killed by signal 9", "... timed out after 10 s, killed". */

@@ -28,6 +28,10 @@ struct exec_sink {
 	char **argv;
 	char *command;    /* as configured, for messages */
 	long timeout_ms;
+	/* Within a batch, after a timeout: the rest of the batch is not run,
+	 * so a hanging hook costs one timeout per poll, not one per alert. */
+	bool in_batch;
+	bool batch_timed_out;
 };
 
 static const char *const exec_keys[] = { "command", "timeout", "format", NULL };
@@ -369,10 +373,27 @@ static int supervise(struct lw_sink *s, struct run *r, GMainContext *ctx, GError
 					 g_subprocess_get_exit_status(r->proc));
 	if (!status)
 		return 0;
+	if (r->timed_out && x->in_batch)
+		x->batch_timed_out = true;
 	g_autofree char *why = last_line(r->err_tail);
 	g_set_error(error, LW_ERROR, LW_ERROR_SINK, "sink '%s': '%s' %s%s%s", s->name, x->command,
 		    status, *why ? ": " : "", why);
 	return -1;
+}
+
+static void exec_begin_batch(struct lw_sink *s)
+{
+	struct exec_sink *x = s->priv;
+	x->in_batch = true;
+	x->batch_timed_out = false;
+}
+
+static int exec_end_batch(struct lw_sink *s, GError **error)
+{
+	struct exec_sink *x = s->priv;
+	x->in_batch = false;
+	x->batch_timed_out = false;
+	return 0;
 }
 
 static int exec_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error)
@@ -381,6 +402,12 @@ static int exec_deliver(struct lw_sink *s, const struct lw_alert *a, GError **er
 	int in_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
 	GError *err = NULL;
 	int ret = -1;
+
+	if (x->batch_timed_out) {
+		g_set_error(error, LW_ERROR, LW_ERROR_SINK, "sink '%s': '%s' skipped for the rest "
+			    "of this poll after timing out", s->name, x->command);
+		return -1;
+	}
 
 	char *found = find_program(x->argv[0]);
 	if (!found) {
@@ -449,5 +476,7 @@ const struct lw_sink_ops lw_sink_exec_ops = {
 	.keys = exec_keys,
 	.setup = exec_setup,
 	.deliver = exec_deliver,
+	.begin_batch = exec_begin_batch,
+	.end_batch = exec_end_batch,
 	.free_priv = exec_free,
 };

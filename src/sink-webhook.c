@@ -39,6 +39,11 @@ struct webhook_sink {
 	CURL *curl;               /* kept for connection reuse */
 	GString *reply;
 	gsize reply_read;
+	/* Within a batch, after a timeout or a failed connection: why.  The
+	 * rest of the batch is not tried, so a dead server costs one timeout
+	 * per poll, not one per alert, of the daemon's loop. */
+	char *batch_failure;
+	bool in_batch;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -134,6 +139,7 @@ static void webhook_free(void *priv)
 		curl_easy_cleanup(w->curl);
 	g_free(w->url);
 	g_free(w->shown_url);
+	g_free(w->batch_failure);
 	g_strfreev(w->header_names);
 	g_strfreev(w->header_lines);
 	if (w->reply)
@@ -516,9 +522,29 @@ static bool retryable(CURLcode rc, long status)
 	       rc == CURLE_COULDNT_RESOLVE_HOST;
 }
 
+static void webhook_begin_batch(struct lw_sink *s)
+{
+	struct webhook_sink *w = s->priv;
+	w->in_batch = true;
+	g_clear_pointer(&w->batch_failure, g_free);
+}
+
+static int webhook_end_batch(struct lw_sink *s, GError **error)
+{
+	struct webhook_sink *w = s->priv;
+	w->in_batch = false;
+	g_clear_pointer(&w->batch_failure, g_free);
+	return 0;
+}
+
 static int webhook_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error)
 {
 	struct webhook_sink *w = s->priv;
+	if (w->batch_failure) {
+		g_set_error(error, LW_ERROR, LW_ERROR_SINK, "sink '%s': POST '%s': skipped for the "
+			    "rest of this poll after: %s", s->name, w->shown_url, w->batch_failure);
+		return -1;
+	}
 	lw_fetch_global_init();
 	if (!w->curl && !(w->curl = curl_easy_init())) {
 		g_set_error(error, LW_ERROR, LW_ERROR_SINK, "sink '%s': POST '%s': out of memory",
@@ -581,15 +607,15 @@ static int webhook_deliver(struct lw_sink *s, const struct lw_alert *a, GError *
 		g_set_error(error, LW_ERROR, LW_ERROR_SINK, "sink '%s': POST '%s': HTTP %ld%s%s%s%s",
 			    s->name, w->shown_url, status, *why ? " (" : "", why, *why ? ")" : "",
 			    status >= 300 && status < 400 ? ", redirects are not followed" : again);
-	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
-		g_set_error(error, LW_ERROR, LW_ERROR_SINK,
-			    "sink '%s': POST '%s': no answer within %ld s%s", s->name,
-			    w->shown_url, w->timeout_ms / 1000, again);
-	} else {
-		g_autofree char *why = lower_first(w->errbuf[0] ? w->errbuf : curl_easy_strerror(rc));
-		g_set_error(error, LW_ERROR, LW_ERROR_SINK, "sink '%s': POST '%s': %s%s", s->name,
-			    w->shown_url, why, again);
+		return -1;
 	}
+	g_autofree char *why = rc == CURLE_OPERATION_TIMEDOUT ?
+		g_strdup_printf("no answer within %ld s", w->timeout_ms / 1000) :
+		lower_first(w->errbuf[0] ? w->errbuf : curl_easy_strerror(rc));
+	g_set_error(error, LW_ERROR, LW_ERROR_SINK, "sink '%s': POST '%s': %s%s", s->name,
+		    w->shown_url, why, again);
+	if (w->in_batch)
+		w->batch_failure = g_steal_pointer(&why);
 	return -1;
 }
 
@@ -598,5 +624,7 @@ const struct lw_sink_ops lw_sink_webhook_ops = {
 	.keys = webhook_keys,
 	.setup = webhook_setup,
 	.deliver = webhook_deliver,
+	.begin_batch = webhook_begin_batch,
+	.end_batch = webhook_end_batch,
 	.free_priv = webhook_free,
 };

@@ -1045,6 +1045,21 @@ static void test_exec_sink_failures(void)
 	expect_gone(child);
 	hook_clear(&h);
 
+	/* In a batch, a timeout skips the rest of the batch at once; the
+	 * next batch runs the hook again. */
+	hook_init(&h, "echo run >> \"$(dirname \"$0\")/runs\"\nexec sleep 30", NULL, 1);
+	lw_sink_begin_batch(h.sink);
+	g_autofree char *b1 = hook_fail(&h, a, 3000);
+	g_assert_true(g_str_has_suffix(b1, "' timed out after 1 s, killed"));
+	g_autofree char *b2 = hook_fail(&h, a, 100);
+	g_assert_true(g_str_has_suffix(b2, "' skipped for the rest of this poll after timing out"));
+	g_assert_cmpint(lw_sink_end_batch(h.sink, NULL), ==, 0);
+	g_autofree char *b3 = hook_fail(&h, a, 3000);
+	g_assert_true(g_str_has_suffix(b3, "' timed out after 1 s, killed"));
+	g_autofree char *runs = hook_file(&h, "runs");
+	g_assert_cmpstr(runs, ==, "run\nrun\n");
+	hook_clear(&h);
+
 	/* Dies on SIGTERM but leaves a child holding stderr open: delivery
 	 * must not wait for that child. */
 	hook_init(&h, "sleep 30 >&2 &\nsleep 30", NULL, 1);

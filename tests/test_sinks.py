@@ -233,22 +233,30 @@ def test_webhook_bounded_time(sb, hooks):
     posts = base_posts()
     serve(sb, posts)
     sb.poll()
-    serve(sb, [BAKHMUT] + posts)
+    leopard = post(14, 10, text='Germany confirmed it would deliver Leopard tanks.')
+    serve(sb, [BAKHMUT, leopard] + posts)
     t0 = time.monotonic()
     p = sb.poll()
     took = time.monotonic() - t0
-    check(took < 6, 'a stalled server costs its timeout, an endless reply is cut: %.1f s' % took)
-    eq(len(hooks.requests('/stall')), 1, 'a timeout is not retried')
+    check(took < 6, 'a stalled server costs its timeout once, an endless reply is cut: %.1f s'
+          % took)
+    eq(len(hooks.requests('/stall')), 1, 'a timeout is not retried, nor the next alert tried')
     check("sink 'stalled': POST '%s': no answer within 2 s" % hooks.url('/stall') in p.stderr,
           p.stderr)
+    check("sink 'stalled': POST '%s': skipped for the rest of this poll after: no answer "
+          "within 2 s" % hooks.url('/stall') in p.stderr, p.stderr)
+    eq(len(hooks.requests('/chatty')), 2, 'other sinks get both alerts')
     check('s3cret' not in p.stderr)
     check("sink 'moved': POST '%s': HTTP 302, redirects are not followed" % hooks.url('/moved')
           in p.stderr, p.stderr)
     eq(hooks.requests('/elsewhere'), [], 'redirect not followed')
     check("sink 'chatty'" not in p.stderr, 'a 200 with an endless body is delivered: ' + p.stderr)
-    eq(len(hooks.requests('/chatty')), 1)
-    eq(len(sb.alerts()), 1)
-    eq(sb.commits(), 3)
+    eq(len(sb.alerts()), 2)
+    # The next poll tries again.
+    serve(sb, [post(15, text='More fighting near Bakhmut.'), BAKHMUT, leopard] + posts)
+    sb.poll()
+    eq(len(hooks.requests('/stall')), 2, 'tried again on the next poll')
+    eq(sb.commits(), 4, 'every poll recorded its commit')
 
 
 # ---- exec ----
@@ -305,10 +313,11 @@ def test_exec_through_poll(sb, hooks):
                                    'head -c 3000000 /dev/zero | tr "\\0" z >&2; exit 0'))))
 def test_exec_failures_through_poll(sb, hooks):
     t0 = time.monotonic()
-    p = baseline_then_alert(sb)
+    leopard = post(14, 10, text='Germany confirmed it would deliver Leopard tanks.')
+    p = baseline_then_alert(sb, extra=[leopard])
     took = time.monotonic() - t0
     check(took < 10, 'bounded: %.1f s' % took)
-    eq(len(sb.alerts()), 1, 'the file sink still got the alert')
+    eq(len(sb.alerts()), 2, 'the file sink still got the alerts')
     eq(sb.commits(), 3, 'the poll still records its commit')
     check("sink 'fails': '%s' exited with status 3: cannot reach pager"
           % os.path.join(sb.dir, 'fails.sh') in p.stderr, p.stderr)
@@ -316,8 +325,12 @@ def test_exec_failures_through_poll(sb, hooks):
           in p.stderr, p.stderr)
     check(os.path.exists(os.path.join(sb.dir, 'deaf.ran')), 'the deaf hook ran')
     check("sink 'deaf'" not in p.stderr and "sink 'loud'" not in p.stderr, p.stderr)
+    check("sink 'sleeps': '%s' skipped for the rest of this poll after timing out"
+          % os.path.join(sb.dir, 'sleeps.sh') in p.stderr, p.stderr)
     with open(os.path.join(sb.dir, 'sleeps.pid')) as f:
-        pid = int(f.read().split()[0])
+        pids = f.read().split()
+    eq(len(pids), 1, 'the hook that timed out is not run for the second alert')
+    pid = int(pids[0])
     check(not os.path.exists('/proc/%d' % pid), 'the timed-out hook is gone')
 
 
