@@ -314,7 +314,9 @@ char *lw_alert_snippet(const char *text, gsize off, gsize len, guint width)
 
 static const struct lw_sink_ops *const sink_types[] = {
 	&lw_sink_desktop_ops,
+	&lw_sink_exec_ops,
 	&lw_sink_file_ops,
+	&lw_sink_webhook_ops,
 };
 
 const char *lw_sink_cfg_get(const struct lw_sink_config *cfg, const char *key)
@@ -420,13 +422,7 @@ struct lw_sink *lw_sink_new(const struct lw_sink_config *cfg, GError **error)
 		if (!strcmp(sink_types[i]->type, type))
 			ops = sink_types[i];
 	if (!ops) {
-		if (!strcmp(type, "webhook") || !strcmp(type, "exec"))
-			lw_sink_cfg_error(error, cfg, "type",
-					  "type '%s' is not supported yet (this version has: %s)",
-					  type, types);
-		else
-			lw_sink_cfg_error(error, cfg, "type", "unknown type '%s' (one of: %s)",
-					  type, types);
+		lw_sink_cfg_error(error, cfg, "type", "unknown type '%s' (one of: %s)", type, types);
 		return NULL;
 	}
 

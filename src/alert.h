@@ -4,7 +4,8 @@
  *   {"rule","blog","entry","change","title","url","published","urgency",
  *    "matched":[...],"snippet","fetched"}
  * The log line for each alert is the daemon's business; sinks here are
- * "file" (JSON lines appended) and "desktop" (libnotify). */
+ * "file" (JSON lines appended), "desktop" (libnotify), "webhook" (HTTP
+ * POST) and "exec" (a program per alert). */
 #pragma once
 
 #include <glib.h>
@@ -69,6 +70,22 @@ struct lw_sink;
  *                    one before the rest are summed up (default 3),
  *                    actions = yes|no (default yes: a click opens the
  *                    entry; needs a running GLib main loop).
+ *   type = webhook   url = http(s) URL (required), format = json|ntfy|slack
+ *                    (default json), timeout = seconds for the whole
+ *                    delivery, retry included (default 10, 1..300),
+ *                    header, header2 .. header9 = "Name: value" (replace a
+ *                    built-in header of that name), priority = three ntfy
+ *                    priorities for low, normal, critical (ntfy only,
+ *                    default "2, 3, 5").  A connection failure, 429 or 5xx
+ *                    is retried once; redirects are not followed.
+ *   type = exec      command = PROGRAM ARGS (required; split by
+ *                    g_shell_parse_argv, never run by a shell; the program
+ *                    must be found now: in PATH when it has no '/', a
+ *                    relative path from the config's folder, "~/" home),
+ *                    timeout = seconds before the child's process group is
+ *                    killed (default 10, 1..3600; SIGTERM, SIGKILL a second
+ *                    later), format = json (the only one).  The child gets
+ *                    the alert JSON line on stdin and LIVEWATCH_* variables.
  *
  * Errors are LW_ERROR_CONFIG. */
 struct lw_sink *lw_sink_new(const struct lw_sink_config *cfg, GError **error);
@@ -84,7 +101,17 @@ const char *lw_sink_type(const struct lw_sink *s);
  * clear message; callers treat it as a warning.  It remembers the failure
  * for a minute (per process): deliveries in that minute fail at once with
  * the same message, so the caller can report it once, and no delivery
- * waits on D-Bus for more than about two seconds to find out. */
+ * waits on D-Bus for more than about two seconds to find out.
+ * The webhook and exec sinks block for at most their timeout (exec: plus
+ * the second between SIGTERM and SIGKILL) and never print header values.
+ * Inside a batch, after a webhook timeout or failed connection, or an exec
+ * timeout, they fail the rest of the batch at once ("... skipped for the
+ * rest of this poll after: ..."), so a dead server or a hanging hook
+ * costs one timeout per batch.  Their messages name the sink and the url
+ * or command:
+ * "sink 'phone': POST 'https://ntfy.sh/x': HTTP 503 (busy), after a retry",
+ * "sink 'hook': '/bin/on-alert' exited with status 3: LAST STDERR LINE",
+ * "... killed by signal 9", "... timed out after 10 s, killed". */
 int lw_sink_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error);
 
 /* Bursts.  A busy poll or a restart that drains the outbox can produce

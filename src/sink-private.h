@@ -31,6 +31,8 @@ struct lw_sink {
 
 extern const struct lw_sink_ops lw_sink_file_ops;
 extern const struct lw_sink_ops lw_sink_desktop_ops;
+extern const struct lw_sink_ops lw_sink_exec_ops;
+extern const struct lw_sink_ops lw_sink_webhook_ops;
 
 /* Value of key in the sink's section, or NULL (cfg may be NULL). */
 const char *lw_sink_cfg_get(const struct lw_sink_config *cfg, const char *key);

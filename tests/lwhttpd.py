@@ -29,6 +29,8 @@ Routes (set(path, ...)):
     body            bytes or str (str is UTF-8, or Latin-1 in mode "bytes")
     body_b64        the body as base64 (for JSON control requests)
     status          default 200
+    statuses        statuses for the first requests, one each, before
+                    `status` (e.g. [500] answers 500 once, then status)
     headers         extra response headers {name: value}
     content_type    default 'text/html; charset=utf-8'; None sends none
     etag            ETag to send; If-None-Match matching it gives 304
@@ -55,8 +57,9 @@ Fault modes:
     bytes           the body exactly as given (a str body is taken as
                     Latin-1, so "caf\\u00e9" is the Windows-1252 byte 0xe9)
 
-Every request is logged (method, path, target, headers with lowercased
-names, bytes of body sent, done); the log keeps the newest 10000.
+Every request is logged (method, path, target, client address:port,
+headers with lowercased names, request body, bytes of body sent, done);
+the log keeps the newest 10000.
 """
 
 import argparse
@@ -89,7 +92,7 @@ class Route:
     def __init__(self, body=b'', status=200, headers=None, mode=None,
                  etag=None, last_modified=None,
                  content_type='text/html; charset=utf-8', auto_etag=False,
-                 body_b64=None, **params):
+                 body_b64=None, statuses=None, **params):
         if mode is not None and mode not in MODES:
             raise ValueError('unknown mode %r' % (mode,))
         unknown = set(params) - MODE_PARAMS
@@ -105,6 +108,8 @@ class Route:
             body = body.encode('latin-1' if mode == 'bytes' else 'utf-8')
         self.body = bytes(body)
         self.status = int(status)
+        self.statuses = [int(x) for x in (statuses or [])]
+        self._lock = threading.Lock()
         self.headers = dict(headers or {})
         self.mode = mode
         self.content_type = content_type
@@ -113,6 +118,10 @@ class Route:
             etag = '"%s"' % hashlib.sha1(self.body).hexdigest()[:16]
         self.etag = etag
         self.params = params
+
+    def next_status(self):
+        with self._lock:
+            return self.statuses.pop(0) if self.statuses else self.status
 
 
 def _etag_matches(header, etag):
@@ -178,6 +187,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             'method': self.command,
             'path': url.path,
             'target': self.path,
+            'client': '%s:%d' % tuple(self.client_address[:2]),
             'headers': self._header_dict(),
             'body': req_body.decode('utf-8', 'replace'),
             'time': time.time(),
@@ -394,7 +404,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
 
         body = route.body
-        self._begin(route.status, route, len(body))
+        self._begin(route.next_status(), route, len(body))
         if not head:
             self._write(entry, body)
 

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -397,11 +398,9 @@ static void test_sink_config(void)
 				  "colour", "red", NULL),
 		"/etc/lw.ini:13: sink 'out': unknown key 'colour' for type file (keys: path)");
 	expect_cfg_error(make_cfg("/etc/lw.ini", 4, "pager", "type", "carrier-pigeon", NULL),
-		"/etc/lw.ini:5: sink 'pager': unknown type 'carrier-pigeon' (one of: desktop, file)");
-	expect_cfg_error(make_cfg("/etc/lw.ini", 4, "phone", "type", "webhook", "url", "x", NULL),
-		"/etc/lw.ini:5: sink 'phone': type 'webhook' is not supported yet (this version has: desktop, file)");
+		"/etc/lw.ini:5: sink 'pager': unknown type 'carrier-pigeon' (one of: desktop, exec, file, webhook)");
 	expect_cfg_error(make_cfg("/etc/lw.ini", 7, "x", "path", "/tmp/y", NULL),
-		"/etc/lw.ini:7: sink 'x': no type (one of: desktop, file)");
+		"/etc/lw.ini:7: sink 'x': no type (one of: desktop, exec, file, webhook)");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "coalesce", "soon", NULL),
 		"c.ini:3: sink 'd': coalesce: 'soon' is not a number of seconds");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "actions", "maybe", NULL),
@@ -819,6 +818,339 @@ static void test_desktop_live(void)
 	lw_sink_free(s);
 }
 
+/* ---- exec and webhook sinks: config ---- */
+
+static void test_sink_config_exec_webhook(void)
+{
+	expect_cfg_error(make_cfg("c.ini", 1, "hook", "type", "exec", NULL),
+		"c.ini:1: sink 'hook': type exec needs 'command = PROGRAM [ARGS]'");
+	expect_cfg_error(make_cfg("c.ini", 1, "hook", "type", "exec", "command", "sh -c 'echo", NULL),
+		"c.ini:3: sink 'hook': cannot parse command 'sh -c 'echo': Text ended before matching quote was found for '. (The text was “sh -c 'echo”)");
+	expect_cfg_error(make_cfg("c.ini", 1, "hook", "type", "exec", "command",
+				  "lw-no-such-program --flag", NULL),
+		"c.ini:3: sink 'hook': program 'lw-no-such-program' not found in PATH");
+	expect_cfg_error(make_cfg("c.ini", 1, "hook", "type", "exec", "command",
+				  "/nonexistent/hook.sh", NULL),
+		"c.ini:3: sink 'hook': program '/nonexistent/hook.sh' not found or not executable");
+	expect_cfg_error(make_cfg("c.ini", 1, "hook", "type", "exec", "command", "true",
+				  "format", "yaml", NULL),
+		"c.ini:4: sink 'hook': unknown format 'yaml' (exec has only json)");
+	expect_cfg_error(make_cfg("c.ini", 1, "hook", "type", "exec", "command", "true",
+				  "timeout", "0", NULL),
+		"c.ini:4: sink 'hook': bad timeout '0' (seconds, 1 to 3600)");
+	expect_cfg_error(make_cfg("c.ini", 1, "hook", "type", "exec", "command", "true",
+				  "url", "http://x/", NULL),
+		"c.ini:4: sink 'hook': unknown key 'url' for type exec (keys: command, timeout, format)");
+
+	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", NULL),
+		"c.ini:1: sink 'push': type webhook needs 'url = http(s)://...'");
+	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "ftp://x/y", NULL),
+		"c.ini:3: sink 'push': url 'ftp://x/y' is not an http or https url");
+	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http:///path", NULL),
+		"c.ini:3: sink 'push': url 'http:///path' is not an http or https url");
+	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/a b", NULL),
+		"c.ini:3: sink 'push': url 'http://x/a b' has spaces, control or non-ASCII characters (percent-encode them)");
+	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/",
+				  "format", "xml", NULL),
+		"c.ini:4: sink 'push': unknown format 'xml' (json, ntfy or slack)");
+	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/",
+				  "timeout", "soon", NULL),
+		"c.ini:4: sink 'push': bad timeout 'soon' (seconds, 1 to 300)");
+	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/",
+				  "priority", "2,3,5", NULL),
+		"c.ini:4: sink 'push': 'priority' is only for format = ntfy");
+	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/",
+				  "format", "ntfy", "priority", "2,3,9", NULL),
+		"c.ini:5: sink 'push': bad priority '2,3,9' (three ntfy priorities 1-5 for low, normal, critical: '2, 3, 5')");
+	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/",
+				  "header", "Bearer abc", NULL),
+		"c.ini:4: sink 'push': 'header' must be 'Name: value' with a header name made of letters, digits and -");
+	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/",
+				  "header2", "X Y: z", NULL),
+		"c.ini:4: sink 'push': 'header2' must be 'Name: value' with a header name made of letters, digits and -");
+	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/",
+				  "header", "X-A: 1", "header3", "x-a: 2", NULL),
+		"c.ini:5: sink 'push': header 'x-a' given twice");
+	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/",
+				  "header10", "X-A: 1", NULL),
+		"c.ini:4: sink 'push': unknown key 'header10' for type webhook (keys: url, format, timeout, priority, header, header2, header3, header4, header5, header6, header7, header8, header9)");
+
+	g_autoptr(GError) err = NULL;
+	struct lw_sink_config *c = make_cfg("c.ini", 1, "push", "type", "webhook",
+					    "url", "https://ntfy.example/topic", "format", "ntfy",
+					    "timeout", "5", "priority", "1, 3,4",
+					    "header", "Authorization: Bearer s3cret", NULL);
+	struct lw_sink *s = lw_sink_new(c, &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(lw_sink_type(s), ==, "webhook");
+	lw_sink_free(s);
+	free_cfg(c);
+}
+
+/* ---- exec sink: real children ---- */
+
+struct hook {
+	char *dir;
+	char *script;
+	struct lw_sink *sink;
+};
+
+/* Writes `body` as an executable sh script in a fresh folder and makes
+ * an exec sink running it with `args` (already quoted for the command
+ * line); timeout in seconds, 0 for the default. */
+static void hook_init(struct hook *h, const char *body, const char *args, int timeout)
+{
+	h->dir = make_tmpdir();
+	h->script = g_build_filename(h->dir, "hook script.sh", NULL);
+	g_autofree char *text = g_strdup_printf("#!/bin/sh\n%s\n", body);
+	g_assert_true(g_file_set_contents(h->script, text, -1, NULL));
+	g_assert_cmpint(g_chmod(h->script, 0755), ==, 0);
+	g_autofree char *quoted = g_shell_quote(h->script);
+	g_autofree char *cmd = args ? g_strdup_printf("%s %s", quoted, args) : g_strdup(quoted);
+	g_autofree char *t = g_strdup_printf("%d", timeout);
+	struct lw_sink_config *c = make_cfg("c.ini", 1, "hook", "type", "exec", "command", cmd,
+					    timeout ? "timeout" : NULL, t, NULL);
+	g_autoptr(GError) err = NULL;
+	h->sink = lw_sink_new(c, &err);
+	g_assert_no_error(err);
+	free_cfg(c);
+}
+
+static void hook_clear(struct hook *h)
+{
+	lw_sink_free(h->sink);
+	rm_rf(h->dir);
+	g_free(h->dir);
+	g_free(h->script);
+}
+
+static char *hook_file(struct hook *h, const char *name)
+{
+	g_autofree char *path = g_build_filename(h->dir, name, NULL);
+	char *text = NULL;
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+/* The delivery's error message, which must exist; also checks that
+ * delivering took at most max_ms. */
+static char *hook_fail(struct hook *h, const struct lw_alert *a, gint64 max_ms)
+{
+	GError *err = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	g_assert_cmpint(lw_sink_deliver(h->sink, a, &err), ==, -1);
+	gint64 ms = (g_get_monotonic_time() - t0) / 1000;
+	g_assert_error(err, LW_ERROR, LW_ERROR_SINK);
+	if (ms > max_ms)
+		g_error("delivery took %" G_GINT64_FORMAT " ms, more than %" G_GINT64_FORMAT,
+			ms, max_ms);
+	char *msg = g_strdup(err->message);
+	g_error_free(err);
+	return msg;
+}
+
+static void expect_gone(const char *pidfile_text)
+{
+	/* Reaped (no zombie left in our process) and not running. */
+	int pid = atoi(pidfile_text);
+	g_assert_cmpint(pid, >, 0);
+	g_autofree char *stat_path = g_strdup_printf("/proc/%d/stat", pid);
+	g_autofree char *stat = NULL;
+	if (!g_file_get_contents(stat_path, &stat, NULL, NULL))
+		return;
+	/* Only a grandchild could still show, as init's zombie; never ours. */
+	const char *close_paren = strrchr(stat, ')');
+	g_assert_nonnull(close_paren);
+	g_assert_cmpint(close_paren[2], ==, 'Z');
+	int ppid = atoi(close_paren + 4);
+	g_assert_cmpint(ppid, !=, getpid());
+}
+
+static void test_exec_sink(void)
+{
+	struct hook h;
+	hook_init(&h, "cat > \"$1/stdin\"\n"
+		      "shift\n"
+		      "for a in \"$@\"; do printf '[%s]\\n' \"$a\"; done > \"$(dirname \"$0\")/args\"\n"
+		      "env | grep '^LIVEWATCH_' | LC_ALL=C sort > \"$(dirname \"$0\")/env\"\n"
+		      "printf '%s' \"$LIVEWATCH_TITLE\" > \"$(dirname \"$0\")/title\"\n"
+		      "echo to stdout; echo to stderr >&2",
+		  "\"$DIR\" 'arg two' \"it's\" '$HOME' '|' cat '>' /tmp/x ';' \"a\\\"b\"", 0);
+	/* "$DIR" is not expanded (no shell): the script gets a literal
+	 * "$DIR"; give it that folder through a symlink named so. */
+	g_autofree char *cwd = g_get_current_dir();
+	g_assert_cmpint(chdir(h.dir), ==, 0);
+	g_assert_cmpint(symlink(".", "$DIR"), ==, 0);
+
+	g_autoptr(GError) err = NULL;
+	struct lw_alert *a = sample_alert("block-1");
+	g_free(a->title);
+	a->title = g_strdup("Line one\nLine two; rm -rf / `id` $(id)");
+	g_assert_cmpint(lw_sink_deliver(h.sink, a, &err), ==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpint(chdir(cwd), ==, 0);
+
+	g_autofree char *json = lw_alert_to_json(a);
+	g_autofree char *want_stdin = g_strconcat(json, "\n", NULL);
+	g_autofree char *got_stdin = hook_file(&h, "stdin");
+	g_assert_cmpstr(got_stdin, ==, want_stdin);
+	g_autofree char *args = hook_file(&h, "args");
+	g_assert_cmpstr(args, ==, "[arg two]\n[it's]\n[$HOME]\n[|]\n[cat]\n[>]\n[/tmp/x]\n[;]\n[a\"b]\n");
+	g_autofree char *env = hook_file(&h, "env");
+	g_assert_nonnull(strstr(env, "LIVEWATCH_BLOG=guardian-ukraine\n"));
+	g_assert_nonnull(strstr(env, "LIVEWATCH_CHANGE=new\n"));
+	g_assert_nonnull(strstr(env, "LIVEWATCH_ENTRY=block-1\n"));
+	g_assert_nonnull(strstr(env, "LIVEWATCH_MATCHED=Bakhmut,Бахмут\n"));
+	g_assert_nonnull(strstr(env, "LIVEWATCH_PUBLISHED=2023-02-14T18:31:00Z\n"));
+	g_assert_nonnull(strstr(env, "LIVEWATCH_RULE=bakhmut\n"));
+	g_assert_nonnull(strstr(env, "LIVEWATCH_SNIPPET=…near «Bakhmut» on Monday…\n"));
+	g_autofree char *title = hook_file(&h, "title");
+	g_assert_cmpstr(title, ==, a->title);
+	g_assert_nonnull(strstr(env, "LIVEWATCH_URGENCY=critical\n"));
+	g_assert_nonnull(strstr(env, "LIVEWATCH_URL=https://example.org/live#block-1\n"));
+	lw_alert_free(a);
+	hook_clear(&h);
+}
+
+static void test_exec_sink_failures(void)
+{
+	struct lw_alert *a = sample_alert("block-2");
+	struct hook h;
+
+	hook_init(&h, "echo 'first line' >&2\nprintf 'boom:\\tdisk \\033[31mfull\\n\\n' >&2\nexit 3",
+		  NULL, 0);
+	g_autofree char *q = g_shell_quote(h.script);
+	g_autofree char *m1 = hook_fail(&h, a, 5000);
+	g_autofree char *w1 = g_strdup_printf("sink 'hook': '%s' exited with status 3: "
+					      "boom: disk  [31mfull", q);
+	g_assert_cmpstr(m1, ==, w1);
+	hook_clear(&h);
+
+	hook_init(&h, "kill -9 $$", NULL, 0);
+	g_autofree char *m2 = hook_fail(&h, a, 5000);
+	g_assert_true(g_str_has_suffix(m2, "' killed by signal 9"));
+	hook_clear(&h);
+
+	/* Ignores SIGTERM (and so do its children): SIGKILL after the grace
+	 * second; the background child dies with the group. */
+	hook_init(&h, "trap '' TERM\necho $$ > \"$(dirname \"$0\")/pid\"\n"
+		      "sleep 60 & echo $! > \"$(dirname \"$0\")/child\"\n"
+		      "echo 'still busy' >&2\nwhile :; do sleep 0.05; done", NULL, 1);
+	g_autofree char *m3 = hook_fail(&h, a, 4000);
+	g_assert_true(g_str_has_suffix(m3, "' timed out after 1 s, killed: still busy"));
+	g_autofree char *pid = hook_file(&h, "pid");
+	expect_gone(pid);
+	g_usleep(200 * 1000);
+	g_autofree char *child = hook_file(&h, "child");
+	expect_gone(child);
+	hook_clear(&h);
+
+	/* In a batch, a timeout skips the rest of the batch at once; the
+	 * next batch runs the hook again. */
+	hook_init(&h, "echo run >> \"$(dirname \"$0\")/runs\"\nexec sleep 30", NULL, 1);
+	lw_sink_begin_batch(h.sink);
+	g_autofree char *b1 = hook_fail(&h, a, 3000);
+	g_assert_true(g_str_has_suffix(b1, "' timed out after 1 s, killed"));
+	g_autofree char *b2 = hook_fail(&h, a, 100);
+	g_assert_true(g_str_has_suffix(b2, "' skipped for the rest of this poll after timing out"));
+	g_assert_cmpint(lw_sink_end_batch(h.sink, NULL), ==, 0);
+	g_autofree char *b3 = hook_fail(&h, a, 3000);
+	g_assert_true(g_str_has_suffix(b3, "' timed out after 1 s, killed"));
+	g_autofree char *runs = hook_file(&h, "runs");
+	g_assert_cmpstr(runs, ==, "run\nrun\n");
+	hook_clear(&h);
+
+	/* Dies on SIGTERM but leaves a child holding stderr open: delivery
+	 * must not wait for that child. */
+	hook_init(&h, "sleep 30 >&2 &\nsleep 30", NULL, 1);
+	g_autofree char *m4 = hook_fail(&h, a, 3500);
+	g_assert_true(g_str_has_suffix(m4, "' timed out after 1 s, killed"));
+	hook_clear(&h);
+
+	/* Exits 0 at once while a child keeps stderr open: delivered. */
+	hook_init(&h, "(sleep 5; echo late >&2) &\nexit 0", NULL, 10);
+	GError *err = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	g_assert_cmpint(lw_sink_deliver(h.sink, a, &err), ==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpint((g_get_monotonic_time() - t0) / 1000, <, 3000);
+	hook_clear(&h);
+
+	/* The program disappears after the config was read. */
+	hook_init(&h, "exit 0", NULL, 0);
+	g_assert_cmpint(unlink(h.script), ==, 0);
+	g_autofree char *m5 = hook_fail(&h, a, 1000);
+	g_autofree char *q5 = g_shell_quote(h.script);
+	g_autofree char *w5 = g_strdup_printf("sink 'hook': cannot run '%s': program '%s' not "
+					      "found or not executable", q5, h.script);
+	g_assert_cmpstr(m5, ==, w5);
+	hook_clear(&h);
+
+	/* Not a program the kernel can run. */
+	hook_init(&h, "exit 0", NULL, 0);
+	g_assert_true(g_file_set_contents(h.script, "\x7f" "ELF garbage", -1, NULL));
+	g_autofree char *m6 = hook_fail(&h, a, 1000);
+	g_assert_true(g_str_has_prefix(m6, "sink 'hook': cannot run '"));
+	hook_clear(&h);
+	lw_alert_free(a);
+}
+
+static void test_exec_sink_quick(void)
+{
+	/* A child that is gone (reaped by GLib's worker thread) before the
+	 * sink looks at it: many times over, to meet the race. */
+	struct lw_sink_config *c = make_cfg("c.ini", 1, "quick", "type", "exec", "command", "true",
+					    NULL);
+	g_autoptr(GError) err = NULL;
+	struct lw_sink *s = lw_sink_new(c, &err);
+	g_assert_no_error(err);
+	struct lw_alert *a = sample_alert("block-q");
+	for (int i = 0; i < 200; i++) {
+		g_assert_cmpint(lw_sink_deliver(s, a, &err), ==, 0);
+		g_assert_no_error(err);
+	}
+	lw_alert_free(a);
+	lw_sink_free(s);
+	free_cfg(c);
+}
+
+static void test_exec_sink_hostile(void)
+{
+	/* A 1 MB title (more than a pipe holds) to a child that closes its
+	 * stdin without reading: no hang, no SIGPIPE for us, delivered. */
+	struct lw_alert *a = sample_alert("block-3");
+	g_free(a->title);
+	a->title = g_strnfill(1 << 20, 'T');
+	struct hook h;
+	hook_init(&h, "exec 0<&-\nsleep 0.3\n"
+		      "printf '%s' \"${#LIVEWATCH_TITLE}\" > \"$(dirname \"$0\")/len\"", NULL, 5);
+	/* GIO ignores SIGPIPE process-wide once GSocket is used; the sink
+	 * must not depend on that. */
+	signal(SIGPIPE, SIG_DFL);
+	GError *err = NULL;
+	g_assert_cmpint(lw_sink_deliver(h.sink, a, &err), ==, 0);
+	g_assert_no_error(err);
+	g_autofree char *len = hook_file(&h, "len");
+	g_assert_cmpstr(len, ==, "8192");
+	hook_clear(&h);
+
+	/* Floods stdout and stderr: the daemon keeps the tail only. */
+	hook_init(&h, "head -c 50000000 /dev/zero\n"
+		      "head -c 20000000 /dev/zero | tr '\\0' x >&2\n"
+		      "echo >&2\necho 'last words' >&2\nexit 1", NULL, 20);
+	g_autofree char *m = hook_fail(&h, a, 15000);
+	g_assert_true(g_str_has_suffix(m, "' exited with status 1: last words"));
+	hook_clear(&h);
+
+	/* One long stderr line without a newline: cut for the message. */
+	hook_init(&h, "head -c 100000 /dev/zero | tr '\\0' y >&2\nexit 2", NULL, 5);
+	g_autofree char *m2 = hook_fail(&h, a, 5000);
+	g_assert_cmpuint(strlen(m2), <, 1000);
+	g_assert_true(g_str_has_suffix(m2, "yyyy"));
+	hook_clear(&h);
+	lw_alert_free(a);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -832,7 +1164,12 @@ int main(int argc, char **argv)
 	g_test_add_func("/alert/snippet/long", test_snippet_long);
 	g_test_add_func("/alert/snippet/limits", test_snippet_limits);
 	g_test_add_func("/alert/sink/config", test_sink_config);
+	g_test_add_func("/alert/sink/config-exec-webhook", test_sink_config_exec_webhook);
 	g_test_add_func("/alert/sink/file", test_file_sink);
+	g_test_add_func("/alert/sink/exec", test_exec_sink);
+	g_test_add_func("/alert/sink/exec-failures", test_exec_sink_failures);
+	g_test_add_func("/alert/sink/exec-quick", test_exec_sink_quick);
+	g_test_add_func("/alert/sink/exec-hostile", test_exec_sink_hostile);
 	g_test_add_func("/alert/sink/file-errors", test_file_sink_errors);
 	g_test_add_func("/alert/outbox/round-trip", test_outbox);
 	g_test_add_func("/alert/outbox/corrupt", test_outbox_corrupt);

@@ -60,5 +60,55 @@ def test_poll_under_memcheck():
         sb.close()
 
 
+def test_sinks_under_memcheck():
+    """The webhook and exec sinks: success, retry, HTTP error, refused
+    connection, a failing and a timed-out child."""
+    if not shutil.which('valgrind'):
+        raise Skip('valgrind not installed')
+    from lwhttpd import LiveServer
+    sb = Sandbox()
+    hooks = LiveServer().start()
+    try:
+        ok = os.path.join(sb.dir, 'ok.sh')
+        slow = os.path.join(sb.dir, 'slow.sh')
+        with open(ok, 'w') as f:
+            f.write('#!/bin/sh\ncat >/dev/null; echo failing >&2; exit "$1"\n')
+        with open(slow, 'w') as f:
+            f.write('#!/bin/sh\nexec sleep 30\n')
+        os.chmod(ok, 0o755)
+        os.chmod(slow, 0o755)
+        with open(sb.config, 'a') as f:
+            for fmt in ('json', 'ntfy', 'slack'):
+                f.write('\n[sink "%s"]\ntype = webhook\nformat = %s\nurl = %s\n'
+                        'header = Authorization: Bearer x\n' % (fmt, fmt, hooks.url('/' + fmt)))
+            f.write('\n[sink "gone"]\ntype = webhook\nurl = %s\n' % hooks.url('/none'))
+            f.write('\n[sink "refused"]\ntype = webhook\nurl = http://127.0.0.1:9/\n')
+            f.write('\n[sink "run-ok"]\ntype = exec\ncommand = %s 0\n' % ok)
+            f.write('\n[sink "run-fail"]\ntype = exec\ncommand = %s 4\n' % ok)
+            f.write('\n[sink "run-slow"]\ntype = exec\ncommand = %s\ntimeout = 1\n' % slow)
+        hooks.set('/json', body='ok', statuses=[500])
+        hooks.set('/ntfy', body='ok')
+        hooks.set('/slack', body='ok')
+        posts = [Post(published='2023-02-14T%02d:00:00Z' % h, title='Post %d' % h,
+                      paras=['Text of post %d.' % h]) for h in range(15, 12, -1)]
+        sb.server.set('/live', body=render_blog(posts, page_url=sb.url(), headline='Live'))
+        memcheck(sb, 'poll')
+        hot = Post(published='2023-02-14T16:00:00Z', title='Bakhmut',
+                   paras=['Leopard tanks near Bakhmut.'])
+        sb.server.set('/live', body=render_blog([hot] + posts, page_url=sb.url(),
+                                                headline='Live'))
+        p = memcheck(sb, 'poll')
+        check(len(sb.alerts()) == 2, 'alerts: %r' % sb.alerts())
+        check(len(hooks.requests('/json')) == 3, 'json: 2 alerts, one retried')
+        check(len(hooks.requests('/ntfy')) == 2 and len(hooks.requests('/slack')) == 2)
+        for what in ("sink 'gone'", "sink 'refused'", "sink 'run-fail'", "timed out after 1 s"):
+            check(what in p.stderr, '%s missing in %s' % (what, p.stderr))
+        check("sink 'run-ok'" not in p.stderr, p.stderr)
+        memcheck(sb, 'check')
+    finally:
+        hooks.stop()
+        sb.close()
+
+
 if __name__ == '__main__':
     sys.exit(run_tests(globals()))

@@ -1,0 +1,451 @@
+#!/usr/bin/env python3
+"""Integration: the webhook and exec alert sinks, through the real
+`livewatch poll` and `livewatch check`, against a loopback HTTP server that
+records what it is sent and against real scripts."""
+
+import email.header
+import json
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from lwhttpd import LiveServer  # noqa: E402
+from lwtest import Sandbox, check, eq, run_tests  # noqa: E402
+from test_poll import base_posts, post, serve  # noqa: E402
+
+BAKHMUT = post(14, 30, title='Fighting around Bakhmut intensifies',
+               text='Heavy shelling was reported near Bakhmut on Tuesday morning.')
+
+
+def with_sinks(sinks_text):
+    """A Sandbox with a file sink plus the [sink] sections given; the test
+    gets the sandbox and a second loopback server for the webhooks."""
+    def deco(fn):
+        def wrapper():
+            sb = Sandbox()
+            hooks = LiveServer().start()
+            try:
+                text = sinks_text(sb, hooks) if callable(sinks_text) else sinks_text
+                with open(sb.config, 'a') as f:
+                    f.write('\n' + text)
+                fn(sb, hooks)
+            finally:
+                hooks.stop()
+                sb.close()
+        wrapper.__name__ = fn.__name__
+        return wrapper
+    return deco
+
+
+def baseline_then_alert(sb, extra=()):
+    """Polls the baseline, then a page with one new matching post; returns
+    the second poll's process."""
+    posts = base_posts()
+    serve(sb, posts)
+    sb.poll()
+    serve(sb, [BAKHMUT] + list(extra) + posts)
+    return sb.poll()
+
+
+def outbox_alert(sb, **fields):
+    """Puts a hand-made alert in the outbox (as a crash would leave it), so
+    the next poll delivers it first: how hostile fields reach the sinks."""
+    a = {'rule': 'bakhmut', 'blog': 'live', 'entry': 'block-x', 'change': 'new',
+         'title': 'Left over', 'url': sb.url() + '#block-x', 'published': '',
+         'urgency': 'normal', 'matched': ['Bakhmut'], 'snippet': 'near «Bakhmut»',
+         'fetched': '2023-02-14T13:00:00Z'}
+    a.update(fields)
+    with open(os.path.join(sb.repo, '.git', 'livewatch', 'outbox.jsonl'), 'a') as f:
+        f.write(json.dumps(a, ensure_ascii=False) + '\n')
+    return a
+
+
+def write_script(sb, name, body):
+    path = os.path.join(sb.dir, name)
+    with open(path, 'w') as f:
+        f.write('#!/bin/sh\n' + body + '\n')
+    os.chmod(path, 0o755)
+    return path
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# ---- webhook ----
+
+@with_sinks(lambda sb, h: (
+    '[sink "hook-json"]\ntype = webhook\nurl = %s\nheader = Authorization: Bearer s3cret\n'
+    'header2 = X-Extra: 1\n\n'
+    '[sink "hook-ntfy"]\ntype = webhook\nformat = ntfy\nurl = %s\n\n'
+    '[sink "hook-slack"]\ntype = webhook\nformat = slack\nurl = %s\n'
+    % (h.url('/json'), h.url('/ntfy'), h.url('/slack'))))
+def test_webhook_formats(sb, hooks):
+    for path in ('/json', '/ntfy', '/slack'):
+        hooks.set(path, body='ok', content_type='text/plain')
+    leopard = post(14, 10, text='Germany confirmed it would deliver Leopard tanks.')
+    baseline_then_alert(sb, extra=[leopard])
+    alerts = sb.alerts()
+    eq([a['rule'] for a in alerts], ['bakhmut', 'leopard'])
+    alert = alerts[0]
+
+    reqs = hooks.requests('/json')
+    eq([json.loads(r['body']) for r in reqs], alerts, 'one POST per alert, in order')
+    eq(reqs[0]['client'], reqs[1]['client'], 'the connection is reused')
+    r = reqs[0]
+    eq(r['method'], 'POST')
+    eq(r['headers']['content-type'], 'application/json')
+    eq(r['headers']['authorization'], 'Bearer s3cret')
+    eq(r['headers']['x-extra'], '1')
+    check(r['headers']['user-agent'].startswith('livewatch/'), r['headers']['user-agent'])
+    eq(json.loads(r['body']), alert, 'json body is the alert')
+
+    r, r2 = hooks.requests('/ntfy')
+    eq(r2['headers']['priority'], '3', 'normal is ntfy priority 3')
+    h = r['headers']
+    title = str(email.header.make_header(email.header.decode_header(h['title'])))
+    eq(title, 'bakhmut · live', 'ntfy title (RFC 2047)')
+    check(h['title'].startswith('=?UTF-8?B?'), 'non-ASCII title is an encoded word: ' + h['title'])
+    eq(h['priority'], '5', 'critical is ntfy priority 5')
+    eq(h['click'], alert['url'])
+    eq(h['tags'], 'livewatch,bakhmut')
+    eq(h['content-type'], 'text/plain; charset=utf-8')
+    eq(r['body'], alert['title'] + '\n' + alert['snippet'])
+
+    r = hooks.requests('/slack')[0]
+    eq(r['headers']['content-type'], 'application/json')
+    text = json.loads(r['body'])['text']
+    eq(text, '*bakhmut* · live\n<%s|%s>\n%s' % (alert['url'], alert['title'], alert['snippet']))
+
+
+@with_sinks(lambda sb, h: (
+    '[sink "ntfy"]\ntype = webhook\nformat = ntfy\nurl = %s\npriority = 1, 2, 4\n'
+    'header = Tags: fixed\n\n'
+    '[sink "ntfy-plain"]\ntype = webhook\nformat = ntfy\nurl = %s\n\n'
+    '[sink "slack"]\ntype = webhook\nformat = slack\nurl = %s\n'
+    % (h.url('/ntfy'), h.url('/ntfy-plain'), h.url('/slack'))))
+def test_webhook_hostile_fields(sb, hooks):
+    hooks.set('/ntfy', body='ok')
+    hooks.set('/ntfy-plain', body='ok')
+    hooks.set('/slack', body='ok')
+    serve(sb, base_posts())
+    sb.poll()
+    outbox_alert(sb, rule='evil\r\nX-Injected: rule', urgency='low',
+                 title='Title\r\nX-Injected: title <b>&</b>',
+                 url='https://example.org/a b\r\nX-Injected: url|<x>',
+                 snippet='a < b && c > d')
+    outbox_alert(sb, rule='Бахмут ' * 30, blog='live', urgency='critical', change='edited',
+                 url='javascript:alert(1)', title='')
+    sb.poll()
+    plain = hooks.requests('/ntfy-plain')
+    eq(len(plain), 2)
+    eq(plain[0]['headers']['tags'], 'livewatch,evil X-Injected: rule')
+    reqs = hooks.requests('/ntfy')
+    eq(len(reqs), 2)
+    for r in reqs + plain:
+        check(not any(k.startswith('x-injected') for k in r['headers']),
+              'no injected header: %r' % r['headers'])
+        for k, v in r['headers'].items():
+            check(all(0x20 <= ord(c) < 0x7f for c in v), 'header %s not printable ASCII: %r' % (k, v))
+    h0, h1 = reqs[0]['headers'], reqs[1]['headers']
+    title0 = str(email.header.make_header(email.header.decode_header(h0['title'])))
+    eq(title0, 'evil X-Injected: rule · live')
+    eq(h0['priority'], '1', 'low with priority = 1, 2, 4')
+    eq(h0['click'], 'https://example.org/a%20b%0D%0AX-Injected:%20url%7C%3Cx%3E')
+    eq(h0['tags'], 'fixed', 'a configured header replaces the built-in one')
+    eq(reqs[0]['body'], 'Title\r\nX-Injected: title <b>&</b>\na < b && c > d',
+       'the body carries the text as it is')
+    title1 = str(email.header.make_header(email.header.decode_header(h1['title'])))
+    check(title1.startswith('Бахмут Бахмут'), title1)
+    check(len(title1) <= 200, 'title cut to 200 characters: %r' % title1)
+    eq(h1['priority'], '4')
+    check('click' not in h1, 'no Click for a non-http url')
+    check(len(h1['title']) < 1000, 'title header bounded')
+
+    reqs = hooks.requests('/slack')
+    eq(len(reqs), 2)
+    text = json.loads(reqs[0]['body'])['text']
+    eq(text, '*evil\r\nX-Injected: rule* · live\n'
+             '<https://example.org/a%20b%0D%0AX-Injected:%20url%7C%3Cx%3E|'
+             'Title\r\nX-Injected: title &lt;b&gt;&amp;&lt;/b&gt;>\na &lt; b &amp;&amp; c &gt; d')
+    text = json.loads(reqs[1]['body'])['text']
+    check(text.endswith(' · live (edited)\nblock-x\nnear «Bakhmut»'), text)
+
+
+@with_sinks(lambda sb, h: (
+    '[sink "flaky"]\ntype = webhook\nurl = %s\n\n'
+    '[sink "broken"]\ntype = webhook\nurl = %s\n\n'
+    '[sink "busy"]\ntype = webhook\nurl = %s\ntimeout = 3\n\n'
+    '[sink "refused"]\ntype = webhook\nurl = http://user:pw@127.0.0.1:%d/x?token=abc\n'
+    % (h.url('/flaky'), h.url('/broken'), h.url('/busy'), free_port())))
+def test_webhook_failures(sb, hooks):
+    hooks.set('/flaky', body='ok', statuses=[500])
+    hooks.set('/broken', body='no such hook\nsecond line', status=404)
+    hooks.set('/busy', body='later', status=503)
+    t0 = time.monotonic()
+    p = baseline_then_alert(sb)
+    took = time.monotonic() - t0
+    check(took < 10, 'failing webhooks are quick: %.1f s' % took)
+
+    eq(len(sb.alerts()), 1, 'the file sink still got the alert')
+    eq(sb.commits(), 3, 'the poll still records its commit')
+    flaky = hooks.requests('/flaky')
+    eq(len(flaky), 2, '500, then a retry that succeeds')
+    eq(flaky[0]['body'], flaky[1]['body'])
+    check("sink 'flaky'" not in p.stderr, 'a retried success is not an error: ' + p.stderr)
+
+    eq(len(hooks.requests('/broken')), 1, 'a 404 is not retried')
+    check("sink 'broken': POST '%s': HTTP 404 (no such hook)" % hooks.url('/broken') in p.stderr,
+          p.stderr)
+    eq(len(hooks.requests('/busy')), 2, 'a 503 is retried once')
+    check("sink 'busy': POST '%s': HTTP 503 (later), after a retry" % hooks.url('/busy')
+          in p.stderr, p.stderr)
+    check("sink 'refused': POST 'http://127.0.0.1:" in p.stderr, p.stderr)
+    check('/x?…' in p.stderr, 'query shown as …: ' + p.stderr)
+    check('pw' not in p.stderr and 'token' not in p.stderr and 'abc' not in p.stderr,
+          'no secrets in messages: ' + p.stderr)
+    check('s3cret' not in p.stderr)
+    eq(sb.git('status', '--porcelain'), '', 'working tree in step with HEAD')
+    # Nothing left in the outbox: the next poll delivers nothing again.
+    hooks.clear_requests()
+    sb.poll()
+    eq(hooks.requests(), [], 'no redelivery')
+
+
+@with_sinks(lambda sb, h: (
+    '[sink "stalled"]\ntype = webhook\nurl = %s\ntimeout = 2\n'
+    'header = Authorization: Bearer s3cret\n\n'
+    '[sink "moved"]\ntype = webhook\nurl = %s\n\n'
+    '[sink "chatty"]\ntype = webhook\nurl = %s\ntimeout = 30\n'
+    % (h.url('/stall'), h.url('/moved'), h.url('/chatty'))))
+def test_webhook_bounded_time(sb, hooks):
+    hooks.set('/stall', mode='stall', seconds=30)
+    hooks.set('/chatty', mode='huge', size=100 << 30)
+    hooks.set('/moved', mode='redirect', location=hooks.url('/elsewhere'))
+    hooks.set('/elsewhere', body='ok')
+    posts = base_posts()
+    serve(sb, posts)
+    sb.poll()
+    leopard = post(14, 10, text='Germany confirmed it would deliver Leopard tanks.')
+    serve(sb, [BAKHMUT, leopard] + posts)
+    t0 = time.monotonic()
+    p = sb.poll()
+    took = time.monotonic() - t0
+    check(took < 6, 'a stalled server costs its timeout once, an endless reply is cut: %.1f s'
+          % took)
+    eq(len(hooks.requests('/stall')), 1, 'a timeout is not retried, nor the next alert tried')
+    check("sink 'stalled': POST '%s': no answer within 2 s" % hooks.url('/stall') in p.stderr,
+          p.stderr)
+    check("sink 'stalled': POST '%s': skipped for the rest of this poll after: no answer "
+          "within 2 s" % hooks.url('/stall') in p.stderr, p.stderr)
+    eq(len(hooks.requests('/chatty')), 2, 'other sinks get both alerts')
+    check('s3cret' not in p.stderr)
+    check("sink 'moved': POST '%s': HTTP 302, redirects are not followed" % hooks.url('/moved')
+          in p.stderr, p.stderr)
+    eq(hooks.requests('/elsewhere'), [], 'redirect not followed')
+    check("sink 'chatty'" not in p.stderr, 'a 200 with an endless body is delivered: ' + p.stderr)
+    eq(len(sb.alerts()), 2)
+    # The next poll tries again.
+    serve(sb, [post(15, text='More fighting near Bakhmut.'), BAKHMUT, leopard] + posts)
+    sb.poll()
+    eq(len(hooks.requests('/stall')), 2, 'tried again on the next poll')
+    eq(sb.commits(), 4, 'every poll recorded its commit')
+
+
+# ---- exec ----
+
+@with_sinks(lambda sb, h: (
+    '[sink "hook"]\ntype = exec\ncommand = %s "%s" \'arg two\' "it\'s" $HOME && | > x `id`\n'
+    % (write_script(sb, 'hook.sh',
+                    'out="$1"; shift\n'
+                    'cat > "$out/stdin.json"\n'
+                    'for a in "$@"; do printf "[%s]\\n" "$a"; done > "$out/args"\n'
+                    'env > "$out/env"'), sb.dir)))
+def test_exec_through_poll(sb, hooks):
+    sb.env['NOTIFY_SOCKET'] = os.path.join(sb.dir, 'notify.sock')
+    sb.env['WATCHDOG_USEC'] = '1000000'
+    baseline_then_alert(sb)
+    alert = sb.alerts()[0]
+    with open(os.path.join(sb.dir, 'stdin.json')) as f:
+        raw = f.read()
+    check(raw.endswith('\n') and raw.count('\n') == 1, 'one line: %r' % raw)
+    eq(json.loads(raw), alert)
+    with open(os.path.join(sb.dir, 'args')) as f:
+        eq(f.read(), "[arg two]\n[it's]\n[$HOME]\n[&&]\n[|]\n[>]\n[x]\n[`id`]\n")
+    check(not os.path.exists(os.path.join(sb.dir, 'x')), 'no redirection happened')
+    env = {}
+    with open(os.path.join(sb.dir, 'env')) as f:
+        for line in f:
+            if '=' in line:
+                k, v = line.rstrip('\n').split('=', 1)
+                env[k] = v
+    eq(env['LIVEWATCH_RULE'], 'bakhmut')
+    eq(env['LIVEWATCH_BLOG'], 'live')
+    eq(env['LIVEWATCH_ENTRY'], alert['entry'])
+    eq(env['LIVEWATCH_CHANGE'], 'new')
+    eq(env['LIVEWATCH_TITLE'], alert['title'])
+    eq(env['LIVEWATCH_URL'], alert['url'])
+    eq(env['LIVEWATCH_URGENCY'], 'critical')
+    eq(env['LIVEWATCH_PUBLISHED'], alert['published'])
+    eq(env['LIVEWATCH_SNIPPET'], alert['snippet'])
+    eq(env['LIVEWATCH_MATCHED'], ','.join(alert['matched']))
+    eq(env['HOME'], sb.dir, "the daemon's environment is passed on")
+    check('NOTIFY_SOCKET' not in env and 'WATCHDOG_USEC' not in env,
+          "systemd's variables for the daemon are not")
+
+
+@with_sinks(lambda sb, h: (
+    '[sink "fails"]\ntype = exec\ncommand = %s\n\n'
+    '[sink "sleeps"]\ntype = exec\ncommand = %s\ntimeout = 1\n\n'
+    '[sink "deaf"]\ntype = exec\ncommand = %s\n\n'
+    '[sink "loud"]\ntype = exec\ncommand = %s\n'
+    % (write_script(sb, 'fails.sh', 'cat >/dev/null; echo "cannot reach pager" >&2; exit 3'),
+       write_script(sb, 'sleeps.sh', 'echo $$ >> "%s/sleeps.pid"; exec sleep 30' % sb.dir),
+       write_script(sb, 'deaf.sh', 'exec 0<&-; echo ok > "%s/deaf.ran"' % sb.dir),
+       write_script(sb, 'loud.sh', 'head -c 30000000 /dev/zero; '
+                                   'head -c 3000000 /dev/zero | tr "\\0" z >&2; exit 0'))))
+def test_exec_failures_through_poll(sb, hooks):
+    t0 = time.monotonic()
+    leopard = post(14, 10, text='Germany confirmed it would deliver Leopard tanks.')
+    p = baseline_then_alert(sb, extra=[leopard])
+    took = time.monotonic() - t0
+    check(took < 10, 'bounded: %.1f s' % took)
+    eq(len(sb.alerts()), 2, 'the file sink still got the alerts')
+    eq(sb.commits(), 3, 'the poll still records its commit')
+    check("sink 'fails': '%s' exited with status 3: cannot reach pager"
+          % os.path.join(sb.dir, 'fails.sh') in p.stderr, p.stderr)
+    check("sink 'sleeps': '%s' timed out after 1 s, killed" % os.path.join(sb.dir, 'sleeps.sh')
+          in p.stderr, p.stderr)
+    check(os.path.exists(os.path.join(sb.dir, 'deaf.ran')), 'the deaf hook ran')
+    check("sink 'deaf'" not in p.stderr and "sink 'loud'" not in p.stderr, p.stderr)
+    check("sink 'sleeps': '%s' skipped for the rest of this poll after timing out"
+          % os.path.join(sb.dir, 'sleeps.sh') in p.stderr, p.stderr)
+    with open(os.path.join(sb.dir, 'sleeps.pid')) as f:
+        pids = f.read().split()
+    eq(len(pids), 1, 'the hook that timed out is not run for the second alert')
+    pid = int(pids[0])
+    check(not os.path.exists('/proc/%d' % pid), 'the timed-out hook is gone')
+
+
+# ---- inside the daemon's loop ----
+
+def test_sinks_in_the_daemon():
+    """`livewatch run` delivers through webhook and exec sinks from its
+    GLib loop (the exec sink runs a private context inside it), keeps
+    running when one fails, and stops cleanly on SIGTERM."""
+    import signal
+    import subprocess
+    from lwtest import LW_BIN
+    sb = Sandbox(extra_main='alert_on_first_poll = yes\n')
+    hooks = LiveServer().start()
+    try:
+        hook = write_script(sb, 'hook.sh', 'cat > "%s/got.json"' % sb.dir)
+        bad = write_script(sb, 'bad.sh', 'echo nope >&2; exit 7')
+        with open(sb.config, 'a') as f:
+            f.write('\n[sink "web"]\ntype = webhook\nurl = %s\n'
+                    '\n[sink "run"]\ntype = exec\ncommand = %s\n'
+                    '\n[sink "bad"]\ntype = exec\ncommand = %s\n'
+                    % (hooks.url('/hook'), hook, bad))
+        hooks.set('/hook', body='ok')
+        serve(sb, [BAKHMUT] + base_posts())
+        log = open(os.path.join(sb.dir, 'daemon.log'), 'w+')
+        proc = subprocess.Popen([LW_BIN, '-c', sb.config, 'run'], env=sb.env,
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 20
+            got = os.path.join(sb.dir, 'got.json')
+            while time.monotonic() < deadline and not (
+                    hooks.requests('/hook') and os.path.exists(got) and sb.alerts()):
+                time.sleep(0.1)
+            time.sleep(0.3)
+            log.seek(0)
+            check(proc.poll() is None, 'the daemon keeps running (%r):\n%s' % (proc.poll(), log.read()))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(20)
+        log.seek(0)
+        text = log.read()
+        eq(rc, 0, 'exit status after SIGTERM; log:\n' + text)
+        [r] = hooks.requests('/hook')
+        alert = sb.alerts()[0]
+        eq(json.loads(r['body']), alert)
+        with open(got) as f:
+            eq(json.loads(f.read()), alert)
+        check("sink 'bad': '%s' exited with status 7: nope" % bad in text, text)
+    finally:
+        hooks.stop()
+        sb.close()
+
+
+# ---- config errors: livewatch check exits 2 with FILE:LINE ----
+
+def check_error(sink_text, want, line):
+    sb = Sandbox()
+    try:
+        with open(sb.config) as f:
+            before = f.read().count('\n')
+        with open(sb.config, 'a') as f:
+            f.write('\n' + sink_text)
+        p = sb.livewatch('check', check=2)
+        where = '%s:%d: ' % (sb.config, before + 1 + line)
+        check(where + want in p.stderr, 'want %r in %r' % (where + want, p.stderr))
+    finally:
+        sb.close()
+
+
+def test_config_errors():
+    check_error('[sink "w"]\ntype = webhook\nurl = http://x/\ncolour = red\n',
+                "sink 'w': unknown key 'colour' for type webhook", 4)
+    check_error('[sink "w"]\ntype = webhook\n', "sink 'w': type webhook needs 'url = ", 1)
+    check_error('[sink "w"]\ntype = webhook\nurl = file:///etc/passwd\n',
+                "sink 'w': url 'file:///etc/passwd' is not an http or https url", 3)
+    check_error('[sink "w"]\ntype = webhook\nurl = http://x/\nformat = teams\n',
+                "sink 'w': unknown format 'teams' (json, ntfy or slack)", 4)
+    check_error('[sink "w"]\ntype = webhook\nurl = http://x/\ntimeout = -1\n',
+                "sink 'w': bad timeout '-1'", 4)
+    check_error('[sink "w"]\ntype = webhook\nurl = http://x/\nheader = nocolon\n',
+                "sink 'w': 'header' must be 'Name: value'", 4)
+    check_error('[sink "e"]\ntype = exec\n', "sink 'e': type exec needs 'command = ", 1)
+    check_error('[sink "e"]\ntype = exec\ncommand = lw-no-such-hook --x\n',
+                "sink 'e': program 'lw-no-such-hook' not found in PATH", 3)
+    check_error('[sink "e"]\ntype = exec\ncommand = sh -c "echo\n',
+                "sink 'e': cannot parse command 'sh -c \"echo'", 3)
+    check_error('[sink "e"]\ntype = exec\ncommand = true\ntimeout = 10x\n',
+                "sink 'e': bad timeout '10x'", 4)
+    check_error('[sink "e"]\ntype = exec\ncommand = true\nformat = text\n',
+                "sink 'e': unknown format 'text' (exec has only json)", 4)
+    check_error('[sink "e"]\ntype = exec\ncommand = true\npath = /x\n',
+                "sink 'e': unknown key 'path' for type exec", 4)
+
+
+def test_config_ok():
+    sb = Sandbox()
+    try:
+        with open(sb.config, 'a') as f:
+            f.write('\n[sink "w"]\ntype = webhook\nurl = https://ntfy.example/t\nformat = ntfy\n'
+                    'priority = 1,3,5\ntimeout = 30s\nheader = Authorization: Bearer x\n\n'
+                    '[sink "e"]\ntype = exec\ncommand = true "a b"\ntimeout = 1m\n\n'
+                    '[sink "rel"]\ntype = exec\ncommand = hooks/rel.sh --x\n\n'
+                    '[sink "home"]\ntype = exec\ncommand = ~/hooks/rel.sh\n')
+        os.mkdir(os.path.join(sb.dir, 'hooks'))
+        write_script(sb, 'hooks/rel.sh', 'exit 0')
+        # run from elsewhere: relative is the config's folder, ~ is HOME
+        p = sb.livewatch('check', check=0)
+        check('5 sinks' in p.stdout, p.stdout)
+        os.rename(os.path.join(sb.dir, 'hooks'), os.path.join(sb.dir, 'gone'))
+        p = sb.livewatch('check', check=2)
+        check("sink 'rel': program '%s/hooks/rel.sh' not found or not executable" % sb.dir
+              in p.stderr, p.stderr)
+    finally:
+        sb.close()
+
+
+if __name__ == '__main__':
+    sys.exit(run_tests(globals()))
