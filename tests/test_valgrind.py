@@ -33,11 +33,15 @@ def memcheck(sb, *args):
     return p
 
 
-def test_poll_under_memcheck():
+def need_memcheck():
     if sanitized():
         raise Skip('built with a sanitizer, which valgrind cannot run')
     if not shutil.which('valgrind'):
         raise Skip('valgrind not installed')
+
+
+def test_poll_under_memcheck():
+    need_memcheck()
     sb = Sandbox()
     try:
         posts = [Post(published='2023-02-14T%02d:00:00Z' % h, title='Post %d' % h,
@@ -63,8 +67,7 @@ def test_poll_under_memcheck():
 def test_sinks_under_memcheck():
     """The webhook and exec sinks: success, retry, HTTP error, refused
     connection, a failing and a timed-out child."""
-    if not shutil.which('valgrind'):
-        raise Skip('valgrind not installed')
+    need_memcheck()
     from lwhttpd import LiveServer
     sb = Sandbox()
     hooks = LiveServer().start()
