@@ -365,6 +365,21 @@ long lw_sink_parse_seconds(const char *s)
 	return *end ? -1 : (long)v;
 }
 
+int lw_sink_cfg_seconds(const struct lw_sink_config *cfg, const char *key, long min, long max,
+			long *out, GError **error)
+{
+	const char *v = lw_sink_cfg_get(cfg, key);
+	if (!v)
+		return 0;
+	long t = lw_sink_parse_seconds(v);
+	if (t < min || t > max) {
+		lw_sink_cfg_error(error, cfg, key, "bad %s '%s' (seconds, %ld to %ld)", key, v, min, max);
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
 int lw_sink_parse_bool(const char *s)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };

@@ -54,14 +54,9 @@ static int desktop_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GE
 	long timeout = -1, coalesce = 10, burst = 3;
 	int actions = 1;
 
-	if ((v = lw_sink_cfg_get(cfg, "timeout")) && (timeout = lw_sink_parse_seconds(v)) < 0) {
-		lw_sink_cfg_error(error, cfg, "timeout", "timeout: '%s' is not a number of seconds", v);
+	if (lw_sink_cfg_seconds(cfg, "timeout", 0, 86400, &timeout, error) < 0 ||
+	    lw_sink_cfg_seconds(cfg, "coalesce", 0, 3600, &coalesce, error) < 0)
 		return -1;
-	}
-	if ((v = lw_sink_cfg_get(cfg, "coalesce")) && (coalesce = lw_sink_parse_seconds(v)) < 0) {
-		lw_sink_cfg_error(error, cfg, "coalesce", "coalesce: '%s' is not a number of seconds", v);
-		return -1;
-	}
 	if ((v = lw_sink_cfg_get(cfg, "burst"))) {
 		guint64 n;
 		if (!g_ascii_string_to_unsigned(v, 10, 1, 1000, &n, NULL)) {

@@ -101,16 +101,10 @@ static int exec_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GErro
 				  format);
 		return -1;
 	}
-	const char *timeout = lw_sink_cfg_get(cfg, "timeout");
-	if (timeout) {
-		long t = lw_sink_parse_seconds(timeout);
-		if (t < 1 || t > 3600) {
-			lw_sink_cfg_error(error, cfg, "timeout", "bad timeout '%s' (seconds, 1 to 3600)",
-					  timeout);
-			return -1;
-		}
-		x->timeout_ms = t * 1000L;
-	}
+	long t = x->timeout_ms / 1000;
+	if (lw_sink_cfg_seconds(cfg, "timeout", 1, 3600, &t, error) < 0)
+		return -1;
+	x->timeout_ms = t * 1000L;
 	return 0;
 }
 

@@ -42,6 +42,11 @@ void lw_sink_cfg_error(GError **error, const struct lw_sink_config *cfg, const c
 		       const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 /* Parses a whole number of seconds ("10", "10s", "2m"); -1 when invalid. */
 long lw_sink_parse_seconds(const char *s);
+/* The key's seconds into *out when the key is set (else *out stays):
+ * 0, or -1 with "FILE:LINE: sink 'NAME': bad KEY 'V' (seconds, MIN to
+ * MAX)". */
+int lw_sink_cfg_seconds(const struct lw_sink_config *cfg, const char *key, long min, long max,
+			long *out, GError **error);
 /* yes/no/true/false/on/off/1/0; -1 when invalid. */
 int lw_sink_parse_bool(const char *s);
 

@@ -192,16 +192,10 @@ static int webhook_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GE
 		return -1;
 	}
 
-	const char *timeout = lw_sink_cfg_get(cfg, "timeout");
-	if (timeout) {
-		long t = lw_sink_parse_seconds(timeout);
-		if (t < 1 || t > 300) {
-			lw_sink_cfg_error(error, cfg, "timeout", "bad timeout '%s' (seconds, 1 to 300)",
-					  timeout);
-			return -1;
-		}
-		w->timeout_ms = t * 1000L;
-	}
+	long t = w->timeout_ms / 1000;
+	if (lw_sink_cfg_seconds(cfg, "timeout", 1, 300, &t, error) < 0)
+		return -1;
+	w->timeout_ms = t * 1000L;
 
 	const char *prio = lw_sink_cfg_get(cfg, "priority");
 	if (prio) {

@@ -402,13 +402,13 @@ static void test_sink_config(void)
 	expect_cfg_error(make_cfg("/etc/lw.ini", 7, "x", "path", "/tmp/y", NULL),
 		"/etc/lw.ini:7: sink 'x': no type (one of: desktop, exec, file, webhook)");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "coalesce", "soon", NULL),
-		"c.ini:3: sink 'd': coalesce: 'soon' is not a number of seconds");
+		"c.ini:3: sink 'd': bad coalesce 'soon' (seconds, 0 to 3600)");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "actions", "maybe", NULL),
 		"c.ini:3: sink 'd': actions: 'maybe' is not yes or no");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "burst", "0", NULL),
 		"c.ini:3: sink 'd': burst: '0' is not a number from 1 to 1000");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "timeout", "-5", NULL),
-		"c.ini:3: sink 'd': timeout: '-5' is not a number of seconds");
+		"c.ini:3: sink 'd': bad timeout '-5' (seconds, 0 to 86400)");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "path", "/x", NULL),
 		"c.ini:3: sink 'd': unknown key 'path' for type desktop (keys: timeout, coalesce, burst, actions)");
 
