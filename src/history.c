@@ -429,7 +429,7 @@ gint64 lw_history_parse_since(const char *text, gint64 now, GError **error)
 			gint64 v = g_ascii_strtoll(text, NULL, 10);
 			gint64 unit = text[n - 1] == 's' ? 1 : text[n - 1] == 'm' ? 60 :
 			              text[n - 1] == 'h' ? 3600 : text[n - 1] == 'd' ? 86400 : 604800;
-			return now - v * unit;
+			return MAX(now - v * unit, 0);
 		}
 	}
 	g_autoptr(GTimeZone) local = g_time_zone_new_local();
@@ -582,6 +582,11 @@ GPtrArray *lw_history_versions(struct lw_history_reader *r, const char *blog, co
 	return versions(r, blog, id, false, error);
 }
 
+static gint str_ptr_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Up to this many candidates are named in an error. */
 #define CANDIDATES_SHOWN 10
 
@@ -630,7 +635,7 @@ char *lw_history_resolve_id(struct lw_history_reader *r, const char *blog, const
 	if (prefixed->len == 1)
 		return g_strdup(prefixed->pdata[0]);
 	if (prefixed->len > 1) {
-		g_ptr_array_sort(prefixed, (GCompareFunc)g_strcmp0);
+		g_ptr_array_sort(prefixed, str_ptr_cmp);
 		g_autofree char *list = join_candidates(prefixed);
 		g_set_error(error, LW_ERROR, LW_ERROR_FAILED,
 			    "entry id '%s' is ambiguous in blog '%s': %s", id, blog, list);
@@ -643,6 +648,7 @@ char *lw_history_resolve_id(struct lw_history_reader *r, const char *blog, const
 	if (past->len > 0)
 		return g_strdup(id);
 	if (similar->len > 0) {
+		g_ptr_array_sort(similar, str_ptr_cmp);
 		g_autofree char *list = join_candidates(similar);
 		g_set_error(error, LW_ERROR, LW_ERROR_FAILED,
 			    "no entry '%s' in blog '%s' (did you mean %s?)", id, blog, list);
@@ -789,9 +795,11 @@ struct lw_wdiff *lw_wdiff_compute(const char *old, gsize old_len, const char *ne
 			gsize i2 = i;
 			while (i2 < n && del[i2])
 				i2++;
-			if (j < m) {
-				add_span(d->spans, LW_WDIFF_SAME, new_text + pos, b[j].start - pos);
-				pos = b[j].start;
+			/* the words in both before it, and the whitespace before the next */
+			gsize upto = j < m ? b[j].start : m ? b[m - 1].start + b[m - 1].len : 0;
+			if (upto > pos) {
+				add_span(d->spans, LW_WDIFF_SAME, new_text + pos, upto - pos);
+				pos = upto;
 			}
 			add_span(d->spans, LW_WDIFF_DEL, old + a[i].start,
 				 a[i2 - 1].start + a[i2 - 1].len - a[i].start);

@@ -71,6 +71,7 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
  * "1w", "45s".  Returns unix seconds, or -1 with LW_ERROR_FAILED naming
  * the text. */
 gint64 lw_history_parse_since(const char *text, gint64 now, GError **error);
+/* (a duration reaching before 1970 gives 0: everything) */
 
 /* Resolves what the user typed as an entry id of blog: an exact id
  * (present at HEAD or only in the past), or a prefix of exactly one id
