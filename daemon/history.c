@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
+#include <sys/poll.h>   /* not <poll.h>: src/poll.h is first on the path */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,12 +63,20 @@ static bool out_ok(void)
 	return !ferror(stdout);
 }
 
+/* True when nobody reads stdout any more (the reader of a pipe is gone):
+ * errno may no longer say EPIPE by the time we look. */
+static bool stdout_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
 /* Flushes stdout; a closed pipe is not an error worth a word. */
 static int finish_output(int status)
 {
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return status;
-	if (errno == EPIPE)
+	if (errno == EPIPE || stdout_gone())
 		return status;
 	lw_error("cannot write the output: %s", g_strerror(errno));
 	return EXIT_RUNTIME;
@@ -218,6 +227,9 @@ int lw_history_log_main(const struct lw_config *cfg, int argc, char **argv)
 			since_text = argv[++i];
 		} else if (!strncmp(argv[i], "--since=", 8)) {
 			since_text = argv[i] + 8;
+		} else if (!strcmp(argv[i], "--since")) {
+			lw_error("log: --since needs a time (2023-02-14, RFC 3339, 30m, 2h, 3d, 1w)");
+			return EXIT_USAGE;
 		} else if (argv[i][0] == '-') {
 			lw_error("log: unknown option '%s'", argv[i]);
 			return EXIT_USAGE;
@@ -255,11 +267,10 @@ int lw_history_log_main(const struct lw_config *cfg, int argc, char **argv)
 		g_error_free(err);
 		status = EXIT_RUNTIME;
 	} else if (n == 0) {
-		g_autofree char *since = since_text ? g_strdup_printf(" since %s", since_text) : NULL;
-		lw_notice("no changes recorded%s%s%s in '%s'", blog ? " for '" : "", blog ? blog : "",
-		          blog ? "'" : "", cfg->repo);
-		if (since)
-			lw_notice("(looked for changes%s)", since);
+		g_autofree char *for_blog = blog ? g_strdup_printf(" for '%s'", blog) : g_strdup("");
+		g_autofree char *since = since_text ? g_strdup_printf(" since %s", since_text) :
+		                         g_strdup("");
+		lw_notice("no changes recorded%s%s in '%s'", for_blog, since, cfg->repo);
 	}
 out:
 	lw_history_reader_free(r);

@@ -74,7 +74,8 @@ static int head_tree(struct lw_history_reader *r, git_tree **tree, GError **erro
 	git_oid oid;
 	git_commit *c = NULL;
 	*tree = NULL;
-	int rc = git_reference_name_to_id(&oid, r->repo, "HEAD");
+	int rc = git_repository_head_unborn(r->repo) == 1 ? GIT_EUNBORNBRANCH :
+	         git_reference_name_to_id(&oid, r->repo, "HEAD");
 	if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) {
 		git_error_clear();
 		return 0;
@@ -341,8 +342,10 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
 		set_git_error(error, "repository '%s': cannot walk the history", r->path);
 		return -1;
 	}
-	git_revwalk_sorting(walk, GIT_SORT_TIME);
-	int rc = git_revwalk_push_head(walk);
+	/* topological first: commits of one second must not swap */
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+	int rc = git_repository_head_unborn(r->repo) == 1 ? GIT_EUNBORNBRANCH :
+	         git_revwalk_push_head(walk);
 	if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) {
 		git_error_clear();
 		git_revwalk_free(walk);
@@ -505,8 +508,9 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 		set_git_error(error, "repository '%s': cannot walk the history", r->path);
 		goto err;
 	}
-	git_revwalk_sorting(walk, GIT_SORT_TIME | GIT_SORT_REVERSE);
-	int rc = git_revwalk_push_head(walk);
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
+	int rc = git_repository_head_unborn(r->repo) == 1 ? GIT_EUNBORNBRANCH :
+	         git_revwalk_push_head(walk);
 	if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) {
 		git_error_clear();
 		git_revwalk_free(walk);
@@ -795,14 +799,28 @@ struct lw_wdiff *lw_wdiff_compute(const char *old, gsize old_len, const char *ne
 			gsize i2 = i;
 			while (i2 < n && del[i2])
 				i2++;
-			/* the words in both before it, and the whitespace before the next */
-			gsize upto = j < m ? b[j].start : m ? b[m - 1].start + b[m - 1].len : 0;
+			/* Where the removed words go in the new text's whitespace
+			 * [ws, ws_end): inline after it; at the end of the line
+			 * when they ended an old line; on lines of their own,
+			 * with their old line breaks, when they started one. */
+			gsize ws = j < m ? b[j].ws : m ? b[m - 1].start + b[m - 1].len : 0;
+			gsize ws_end = j < m ? b[j].start : new_len;
+			const char *nl = memchr(new_text + ws, '\n', ws_end - ws);
+			gsize del_end = a[i2 - 1].start + a[i2 - 1].len;
+			gsize upto = ws_end;
+			if (nl && i > 0 && !memchr(old + a[i].ws, '\n', a[i].start - a[i].ws)) {
+				upto = (gsize)(nl - new_text);
+			} else if (nl) {
+				gsize old_ws_end = i2 < n ? a[i2].start : old_len;
+				for (gsize k = del_end; k < old_ws_end; k++)
+					if (old[k] == '\n')
+						del_end = k + 1;
+			}
 			if (upto > pos) {
 				add_span(d->spans, LW_WDIFF_SAME, new_text + pos, upto - pos);
 				pos = upto;
 			}
-			add_span(d->spans, LW_WDIFF_DEL, old + a[i].start,
-				 a[i2 - 1].start + a[i2 - 1].len - a[i].start);
+			add_span(d->spans, LW_WDIFF_DEL, old + a[i].start, del_end - a[i].start);
 			d->removed += (guint)(i2 - i);
 			i = i2;
 		} else if (j < m && ins[j]) {

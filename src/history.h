@@ -114,7 +114,8 @@ GPtrArray *lw_history_versions(struct lw_history_reader *r, const char *blog, co
  * --word-diff); whitespace is carried with the new text. */
 enum lw_wdiff_op {
 	LW_WDIFF_SAME,    /* text of the new version (words and whitespace) */
-	LW_WDIFF_DEL,     /* words of the old version, from the first to the last removed word */
+	LW_WDIFF_DEL,     /* words of the old version, from the first to the last removed word
+	                     (and the old line breaks after them when they were whole lines) */
 	LW_WDIFF_INS,     /* words of the new version, from the first to the last added word */
 };
 
