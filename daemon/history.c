@@ -17,20 +17,28 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 /* Writes text to stdout with control characters (C0 but tab and newline,
  * DEL, and C1 in UTF-8) shown as '?', so an entry cannot drive the
  * terminal. */
-static void put_clean(const char *s, gsize len, bool newline_ok)
+static void append_clean(GString *out, const char *s, gsize len, bool newline_ok)
 {
 	for (gsize i = 0; i < len; i++) {
 		guchar c = (guchar)s[i];
 		if ((c < 0x20 && c != '\t' && !(c == '\n' && newline_ok)) || c == 0x7f) {
-			putchar('?');
+			g_string_append_c(out, '?');
 		} else if (c == 0xc2 && i + 1 < len && (guchar)s[i + 1] >= 0x80 &&
 		           (guchar)s[i + 1] <= 0x9f) {
-			putchar('?');
+			g_string_append_c(out, '?');
 			i++;
 		} else {
-			putchar(c);
+			g_string_append_c(out, (char)c);
 		}
 	}
+}
+
+static void put_clean(const char *s, gsize len, bool newline_ok)
+{
+	GString *out = g_string_sized_new(len);
+	append_clean(out, s, len, newline_ok);
+	fwrite(out->str, 1, out->len, stdout);
+	g_string_free(out, TRUE);
 }
 
 static void put_str(const char *s)
@@ -133,7 +141,7 @@ static bool print_poll_text(const struct lw_history_poll *p, struct log_state *s
 		printf("  %c ", c->kind == 'A' ? '+' : c->kind == 'M' ? '~' : '-');
 		put_str(c->id);
 		printf("%s%s ", *t ? " " : "", t);
-		put_str(*c->title ? c->title : "(unreadable entry file)");
+		put_str(!c->readable ? "(unreadable entry file)" : *c->title ? c->title : "(no heading)");
 		putchar('\n');
 	}
 	if (p->alert_rules->len > 0) {
@@ -307,7 +315,8 @@ static void flush_line(struct render *rd)
 		if (rd->skipped)
 			fputs("  \u22ee\n", stdout);
 		rd->skipped = 0;
-		put_clean(rd->line->str, rd->line->len, false);
+		/* already clean: it holds our colour codes */
+		fwrite(rd->line->str, 1, rd->line->len, stdout);
 		putchar('\n');
 		rd->shown++;
 	} else {
@@ -332,7 +341,7 @@ static void render_span(struct render *rd, const struct lw_wdiff_span *s)
 				g_string_append(rd->line, rd->color ? open_color[s->op] : open_plain[s->op]);
 				rd->changed = true;
 			}
-			g_string_append_len(rd->line, p, stop - p);
+			append_clean(rd->line, p, (gsize)(stop - p), false);
 			if (s->op != LW_WDIFF_SAME)
 				g_string_append(rd->line, rd->color ? "\033[m" : close_plain[s->op]);
 		}

@@ -178,6 +178,7 @@ static void read_heading(struct lw_history_reader *r, const git_oid *oid, const 
 		struct lw_entry *e = lw_entry_from_md(git_blob_rawcontent(b),
 						      (gsize)git_blob_rawsize(b), path, NULL);
 		if (e) {
+			c->readable = true;
 			c->title = g_strdup(e->title);
 			c->published = g_strdup(e->published);
 			lw_entry_free(e);
@@ -212,7 +213,7 @@ static void parse_alerts(struct lw_history_poll *p, const char *value)
 	g_auto(GStrv) words = g_strsplit_set(value, " \t", -1);
 	for (char **w = words; *w; w++) {
 		char *eq = strrchr(*w, '=');
-		if (!eq || eq == *w)
+		if (!eq || eq == *w || !g_utf8_validate(*w, -1, NULL))
 			continue;
 		char *end = NULL;
 		guint64 n = g_ascii_strtoull(eq + 1, &end, 10);

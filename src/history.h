@@ -26,9 +26,10 @@ bool lw_history_has_blog(struct lw_history_reader *r, const char *blog);
 struct lw_history_change {
 	char kind;        /* 'A' new or restored, 'M' edited, 'D' removed */
 	char *id;
-	char *title;      /* heading of the file (the new version; the old one for D);
-	                     "" when the file cannot be read as an entry */
+	char *title;      /* heading of the file (the new version; the old one for D) */
 	char *published;  /* RFC 3339 from the file, or "" */
+	bool readable;    /* false when the file is not an entry file (a hand-written
+	                     one, over 16 MB): title and published are then "" */
 };
 
 /* What one commit did to one blog.  A commit made by livewatch gives one
@@ -45,7 +46,8 @@ struct lw_history_poll {
 	GPtrArray *changes;   /* struct lw_history_change *: A, then M, then D; newest
 	                         published first within each */
 	guint n_new, n_edited, n_removed;
-	GPtrArray *alert_rules;   /* char *: rules of the Livewatch-Alerts trailer */
+	GPtrArray *alert_rules;   /* char *: rules of the Livewatch-Alerts trailer ("rule=N"
+	                             words; malformed or non-UTF-8 ones are skipped) */
 	GArray *alert_counts;     /* guint, one per rule */
 };
 

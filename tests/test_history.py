@@ -7,6 +7,7 @@ hostile entry files and a large generated history."""
 import datetime
 import json
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -463,6 +464,65 @@ def test_hostile_entry_files(sb):
     check('\x1b' not in p.stdout and '\x07' not in p.stdout and '\u009b' not in p.stdout,
           repr(p.stdout))
     check('# Evil[-?]0;owned??[31m title\\nsecond-]\n' in p.stdout, p.stdout)
+
+
+def run_on_tty(sb, *args, env=None):
+    """Runs livewatch with stdout on a pseudo-terminal; returns (rc, output)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([LW_BIN, '-c', sb.config] + list(args), env=env or sb.env,
+                            stdout=slave, stderr=subprocess.PIPE)
+    os.close(slave)
+    out = b''
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:          # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return proc.wait(timeout=60), out.decode()
+
+
+@with_sandbox()
+def test_show_colour_on_a_terminal(sb):
+    fast_import(sb.repo, [
+        (1676400000, 'live: 1 new\n\nLivewatch-Blog: live\n',
+         {'live/entries/block-1.md': entry_md('block-1', 'Title', 'the cat sat on the mat')}),
+        (1676400060, 'live: 1 edited\n\nLivewatch-Blog: live\n',
+         {'live/entries/block-1.md': entry_md('block-1', 'Title', 'the dog sat on the mat')}),
+    ], sb.env)
+    rc, out = run_on_tty(sb, 'show', 'live', 'block-1')
+    eq(rc, 0)
+    check('the \x1b[31mcat\x1b[m\x1b[32mdog\x1b[m sat on the mat' in out, repr(out))
+    check('[-' not in out and '{+' not in out, repr(out))
+    rc, out = run_on_tty(sb, 'show', 'live', 'block-1', env=dict(sb.env, NO_COLOR='1'))
+    check('the [-cat-]{+dog+} sat on the mat' in out and '\x1b' not in out, repr(out))
+
+
+@with_sandbox()
+def test_show_huge_entry_falls_back(sb):
+    words = ['w%d' % (i % 1000) for i in range(60000)]
+    other = ['v%d' % i for i in range(1500)]
+    fast_import(sb.repo, [
+        (1676400000, 'live: 1 new\n\nLivewatch-Blog: live\n',
+         {'live/entries/big.md': entry_md('big', 'Big', ' '.join(words)),
+          'live/entries/far.md': entry_md('far', 'Far', ' '.join('u%d' % i for i in range(1500)))}),
+        (1676400060, 'live: 2 edited\n\nLivewatch-Blog: live\n',
+         {'live/entries/big.md': entry_md('big', 'Big', ' '.join(words[:-1] + ['changed'])),
+          'live/entries/far.md': entry_md('far', 'Far', ' '.join(other))}),
+    ], sb.env)
+    t0 = time.monotonic()
+    p = sb.livewatch('show', 'live', 'big', check=0)
+    elapsed = time.monotonic() - t0
+    check('whole text replaced' in p.stdout, p.stdout[-300:])
+    check('{+# Big+}' in p.stdout and '[-# Big-]' in p.stdout, 'whole old and new text')
+    p = sb.livewatch('show', 'live', 'far', check=0)
+    check('whole text replaced' in p.stdout, p.stdout[-300:])
+    check('\n[-# Far-]\n' in p.stdout and '\n{+# Far+}\n' in p.stdout, p.stdout[:300])
+    check('\n[-u0 u1 u2 ' in p.stdout and '\n{+v0 v1 v2 ' in p.stdout, 'old and new bodies')
+    print('# show of a 60000-word entry: %.3f s' % elapsed, flush=True)
 
 
 if __name__ == '__main__':
