@@ -38,6 +38,10 @@ struct lw_history_reader *lw_history_reader_open(const char *path, GError **erro
 		return NULL;
 	}
 	git_libgit2_init();
+	/* Walking the history reads each tree twice (as a commit's and as its
+	 * child's parent's); libgit2 caches no tree over 4 kB by default, and
+	 * <blog>/entries/ of a long-running blog is far bigger. */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)4 << 20);
 	struct lw_history_reader *r = g_new0(struct lw_history_reader, 1);
 	r->path = g_strdup(path);
 	int rc = git_repository_open_ext(&r->repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
@@ -192,21 +196,6 @@ static void read_heading(struct lw_history_reader *r, const git_oid *oid, const 
 		c->published = g_strdup("");
 }
 
-/* Splits "<blog>/entries/<id>.md" into blog and id; false for any other path. */
-static bool entry_path(const char *path, char **blog, char **id)
-{
-	g_auto(GStrv) parts = g_strsplit(path, "/", 4);
-	if (g_strv_length(parts) != 3 || strcmp(parts[1], "entries") ||
-	    !g_str_has_suffix(parts[2], ".md"))
-		return false;
-	parts[2][strlen(parts[2]) - 3] = '\0';
-	if (!lw_store_name_valid(parts[0]) || !lw_store_name_valid(parts[2]))
-		return false;
-	*blog = g_strdup(parts[0]);
-	*id = g_strdup(parts[2]);
-	return true;
-}
-
 /* "bakhmut=1 leopard=2" into the poll's alert arrays; malformed words are skipped. */
 static void parse_alerts(struct lw_history_poll *p, const char *value)
 {
@@ -247,79 +236,149 @@ static void read_trailers(const char *message, struct trailers *t)
 	git_message_trailer_array_free(&arr);
 }
 
-/* Groups the entry changes of one commit by blog. */
+static void add_change(struct lw_history_reader *r, GHashTable *polls, const char *blog,
+                       char kind, const git_tree_entry *te)
+{
+	const char *name = git_tree_entry_name(te);
+	g_autofree char *id = g_strndup(name, strlen(name) - 3);
+	struct lw_history_poll *p = g_hash_table_lookup(polls, blog);
+	if (!p) {
+		p = poll_new(blog);
+		g_hash_table_insert(polls, (char *)p->blog, p);
+	}
+	struct lw_history_change *ch = g_new0(struct lw_history_change, 1);
+	ch->kind = kind;
+	g_autofree char *path = g_strdup_printf("%s/entries/%s", blog, name);
+	read_heading(r, git_tree_entry_id(te), path, ch);
+	ch->id = g_steal_pointer(&id);
+	g_ptr_array_add(p->changes, ch);
+	if (kind == 'A')
+		p->n_new++;
+	else if (kind == 'M')
+		p->n_edited++;
+	else
+		p->n_removed++;
+}
+
+/* An entry file: a blob "<id>.md" with a valid id, directly in entries/. */
+static bool is_entry_file(const git_tree_entry *te)
+{
+	const char *name = git_tree_entry_name(te);
+	gsize n = strlen(name);
+	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB || n < 4 || strcmp(name + n - 3, ".md"))
+		return false;
+	char id[LW_ENTRY_ID_MAX + 1];
+	if (n - 3 > LW_ENTRY_ID_MAX)
+		return false;
+	memcpy(id, name, n - 3);
+	id[n - 3] = '\0';
+	return lw_store_name_valid(id);
+}
+
+/* git's order of tree entries: by name, a folder's name as if it ended in '/'. */
+static int entry_cmp(const git_tree_entry *x, const git_tree_entry *y)
+{
+	const char *a = git_tree_entry_name(x), *b = git_tree_entry_name(y);
+	size_t la = strlen(a), lb = strlen(b), n = MIN(la, lb);
+	int c = memcmp(a, b, n);
+	if (c)
+		return c;
+	int ca = la > n ? (guchar)a[n] : git_tree_entry_type(x) == GIT_OBJECT_TREE ? '/' : 0;
+	int cb = lb > n ? (guchar)b[n] : git_tree_entry_type(y) == GIT_OBJECT_TREE ? '/' : 0;
+	return ca - cb;
+}
+
+/* The entries/ tree of a blog in root, or NULL. */
+static git_tree *entries_tree(struct lw_history_reader *r, const git_tree *root, const char *blog)
+{
+	if (!root)
+		return NULL;
+	g_autofree char *path = g_strconcat(blog, "/entries", NULL);
+	return tree_at(r, root, path);
+}
+
+/* The changes to one blog's entry files between two root trees (either
+ * may be NULL).  Comparing ids of trees first skips what did not change,
+ * as git does: a commit usually touches one blog and a few files. */
+static void diff_blog(struct lw_history_reader *r, const git_tree *old_root,
+                      const git_tree *new_root, const char *blog, GHashTable *polls)
+{
+	git_tree *a = entries_tree(r, old_root, blog), *b = entries_tree(r, new_root, blog);
+	if (a && b && git_oid_equal(git_tree_id(a), git_tree_id(b)))
+		goto out;
+	/* both lists are in git's order: one merge walk */
+	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+	size_t i = 0, j = 0;
+	while (i < na || j < nb) {
+		const git_tree_entry *x = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		const git_tree_entry *y = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		int cmp = !x ? 1 : !y ? -1 : entry_cmp(x, y);
+		if (cmp == 0) {
+			if (!git_oid_equal(git_tree_entry_id(x), git_tree_entry_id(y))) {
+				bool was = is_entry_file(x), now = is_entry_file(y);
+				if (was && now)
+					add_change(r, polls, blog, 'M', y);
+				else if (was || now)
+					add_change(r, polls, blog, was ? 'D' : 'A', was ? x : y);
+			}
+			i++;
+			j++;
+		} else if (cmp < 0) {
+			if (is_entry_file(x))
+				add_change(r, polls, blog, 'D', x);
+			i++;
+		} else {
+			if (is_entry_file(y))
+				add_change(r, polls, blog, 'A', y);
+			j++;
+		}
+	}
+out:
+	git_tree_free(a);
+	git_tree_free(b);
+}
+
+/* Groups the entry changes of one commit (against its first parent) by blog. */
 static int diff_commit(struct lw_history_reader *r, git_commit *c, const char *only_blog,
                        GHashTable *polls, GError **error)
 {
 	git_tree *tree = NULL, *ptree = NULL;
 	git_commit *parent = NULL;
-	git_diff *diff = NULL;
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-	g_autofree char *spec = only_blog ? g_strconcat(only_blog, "/entries/", NULL) : NULL;
-	char *specs[1] = { spec };
 	int ret = -1;
 
-	if (spec) {
-		opts.pathspec.strings = specs;
-		opts.pathspec.count = 1;
-		opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
-	}
 	if (git_commit_tree(&tree, c) < 0 ||
 	    (git_commit_parentcount(c) > 0 &&
-	     (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0)) ||
-	    git_diff_tree_to_tree(&diff, r->repo, ptree, tree, &opts) < 0) {
+	     (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0))) {
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
-		set_git_error(error, "repository '%s': cannot diff commit %s", r->path, hex);
+		set_git_error(error, "repository '%s': cannot read commit %s", r->path, hex);
 		goto out;
 	}
-	size_t n = git_diff_num_deltas(diff);
-	for (size_t i = 0; i < n; i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		char kind;
-		const git_diff_file *f;
-		switch (d->status) {
-		case GIT_DELTA_ADDED:
-			kind = 'A';
-			f = &d->new_file;
-			break;
-		case GIT_DELTA_DELETED:
-			kind = 'D';
-			f = &d->old_file;
-			break;
-		case GIT_DELTA_MODIFIED:
-		case GIT_DELTA_TYPECHANGE:
-			kind = 'M';
-			f = &d->new_file;
-			break;
-		default:
-			continue;
+	if (only_blog) {
+		diff_blog(r, ptree, tree, only_blog, polls);
+	} else if (!ptree || !git_oid_equal(git_tree_id(ptree), git_tree_id(tree))) {
+		/* every top-level folder that differs, in either tree */
+		const git_tree *roots[2] = { tree, ptree };
+		g_autoptr(GHashTable) done = g_hash_table_new(g_str_hash, g_str_equal);
+		for (int side = 0; side < 2; side++) {
+			size_t n = roots[side] ? git_tree_entrycount(roots[side]) : 0;
+			for (size_t i = 0; i < n; i++) {
+				const git_tree_entry *te = git_tree_entry_byindex(roots[side], i);
+				const char *name = git_tree_entry_name(te);
+				if (git_tree_entry_type(te) != GIT_OBJECT_TREE || !lw_store_name_valid(name) ||
+				    g_hash_table_contains(done, name))
+					continue;
+				g_hash_table_add(done, (char *)name);
+				const git_tree_entry *other = roots[1 - side] ?
+					git_tree_entry_byname(roots[1 - side], name) : NULL;
+				if (other && git_oid_equal(git_tree_entry_id(te), git_tree_entry_id(other)))
+					continue;
+				diff_blog(r, ptree, tree, name, polls);
+			}
 		}
-		if (f->mode != GIT_FILEMODE_BLOB && f->mode != GIT_FILEMODE_BLOB_EXECUTABLE)
-			continue;
-		g_autofree char *blog = NULL, *id = NULL;
-		if (!entry_path(f->path, &blog, &id) || (only_blog && strcmp(blog, only_blog)))
-			continue;
-		struct lw_history_poll *p = g_hash_table_lookup(polls, blog);
-		if (!p) {
-			p = poll_new(blog);
-			g_hash_table_insert(polls, (char *)p->blog, p);
-		}
-		struct lw_history_change *ch = g_new0(struct lw_history_change, 1);
-		ch->kind = kind;
-		ch->id = g_steal_pointer(&id);
-		read_heading(r, &f->id, f->path, ch);
-		g_ptr_array_add(p->changes, ch);
-		if (kind == 'A')
-			p->n_new++;
-		else if (kind == 'M')
-			p->n_edited++;
-		else
-			p->n_removed++;
 	}
 	ret = 0;
 out:
-	git_diff_free(diff);
 	git_tree_free(ptree);
 	git_commit_free(parent);
 	git_tree_free(tree);
@@ -502,8 +561,8 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 	g_autofree char *path = g_strdup_printf("%s/entries/%s.md", blog, id);
 	GPtrArray *out = g_ptr_array_new_with_free_func(version_free);
 	git_revwalk *walk = NULL;
-	git_oid oid;
-	bool seen = false;
+	git_oid oid, prev_commit, prev_blob, last_blob;
+	bool seen = false, have_prev = false, prev_has = false, last_has = false;
 
 	if (git_revwalk_new(&walk, r->repo) < 0) {
 		set_git_error(error, "repository '%s': cannot walk the history", r->path);
@@ -528,15 +587,35 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 			goto err;
 		}
 		git_oid now, before;
-		bool has_now = blob_at(c, path, &now);
-		bool had = git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) == 0 &&
-		           blob_at(parent, path, &before);
-		git_error_clear();
-		git_commit_free(parent);
-		if (has_now == had && (!has_now || git_oid_equal(&now, &before))) {
+		bool has_now = blob_at(c, path, &now), had = false;
+		const git_oid *pid = git_commit_parentcount(c) > 0 ? git_commit_parent_id(c, 0) : NULL;
+		if (pid && have_prev && git_oid_equal(pid, &prev_commit)) {
+			/* the usual case: the parent was the commit before */
+			had = prev_has;
+			git_oid_cpy(&before, &prev_blob);
+		} else if (pid) {
+			had = git_commit_lookup(&parent, r->repo, pid) == 0 &&
+			      blob_at(parent, path, &before);
+			git_error_clear();
+			git_commit_free(parent);
+		}
+		have_prev = true;
+		git_oid_cpy(&prev_commit, &oid);
+		prev_has = has_now;
+		if (has_now)
+			git_oid_cpy(&prev_blob, &now);
+		/* A version is a change against the first parent that is also a
+		 * change against the last version listed: a merge bringing in a
+		 * file already seen on its branch is not a new version. */
+		bool same_as_parent = has_now == had && (!has_now || git_oid_equal(&now, &before));
+		bool same_as_last = has_now == last_has && (!has_now || git_oid_equal(&now, &last_blob));
+		if (same_as_parent || same_as_last) {
 			git_commit_free(c);
 			continue;
 		}
+		last_has = has_now;
+		if (has_now)
+			git_oid_cpy(&last_blob, &now);
 		struct lw_history_version *v = g_new0(struct lw_history_version, 1);
 		git_oid_tostr(v->commit, sizeof(v->commit), &oid);
 		v->time = (gint64)git_commit_time(c);
@@ -546,7 +625,7 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 			v->kind = LW_VERSION_REMOVED;
 			continue;
 		}
-		v->kind = had ? LW_VERSION_EDITED : seen ? LW_VERSION_RESTORED : LW_VERSION_ADDED;
+		v->kind = had && seen ? LW_VERSION_EDITED : seen ? LW_VERSION_RESTORED : LW_VERSION_ADDED;
 		seen = true;
 		git_blob *b = NULL;
 		if (git_blob_lookup(&b, r->repo, &now) < 0) {

@@ -61,9 +61,10 @@ struct lw_history_filter {
  * instance when stdout was closed). */
 typedef bool (*lw_history_poll_fn)(const struct lw_history_poll *p, void *data);
 
-/* Walks the commits reachable from HEAD by committer time, newest first
- * (first parents' trees are the diff base; merges are diffed against
- * their first parent).  An empty repository calls fn never and returns 0.
+/* Walks the commits reachable from HEAD newest first (topological order,
+ * then committer time), diffing each against its first parent (a merge
+ * shows what it brought into the first parent's line).  Only top-level
+ * folders and entries/ trees whose ids differ are read, as git does.  An empty repository calls fn never and returns 0.
  * Returns the number of polls given to fn, or -1 with an error. */
 int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter *f,
                     lw_history_poll_fn fn, void *data, GError **error);
@@ -104,8 +105,9 @@ struct lw_history_version {
 
 /* Every version of <blog>/entries/<id>.md in the commits reachable from
  * HEAD, oldest first: each commit whose tree holds a different blob (or
- * none) than its first parent's.  Renames are not followed (ids are
- * stable).  Returns an array of struct lw_history_version * (free with
+ * none) than both its first parent's and the last version listed (so a
+ * merge bringing in a version already listed adds nothing).  Renames are
+ * not followed (ids are stable).  Returns an array of struct lw_history_version * (free with
  * g_ptr_array_unref), empty when the file never existed; NULL with an
  * error for an invalid blog or id or an unreadable repository.  A file
  * over 16 MB is an error naming it. */

@@ -466,6 +466,73 @@ def test_hostile_entry_files(sb):
     check('# Evil[-?]0;owned??[31m title\\nsecond-]\n' in p.stdout, p.stdout)
 
 
+ENTRY_PATH = re.compile(r'^([A-Za-z0-9_-][A-Za-z0-9._-]*)/entries/([A-Za-z0-9_-][A-Za-z0-9._-]*)\.md$')
+
+
+def check_against_git(sb, objs):
+    """Each JSON object's changes are git's own name-status against the
+    first parent, for entry files of its blog."""
+    for o in objs:
+        c = o['commit']
+        parents = sb.git('show', '-s', '--format=%P', c).split()
+        base = parents[0] if parents else '4b825dc642cb6eb9a060e54bf8d69288fbee4904'  # empty tree
+        st = sb.git('diff', '--no-renames', '--name-status', base, c)
+        want = sorted((s, m.group(2)) for s, f in (line.split('\t') for line in st.splitlines())
+                      for m in [ENTRY_PATH.match(f)] if m and m.group(1) == o['blog'])
+        got = sorted([('A', e['id']) for e in o['new']] + [('M', e['id']) for e in o['edited']] +
+                     [('D', e['id']) for e in o['removed']])
+        eq(got, want, 'changes of %s (%s)' % (c, o['summary']))
+
+
+@with_sandbox()
+def test_tree_diff_matches_git(sb):
+    md = entry_md
+    fast_import(sb.repo, [
+        (1676400000, 'start\n', {'live/entries/a.md': md('a', 'A', 'a'),
+                                 'live/entries/b.md': md('b', 'B', 'b'),
+                                 'other/entries/c.md': md('c', 'C', 'c'),
+                                 'other/entries/c.md.orig': 'x\n',
+                                 'other/index.md': 'x\n'}),
+        (1676400060, 'drop other\n', {'other': None}),
+        (1676400120, 'b becomes a folder\n', {'live/entries/b.md': None,
+                                              'live/entries/b.md/x.md': md('x', 'X', 'x'),
+                                              'live/entries/a.md': md('a', 'A2', 'a2')}),
+        (1676400180, 'entries becomes a file\n', {'live/entries': None, 'live/entries.md': 'x\n'}),
+        (1676400240, 'back\n', {'live/entries.md': None,
+                                'live/entries/a.md': md('a', 'A3', 'a3'),
+                                'live/entries/.hidden.md': md('h', 'H', 'h'),
+                                'live/entries/Z.md': md('Z', 'Z', 'z'),
+                                'live/entries/a-.md': md('a-', 'A-', 'a-'),
+                                'live/entries/a.b.md': md('a.b', 'AB', 'ab'),
+                                'live/entries/a0.md': md('a0', 'A0', 'a0')}),
+    ], sb.env)
+    objs = json_lines(sb.livewatch('log', '--json', check=0).stdout)
+    eq([(o['blog'], o['summary']) for o in objs],
+       [('live', 'back'), ('live', 'entries becomes a file'), ('live', 'b becomes a folder'),
+        ('other', 'drop other'), ('live', 'start'), ('other', 'start')], 'one object per blog')
+    check_against_git(sb, objs)
+    eq(sorted(e['id'] for e in objs[0]['new']), ['Z', 'a', 'a-', 'a.b', 'a0'], 'no hidden file')
+    # a merge is diffed against its first parent
+    env = dict(sb.env, GIT_AUTHOR_NAME='P', GIT_AUTHOR_EMAIL='p@x', GIT_COMMITTER_NAME='P',
+               GIT_COMMITTER_EMAIL='p@x')
+    def g(*args):
+        subprocess.run(['git', '-C', sb.repo] + list(args), check=True, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    g('checkout', '-q', '-b', 'side')
+    with open(os.path.join(sb.repo, 'live', 'entries', 'side.md'), 'w') as f:
+        f.write(md('side', 'Side', 'from a branch'))
+    g('add', '-A')
+    g('commit', '-q', '-m', 'side branch')
+    g('checkout', '-q', 'master')
+    g('merge', '-q', '--no-ff', '-m', 'merge side', 'side')
+    objs = json_lines(sb.livewatch('log', '--json', check=0).stdout)
+    eq(objs[0]['summary'], 'merge side')
+    check_against_git(sb, objs)
+    eq([e['id'] for e in objs[0]['new']], ['side'])
+    p = sb.livewatch('show', 'live', 'side', check=0)
+    check(p.stdout.startswith('live/side: 1 version\n'), p.stdout)
+
+
 def run_on_tty(sb, *args, env=None):
     """Runs livewatch with stdout on a pseudo-terminal; returns (rc, output)."""
     master, slave = pty.openpty()
