@@ -533,6 +533,12 @@ def test_tree_diff_matches_git(sb):
     check(p.stdout.startswith('live/side: 1 version\n'), p.stdout)
 
 
+def test_help_names_log_and_show():
+    p = subprocess.run([LW_BIN, '--help'], stdout=subprocess.PIPE, text=True, check=True)
+    check('  log [BLOG] [--since T] [--json]\n' in p.stdout, p.stdout)
+    check('  show BLOG ID ' in p.stdout, p.stdout)
+
+
 def run_on_tty(sb, *args, env=None):
     """Runs livewatch with stdout on a pseudo-terminal; returns (rc, output)."""
     master, slave = pty.openpty()
