@@ -35,3 +35,8 @@ int lw_demo_main(int argc, char **argv);
 
 /* `livewatch run`: takes ownership of cfg; returns the exit status. */
 int lw_run_main(struct lw_config *cfg, const char *config_path);
+
+/* `livewatch log [BLOG] [--since T] [--json]` and `livewatch show BLOG ID`
+ * (daemon/history.c), reading cfg->repo; return the exit status. */
+int lw_history_log_main(const struct lw_config *cfg, int argc, char **argv);
+int lw_history_show_main(const struct lw_config *cfg, int argc, char **argv);

@@ -22,6 +22,10 @@ static const char usage[] =
 	"  run                        watch every blog (the daemon; foreground)\n"
 	"  poll [BLOG...]             poll once, record, alert, exit\n"
 	"  check                      validate config and rules\n"
+	"  log [BLOG] [--since T] [--json]\n"
+	"                             what changed, when (T: 2023-02-14, RFC 3339, 30m, 2h, 3d, 1w)\n"
+	"  show BLOG ID               every version of one entry, with word diffs\n"
+	"                             (ID may be a unique prefix)\n"
 	"  extract [--format F] [--json] [--entry X --body X ...] FILE|URL\n"
 	"                             show the entries of one page\n"
 	"  match QUERY [FILE...]      try a rule query on text (stdin without FILE)\n"
@@ -392,6 +396,18 @@ static int cmd_match(int argc, char **argv)
 	return matched ? EXIT_OK : EXIT_RUNTIME;
 }
 
+/* log and show: the config says where the repository is. */
+static int cmd_history(const char *config_path, bool show, int argc, char **argv)
+{
+	struct lw_config *cfg = load_config(config_path);
+	if (!cfg)
+		return EXIT_USAGE;
+	int status = show ? lw_history_show_main(cfg, argc, argv) :
+	                    lw_history_log_main(cfg, argc, argv);
+	lw_config_free(cfg);
+	return status;
+}
+
 static int cmd_run(const char *config_path)
 {
 	struct lw_config *cfg = load_config(config_path);
@@ -459,6 +475,10 @@ int main(int argc, char **argv)
 		return lw_demo_main(rest, args);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(config_path);
+	if (!strcmp(cmd, "log"))
+		return cmd_history(config_path, false, rest, args);
+	if (!strcmp(cmd, "show"))
+		return cmd_history(config_path, true, rest, args);
 	if (!strcmp(cmd, "help"))
 		return fputs(usage, stdout), EXIT_OK;
 	fprintf(stderr, "livewatch: unknown command '%s'\n%s", cmd, usage);

@@ -86,6 +86,11 @@ static bool name_ok(const char *s)
 	return true;
 }
 
+bool lw_store_name_valid(const char *name)
+{
+	return name_ok(name);
+}
+
 const char *lw_store_state_dir(const struct lw_store *s)
 {
 	return s->state_dir;

@@ -62,6 +62,10 @@ struct lw_commit {
 	gint64 time;                     /* fetch time, unix seconds (author and committer time) */
 };
 
+/* True when name may be a blog name or an entry id: [A-Za-z0-9._-]+,
+ * no leading dot, at most 120 bytes (so it never leaves its folder). */
+bool lw_store_name_valid(const char *name);
+
 /* Blog names and ids must be [A-Za-z0-9._-]+ without a leading dot (at
  * most 120 bytes); anything else fails with LW_ERROR_STORE naming it,
  * before anything is written.  `write` and `remove` may be NULL; removing

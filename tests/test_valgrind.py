@@ -60,6 +60,11 @@ def test_poll_under_memcheck():
         memcheck(sb, 'poll')          # 304
         sb.server.set('/live', mode='truncate', body='<html>' + 'x' * 5000)
         memcheck(sb, 'poll')          # failure path
+        # reading the history back
+        for args in (['log'], ['log', '--json'], ['log', 'live', '--since', '1h'],
+                     ['show', 'live', edited.id], ['show', 'live', posts[2].id],
+                     ['show', 'live', 'block-'], ['show', 'live', '../x']):
+            memcheck(sb, *args)
     finally:
         sb.close()
 

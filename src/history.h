@@ -1,0 +1,149 @@
+/* Reading the history repository back: what changed when (`livewatch
+ * log`), every version of one entry (`livewatch show`), and the word diff
+ * between two versions.
+ *
+ * The tree diff of <blog>/entries/ between a commit and its first parent
+ * is the source of truth (DESIGN.md "The history repository"): A is a new
+ * (or restored) entry, M an edited one, D a removed one.  The commit
+ * message is only read for its Livewatch-Blog and Livewatch-Alerts
+ * trailers.  Nothing here writes to the repository or needs its lock. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+struct lw_history_reader;
+
+/* Opens the existing repository at path (never creates one: a missing
+ * path fails with LW_ERROR_STORE "no history at 'PATH'"). */
+struct lw_history_reader *lw_history_reader_open(const char *path, GError **error);
+void lw_history_reader_free(struct lw_history_reader *r);
+
+/* True when <blog>/entries/ exists at HEAD. */
+bool lw_history_has_blog(struct lw_history_reader *r, const char *blog);
+
+/* One entry file touched by a commit. */
+struct lw_history_change {
+	char kind;        /* 'A' new or restored, 'M' edited, 'D' removed */
+	char *id;
+	char *title;      /* heading of the file (the new version; the old one for D) */
+	char *published;  /* RFC 3339 from the file, or "" */
+	bool readable;    /* false when the file is not an entry file (a hand-written
+	                     one, over 16 MB): title and published are then "" */
+};
+
+/* What one commit did to one blog.  A commit made by livewatch gives one
+ * of these for the blog of its Livewatch-Blog trailer (with no change at
+ * all when only index.md moved); a commit made by someone else gives one
+ * per blog whose entry files it touched, and none when it touched no
+ * entry file (the README commit, a user's notes). */
+struct lw_history_poll {
+	char commit[41];      /* hex oid */
+	gint64 time;          /* committer time, unix seconds (the fetch time) */
+	const char *blog;
+	bool livewatch;       /* the commit carries a Livewatch-Blog trailer */
+	const char *summary;  /* first line of the message */
+	GPtrArray *changes;   /* struct lw_history_change *: A, then M, then D; newest
+	                         published first within each */
+	guint n_new, n_edited, n_removed;
+	GPtrArray *alert_rules;   /* char *: rules of the Livewatch-Alerts trailer ("rule=N"
+	                             words; malformed or non-UTF-8 ones are skipped) */
+	GArray *alert_counts;     /* guint, one per rule */
+};
+
+struct lw_history_filter {
+	const char *blog;   /* NULL: every blog */
+	gint64 since;       /* unix seconds; commits older than this end the walk; 0: all */
+};
+
+/* Called once per poll, newest commit first; the poll and everything in
+ * it is valid only during the call.  Return false to stop the walk (for
+ * instance when stdout was closed). */
+typedef bool (*lw_history_poll_fn)(const struct lw_history_poll *p, void *data);
+
+/* Walks the commits reachable from HEAD newest first (topological order,
+ * then committer time), diffing each against its first parent (a merge
+ * shows what it brought into the first parent's line).  Only top-level
+ * folders and entries/ trees whose ids differ are read, as git does.  An empty repository calls fn never and returns 0.
+ * Returns the number of polls given to fn, or -1 with an error. */
+int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter *f,
+                    lw_history_poll_fn fn, void *data, GError **error);
+
+/* "2023-02-14T18:31:00Z", "2023-02-14T18:31:00+01:00", a date "2023-02-14"
+ * (midnight, local time), or a duration back from now: "30m", "2h", "3d",
+ * "1w", "45s".  Returns unix seconds, or -1 with LW_ERROR_FAILED naming
+ * the text. */
+gint64 lw_history_parse_since(const char *text, gint64 now, GError **error);
+/* (a duration reaching before 1970 gives 0: everything) */
+
+/* Resolves what the user typed as an entry id of blog: an exact id
+ * (present at HEAD or only in the past), or a prefix of exactly one id
+ * at HEAD.  Returns the id (newly allocated) or NULL: an id that is not
+ * a valid entry name ("../x") fails with LW_ERROR_FAILED; an unknown id
+ * fails naming blog and id; an ambiguous prefix fails listing the
+ * candidates.  Never reads outside <blog>/entries/. */
+char *lw_history_resolve_id(struct lw_history_reader *r, const char *blog, const char *id,
+                            GError **error);
+
+enum lw_version_kind {
+	LW_VERSION_ADDED,     /* first appearance */
+	LW_VERSION_EDITED,
+	LW_VERSION_REMOVED,   /* text is NULL */
+	LW_VERSION_RESTORED,  /* back after a removal */
+};
+
+struct lw_history_version {
+	enum lw_version_kind kind;
+	char commit[41];
+	gint64 time;
+	char *text;           /* the file, NUL-terminated; NULL when removed */
+	gsize len;
+};
+
+/* At most this many versions of one entry are returned (the oldest). */
+#define LW_HISTORY_VERSIONS_MAX 10000
+
+/* Every version of <blog>/entries/<id>.md in the commits reachable from
+ * HEAD, oldest first: each commit whose tree holds a different blob (or
+ * none) than both its first parent's and the last version listed (so a
+ * merge bringing in a version already listed adds nothing).  Renames are
+ * not followed (ids are stable).  Returns an array of struct lw_history_version * (free with
+ * g_ptr_array_unref), empty when the file never existed; NULL with an
+ * error for an invalid blog or id or an unreadable repository.  A file
+ * over 16 MB is an error naming it. */
+GPtrArray *lw_history_versions(struct lw_history_reader *r, const char *blog, const char *id,
+                               GError **error);
+
+/* The word diff.  Words are runs of non-whitespace bytes (as git's
+ * --word-diff); whitespace is carried with the new text. */
+enum lw_wdiff_op {
+	LW_WDIFF_SAME,    /* text of the new version (words and whitespace) */
+	LW_WDIFF_DEL,     /* words of the old version, from the first to the last removed word
+	                     (and the old line breaks after them when they were whole lines) */
+	LW_WDIFF_INS,     /* words of the new version, from the first to the last added word */
+};
+
+struct lw_wdiff_span {
+	enum lw_wdiff_op op;
+	const char *text;     /* points into old (DEL) or new (SAME, INS) */
+	gsize len;
+};
+
+/* Above this many words on either side, or this many edits, the diff is
+ * not computed word by word: the whole old text is deleted and the whole
+ * new one inserted, and lw_wdiff.whole is set. */
+#define LW_WDIFF_MAX_WORDS 50000
+#define LW_WDIFF_MAX_EDITS 1000
+
+struct lw_wdiff {
+	GArray *spans;    /* struct lw_wdiff_span; SAME and INS concatenated give new exactly */
+	bool whole;       /* the limits above were hit: one DEL and one INS */
+	guint added, removed;  /* words */
+};
+
+/* Diffs old against new (both borrowed: free the result before them).
+ * The edit script is minimal (Myers) after the common prefix and suffix
+ * are stripped.  Never fails. */
+struct lw_wdiff *lw_wdiff_compute(const char *old, gsize old_len, const char *new_text,
+                                  gsize new_len);
+void lw_wdiff_free(struct lw_wdiff *d);

@@ -1,0 +1,385 @@
+/* Tests for src/history.c: the word diff, --since parsing, and reading a
+ * real repository made by the store (log walk, versions, id resolution). */
+#include <glib.h>
+#include <string.h>
+
+#include "entry.h"
+#include "error.h"
+#include "history.h"
+#include "store.h"
+
+/* The diff as git --word-diff=plain would print it. */
+static char *render(const struct lw_wdiff *d)
+{
+	GString *s = g_string_new(NULL);
+	for (guint i = 0; i < d->spans->len; i++) {
+		const struct lw_wdiff_span *sp = &g_array_index(d->spans, struct lw_wdiff_span, i);
+		const char *open = sp->op == LW_WDIFF_DEL ? "[-" : sp->op == LW_WDIFF_INS ? "{+" : "";
+		const char *close = sp->op == LW_WDIFF_DEL ? "-]" : sp->op == LW_WDIFF_INS ? "+}" : "";
+		g_string_append_printf(s, "%s%.*s%s", open, (int)sp->len, sp->text, close);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* SAME + INS must give the new text back byte for byte; the words of
+ * SAME + DEL must be the old text's words. */
+static void check_invariants(const char *old, const char *new_text, const struct lw_wdiff *d)
+{
+	GString *back = g_string_new(NULL);
+	GString *old_words = g_string_new(NULL);
+	for (guint i = 0; i < d->spans->len; i++) {
+		const struct lw_wdiff_span *sp = &g_array_index(d->spans, struct lw_wdiff_span, i);
+		g_assert_cmpuint(sp->len, >, 0);
+		if (sp->op != LW_WDIFF_DEL)
+			g_string_append_len(back, sp->text, (gssize)sp->len);
+		if (sp->op != LW_WDIFF_INS) {
+			g_string_append_c(old_words, ' ');
+			g_string_append_len(old_words, sp->text, (gssize)sp->len);
+		}
+	}
+	g_assert_cmpstr(back->str, ==, new_text);
+	g_auto(GStrv) a = g_strsplit_set(old_words->str, " \t\n", -1);
+	g_auto(GStrv) b = g_strsplit_set(old, " \t\n", -1);
+	GString *wa = g_string_new(NULL), *wb = g_string_new(NULL);
+	for (char **w = a; *w; w++)
+		if (**w)
+			g_string_append_printf(wa, "%s|", *w);
+	for (char **w = b; *w; w++)
+		if (**w)
+			g_string_append_printf(wb, "%s|", *w);
+	g_assert_cmpstr(wa->str, ==, wb->str);
+	g_string_free(wa, TRUE);
+	g_string_free(wb, TRUE);
+	g_string_free(back, TRUE);
+	g_string_free(old_words, TRUE);
+}
+
+static char *wdiff(const char *old, const char *new_text, guint *added, guint *removed)
+{
+	struct lw_wdiff *d = lw_wdiff_compute(old, strlen(old), new_text, strlen(new_text));
+	check_invariants(old, new_text, d);
+	g_assert_false(d->whole);
+	if (added)
+		*added = d->added;
+	if (removed)
+		*removed = d->removed;
+	char *s = render(d);
+	lw_wdiff_free(d);
+	return s;
+}
+
+static void test_wdiff_cases(void)
+{
+	static const struct { const char *old, *new_text, *want; guint add, rm; } cases[] = {
+		{ "a b c", "a b c", "a b c", 0, 0 },
+		{ "a b c", "a x c", "a [-b-]{+x+} c", 1, 1 },
+		{ "a b c", "x b c", "[-a-]{+x+} b c", 1, 1 },
+		{ "a b c", "a b x", "a b [-c-]{+x+}", 1, 1 },
+		{ "a b c", "a c", "a [-b-]c", 0, 1 },
+		{ "a b c", "b c", "[-a-]b c", 0, 1 },
+		{ "a b c", "a b", "a b[-c-]", 0, 1 },
+		{ "a b c", "a b c d e", "a b c {+d e+}", 2, 0 },
+		{ "b c", "a b c", "{+a+} b c", 1, 0 },
+		{ "", "one two", "{+one two+}", 2, 0 },
+		{ "one two", "", "[-one two-]", 0, 2 },
+		{ "", "", "", 0, 0 },
+		{ "a  b", "a b", "a b", 0, 0 },                     /* whitespace is not a word */
+		{ "one\n\ntwo three\n", "one\n\ntwo 3 three\n", "one\n\ntwo {+3+} three\n", 1, 0 },
+		{ "Бахмут це місто", "Бахмут — це місто", "Бахмут {+—+} це місто", 1, 0 },
+		{ "the cat sat on the mat", "the dog sat on the hat",
+		  "the [-cat-]{+dog+} sat on the [-mat-]{+hat+}", 2, 2 },
+		{ "x [-y-] {+z+}", "x {+z+}", "x [-[-y-]-]{+z+}", 0, 1 },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		guint add, rm;
+		g_autofree char *got = wdiff(cases[i].old, cases[i].new_text, &add, &rm);
+		g_test_message("case %zu: %s", i, got);
+		g_assert_cmpstr(got, ==, cases[i].want);
+		g_assert_cmpuint(add, ==, cases[i].add);
+		g_assert_cmpuint(rm, ==, cases[i].rm);
+	}
+}
+
+/* Length of the longest common subsequence of two word arrays (plain DP). */
+static guint lcs(char **a, guint n, char **b, guint m)
+{
+	g_autofree guint *t = g_new0(guint, (n + 1) * (m + 1));
+	for (guint i = 1; i <= n; i++)
+		for (guint j = 1; j <= m; j++)
+			t[i * (m + 1) + j] = !strcmp(a[i - 1], b[j - 1]) ? t[(i - 1) * (m + 1) + j - 1] + 1 :
+			                     MAX(t[(i - 1) * (m + 1) + j], t[i * (m + 1) + j - 1]);
+	return t[n * (m + 1) + m];
+}
+
+/* Random texts over a tiny vocabulary: the edit script is always minimal. */
+static void test_wdiff_random_minimal(void)
+{
+	static const char *const vocab[] = { "a", "b", "c", "d", "Leopard", "tanks" };
+	static const char *const seps[] = { " ", "  ", "\n", "\n\n", "\t" };
+	for (int round = 0; round < 400; round++) {
+		char *words[2][40];
+		guint len[2];
+		GString *text[2];
+		for (int side = 0; side < 2; side++) {
+			len[side] = (guint)g_test_rand_int_range(0, 40);
+			text[side] = g_string_new(NULL);
+			for (guint k = 0; k < len[side]; k++) {
+				words[side][k] = (char *)vocab[g_test_rand_int_range(0, G_N_ELEMENTS(vocab))];
+				if (k || g_test_rand_bit())
+					g_string_append(text[side],
+					                seps[g_test_rand_int_range(0, G_N_ELEMENTS(seps))]);
+				g_string_append(text[side], words[side][k]);
+			}
+			if (g_test_rand_bit())
+				g_string_append_c(text[side], '\n');
+		}
+		guint add, rm;
+		g_autofree char *s = wdiff(text[0]->str, text[1]->str, &add, &rm);
+		guint common = lcs(words[0], len[0], words[1], len[1]);
+		g_assert_cmpuint(rm, ==, len[0] - common);
+		g_assert_cmpuint(add, ==, len[1] - common);
+		g_string_free(text[0], TRUE);
+		g_string_free(text[1], TRUE);
+	}
+}
+
+static void test_wdiff_limits(void)
+{
+	/* Completely different texts need more edits than allowed: whole replace. */
+	GString *a = g_string_new(NULL), *b = g_string_new(NULL);
+	for (int i = 0; i < LW_WDIFF_MAX_EDITS; i++) {
+		g_string_append_printf(a, "old%d ", i);
+		g_string_append_printf(b, "new%d ", i);
+	}
+	struct lw_wdiff *d = lw_wdiff_compute(a->str, a->len, b->str, b->len);
+	g_assert_true(d->whole);
+	g_assert_cmpuint(d->spans->len, ==, 2);
+	g_assert_cmpuint(d->removed, ==, LW_WDIFF_MAX_EDITS);
+	g_assert_cmpuint(d->added, ==, LW_WDIFF_MAX_EDITS);
+	check_invariants(a->str, b->str, d);
+	lw_wdiff_free(d);
+
+	/* A long text with one edit in the middle stays a word diff. */
+	g_string_truncate(a, 0);
+	g_string_truncate(b, 0);
+	for (int i = 0; i < LW_WDIFF_MAX_WORDS - 10; i++) {
+		g_string_append_printf(a, "w%d ", i % 97);
+		g_string_append_printf(b, "w%d ", i == 20000 ? 1000 : i % 97);
+	}
+	d = lw_wdiff_compute(a->str, a->len, b->str, b->len);
+	g_assert_false(d->whole);
+	g_assert_cmpuint(d->added, ==, 1);
+	g_assert_cmpuint(d->removed, ==, 1);
+	check_invariants(a->str, b->str, d);
+	lw_wdiff_free(d);
+
+	/* Too many words on one side: whole replace, without looking further. */
+	g_string_append(b, " and some more words to go over the cap");
+	for (int i = 0; i < 20; i++)
+		g_string_append(b, " x");
+	d = lw_wdiff_compute(a->str, a->len, b->str, b->len);
+	g_assert_true(d->whole);
+	lw_wdiff_free(d);
+	g_string_free(a, TRUE);
+	g_string_free(b, TRUE);
+}
+
+static void test_parse_since(void)
+{
+	const gint64 now = 1676400000;   /* 2023-02-14T18:40:00Z */
+	g_setenv("TZ", "UTC", TRUE);
+	g_autoptr(GError) err = NULL;
+	g_assert_cmpint(lw_history_parse_since("30m", now, &err), ==, now - 1800);
+	g_assert_cmpint(lw_history_parse_since("2h", now, &err), ==, now - 7200);
+	g_assert_cmpint(lw_history_parse_since("3d", now, &err), ==, now - 3 * 86400);
+	g_assert_cmpint(lw_history_parse_since("1w", now, &err), ==, now - 7 * 86400);
+	g_assert_cmpint(lw_history_parse_since("45s", now, &err), ==, now - 45);
+	g_assert_cmpint(lw_history_parse_since("2023-02-14", now, &err), ==, 1676332800);
+	g_assert_cmpint(lw_history_parse_since("2023-02-14T18:00:00Z", now, &err), ==, 1676397600);
+	g_assert_cmpint(lw_history_parse_since("2023-02-14T19:00:00+01:00", now, &err), ==,
+	                1676397600);
+	g_assert_no_error(err);
+	static const char *const bad[] = { "", "h", "2x", "-2h", "yesterday", "2023-02-30",
+	                                   "2023-2-14", "2023-02-14T25:00:00Z", "99999999999d" };
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_assert_cmpint(lw_history_parse_since(bad[i], now, &err), ==, -1);
+		g_assert_error(err, LW_ERROR, LW_ERROR_FAILED);
+		g_autofree char *quoted = g_strdup_printf("'%s'", bad[i]);
+		g_assert_nonnull(strstr(err->message, quoted));
+		g_clear_error(&err);
+	}
+}
+
+/* ---- a real repository ---- */
+
+static struct lw_entry *mk(const char *id, const char *title, const char *body)
+{
+	struct lw_entry *e = lw_entry_new();
+	lw_entry_set(&e->id, id);
+	lw_entry_set(&e->title, title);
+	lw_entry_set(&e->body, body);
+	lw_entry_set(&e->published, "2023-02-14T18:31:00Z");
+	lw_entry_set(&e->url, "https://example.org/live");
+	return e;
+}
+
+static void commit(struct lw_store *s, const char *blog, struct lw_entry *write,
+                   const char *remove, const char *message, gint64 when)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GPtrArray) w = g_ptr_array_new_with_free_func((GDestroyNotify)lw_entry_free);
+	g_autoptr(GPtrArray) rm = g_ptr_array_new();
+	if (write)
+		g_ptr_array_add(w, write);
+	if (remove)
+		g_ptr_array_add(rm, (char *)remove);
+	struct lw_commit c = { .blog = blog, .write = w, .remove = rm, .message = message,
+	                       .time = when };
+	char hex[41];
+	g_assert_cmpint(lw_store_commit(s, &c, hex, &err), ==, 0);
+	g_assert_no_error(err);
+}
+
+static bool collect(const struct lw_history_poll *p, void *data)
+{
+	GString *s = data;
+	g_string_append_printf(s, "%" G_GINT64_FORMAT " %s%s", p->time, p->blog,
+	                       p->livewatch ? "" : " (other)");
+	for (guint i = 0; i < p->changes->len; i++) {
+		const struct lw_history_change *c = p->changes->pdata[i];
+		g_string_append_printf(s, " %c%s:%s", c->kind, c->id, c->title);
+	}
+	for (guint i = 0; i < p->alert_rules->len; i++)
+		g_string_append_printf(s, " !%s=%u", (char *)p->alert_rules->pdata[i],
+		                       g_array_index(p->alert_counts, guint, i));
+	g_string_append_c(s, '\n');
+	return true;
+}
+
+static bool stop_after_one(const struct lw_history_poll *p, void *data)
+{
+	(*(int *)data)++;
+	return false;
+}
+
+static void test_repository(void)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *tmp = g_dir_make_tmp("lw-history-XXXXXX", &err);
+	g_assert_no_error(err);
+	g_setenv("HOME", tmp, TRUE);
+	g_setenv("XDG_CONFIG_HOME", tmp, TRUE);
+	g_autofree char *path = g_build_filename(tmp, "history", NULL);
+
+	/* missing: an error, and nothing created */
+	g_assert_null(lw_history_reader_open(path, &err));
+	g_assert_nonnull(strstr(err->message, "no history at"));
+	g_clear_error(&err);
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+
+	struct lw_store *s = lw_store_open(path, &err);
+	g_assert_no_error(err);
+	const gint64 t0 = 1676400000;
+	commit(s, "live", mk("block-1", "First", "one two three"),
+	       NULL, "live: 1 new\n\nLivewatch-Blog: live\nLivewatch-Alerts: bakhmut=2 x=1\n", t0);
+	commit(s, "other", mk("block-1", "Other blog", "elsewhere"),
+	       NULL, "other: 1 new\n\nLivewatch-Blog: other\n", t0 + 60);
+	commit(s, "live", mk("block-1", "First", "one two 2.5 three"),
+	       NULL, "live: 1 edited\n\nLivewatch-Blog: live\n", t0 + 120);
+	commit(s, "live", NULL, "block-1", "live: 1 removed\n\nLivewatch-Blog: live\n", t0 + 180);
+	commit(s, "live", mk("block-1", "First", "one two 2.5 three"),
+	       NULL, "live: 1 restored\n\nLivewatch-Blog: live\n", t0 + 240);
+	commit(s, "live", mk("block-2", "Second", "x"),
+	       NULL, "a person's own commit\n", t0 + 300);
+	commit(s, "live", mk("block-10", "Tenth", "y"),
+	       NULL, "live: 1 new\n\nLivewatch-Blog: live\n", t0 + 360);
+	lw_store_free(s);
+
+	struct lw_history_reader *r = lw_history_reader_open(path, &err);
+	g_assert_no_error(err);
+	g_assert_true(lw_history_has_blog(r, "live"));
+	g_assert_true(lw_history_has_blog(r, "other"));
+	g_assert_false(lw_history_has_blog(r, "nope"));
+	g_assert_false(lw_history_has_blog(r, ".."));
+
+	GString *got = g_string_new(NULL);
+	g_assert_cmpint(lw_history_walk(r, NULL, collect, got, &err), ==, 7);
+	g_assert_no_error(err);
+	g_assert_cmpstr(got->str, ==,
+	                "1676400360 live Ablock-10:Tenth\n"
+	                "1676400300 live (other) Ablock-2:Second\n"
+	                "1676400240 live Ablock-1:First\n"
+	                "1676400180 live Dblock-1:First\n"
+	                "1676400120 live Mblock-1:First\n"
+	                "1676400060 other Ablock-1:Other blog\n"
+	                "1676400000 live Ablock-1:First !bakhmut=2 !x=1\n");
+	g_string_truncate(got, 0);
+	struct lw_history_filter f = { .blog = "other" };
+	g_assert_cmpint(lw_history_walk(r, &f, collect, got, &err), ==, 1);
+	g_assert_cmpstr(got->str, ==, "1676400060 other Ablock-1:Other blog\n");
+	g_string_truncate(got, 0);
+	f = (struct lw_history_filter){ .blog = "live", .since = t0 + 240 };
+	g_assert_cmpint(lw_history_walk(r, &f, collect, got, &err), ==, 3);
+	g_string_free(got, TRUE);
+	int calls = 0;
+	g_assert_cmpint(lw_history_walk(r, NULL, stop_after_one, &calls, &err), ==, 1);
+	g_assert_cmpint(calls, ==, 1);
+	f = (struct lw_history_filter){ .blog = "../x" };
+	g_assert_cmpint(lw_history_walk(r, &f, collect, NULL, &err), ==, -1);
+	g_clear_error(&err);
+
+	g_autoptr(GPtrArray) vs = lw_history_versions(r, "live", "block-1", &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(vs->len, ==, 4);
+	static const enum lw_version_kind kinds[] = { LW_VERSION_ADDED, LW_VERSION_EDITED,
+	                                              LW_VERSION_REMOVED, LW_VERSION_RESTORED };
+	for (guint i = 0; i < vs->len; i++) {
+		const struct lw_history_version *v = vs->pdata[i];
+		g_assert_cmpint(v->kind, ==, kinds[i]);
+		g_assert_cmpint(v->time, ==, t0 + (i + 1) * 60 + (i == 0 ? -60 : 0));
+		g_assert_true((v->text == NULL) == (v->kind == LW_VERSION_REMOVED));
+	}
+	g_assert_nonnull(strstr(((struct lw_history_version *)vs->pdata[1])->text, "2.5"));
+
+	/* ids: exact, unique prefix, ambiguous prefix, unknown, hostile */
+	g_autofree char *id = lw_history_resolve_id(r, "live", "block-1", &err);
+	g_assert_cmpstr(id, ==, "block-1");
+	g_autofree char *id2 = lw_history_resolve_id(r, "live", "block-2", &err);
+	g_assert_cmpstr(id2, ==, "block-2");
+	g_assert_null(lw_history_resolve_id(r, "live", "block", &err));
+	g_assert_nonnull(strstr(err->message, "ambiguous"));
+	g_assert_nonnull(strstr(err->message, "block-1, block-10, block-2"));
+	g_clear_error(&err);
+	g_assert_null(lw_history_resolve_id(r, "live", "block-9", &err));
+	g_assert_cmpstr(err->message, ==, "no entry 'block-9' in blog 'live'");
+	g_clear_error(&err);
+	g_assert_null(lw_history_resolve_id(r, "live", "ock-10", &err));
+	g_assert_nonnull(strstr(err->message, "did you mean block-10?"));
+	g_clear_error(&err);
+	static const char *const hostile[] = { "../x", "..", ".git", "a/b", "", "a b", "x\n" };
+	for (gsize i = 0; i < G_N_ELEMENTS(hostile); i++) {
+		g_assert_null(lw_history_resolve_id(r, "live", hostile[i], &err));
+		g_assert_nonnull(strstr(err->message, "invalid entry id"));
+		g_clear_error(&err);
+		g_assert_null(lw_history_versions(r, "live", hostile[i], &err));
+		g_clear_error(&err);
+	}
+	g_assert_null(lw_history_versions(r, "..", "README", &err));
+	g_assert_nonnull(strstr(err->message, "invalid blog name '..'"));
+	g_clear_error(&err);
+	lw_history_reader_free(r);
+
+	const char *argv[] = { "rm", "-rf", tmp, NULL };
+	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/history/wdiff-cases", test_wdiff_cases);
+	g_test_add_func("/history/wdiff-random-minimal", test_wdiff_random_minimal);
+	g_test_add_func("/history/wdiff-limits", test_wdiff_limits);
+	g_test_add_func("/history/parse-since", test_parse_since);
+	g_test_add_func("/history/repository", test_repository);
+	return g_test_run();
+}
