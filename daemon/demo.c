@@ -107,6 +107,7 @@ int lw_demo_main(int argc, char **argv)
 		return 1;
 	}
 	g_autofree char *cfg_path = g_build_filename(dir, "config.ini", NULL);
+	g_autofree char *self = NULL;
 	struct lw_config *cfg = lw_config_load(cfg_path, &err);
 	struct lw_app *app = cfg ? lw_app_new(cfg, TRUE, &err) : NULL;
 	if (!app) {
@@ -155,6 +156,13 @@ int lw_demo_main(int argc, char **argv)
 	}
 
 	const char *repo = app->cfg->repo;
+	/* the binary as run: after a build it is not on PATH yet */
+	self = g_file_read_link("/proc/self/exe", NULL);
+	const char *bin = self ? self : "livewatch";
+	printf("\nRead it back with livewatch:\n"
+	       "  %s -c %s log\n"
+	       "  %s -c %s show %s %s\n",
+	       bin, cfg_path, bin, cfg_path, DEMO_BLOG, edited ? edited : "ID");
 	printf("\nThe history is a git repository; try:\n"
 	       "  git -C %s log --stat\n"
 	       "  git -C %s log -p -- %s/entries/%s.md\n"
