@@ -102,7 +102,8 @@ static bool blog_known(const struct lw_config *cfg, struct lw_history_reader *r,
 static void print_counts(const struct lw_history_poll *p)
 {
 	const struct { guint n; const char *what; } parts[] = {
-		{ p->n_new, "new" }, { p->n_edited, "edited" }, { p->n_removed, "removed" },
+		{ p->n_new, "new" }, { p->n_restored, "restored" }, { p->n_edited, "edited" },
+		{ p->n_removed, "removed" },
 	};
 	bool first = true;
 	for (gsize i = 0; i < G_N_ELEMENTS(parts); i++) {
@@ -138,11 +139,11 @@ static bool print_poll_text(const struct lw_history_poll *p, struct log_state *s
 	for (guint i = 0; i < p->changes->len; i++) {
 		const struct lw_history_change *c = p->changes->pdata[i];
 		g_autofree char *t = published_hhmm(c->published);
-		printf("  %c ", c->kind == 'A' ? '+' : c->kind == 'M' ? '~' : '-');
+		printf("  %c ", c->kind == 'M' ? '~' : c->kind == 'D' ? '-' : '+');
 		put_str(c->id);
 		printf("%s%s ", *t ? " " : "", t);
 		put_str(!c->readable ? "(unreadable entry file)" : *c->title ? c->title : "(no heading)");
-		putchar('\n');
+		puts(c->kind == 'R' ? " (restored)" : "");
 	}
 	if (p->alert_rules->len > 0) {
 		fputs("  alerts:", stdout);
@@ -193,6 +194,7 @@ static bool print_poll_json(const struct lw_history_poll *p)
 	json_builder_set_member_name(b, "summary");
 	json_builder_add_string_value(b, g_utf8_validate(p->summary, -1, NULL) ? p->summary : "");
 	json_changes(b, p, 'A', "new");
+	json_changes(b, p, 'R', "restored");
 	json_changes(b, p, 'M', "edited");
 	json_changes(b, p, 'D', "removed");
 	json_builder_set_member_name(b, "alerts");

@@ -15,6 +15,7 @@
 struct lw_history_reader {
 	git_repository *repo;
 	char *path;
+	const char *message;  /* of the livewatch commit being diffed, else NULL */
 };
 
 static void set_git_error(GError **error, const char *what, ...) G_GNUC_PRINTF(2, 3);
@@ -157,7 +158,7 @@ static void poll_free(gpointer data)
 
 static int kind_rank(char k)
 {
-	return k == 'A' ? 0 : k == 'M' ? 1 : 2;
+	return k == 'A' ? 0 : k == 'R' ? 1 : k == 'M' ? 2 : 3;
 }
 
 static gint change_cmp(gconstpointer a, gconstpointer b)
@@ -172,9 +173,12 @@ static gint change_cmp(gconstpointer a, gconstpointer b)
 
 /* Title and published time of an entry blob; "" for what cannot be read
  * (a hand-written file is no reason to stop the log). */
-static void read_heading(struct lw_history_reader *r, const git_oid *oid, const char *path,
-                         struct lw_history_change *c)
+/* Reads c's title and published time from the file; returns the heading
+ * livewatch gives the entry (its title, or its first words), or NULL. */
+static char *read_heading(struct lw_history_reader *r, const git_oid *oid, const char *path,
+                          struct lw_history_change *c)
 {
+	char *heading = NULL;
 	git_blob *b = NULL;
 	c->title = NULL;
 	c->published = NULL;
@@ -185,6 +189,7 @@ static void read_heading(struct lw_history_reader *r, const git_oid *oid, const 
 			c->readable = true;
 			c->title = g_strdup(e->title);
 			c->published = g_strdup(e->published);
+			heading = lw_entry_heading(e);
 			lw_entry_free(e);
 		}
 	}
@@ -194,6 +199,7 @@ static void read_heading(struct lw_history_reader *r, const git_oid *oid, const 
 		c->title = g_strdup("");
 	if (!c->published)
 		c->published = g_strdup("");
+	return heading;
 }
 
 /* "bakhmut=1 leopard=2" into the poll's alert arrays; malformed words are skipped. */
@@ -236,6 +242,18 @@ static void read_trailers(const char *message, struct trailers *t)
 	git_message_trailer_array_free(&arr);
 }
 
+/* The message line lw_diff_message() writes for a restored entry:
+ * "+ HH:MM heading (restored)". */
+static bool listed_restored(const char *message, const struct lw_history_change *c,
+                            const char *heading)
+{
+	const char *pub = c->published;
+	g_autofree char *line = g_strdup_printf("\n+ %.5s%s%s (restored)\n",
+						strlen(pub) >= 16 && pub[10] == 'T' ? pub + 11 : "",
+						strlen(pub) >= 16 && pub[10] == 'T' ? " " : "", heading);
+	return strstr(message, line) != NULL;
+}
+
 static void add_change(struct lw_history_reader *r, GHashTable *polls, const char *blog,
                        char kind, const git_tree_entry *te)
 {
@@ -249,10 +267,13 @@ static void add_change(struct lw_history_reader *r, GHashTable *polls, const cha
 	struct lw_history_change *ch = g_new0(struct lw_history_change, 1);
 	ch->kind = kind;
 	g_autofree char *path = g_strdup_printf("%s/entries/%s", blog, name);
-	read_heading(r, git_tree_entry_id(te), path, ch);
+	g_autofree char *heading = read_heading(r, git_tree_entry_id(te), path, ch);
 	ch->id = g_steal_pointer(&id);
 	g_ptr_array_add(p->changes, ch);
-	if (kind == 'A')
+	if (kind == 'A' && heading && r->message && listed_restored(r->message, ch, heading)) {
+		ch->kind = 'R';
+		p->n_restored++;
+	} else if (kind == 'A')
 		p->n_new++;
 	else if (kind == 'M')
 		p->n_edited++;
@@ -435,8 +456,11 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
 								    NULL, poll_free);
 		bool keep_going = true;
 		/* A livewatch commit of another blog is skipped without a diff. */
-		if (!(lw && only && strcmp(t.blog, only)) &&
-		    diff_commit(r, c, only, polls, error) < 0) {
+		r->message = lw ? git_commit_message(c) : NULL;
+		int diffed = !(lw && only && strcmp(t.blog, only)) ?
+			     diff_commit(r, c, only, polls, error) : 0;
+		r->message = NULL;
+		if (diffed < 0) {
 			count = -1;
 			keep_going = false;
 		}

@@ -24,7 +24,9 @@ bool lw_history_has_blog(struct lw_history_reader *r, const char *blog);
 
 /* One entry file touched by a commit. */
 struct lw_history_change {
-	char kind;        /* 'A' new or restored, 'M' edited, 'D' removed */
+	char kind;        /* 'A' new, 'R' restored, 'M' edited, 'D' removed.  The
+	                     tree tells A from M from D; an A is an R when the
+	                     livewatch commit's message lists it as "(restored)" */
 	char *id;
 	char *title;      /* heading of the file (the new version; the old one for D) */
 	char *published;  /* RFC 3339 from the file, or "" */
@@ -43,9 +45,9 @@ struct lw_history_poll {
 	const char *blog;
 	bool livewatch;       /* the commit carries a Livewatch-Blog trailer */
 	const char *summary;  /* first line of the message */
-	GPtrArray *changes;   /* struct lw_history_change *: A, then M, then D; newest
+	GPtrArray *changes;   /* struct lw_history_change *: A, R, M, then D; newest
 	                         published first within each */
-	guint n_new, n_edited, n_removed;
+	guint n_new, n_restored, n_edited, n_removed;
 	GPtrArray *alert_rules;   /* char *: rules of the Livewatch-Alerts trailer ("rule=N"
 	                             words; malformed or non-UTF-8 ones are skipped) */
 	GArray *alert_counts;     /* guint, one per rule */

@@ -19,7 +19,7 @@ from lwblog import Post, render_blog  # noqa: E402
 from lwtest import LW_BIN, Sandbox, check, eq, run_tests  # noqa: E402
 
 HEADLINE = 'Ukraine war live: talks in Brussels as fighting continues'
-JSON_KEYS = ['commit', 'time', 'blog', 'livewatch', 'summary', 'new', 'edited', 'removed',
+JSON_KEYS = ['commit', 'time', 'blog', 'livewatch', 'summary', 'new', 'restored', 'edited', 'removed',
              'alerts']
 
 
@@ -140,7 +140,7 @@ def test_log_human(sb):
     eq(heads, ['second  1 edited  (commit %s, not by livewatch: "fix a typo by hand")'
                % h.commits[0][:8],
                'second  1 new',
-               'live  1 new',
+               'live  1 restored',
                'live  1 removed',
                'live  1 new, 1 edited',
                'second  2 new',
@@ -152,7 +152,8 @@ def test_log_human(sb):
         % (h.edited.id, lines['live  1 new, 1 edited'][1].split('situation.', 1)[1]),
         '  alerts: bakhmut=1 leopard=1'], 'new, edited, alerts')
     eq(lines['live  1 removed'], ['  - %s 11:00 EU ministers meet' % h.gone.id], 'removed')
-    eq(lines['live  1 new'], ['  + %s 11:00 EU ministers meet' % h.gone.id], 'restored is +')
+    eq(lines['live  1 restored'], ['  + %s 11:00 EU ministers meet (restored)' % h.gone.id],
+       'restored')
     eq(len(lines['live  5 new']), 5)
     check(lines['live  5 new'][0].startswith('  + %s 13:00 Zelenskiy' % h.posts[0].id),
           lines['live  5 new'])
@@ -185,6 +186,9 @@ def test_log_json(sb):
     eq(both['removed'], [])
     eq(both['alerts'], {'bakhmut': 1, 'leopard': 1})
     eq(objs[3]['removed'][0]['id'], h.gone.id)
+    eq([e['id'] for e in objs[2]['restored']], [h.gone.id], 'the restoration')
+    eq(objs[2]['new'], [])
+    eq(sum(len(o['restored']) for o in objs), 1, 'restorations')
     for o in objs:
         check(re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', o['time']), o['time'])
         stamp = sb.git('show', '-s', '--format=%ct', o['commit']).strip()
@@ -195,7 +199,8 @@ def test_log_json(sb):
                     o['blog'] + '/entries/')
         want = sorted((s, os.path.basename(f)[:-3]) for s, f in
                       (l.split('\t') for l in st.splitlines()))
-        got = sorted([('A', e['id']) for e in o['new']] + [('M', e['id']) for e in o['edited']] +
+        got = sorted([('A', e['id']) for e in o['new'] + o['restored']] +
+                     [('M', e['id']) for e in o['edited']] +
                      [('D', e['id']) for e in o['removed']])
         eq(got, want, 'changes of %s' % o['commit'])
     p = sb.livewatch('log', 'second', '--json', check=0)
@@ -479,7 +484,8 @@ def check_against_git(sb, objs):
         st = sb.git('diff', '--no-renames', '--name-status', base, c)
         want = sorted((s, m.group(2)) for s, f in (line.split('\t') for line in st.splitlines())
                       for m in [ENTRY_PATH.match(f)] if m and m.group(1) == o['blog'])
-        got = sorted([('A', e['id']) for e in o['new']] + [('M', e['id']) for e in o['edited']] +
+        got = sorted([('A', e['id']) for e in o['new'] + o['restored']] +
+                     [('M', e['id']) for e in o['edited']] +
                      [('D', e['id']) for e in o['removed']])
         eq(got, want, 'changes of %s (%s)' % (c, o['summary']))
 
