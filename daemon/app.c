@@ -132,6 +132,8 @@ void lw_app_flush_outbox(struct lw_app *app)
 	} else if (n > 0) {
 		lw_notice("delivered %d alert%s left from an interrupted run", n, n == 1 ? "" : "s");
 	}
+	/* and what webhooks and hooks could not take last time */
+	lw_poll_retry(&app->ctx, errs);
 	for (guint i = 0; i < errs->len; i++)
 		lw_warn("%s", (char *)errs->pdata[i]);
 }

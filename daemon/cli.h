@@ -28,7 +28,8 @@ void lw_app_free(struct lw_app *app);
  * number of alerts. */
 guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_result *r);
 
-/* Delivers alerts a crashed run left in the outbox, logging what happened. */
+/* Delivers alerts a crashed run left in the outbox, and the alerts webhook
+ * and exec sinks kept from failed deliveries, logging what happened. */
 void lw_app_flush_outbox(struct lw_app *app);
 
 int lw_demo_main(int argc, char **argv);

@@ -711,6 +711,11 @@ static void job_done(struct blog *b)
 	}
 	lw_app_report(app, b->name, &r);
 	lw_poll_result_clear(&r);
+	/* alerts a webhook or hook could not take, when their retry is due */
+	g_autoptr(GPtrArray) retry_errors = g_ptr_array_new_with_free_func(g_free);
+	lw_poll_retry(&app->ctx, retry_errors);
+	for (guint i = 0; i < retry_errors->len; i++)
+		lw_warn("%s", (char *)retry_errors->pdata[i]);
 	bool was_over = b->over;
 	next_s = healthy_interval(b, cfg, c, &why);
 	if (b->over && !was_over)

@@ -499,7 +499,13 @@ const char *lw_sink_type(const struct lw_sink *s)
 
 int lw_sink_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error)
 {
-	return s->ops->deliver(s, a, error);
+	int rc = s->ops->deliver(s, a, error);
+	/* it works again: what it kept need not wait for its retry time */
+	if (rc == 0 && s->ops->retry) {
+		s->retry_at = 0;
+		s->retry_delay = 0;
+	}
+	return rc;
 }
 
 void lw_sink_begin_batch(struct lw_sink *s)
@@ -732,4 +738,119 @@ GPtrArray *lw_outbox_take(const char *state_dir, GError **error)
 		return NULL;
 	}
 	return alerts;
+}
+
+/* ---- retrying ---- */
+
+bool lw_sink_retries(const struct lw_sink *s)
+{
+	return s->ops->retry;
+}
+
+/* <state_dir>/retry/<name>, the name's bytes outside [A-Za-z0-9_-] as %XX
+ * (a sink's name is free text; its folder must stay one file name). */
+static char *retry_dir(const struct lw_sink *s, const char *state_dir)
+{
+	g_autoptr(GString) n = g_string_new(NULL);
+	for (const char *c = s->name; *c; c++) {
+		if (g_ascii_isalnum(*c) || *c == '_' || *c == '-')
+			g_string_append_c(n, *c);
+		else
+			g_string_append_printf(n, "%%%02X", (guchar)*c);
+	}
+	if (n->len == 0)
+		g_string_append(n, "%");
+	return g_build_filename(state_dir, "retry", n->str, NULL);
+}
+
+int lw_sink_keep(struct lw_sink *s, const char *state_dir, const struct lw_alert *a,
+                 gint64 now, GError **error)
+{
+	g_autofree char *dir = retry_dir(s, state_dir);
+	if (g_mkdir_with_parents(dir, 0700) < 0) {
+		set_errno_error(error, errno, "create", dir);
+		return -1;
+	}
+	g_autoptr(GPtrArray) one = g_ptr_array_new();
+	g_ptr_array_add(one, (gpointer)a);
+	if (lw_outbox_append(dir, one, error) < 0)
+		return -1;
+	if (s->retry_at < now + LW_SINK_RETRY_MIN)
+		s->retry_at = now + MAX(LW_SINK_RETRY_MIN, s->retry_delay);
+	return 0;
+}
+
+static gint64 fetched_at(const struct lw_alert *a)
+{
+	g_autoptr(GDateTime) t = a->fetched && *a->fetched ?
+				 g_date_time_new_from_iso8601(a->fetched, NULL) : NULL;
+	return t ? g_date_time_to_unix(t) : 0;
+}
+
+int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArray *errors)
+{
+	if (!s->ops->retry || now < s->retry_at)
+		return 0;
+	g_autofree char *dir = retry_dir(s, state_dir);
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+		return 0;
+	GError *err = NULL;
+	char **warnings = NULL;
+	g_autoptr(GPtrArray) kept = lw_outbox_claim(dir, &warnings, &err);
+	for (char **w = warnings; w && *w; w++)
+		g_ptr_array_add(errors, g_strdup_printf("sink '%s': %s", s->name, *w));
+	g_strfreev(warnings);
+	if (!kept) {
+		g_ptr_array_add(errors, g_strdup_printf("sink '%s': %s", s->name, err->message));
+		g_error_free(err);
+		s->retry_at = now + LW_SINK_RETRY_MAX;
+		return 0;
+	}
+	if (kept->len == 0) {
+		lw_outbox_done(dir, NULL);
+		return 0;
+	}
+	g_autoptr(GPtrArray) again = g_ptr_array_new();
+	g_autofree char *why = NULL;
+	int delivered = 0;
+	guint dropped = 0;
+	for (guint i = 0; i < kept->len; i++) {
+		const struct lw_alert *a = kept->pdata[i];
+		if (lw_sink_deliver(s, a, &err) == 0) {
+			delivered++;
+			continue;
+		}
+		if (!why)
+			why = g_strdup(err->message);
+		g_clear_error(&err);
+		if (now - fetched_at(a) > LW_SINK_RETRY_FOR)
+			dropped++;
+		else
+			g_ptr_array_add(again, (gpointer)a);
+	}
+	if (dropped)
+		g_ptr_array_add(errors, g_strdup_printf(
+			"sink '%s': gave up on %u alert%s fetched more than %d h ago", s->name,
+			dropped, dropped == 1 ? "" : "s", LW_SINK_RETRY_FOR / 3600));
+	if (again->len == 0) {
+		s->retry_delay = 0;
+	} else {
+		s->retry_delay = s->retry_delay ? MIN(s->retry_delay * 2, LW_SINK_RETRY_MAX) :
+				 LW_SINK_RETRY_MIN;
+		s->retry_at = now + s->retry_delay;
+		if (lw_outbox_append(dir, again, &err) < 0) {
+			/* .taking stays: the next claim takes them back */
+			g_ptr_array_add(errors, g_strdup_printf("sink '%s': %s", s->name, err->message));
+			g_error_free(err);
+			return delivered;
+		}
+		g_ptr_array_add(errors, g_strdup_printf(
+			"%s; %u alert%s kept, next try in %ld s", why, again->len,
+			again->len == 1 ? "" : "s", s->retry_delay));
+	}
+	if (lw_outbox_done(dir, &err) < 0) {
+		g_ptr_array_add(errors, g_strdup_printf("sink '%s': %s", s->name, err->message));
+		g_error_free(err);
+	}
+	return delivered;
 }

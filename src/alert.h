@@ -135,6 +135,32 @@ int lw_sink_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error)
 void lw_sink_begin_batch(struct lw_sink *s);
 int lw_sink_end_batch(struct lw_sink *s, GError **error);
 
+/* Retrying.  A webhook or exec sink whose delivery fails (the server is
+ * down, the program failed) keeps the alert and tries again later, so a
+ * phone push is not lost to a minute's outage; desktop and file sinks
+ * don't (lw_sink_retries()).
+ *
+ * lw_sink_keep() appends the alert to the sink's own queue, an outbox
+ * (format, crash safety and limits as below) in
+ * <state_dir>/retry/<sink name>/, and puts the next try at least
+ * LW_SINK_RETRY_MIN seconds away.  lw_sink_retry() delivers the kept
+ * alerts, oldest first, once that time has come (at once for a queue
+ * found on disk by a new process); the ones that fail again stay, and
+ * the wait doubles up to LW_SINK_RETRY_MAX; any delivery that works
+ * ends the wait.  An alert fetched more than
+ * LW_SINK_RETRY_FOR seconds ago is dropped instead of kept again.
+ * Messages about failures and drops are appended to errors (char *,
+ * "sink 'NAME': ..."); the return value is the number delivered.
+ * lw_sink_retry() does not batch: callers wrap it in a batch with the
+ * deliveries of the same moment. */
+#define LW_SINK_RETRY_MIN 60
+#define LW_SINK_RETRY_MAX 1800
+#define LW_SINK_RETRY_FOR (24 * 3600)
+bool lw_sink_retries(const struct lw_sink *s);
+int lw_sink_keep(struct lw_sink *s, const char *state_dir, const struct lw_alert *a,
+                 gint64 now, GError **error);
+int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArray *errors);
+
 /* The alert outbox: alerts are appended (fsync'd) before the commit that
  * produces them and removed once every sink had its go, so a crash loses
  * no alert.  The file is <state_dir>/outbox.jsonl. */

@@ -172,7 +172,44 @@ void lw_poll_deliver(struct lw_poll_ctx *ctx, const struct lw_alert *a, GPtrArra
 		if (rule && !lw_rule_uses_sink(rule, lw_sink_name(s)))
 			continue;
 		GError *err = NULL;
-		if (lw_sink_deliver(s, a, &err) < 0) {
+		if (lw_sink_deliver(s, a, &err) == 0)
+			continue;
+		char *msg = NULL;
+		if (lw_sink_retries(s)) {
+			GError *kerr = NULL;
+			gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+			if (lw_sink_keep(s, lw_store_state_dir(ctx->store), a, now, &kerr) == 0)
+				msg = g_strdup_printf("%s; kept to retry", err->message);
+			else
+				msg = g_strdup_printf("%s; cannot keep it to retry: %s",
+				                      err->message, kerr->message);
+			g_clear_error(&kerr);
+		}
+		if (errors)
+			g_ptr_array_add(errors, msg ? msg : g_strdup(err->message));
+		else
+			g_free(msg);
+		g_error_free(err);
+	}
+}
+
+static void retry_due(struct lw_poll_ctx *ctx, GPtrArray *errors)
+{
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	g_autoptr(GPtrArray) sink_errors = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < ctx->sinks->len; i++)
+		lw_sink_retry(ctx->sinks->pdata[i], lw_store_state_dir(ctx->store), now,
+		              errors ? errors : sink_errors);
+}
+
+void lw_poll_retry(struct lw_poll_ctx *ctx, GPtrArray *errors)
+{
+	for (guint i = 0; i < ctx->sinks->len; i++)
+		lw_sink_begin_batch(ctx->sinks->pdata[i]);
+	retry_due(ctx, errors);
+	for (guint i = 0; i < ctx->sinks->len; i++) {
+		GError *err = NULL;
+		if (lw_sink_end_batch(ctx->sinks->pdata[i], &err) < 0) {
 			if (errors)
 				g_ptr_array_add(errors, g_strdup(err->message));
 			g_error_free(err);
@@ -186,6 +223,7 @@ void lw_poll_deliver_all(struct lw_poll_ctx *ctx, GPtrArray *alerts, GPtrArray *
 		return;
 	for (guint i = 0; i < ctx->sinks->len; i++)
 		lw_sink_begin_batch(ctx->sinks->pdata[i]);
+	retry_due(ctx, errors);
 	for (guint i = 0; i < alerts->len; i++)
 		lw_poll_deliver(ctx, alerts->pdata[i], errors);
 	for (guint i = 0; i < ctx->sinks->len; i++) {

@@ -110,11 +110,17 @@ int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
 int lw_poll_flush_outbox(struct lw_poll_ctx *ctx, GPtrArray *sink_errors, GError **error);
 
 /* Delivers alerts as one batch per sink (the desktop sink coalesces a
- * burst into a summary); errors as for lw_poll_deliver. */
+ * burst into a summary), after the alerts sinks kept from failed
+ * deliveries when their retry is due; errors as for lw_poll_deliver. */
 void lw_poll_deliver_all(struct lw_poll_ctx *ctx, GPtrArray *alerts, GPtrArray *errors);
 
+/* Retries the kept alerts of every sink whose retry is due (alert.h,
+ * "Retrying"); cheap when none is.  Errors as for lw_poll_deliver. */
+void lw_poll_retry(struct lw_poll_ctx *ctx, GPtrArray *errors);
+
 /* Delivers one alert to every sink its rule wants (all when rule is
- * NULL); adds "sink 'x': ..." messages to errors. */
+ * NULL); adds "sink 'x': ..." messages to errors.  A sink that retries
+ * (webhook, exec) keeps an alert it failed to deliver. */
 void lw_poll_deliver(struct lw_poll_ctx *ctx, const struct lw_alert *a, GPtrArray *errors);
 
 /* Current time as RFC 3339 UTC ("2023-02-14T18:31:00Z"). */

@@ -468,6 +468,7 @@ static int exec_deliver(struct lw_sink *s, const struct lw_alert *a, GError **er
 const struct lw_sink_ops lw_sink_exec_ops = {
 	.type = "exec",
 	.keys = exec_keys,
+	.retry = true,
 	.setup = exec_setup,
 	.deliver = exec_deliver,
 	.begin_batch = exec_begin_batch,

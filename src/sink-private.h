@@ -20,6 +20,9 @@ struct lw_sink_ops {
 	void (*begin_batch)(struct lw_sink *s);
 	int (*end_batch)(struct lw_sink *s, GError **error);
 	void (*free_priv)(void *priv);
+	/* A failed delivery is worth another try later (a server or a
+	 * program that comes back): see lw_sink_keep(). */
+	bool retry;
 };
 
 struct lw_sink {
@@ -27,6 +30,8 @@ struct lw_sink {
 	const struct lw_sink_ops *ops;
 	void *priv;
 	bool in_batch;
+	gint64 retry_at;        /* unix seconds: kept alerts are not tried before */
+	long retry_delay;       /* seconds, after a failed retry; 0 after a good one */
 };
 
 extern const struct lw_sink_ops lw_sink_file_ops;

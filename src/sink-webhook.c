@@ -616,6 +616,7 @@ static int webhook_deliver(struct lw_sink *s, const struct lw_alert *a, GError *
 const struct lw_sink_ops lw_sink_webhook_ops = {
 	.type = "webhook",
 	.keys = webhook_keys,
+	.retry = true,
 	.setup = webhook_setup,
 	.deliver = webhook_deliver,
 	.begin_batch = webhook_begin_batch,

@@ -1012,6 +1012,81 @@ static void test_exec_sink(void)
 	hook_clear(&h);
 }
 
+/* Retrying: a hook that fails while the file "down" exists.  Failed
+ * alerts are kept in the state folder, tried again only when due, in
+ * order, with a doubling wait; a working delivery ends the wait; alerts
+ * too old are dropped, saying so. */
+static void test_sink_retry(void)
+{
+	struct hook h;
+	hook_init(&h, "d=$(dirname \"$0\"); [ -e \"$d/down\" ] && { echo down >&2; exit 1; }\n"
+		      "sed -n 's/.*\"entry\":\"\\([^\"]*\\)\".*/\\1/p' >> \"$d/got\"", NULL, 0);
+	g_assert_true(lw_sink_retries(h.sink));
+	g_autofree char *state = g_build_filename(h.dir, "state", NULL);
+	g_autofree char *down = g_build_filename(h.dir, "down", NULL);
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_assert_true(g_file_set_contents(down, "", 0, NULL));
+	gint64 now = 1700000000;
+	g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(now);
+	g_autofree char *fresh = g_date_time_format_iso8601(t);
+
+	/* nothing kept: nothing to do */
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now, errors), ==, 0);
+	g_assert_cmpuint(errors->len, ==, 0);
+
+	GError *err = NULL;
+	for (int i = 1; i <= 3; i++) {
+		g_autofree char *id = g_strdup_printf("block-%d", i);
+		struct lw_alert *a = sample_alert(id);
+		g_free(a->fetched);
+		a->fetched = g_strdup(i == 1 ? "2023-02-14T18:32:05Z" : fresh);  /* 1: long ago */
+		g_assert_cmpint(lw_sink_deliver(h.sink, a, &err), ==, -1);
+		g_clear_error(&err);
+		g_assert_cmpint(lw_sink_keep(h.sink, state, a, now, &err), ==, 0);
+		g_assert_no_error(err);
+		lw_alert_free(a);
+	}
+	g_autofree char *queue = g_build_filename(state, "retry", "hook", "outbox.jsonl", NULL);
+	g_assert_true(g_file_test(queue, G_FILE_TEST_EXISTS));
+
+	/* not due before LW_SINK_RETRY_MIN */
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now + LW_SINK_RETRY_MIN - 1, errors), ==, 0);
+	g_assert_cmpuint(errors->len, ==, 0);
+	/* due, still down: the old one is dropped, two kept, the wait doubles */
+	now += LW_SINK_RETRY_MIN;
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now, errors), ==, 0);
+	g_assert_cmpuint(errors->len, ==, 2);
+	g_assert_cmpstr(errors->pdata[0], ==, "sink 'hook': gave up on 1 alert fetched more than 24 h ago");
+	g_assert_nonnull(strstr(errors->pdata[1], "exited with status 1: down; 2 alerts kept, next try in 60 s"));
+	g_ptr_array_set_size(errors, 0);
+	now += LW_SINK_RETRY_MIN;
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now, errors), ==, 0);
+	g_assert_nonnull(strstr(errors->pdata[0], "2 alerts kept, next try in 120 s"));
+	g_ptr_array_set_size(errors, 0);
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now + 119, errors), ==, 0);
+	g_assert_cmpuint(errors->len, ==, 0);
+
+	/* back up: a new alert goes through and ends the wait; the kept ones
+	 * follow at the next retry, in order, once */
+	g_assert_cmpint(g_unlink(down), ==, 0);
+	struct lw_alert *a = sample_alert("block-4");
+	g_assert_cmpint(lw_sink_deliver(h.sink, a, &err), ==, 0);
+	lw_alert_free(a);
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now + 1, errors), ==, 2);
+	g_assert_cmpuint(errors->len, ==, 0);
+	g_autofree char *got = hook_file(&h, "got");
+	g_assert_cmpstr(got, ==, "block-4\nblock-2\nblock-3\n");
+	g_assert_false(g_file_test(queue, G_FILE_TEST_EXISTS));
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now + 10000, errors), ==, 0);
+
+	/* desktop and file sinks do not retry */
+	g_autofree char *path = g_build_filename(h.dir, "alerts.jsonl", NULL);
+	struct lw_sink *f = file_sink("c.ini", "f", path);
+	g_assert_false(lw_sink_retries(f));
+	lw_sink_free(f);
+	hook_clear(&h);
+}
+
 static void test_exec_sink_failures(void)
 {
 	struct lw_alert *a = sample_alert("block-2");
@@ -1170,6 +1245,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/alert/sink/exec-failures", test_exec_sink_failures);
 	g_test_add_func("/alert/sink/exec-quick", test_exec_sink_quick);
 	g_test_add_func("/alert/sink/exec-hostile", test_exec_sink_hostile);
+	g_test_add_func("/alert/sink/retry", test_sink_retry);
 	g_test_add_func("/alert/sink/file-errors", test_file_sink_errors);
 	g_test_add_func("/alert/outbox/round-trip", test_outbox);
 	g_test_add_func("/alert/outbox/corrupt", test_outbox_corrupt);

@@ -213,10 +213,25 @@ def test_webhook_failures(sb, hooks):
           'no secrets in messages: ' + p.stderr)
     check('s3cret' not in p.stderr)
     eq(sb.git('status', '--porcelain'), '', 'working tree in step with HEAD')
-    # Nothing left in the outbox: the next poll delivers nothing again.
+    # The failed deliveries were kept: the next poll tries them again,
+    # and once the servers are back they arrive, once.
+    check(p.stderr.count('; kept to retry') == 3, 'broken, busy, refused kept: ' + p.stderr)
+    hooks.clear_requests()
+    p = sb.poll()
+    eq(sorted(r['path'] for r in hooks.requests()), ['/broken', '/busy', '/busy'],
+       'kept alerts tried again (the 503 twice), not the delivered ones')
+    check('1 alert kept, next try in 60 s' in p.stderr, p.stderr)
+    hooks.set('/broken', body='ok')
+    hooks.set('/busy', body='ok')
+    hooks.clear_requests()
+    p = sb.poll()
+    eq(sorted(r['path'] for r in hooks.requests()), ['/broken', '/busy'], 'delivered at last')
+    eq(json.loads(hooks.requests('/busy')[0]['body'])['title'],
+       'Fighting around Bakhmut intensifies', 'the kept alert itself')
+    check("sink 'broken'" not in p.stderr and "sink 'busy'" not in p.stderr, p.stderr)
     hooks.clear_requests()
     sb.poll()
-    eq(hooks.requests(), [], 'no redelivery')
+    eq(hooks.requests(), [], 'nothing delivered twice')
 
 
 @with_sinks(lambda sb, h: (
@@ -252,10 +267,14 @@ def test_webhook_bounded_time(sb, hooks):
     eq(hooks.requests('/elsewhere'), [], 'redirect not followed')
     check("sink 'chatty'" not in p.stderr, 'a 200 with an endless body is delivered: ' + p.stderr)
     eq(len(sb.alerts()), 2)
-    # The next poll tries again.
+    # The next poll retries the kept alerts (one timeout: the other is
+    # skipped), then tries its own new alert.
     serve(sb, [post(15, text='More fighting near Bakhmut.'), BAKHMUT, leopard] + posts)
+    t0 = time.monotonic()
     sb.poll()
-    eq(len(hooks.requests('/stall')), 2, 'tried again on the next poll')
+    took = time.monotonic() - t0
+    eq(len(hooks.requests('/stall')), 3, 'kept alerts tried again, then the new one')
+    check(took < 8, 'two timeouts at most: %.1f s' % took)
     eq(sb.commits(), 4, 'every poll recorded its commit')
 
 
