@@ -355,6 +355,53 @@ def test_exec_failures_through_poll(sb, hooks):
 
 # ---- inside the daemon's loop ----
 
+def test_daemon_retries_kept_alerts():
+    """In the daemon, an alert a webhook refused is kept; the next
+    delivery that works ends the wait, and the kept alert follows after
+    that poll, once."""
+    import signal
+    import subprocess
+    from lwtest import LW_BIN
+    sb = Sandbox(extra_main='alert_on_first_poll = yes\n')
+    hooks = LiveServer().start()
+    try:
+        with open(sb.config, 'a') as f:
+            f.write('\n[sink "web"]\ntype = webhook\nurl = %s\n' % hooks.url('/hook'))
+        hooks.set('/hook', body='ok', statuses=[503, 503])   # the first alert and its quick retry
+        serve(sb, [BAKHMUT] + base_posts())
+        log = open(os.path.join(sb.dir, 'daemon.log'), 'w+')
+        proc = subprocess.Popen([LW_BIN, '-c', sb.config, 'run'], env=sb.env,
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            def wait(n, what):
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline and len(hooks.requests('/hook')) < n:
+                    time.sleep(0.1)
+                eq(len(hooks.requests('/hook')), n, what)
+            wait(2, 'the first alert, refused twice')
+            kept = os.path.join(sb.repo, '.git', 'livewatch', 'retry', 'web', 'outbox.jsonl')
+            check(os.path.exists(kept), 'the refused alert is kept')
+            later = post(15, title='Bakhmut defenders hold', text='Bakhmut is still held.')
+            serve(sb, [later, BAKHMUT] + base_posts())
+            proc.send_signal(signal.SIGUSR1)
+            wait(4, 'the new alert, then the kept one')
+            time.sleep(0.5)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(20)
+        log.seek(0)
+        text = log.read()
+        eq(rc, 0, 'exit status after SIGTERM; log:\n' + text)
+        titles = [json.loads(r['body'])['title'] for r in hooks.requests('/hook')]
+        eq(titles, [BAKHMUT.title, BAKHMUT.title, later.title, BAKHMUT.title],
+           'deliveries in order')
+        check("sink 'web'" in text and 'kept to retry' in text, text)
+        check(not os.path.exists(kept) or os.path.getsize(kept) == 0, 'the queue is empty')
+    finally:
+        hooks.stop()
+        sb.close()
+
+
 def test_sinks_in_the_daemon():
     """`livewatch run` delivers through webhook and exec sinks from its
     GLib loop (the exec sink runs a private context inside it), keeps
