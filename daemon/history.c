@@ -99,6 +99,21 @@ static bool blog_known(const struct lw_config *cfg, struct lw_history_reader *r,
 	return false;
 }
 
+/* The config's history, for reading to stdout: a closed pipe (`| head`)
+ * ends the output quietly instead of killing us.  NULL, said, when there
+ * is none. */
+static struct lw_history_reader *open_history(const struct lw_config *cfg)
+{
+	GError *err = NULL;
+	signal(SIGPIPE, SIG_IGN);
+	struct lw_history_reader *r = lw_history_reader_open(cfg->repo, &err);
+	if (!r) {
+		lw_error("%s", err->message);
+		g_error_free(err);
+	}
+	return r;
+}
+
 static void print_counts(const struct lw_history_poll *p)
 {
 	const struct { guint n; const char *what; } parts[] = {
@@ -259,13 +274,9 @@ int lw_history_log_main(const struct lw_config *cfg, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	signal(SIGPIPE, SIG_IGN);
-	struct lw_history_reader *r = lw_history_reader_open(cfg->repo, &err);
-	if (!r) {
-		lw_error("%s", err->message);
-		g_error_free(err);
+	struct lw_history_reader *r = open_history(cfg);
+	if (!r)
 		return EXIT_RUNTIME;
-	}
 	int status = EXIT_OK;
 	if (blog && !blog_known(cfg, r, blog)) {
 		status = EXIT_USAGE;
@@ -381,13 +392,9 @@ int lw_history_show_main(const struct lw_config *cfg, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *blog = argv[0], *typed = argv[1];
-	signal(SIGPIPE, SIG_IGN);
-	struct lw_history_reader *r = lw_history_reader_open(cfg->repo, &err);
-	if (!r) {
-		lw_error("%s", err->message);
-		g_error_free(err);
+	struct lw_history_reader *r = open_history(cfg);
+	if (!r)
 		return EXIT_RUNTIME;
-	}
 	int status = EXIT_OK;
 	GPtrArray *vs = NULL;
 	g_autofree char *id = NULL;

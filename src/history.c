@@ -18,19 +18,6 @@ struct lw_history_reader {
 	const char *message;  /* of the livewatch commit being diffed, else NULL */
 };
 
-static void set_git_error(GError **error, const char *what, ...) G_GNUC_PRINTF(2, 3);
-
-static void set_git_error(GError **error, const char *what, ...)
-{
-	va_list ap;
-	va_start(ap, what);
-	g_autofree char *msg = g_strdup_vprintf(what, ap);
-	va_end(ap);
-	const git_error *ge = git_error_last();
-	g_set_error(error, LW_ERROR, LW_ERROR_STORE, "%s: %s", msg,
-		    ge && ge->message ? ge->message : "unknown libgit2 error");
-}
-
 struct lw_history_reader *lw_history_reader_open(const char *path, GError **error)
 {
 	if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
@@ -52,7 +39,7 @@ struct lw_history_reader *lw_history_reader_open(const char *path, GError **erro
 		goto err;
 	}
 	if (rc < 0) {
-		set_git_error(error, "cannot open repository '%s'", path);
+		lw_store_git_error(error, "cannot open repository '%s'", path);
 		goto err;
 	}
 	return r;
@@ -86,7 +73,7 @@ static int head_tree(struct lw_history_reader *r, git_tree **tree, GError **erro
 		return 0;
 	}
 	if (rc < 0 || git_commit_lookup(&c, r->repo, &oid) < 0 || git_commit_tree(tree, c) < 0) {
-		set_git_error(error, "repository '%s': cannot read HEAD", r->path);
+		lw_store_git_error(error, "repository '%s': cannot read HEAD", r->path);
 		git_commit_free(c);
 		return -1;
 	}
@@ -372,7 +359,7 @@ static int diff_commit(struct lw_history_reader *r, git_commit *c, const char *o
 	     (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0))) {
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
-		set_git_error(error, "repository '%s': cannot read commit %s", r->path, hex);
+		lw_store_git_error(error, "repository '%s': cannot read commit %s", r->path, hex);
 		goto out;
 	}
 	if (only_blog) {
@@ -420,7 +407,7 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
 		return -1;
 	}
 	if (git_revwalk_new(&walk, r->repo) < 0) {
-		set_git_error(error, "repository '%s': cannot walk the history", r->path);
+		lw_store_git_error(error, "repository '%s': cannot walk the history", r->path);
 		return -1;
 	}
 	/* topological first: commits of one second must not swap */
@@ -433,14 +420,14 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
 		return 0;
 	}
 	if (rc < 0) {
-		set_git_error(error, "repository '%s': cannot read HEAD", r->path);
+		lw_store_git_error(error, "repository '%s': cannot read HEAD", r->path);
 		git_revwalk_free(walk);
 		return -1;
 	}
 	while ((rc = git_revwalk_next(&oid, walk)) == 0) {
 		git_commit *c = NULL;
 		if (git_commit_lookup(&c, r->repo, &oid) < 0) {
-			set_git_error(error, "repository '%s': cannot read a commit", r->path);
+			lw_store_git_error(error, "repository '%s': cannot read a commit", r->path);
 			count = -1;
 			break;
 		}
@@ -497,7 +484,7 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
 			break;
 	}
 	if (rc < 0 && rc != GIT_ITEROVER && count >= 0) {
-		set_git_error(error, "repository '%s': cannot walk the history", r->path);
+		lw_store_git_error(error, "repository '%s': cannot walk the history", r->path);
 		count = -1;
 	}
 	git_error_clear();
@@ -589,7 +576,7 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 	bool seen = false, have_prev = false, prev_has = false, last_has = false;
 
 	if (git_revwalk_new(&walk, r->repo) < 0) {
-		set_git_error(error, "repository '%s': cannot walk the history", r->path);
+		lw_store_git_error(error, "repository '%s': cannot walk the history", r->path);
 		goto err;
 	}
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
@@ -601,13 +588,13 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 		return out;
 	}
 	if (rc < 0) {
-		set_git_error(error, "repository '%s': cannot read HEAD", r->path);
+		lw_store_git_error(error, "repository '%s': cannot read HEAD", r->path);
 		goto err;
 	}
 	while ((rc = git_revwalk_next(&oid, walk)) == 0 && out->len < LW_HISTORY_VERSIONS_MAX) {
 		git_commit *c = NULL, *parent = NULL;
 		if (git_commit_lookup(&c, r->repo, &oid) < 0) {
-			set_git_error(error, "repository '%s': cannot read a commit", r->path);
+			lw_store_git_error(error, "repository '%s': cannot read a commit", r->path);
 			goto err;
 		}
 		git_oid now, before;
@@ -653,7 +640,7 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 		seen = true;
 		git_blob *b = NULL;
 		if (git_blob_lookup(&b, r->repo, &now) < 0) {
-			set_git_error(error, "%s/%s: cannot read version %s", r->path, path, v->commit);
+			lw_store_git_error(error, "%s/%s: cannot read version %s", r->path, path, v->commit);
 			goto err;
 		}
 		if (git_blob_rawsize(b) > ENTRY_FILE_MAX) {
@@ -670,7 +657,7 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 			break;
 	}
 	if (rc < 0 && rc != GIT_ITEROVER) {
-		set_git_error(error, "repository '%s': cannot walk the history", r->path);
+		lw_store_git_error(error, "repository '%s': cannot walk the history", r->path);
 		goto err;
 	}
 	git_error_clear();

@@ -61,9 +61,7 @@ static const char readme_text[] =
 	"by hand are overwritten.  Fetch state lives in .git/livewatch/, outside\n"
 	"the history.\n";
 
-static void set_git_error(GError **error, const char *what, ...) G_GNUC_PRINTF(2, 3);
-
-static void set_git_error(GError **error, const char *what, ...)
+void lw_store_git_error(GError **error, const char *what, ...)
 {
 	va_list ap;
 	va_start(ap, what);
@@ -139,7 +137,7 @@ static git_signature *make_signature(struct lw_store *s, gint64 when, GError **e
 	if (git_signature_new(&sig, name.ptr && *name.ptr ? name.ptr : "livewatch",
 			      email.ptr && *email.ptr ? email.ptr : "livewatch@localhost",
 			      (git_time_t)when, 0) < 0)
-		set_git_error(error, "repository '%s': cannot make the commit signature", s->path);
+		lw_store_git_error(error, "repository '%s': cannot make the commit signature", s->path);
 	git_buf_dispose(&name);
 	git_buf_dispose(&email);
 	git_config_free(local);
@@ -160,7 +158,7 @@ static int head_tree(struct lw_store *s, git_commit **commit, git_tree **tree, G
 	}
 	if (rc < 0 || git_commit_lookup(commit, s->repo, &oid) < 0 ||
 	    git_commit_tree(tree, *commit) < 0) {
-		set_git_error(error, "repository '%s': cannot read HEAD", s->path);
+		lw_store_git_error(error, "repository '%s': cannot read HEAD", s->path);
 		git_commit_free(*commit);
 		*commit = NULL;
 		return -1;
@@ -185,7 +183,7 @@ static int subtree(struct lw_store *s, const git_tree *parent, const char *name,
 		return -1;
 	}
 	if (git_tree_lookup(out, s->repo, git_tree_entry_id(te)) < 0) {
-		set_git_error(error, "repository '%s': cannot read '%s'", s->path, shown);
+		lw_store_git_error(error, "repository '%s': cannot read '%s'", s->path, shown);
 		return -1;
 	}
 	return 0;
@@ -218,7 +216,7 @@ static int move_head(struct lw_store *s, const git_oid *id, const git_oid *old,
 	git_reference *head = NULL, *moved = NULL;
 	int ret = -1;
 	if (git_reference_lookup(&head, s->repo, "HEAD") < 0) {
-		set_git_error(error, "repository '%s': cannot read HEAD", s->path);
+		lw_store_git_error(error, "repository '%s': cannot read HEAD", s->path);
 		return -1;
 	}
 	const char *name = git_reference_type(head) == GIT_REFERENCE_SYMBOLIC ?
@@ -227,7 +225,7 @@ static int move_head(struct lw_store *s, const git_oid *id, const git_oid *old,
 	g_autofree char *first = g_strndup(message, nl ? (gsize)(nl - message) : strlen(message));
 	g_autofree char *log = g_strconcat(old ? "commit: " : "commit (initial): ", first, NULL);
 	if (git_reference_create_matching(&moved, s->repo, name, id, 1, old, log) < 0) {
-		set_git_error(error, "repository '%s': cannot move %s", s->path, name);
+		lw_store_git_error(error, "repository '%s': cannot move %s", s->path, name);
 		goto out;
 	}
 	ret = 0;
@@ -249,7 +247,7 @@ static int commit_tree(struct lw_store *s, git_commit *parent, git_tree *old_tre
 	int ret = -1;
 
 	if (git_tree_lookup(&tree, s->repo, tree_oid) < 0) {
-		set_git_error(error, "repository '%s': cannot read the new tree", s->path);
+		lw_store_git_error(error, "repository '%s': cannot read the new tree", s->path);
 		goto out;
 	}
 	sig = make_signature(s, when, error);
@@ -258,7 +256,7 @@ static int commit_tree(struct lw_store *s, git_commit *parent, git_tree *old_tre
 	const git_commit *parents[1] = { parent };
 	if (git_commit_create(&commit_oid, s->repo, NULL, sig, sig, NULL, message,
 			      tree, parent ? 1 : 0, parents) < 0) {
-		set_git_error(error, "repository '%s': cannot commit", s->path);
+		lw_store_git_error(error, "repository '%s': cannot commit", s->path);
 		goto out;
 	}
 	if (sync_git_dir(s, error) < 0 ||
@@ -301,7 +299,7 @@ static int write_readme(struct lw_store *s, GError **error)
 	    git_treebuilder_new(&tb, s->repo, NULL) < 0 ||
 	    git_treebuilder_insert(NULL, tb, "README.md", &blob, GIT_FILEMODE_BLOB) < 0 ||
 	    git_treebuilder_write(&tree, tb) < 0) {
-		set_git_error(error, "repository '%s': cannot write README.md", s->path);
+		lw_store_git_error(error, "repository '%s': cannot write README.md", s->path);
 		goto out;
 	}
 	g_ptr_array_add(paths, "README.md");
@@ -351,11 +349,11 @@ struct lw_store *lw_store_open(const char *path, GError **error)
 		io.description = "livewatch history";
 		rc = git_repository_init_ext(&s->repo, path, &io);
 		if (rc < 0) {
-			set_git_error(error, "cannot create repository '%s'", path);
+			lw_store_git_error(error, "cannot create repository '%s'", path);
 			goto err;
 		}
 	} else if (rc < 0) {
-		set_git_error(error, "cannot open repository '%s'", path);
+		lw_store_git_error(error, "cannot open repository '%s'", path);
 		goto err;
 	}
 	if (git_repository_is_bare(s->repo)) {
@@ -480,7 +478,7 @@ static git_blob *read_blob(struct lw_store *s, const git_oid *oid, const char *s
 {
 	git_blob *b = NULL;
 	if (git_blob_lookup(&b, s->repo, oid) < 0) {
-		set_git_error(error, "%s/%s: cannot read", s->path, shown);
+		lw_store_git_error(error, "%s/%s: cannot read", s->path, shown);
 		return NULL;
 	}
 	if (git_blob_rawsize(b) > ENTRY_FILE_MAX) {
@@ -680,7 +678,7 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 		goto out;
 
 	if (git_treebuilder_new(&tb_e, s->repo, etree) < 0) {
-		set_git_error(error, "repository '%s': cannot read '%s'", s->path, entries_name);
+		lw_store_git_error(error, "repository '%s': cannot read '%s'", s->path, entries_name);
 		goto out;
 	}
 	for (guint i = 0; c->write && i < c->write->len; i++) {
@@ -689,7 +687,7 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 		g_autofree char *fname = g_strconcat(e->id, ".md", NULL);
 		if (git_blob_create_from_buffer(&oid, s->repo, md, strlen(md)) < 0 ||
 		    git_treebuilder_insert(NULL, tb_e, fname, &oid, GIT_FILEMODE_BLOB) < 0) {
-			set_git_error(error, "repository '%s': cannot write '%s/%s'",
+			lw_store_git_error(error, "repository '%s': cannot write '%s/%s'",
 				      s->path, entries_name, fname);
 			goto out;
 		}
@@ -700,7 +698,7 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 		if (!git_treebuilder_get(tb_e, fname))
 			continue;
 		if (git_treebuilder_remove(tb_e, fname) < 0) {
-			set_git_error(error, "repository '%s': cannot remove '%s/%s'",
+			lw_store_git_error(error, "repository '%s': cannot remove '%s/%s'",
 				      s->path, entries_name, fname);
 			goto out;
 		}
@@ -708,7 +706,7 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 	}
 
 	if (git_treebuilder_new(&tb_b, s->repo, btree) < 0) {
-		set_git_error(error, "repository '%s': cannot read '%s'", s->path, c->blog);
+		lw_store_git_error(error, "repository '%s': cannot read '%s'", s->path, c->blog);
 		goto out;
 	}
 	int rc;
@@ -718,21 +716,21 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 	else
 		rc = git_treebuilder_get(tb_b, "entries") && git_treebuilder_remove(tb_b, "entries") < 0;
 	if (rc) {
-		set_git_error(error, "repository '%s': cannot write '%s'", s->path, entries_name);
+		lw_store_git_error(error, "repository '%s': cannot write '%s'", s->path, entries_name);
 		goto out;
 	}
 	if (c->page) {
 		g_autofree char *text = index_md(c->blog, c->page);
 		if (git_blob_create_from_buffer(&oid, s->repo, text, strlen(text)) < 0 ||
 		    git_treebuilder_insert(NULL, tb_b, "index.md", &oid, GIT_FILEMODE_BLOB) < 0) {
-			set_git_error(error, "repository '%s': cannot write '%s/index.md'", s->path, c->blog);
+			lw_store_git_error(error, "repository '%s': cannot write '%s/index.md'", s->path, c->blog);
 			goto out;
 		}
 		g_ptr_array_add(paths, g_strconcat(c->blog, "/index.md", NULL));
 	}
 
 	if (git_treebuilder_new(&tb_r, s->repo, root) < 0) {
-		set_git_error(error, "repository '%s': cannot read HEAD's tree", s->path);
+		lw_store_git_error(error, "repository '%s': cannot read HEAD's tree", s->path);
 		goto out;
 	}
 	if (git_treebuilder_entrycount(tb_b) > 0)
@@ -741,7 +739,7 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 	else
 		rc = git_treebuilder_get(tb_r, c->blog) && git_treebuilder_remove(tb_r, c->blog) < 0;
 	if (rc || git_treebuilder_write(&root_oid, tb_r) < 0) {
-		set_git_error(error, "repository '%s': cannot write '%s'", s->path, c->blog);
+		lw_store_git_error(error, "repository '%s': cannot write '%s'", s->path, c->blog);
 		goto out;
 	}
 

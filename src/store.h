@@ -62,6 +62,10 @@ struct lw_commit {
 	gint64 time;                     /* fetch time, unix seconds (author and committer time) */
 };
 
+/* Sets LW_ERROR_STORE "WHAT: <libgit2's last error>" (for store.c and
+ * history.c, the modules that speak libgit2). */
+void lw_store_git_error(GError **error, const char *what, ...) G_GNUC_PRINTF(2, 3);
+
 /* True when name may be a blog name or an entry id: [A-Za-z0-9._-]+,
  * no leading dot, at most 120 bytes (so it never leaves its folder). */
 bool lw_store_name_valid(const char *name);
