@@ -499,6 +499,7 @@ const char *lw_sink_type(const struct lw_sink *s)
 
 int lw_sink_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error)
 {
+	s->retry_after = 0;
 	int rc = s->ops->deliver(s, a, error);
 	/* it works again: what it kept need not wait for its retry time */
 	if (rc == 0 && s->ops->retry) {
@@ -747,6 +748,11 @@ bool lw_sink_retries(const struct lw_sink *s)
 	return s->ops->retry;
 }
 
+gint64 lw_sink_retry_at(const struct lw_sink *s)
+{
+	return s->retry_at;
+}
+
 /* <state_dir>/retry/<name>, the name's bytes outside [A-Za-z0-9_-] as %XX
  * (a sink's name is free text; its folder must stay one file name). */
 static char *retry_dir(const struct lw_sink *s, const char *state_dir)
@@ -775,8 +781,10 @@ int lw_sink_keep(struct lw_sink *s, const char *state_dir, const struct lw_alert
 	g_ptr_array_add(one, (gpointer)a);
 	if (lw_outbox_append(dir, one, error) < 0)
 		return -1;
-	if (s->retry_at < now + LW_SINK_RETRY_MIN)
-		s->retry_at = now + MAX(LW_SINK_RETRY_MIN, s->retry_delay);
+	gint64 wait = MAX(MAX(LW_SINK_RETRY_MIN, s->retry_delay), s->retry_after);
+	s->retry_after = 0;
+	if (s->retry_at < now + wait)
+		s->retry_at = now + wait;
 	return 0;
 }
 
@@ -837,6 +845,8 @@ int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArra
 	} else {
 		s->retry_delay = s->retry_delay ? MIN(s->retry_delay * 2, LW_SINK_RETRY_MAX) :
 				 LW_SINK_RETRY_MIN;
+		s->retry_delay = MAX(s->retry_delay, s->retry_after);
+		s->retry_after = 0;
 		s->retry_at = now + s->retry_delay;
 		if (lw_outbox_append(dir, again, &err) < 0) {
 			/* .taking stays: the next claim takes them back */

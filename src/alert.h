@@ -143,7 +143,8 @@ int lw_sink_end_batch(struct lw_sink *s, GError **error);
  * lw_sink_keep() appends the alert to the sink's own queue, an outbox
  * (format, crash safety and limits as below) in
  * <state_dir>/retry/<sink name>/, and puts the next try at least
- * LW_SINK_RETRY_MIN seconds away.  lw_sink_retry() delivers the kept
+ * LW_SINK_RETRY_MIN seconds away (or as long as the server's Retry-After
+ * asked, up to LW_SINK_RETRY_MAX).  lw_sink_retry() delivers the kept
  * alerts, oldest first, once that time has come (at once for a queue
  * found on disk by a new process); the ones that fail again stay, and
  * the wait doubles up to LW_SINK_RETRY_MAX; any delivery that works
@@ -157,6 +158,8 @@ int lw_sink_end_batch(struct lw_sink *s, GError **error);
 #define LW_SINK_RETRY_MAX 1800
 #define LW_SINK_RETRY_FOR (24 * 3600)
 bool lw_sink_retries(const struct lw_sink *s);
+/* When the kept alerts are tried next (unix seconds; 0: at once). */
+gint64 lw_sink_retry_at(const struct lw_sink *s);
 int lw_sink_keep(struct lw_sink *s, const char *state_dir, const struct lw_alert *a,
                  gint64 now, GError **error);
 int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArray *errors);

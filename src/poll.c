@@ -179,7 +179,8 @@ void lw_poll_deliver(struct lw_poll_ctx *ctx, const struct lw_alert *a, GPtrArra
 			GError *kerr = NULL;
 			gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 			if (lw_sink_keep(s, lw_store_state_dir(ctx->store), a, now, &kerr) == 0)
-				msg = g_strdup_printf("%s; kept to retry", err->message);
+				msg = g_strdup_printf("%s; kept to retry in %" G_GINT64_FORMAT " s",
+				                      err->message, lw_sink_retry_at(s) - now);
 			else
 				msg = g_strdup_printf("%s; cannot keep it to retry: %s",
 				                      err->message, kerr->message);

@@ -32,6 +32,8 @@ struct lw_sink {
 	bool in_batch;
 	gint64 retry_at;        /* unix seconds: kept alerts are not tried before */
 	long retry_delay;       /* seconds, after a failed retry; 0 after a good one */
+	long retry_after;       /* seconds the server asked for (Retry-After) with its
+	                           last refusal, else 0: set by deliver() */
 };
 
 extern const struct lw_sink_ops lw_sink_file_ops;

@@ -595,6 +595,11 @@ static int webhook_deliver(struct lw_sink *s, const struct lw_alert *a, GError *
 
 	if (rc == CURLE_OK && status >= 200 && status < 300)
 		return 0;
+	/* a 429 or 503 may say when to come back: the kept alert waits that long */
+	curl_off_t after = 0;
+	if (rc == CURLE_OK && (status == 429 || status == 503) &&
+	    curl_easy_getinfo(w->curl, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
+		s->retry_after = (long)MIN(after, (curl_off_t)LW_SINK_RETRY_MAX);
 	const char *again = tries > 1 ? ", after a retry" : "";
 	if (rc == CURLE_OK) {
 		g_autofree char *why = reply_line(w->reply);

@@ -188,7 +188,7 @@ def test_webhook_hostile_fields(sb, hooks):
 def test_webhook_failures(sb, hooks):
     hooks.set('/flaky', body='ok', statuses=[500])
     hooks.set('/broken', body='no such hook\nsecond line', status=404)
-    hooks.set('/busy', body='later', status=503)
+    hooks.set('/busy', body='later', status=503, headers={'Retry-After': '600'})
     t0 = time.monotonic()
     p = baseline_then_alert(sb)
     took = time.monotonic() - t0
@@ -215,7 +215,10 @@ def test_webhook_failures(sb, hooks):
     eq(sb.git('status', '--porcelain'), '', 'working tree in step with HEAD')
     # The failed deliveries were kept: the next poll tries them again,
     # and once the servers are back they arrive, once.
-    check(p.stderr.count('; kept to retry') == 3, 'broken, busy, refused kept: ' + p.stderr)
+    check(p.stderr.count('; kept to retry in ') == 3, 'broken, busy, refused kept: ' + p.stderr)
+    check("HTTP 503 (later), after a retry; kept to retry in 600 s" in p.stderr,
+          'Retry-After honoured: ' + p.stderr)
+    check("HTTP 404 (no such hook); kept to retry in 60 s" in p.stderr, p.stderr)
     hooks.clear_requests()
     p = sb.poll()
     eq(sorted(r['path'] for r in hooks.requests()), ['/broken', '/busy', '/busy'],
