@@ -95,7 +95,10 @@ static bool blog_known(const struct lw_config *cfg, struct lw_history_reader *r,
 {
 	if (lw_config_find_blog(cfg, blog) || lw_history_has_blog(r, blog))
 		return true;
-	lw_error("no blog '%s' in '%s' or in the history at '%s'", blog, cfg->path, cfg->repo);
+	if (*cfg->path)
+		lw_error("no blog '%s' in '%s' or in the history at '%s'", blog, cfg->path, cfg->repo);
+	else
+		lw_error("no blog '%s' in the history at '%s'", blog, cfg->repo);
 	return false;
 }
 

@@ -396,10 +396,13 @@ static int cmd_match(int argc, char **argv)
 	return matched ? EXIT_OK : EXIT_RUNTIME;
 }
 
-/* log and show: the config says where the repository is. */
+/* log and show: the config says where the repository is; without -c and
+ * without a default config, the default repository. */
 static int cmd_history(const char *config_path, bool show, int argc, char **argv)
 {
-	struct lw_config *cfg = load_config(config_path);
+	g_autofree char *def = config_path ? NULL : lw_config_default_path();
+	struct lw_config *cfg = def && !g_file_test(def, G_FILE_TEST_EXISTS) ?
+				lw_config_new_default() : load_config(config_path);
 	if (!cfg)
 		return EXIT_USAGE;
 	int status = show ? lw_history_show_main(cfg, argc, argv) :

@@ -691,6 +691,14 @@ struct lw_config *lw_config_load(const char *path, GError **error)
 	return cfg;
 }
 
+struct lw_config *lw_config_new_default(void)
+{
+	struct lw_config *cfg = config_new();
+	cfg->repo = lw_config_default_repo();
+	cfg->rules = g_new0(char *, 1);
+	return cfg;
+}
+
 char *lw_config_url_host(const char *url)
 {
 	g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);

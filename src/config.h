@@ -99,6 +99,9 @@ struct lw_config {
  * the file's folder.  Errors: LW_ERROR_CONFIG "FILE:LINE: problem". */
 struct lw_config *lw_config_load(const char *path, GError **error);
 void lw_config_free(struct lw_config *c);
+/* The built-in defaults (path "", the default repository, no blog, no
+ * rule, no sink), as if an empty file had been read. */
+struct lw_config *lw_config_new_default(void);
 
 /* $XDG_CONFIG_HOME/livewatch/config.ini; the caller frees. */
 char *lw_config_default_path(void);

@@ -330,6 +330,35 @@ def test_missing_and_empty_repository(sb):
     eq(p.stderr, '')
 
 
+@with_sandbox()
+def test_default_repository_without_a_config(sb):
+    """No -c and no default config: log and show read the default
+    repository ($XDG_DATA_HOME/livewatch/history)."""
+    serve = [post(13, title='Zelenskiy addresses parliament'), post(12)]
+    sb.server.set('/live', body=render_blog(serve, page_url=sb.url('/live'), headline=HEADLINE))
+    sb.poll('live')
+    data = os.path.join(sb.dir, 'xdg-data')
+    os.makedirs(os.path.join(data, 'livewatch'))
+    os.symlink(sb.repo, os.path.join(data, 'livewatch', 'history'))
+    env = dict(sb.env, XDG_CONFIG_HOME=os.path.join(sb.dir, 'no-config'), XDG_DATA_HOME=data)
+    p = subprocess.run([LW_BIN, 'log'], env=env, capture_output=True, text=True)
+    eq(p.returncode, 0, p.stderr)
+    check('live  2 new' in p.stdout, p.stdout)
+    p = subprocess.run([LW_BIN, 'show', 'live', serve[0].id], env=env, capture_output=True,
+                       text=True)
+    eq(p.returncode, 0, p.stderr)
+    check('Zelenskiy addresses parliament' in p.stdout, p.stdout)
+    p = subprocess.run([LW_BIN, 'log', 'nosuch'], env=env, capture_output=True, text=True)
+    eq(p.returncode, 2)
+    check("no blog 'nosuch' in the history at '%s'" % os.path.join(data, 'livewatch', 'history')
+          in p.stderr, p.stderr)
+    # an explicit -c that does not exist is still an error
+    p = subprocess.run([LW_BIN, '-c', os.path.join(sb.dir, 'nope.ini'), 'log'], env=env,
+                       capture_output=True, text=True)
+    eq(p.returncode, 2)
+    check('no config at' in p.stderr, p.stderr)
+
+
 def entry_md(entry_id, title, body, published='2023-02-14T18:31:00Z'):
     return ('# %s\n\n- id: %s\n- published: %s\n- updated:\n- url: https://example.org/live#%s\n'
             '\n%s\n' % (title, entry_id, published, entry_id, body))
