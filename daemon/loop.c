@@ -122,12 +122,26 @@ static void app_unref(struct app_ref *ar)
 	g_free(ar);
 }
 
+/* Deliveries block the loop for up to a sink's timeout each: between
+ * them, tell the watchdog we are alive (at most once a second). */
+static void keepalive(void *data)
+{
+	(void)data;
+	static gint64 last;
+	gint64 now = g_get_monotonic_time();
+	if (!L.watchdog || now - last < G_USEC_PER_SEC)
+		return;
+	last = now;
+	lw_notify("WATCHDOG=1");
+}
+
 static struct app_ref *app_ref_new(struct lw_app *app)
 {
 	struct app_ref *ar = g_new0(struct app_ref, 1);
 	ar->app = app;
 	app->store = L.store;
 	app->ctx.store = L.store;
+	app->ctx.keepalive = keepalive;
 	ar->refs = 1;
 	return ar;
 }

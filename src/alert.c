@@ -795,7 +795,8 @@ static gint64 fetched_at(const struct lw_alert *a)
 	return t ? g_date_time_to_unix(t) : 0;
 }
 
-int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArray *errors)
+int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArray *errors,
+                  void (*keepalive)(void *data), void *keepalive_data)
 {
 	if (!s->ops->retry || now < s->retry_at)
 		return 0;
@@ -824,6 +825,8 @@ int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArra
 	guint dropped = 0;
 	for (guint i = 0; i < kept->len; i++) {
 		const struct lw_alert *a = kept->pdata[i];
+		if (keepalive)
+			keepalive(keepalive_data);
 		if (lw_sink_deliver(s, a, &err) == 0) {
 			delivered++;
 			continue;

@@ -72,7 +72,7 @@ struct lw_sink;
  *                    entry; needs a running GLib main loop).
  *   type = webhook   url = http(s) URL (required), format = json|ntfy|slack
  *                    (default json), timeout = seconds for the whole
- *                    delivery, retry included (default 10, 1..300),
+ *                    delivery, retry included (default 10, 1..120),
  *                    header, header2 .. header9 = "Name: value" (replace a
  *                    built-in header of that name), priority = three ntfy
  *                    priorities for low, normal, critical (ntfy only,
@@ -83,7 +83,7 @@ struct lw_sink;
  *                    must be found now: in PATH when it has no '/', a
  *                    relative path from the config's folder, "~/" home),
  *                    timeout = seconds before the child's process group is
- *                    killed (default 10, 1..3600; SIGTERM, SIGKILL a second
+ *                    killed (default 10, 1..120; SIGTERM, SIGKILL a second
  *                    later), format = json (the only one).  The child gets
  *                    the alert JSON line on stdin and LIVEWATCH_* variables.
  *
@@ -102,6 +102,9 @@ const char *lw_sink_type(const struct lw_sink *s);
  * for a minute (per process): deliveries in that minute fail at once with
  * the same message, so the caller can report it once, and no delivery
  * waits on D-Bus for more than about two seconds to find out.
+ * Timeouts are at most 120 s so that a daemon told to ping systemd's
+ * watchdog (WatchdogSec=5min in the units) gets to between deliveries
+ * (struct lw_poll_ctx's keepalive).
  * The webhook and exec sinks block for at most their timeout (exec: plus
  * the second between SIGTERM and SIGKILL) and never print header values.
  * Inside a batch, after a webhook timeout or failed connection, or an exec
@@ -162,7 +165,9 @@ bool lw_sink_retries(const struct lw_sink *s);
 gint64 lw_sink_retry_at(const struct lw_sink *s);
 int lw_sink_keep(struct lw_sink *s, const char *state_dir, const struct lw_alert *a,
                  gint64 now, GError **error);
-int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArray *errors);
+/* keepalive (may be NULL) is called before each delivery. */
+int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArray *errors,
+                  void (*keepalive)(void *data), void *keepalive_data);
 
 /* The alert outbox: alerts are appended (fsync'd) before the commit that
  * produces them and removed once every sink had its go, so a crash loses

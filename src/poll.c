@@ -172,6 +172,8 @@ void lw_poll_deliver(struct lw_poll_ctx *ctx, const struct lw_alert *a, GPtrArra
 		if (rule && !lw_rule_uses_sink(rule, lw_sink_name(s)))
 			continue;
 		GError *err = NULL;
+		if (ctx->keepalive)
+			ctx->keepalive(ctx->keepalive_data);
 		if (lw_sink_deliver(s, a, &err) == 0)
 			continue;
 		char *msg = NULL;
@@ -200,7 +202,7 @@ static void retry_due(struct lw_poll_ctx *ctx, GPtrArray *errors)
 	g_autoptr(GPtrArray) sink_errors = g_ptr_array_new_with_free_func(g_free);
 	for (guint i = 0; i < ctx->sinks->len; i++)
 		lw_sink_retry(ctx->sinks->pdata[i], lw_store_state_dir(ctx->store), now,
-		              errors ? errors : sink_errors);
+		              errors ? errors : sink_errors, ctx->keepalive, ctx->keepalive_data);
 }
 
 void lw_poll_retry(struct lw_poll_ctx *ctx, GPtrArray *errors)

@@ -30,6 +30,11 @@ struct lw_poll_ctx {
 	const struct lw_ruleset *rules;   /* [livewatch] rules */
 	GHashTable *blog_rules;           /* blog name -> struct lw_ruleset * (blog's own), or NULL */
 	GPtrArray *sinks;                 /* struct lw_sink * */
+	/* Called (when set) before each delivery to a sink: one delivery may
+	 * take up to its sink's timeout, and a daemon under a watchdog must
+	 * say it is alive in between. */
+	void (*keepalive)(void *data);
+	void *keepalive_data;
 };
 
 enum lw_poll_outcome {

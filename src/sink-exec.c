@@ -102,7 +102,7 @@ static int exec_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GErro
 		return -1;
 	}
 	long t = x->timeout_ms / 1000;
-	if (lw_sink_cfg_seconds(cfg, "timeout", 1, 3600, &t, error) < 0)
+	if (lw_sink_cfg_seconds(cfg, "timeout", 1, 120, &t, error) < 0)
 		return -1;
 	x->timeout_ms = t * 1000L;
 	return 0;

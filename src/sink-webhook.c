@@ -193,7 +193,7 @@ static int webhook_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GE
 	}
 
 	long t = w->timeout_ms / 1000;
-	if (lw_sink_cfg_seconds(cfg, "timeout", 1, 300, &t, error) < 0)
+	if (lw_sink_cfg_seconds(cfg, "timeout", 1, 120, &t, error) < 0)
 		return -1;
 	w->timeout_ms = t * 1000L;
 

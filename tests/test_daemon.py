@@ -78,6 +78,7 @@ class Daemon:
         self.sock.settimeout(0.1)
         self.notes = []
         self.notes_lock = threading.Lock()
+        self.note_times = []
         self.reading = True
         self.reader = threading.Thread(target=self._read_notes, daemon=True)
         self.reader.start()
@@ -102,6 +103,7 @@ class Daemon:
                 return
             with self.notes_lock:
                 self.notes.append(note)
+                self.note_times.append((time.monotonic(), note))
 
     def notifications(self):
         with self.notes_lock:
@@ -242,6 +244,36 @@ def test_notify_protocol_journal_and_watchdog(sb):
     check(lines and all(re.match(r'<[3-7]>', line) for line in lines),
           'lines without a priority prefix:\n' + log)
     eq(len(re.findall(r'^<4>broken: ', log, re.M)), 1, 'one warning for the failing blog')
+
+
+@with_sandbox
+def test_watchdog_fed_between_slow_deliveries(sb):
+    """Deliveries block the loop (a hook may take up to its timeout): the
+    daemon pings the watchdog between them, so four one-second hooks in a
+    row leave no four-second silence."""
+    srv = sb.server
+    url = srv.url('/a')
+    srv.set('/a', body=page(url, posts(prefix='Shelling near Bakhmut, report')))
+    d = start(sb, config(sb, 'interval = 60\nalert_on_first_poll = yes', [('alpha', url, {})],
+                         extra='[sink "slow"]\ntype = exec\ncommand = /bin/sh -c "sleep 1"\n'),
+              env={'WATCHDOG_USEC': '1000000'})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not sb.alerts():
+        time.sleep(0.05)
+    t_first = time.monotonic()     # the first hook starts now
+    while time.monotonic() < deadline and len(sb.alerts()) < 4:
+        time.sleep(0.1)
+    eq(len(sb.alerts()), 4, 'alerts')
+    time.sleep(2)    # the last hook
+    with d.notes_lock:
+        pings = [t for t, n in d.note_times if n == 'WATCHDOG=1']
+    # the gaps that end after the first hook started (the first of them
+    # spans the start of the deliveries)
+    gaps = [b - a for a, b in zip(pings, pings[1:]) if b >= t_first]
+    check(len(gaps) >= 3, 'too few WATCHDOG=1: %r' % pings)
+    check(max(gaps) < 3.0, 'the watchdog went unfed for %.1f s: %r' % (max(gaps), gaps))
+    rc, took = d.stop()
+    eq(rc, 0, 'exit status')
 
 
 @with_sandbox
