@@ -270,6 +270,22 @@ def unit_config(sb):
                 % (sb.url('/live'), sb.alerts_path))
 
 
+def server_sinks_config(sb):
+    """unit_config() plus an exec and a webhook sink, and a rule that the
+    post blog_page(sb.server, 4) adds fires: returns the file the hook
+    writes the alert to."""
+    sb.server.set('/live', body=blog_page(sb.server, 3), auto_etag=True)
+    sb.server.set('/hook', body='ok')
+    unit_config(sb)
+    hook_out = os.path.join(sb.dir, 'hook.json')
+    with open(os.path.join(sb.dir, 'test.rules'), 'w') as f:
+        f.write('[shelling]\nquery = shelling\n')
+    with open(sb.config, 'a') as f:
+        f.write('\n[sink "hook"]\ntype = exec\ncommand = /bin/sh -c \'cat > "$0"\' %s\n'
+                '\n[sink "push"]\ntype = webhook\nurl = %s\n' % (hook_out, sb.url('/hook')))
+    return hook_out
+
+
 def wait_for(pred, timeout, what):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -315,15 +331,7 @@ def test_refused_calls_handled():
         raise Skip('built with a sanitizer, whose runtime makes calls of its own')
     sb = Sandbox()
     try:
-        sb.server.set('/live', body=blog_page(sb.server, 3), auto_etag=True)
-        sb.server.set('/hook', body='ok')
-        unit_config(sb)
-        hook_out = os.path.join(sb.dir, 'hook.json')
-        with open(os.path.join(sb.dir, 'test.rules'), 'w') as f:
-            f.write('[shelling]\nquery = shelling\n')
-        with open(sb.config, 'a') as f:
-            f.write('\n[sink "hook"]\ntype = exec\ncommand = /bin/sh -c \'cat > "$0"\' %s\n'
-                    '\n[sink "push"]\ntype = webhook\nurl = %s\n' % (hook_out, sb.url('/hook')))
+        hook_out = server_sinks_config(sb)
         env = dict(system_unit_env(sb), G_DEBUG='fatal-criticals')
         cmd = [deny, ','.join(REFUSED_AND_HANDLED), LW_BIN, '-c', sb.config, 'poll']
         for n in (3, 4):
@@ -359,17 +367,9 @@ def test_daemon_syscalls_allowed():
     check(len(allowed) > 100, 'suspiciously few allowed system calls: %d' % len(allowed))
     sb = Sandbox()
     try:
-        sb.server.set('/live', body=blog_page(sb.server, 3), auto_etag=True)
-        sb.server.set('/hook', body='ok')
-        unit_config(sb)
         # The alert of the second poll goes through every kind of sink that
         # works on a server, so their system calls are traced too.
-        hook_out = os.path.join(sb.dir, 'hook.json')
-        with open(os.path.join(sb.dir, 'test.rules'), 'w') as f:
-            f.write('[shelling]\nquery = shelling\n')
-        with open(sb.config, 'a') as f:
-            f.write('\n[sink "hook"]\ntype = exec\ncommand = /bin/sh -c \'cat > "$0"\' %s\n'
-                    '\n[sink "push"]\ntype = webhook\nurl = %s\n' % (hook_out, sb.url('/hook')))
+        hook_out = server_sinks_config(sb)
         env = system_unit_env(sb)
         trace = os.path.join(sb.dir, 'strace.out')
         p = subprocess.Popen([strace, '-f', '-qq', '-o', trace, LW_BIN, '-c', sb.config, 'run'],
