@@ -199,17 +199,20 @@ void lw_poll_deliver(struct lw_poll_ctx *ctx, const struct lw_alert *a, GPtrArra
 static void retry_due(struct lw_poll_ctx *ctx, GPtrArray *errors)
 {
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	g_autoptr(GPtrArray) sink_errors = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) dropped = errors ? NULL : g_ptr_array_new_with_free_func(g_free);
 	for (guint i = 0; i < ctx->sinks->len; i++)
 		lw_sink_retry(ctx->sinks->pdata[i], lw_store_state_dir(ctx->store), now,
-		              errors ? errors : sink_errors, ctx->keepalive, ctx->keepalive_data);
+		              errors ? errors : dropped, ctx->keepalive, ctx->keepalive_data);
 }
 
-void lw_poll_retry(struct lw_poll_ctx *ctx, GPtrArray *errors)
+static void begin_batches(struct lw_poll_ctx *ctx)
 {
 	for (guint i = 0; i < ctx->sinks->len; i++)
 		lw_sink_begin_batch(ctx->sinks->pdata[i]);
-	retry_due(ctx, errors);
+}
+
+static void end_batches(struct lw_poll_ctx *ctx, GPtrArray *errors)
+{
 	for (guint i = 0; i < ctx->sinks->len; i++) {
 		GError *err = NULL;
 		if (lw_sink_end_batch(ctx->sinks->pdata[i], &err) < 0) {
@@ -218,25 +221,24 @@ void lw_poll_retry(struct lw_poll_ctx *ctx, GPtrArray *errors)
 			g_error_free(err);
 		}
 	}
+}
+
+void lw_poll_retry(struct lw_poll_ctx *ctx, GPtrArray *errors)
+{
+	begin_batches(ctx);
+	retry_due(ctx, errors);
+	end_batches(ctx, errors);
 }
 
 void lw_poll_deliver_all(struct lw_poll_ctx *ctx, GPtrArray *alerts, GPtrArray *errors)
 {
 	if (!alerts || alerts->len == 0)
 		return;
-	for (guint i = 0; i < ctx->sinks->len; i++)
-		lw_sink_begin_batch(ctx->sinks->pdata[i]);
+	begin_batches(ctx);
 	retry_due(ctx, errors);
 	for (guint i = 0; i < alerts->len; i++)
 		lw_poll_deliver(ctx, alerts->pdata[i], errors);
-	for (guint i = 0; i < ctx->sinks->len; i++) {
-		GError *err = NULL;
-		if (lw_sink_end_batch(ctx->sinks->pdata[i], &err) < 0) {
-			if (errors)
-				g_ptr_array_add(errors, g_strdup(err->message));
-			g_error_free(err);
-		}
-	}
+	end_batches(ctx, errors);
 }
 
 int lw_poll_flush_outbox(struct lw_poll_ctx *ctx, GPtrArray *sink_errors, GError **error)
