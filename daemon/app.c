@@ -111,14 +111,19 @@ guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_r
 		g_hash_table_add(app->warned, g_strdup(w));
 		lw_warn("%s", w);
 	}
-	for (guint i = 0; i < r->sink_errors->len; i++) {
-		const char *msg = r->sink_errors->pdata[i];
+	lw_app_warn_once(app, r->sink_errors);
+	return r->alerts->len;
+}
+
+void lw_app_warn_once(struct lw_app *app, GPtrArray *messages)
+{
+	for (guint i = 0; i < messages->len; i++) {
+		const char *msg = messages->pdata[i];
 		if (g_hash_table_contains(app->warned, msg))
 			continue;
 		g_hash_table_add(app->warned, g_strdup(msg));
 		lw_warn("%s", msg);
 	}
-	return r->alerts->len;
 }
 
 void lw_app_flush_outbox(struct lw_app *app)

@@ -27,6 +27,9 @@ void lw_app_free(struct lw_app *app);
 /* Logs one poll's result the way `poll` and `run` do; returns the
  * number of alerts. */
 guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_result *r);
+/* Logs each of messages (char *) as a warning, once per configuration:
+ * a sink that fails the same way at every poll is said once. */
+void lw_app_warn_once(struct lw_app *app, GPtrArray *messages);
 
 /* Delivers alerts a crashed run left in the outbox, and the alerts webhook
  * and exec sinks kept from failed deliveries, logging what happened. */

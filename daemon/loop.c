@@ -7,8 +7,10 @@
  * page runs synchronously in the loop (milliseconds), between transfers.
  *
  * A blog's poll is a cycle: [fetch the followed series page] -> fetch the
- * blog's page(s) through a struct lw_poll_job -> finish (commit, alert,
- * state) -> report -> schedule the next cycle.  Every fetch is a request
+ * blog's page(s) through a struct lw_poll_job -> finish (commit, outbox,
+ * state) -> report -> schedule the next cycle.  Alerts go to the courier
+ * (courier.h), which delivers them on its own thread, so no webhook or
+ * hook ever holds up the loop.  Every fetch is a request
  * that waits in one FIFO queue until the global limit, its host's
  * concurrency and its host's delay allow it to start.
  *
@@ -16,6 +18,7 @@
  * configuration it started with until it ends, so SIGHUP can swap in a
  * new one at any moment.  The store (and its lock) belongs to the loop. */
 #include "cli.h"
+#include "courier.h"
 #include "error.h"
 #include "fetch.h"
 #include "follow.h"
@@ -34,6 +37,9 @@
 #define COVERAGE_GRACE (3 * 3600)
 #define MAX_RETRY_AFTER (24 * 3600)
 #define SLOW_STEP_MS 250
+/* How long stopping waits for a delivery in progress (SIGTERM must end
+ * the daemon within 10 s). */
+#define COURIER_WAIT_MS 5000
 
 struct app_ref {
 	struct lw_app *app;
@@ -95,6 +101,8 @@ static struct {
 	guint pump_timer;
 	gint64 pump_at;
 	guint watchdog;
+	struct lw_courier *courier;
+	bool retry_queued;          /* a retry job is with the courier */
 	bool stopping;
 	bool cleaning;              /* inside curl_multi_cleanup: the handle is going */
 	guint failing;
@@ -122,17 +130,77 @@ static void app_unref(struct app_ref *ar)
 	g_free(ar);
 }
 
-/* Deliveries block the loop for up to a sink's timeout each: between
- * them, tell the watchdog we are alive (at most once a second). */
-static void keepalive(void *data)
+/* ---- deliveries (courier.h) ---- */
+
+/* A job holds its configuration (sinks, rules) until it is done. */
+static void delivered(void *data, GPtrArray *errors, bool cancelled)
 {
-	(void)data;
-	static gint64 last;
-	gint64 now = g_get_monotonic_time();
-	if (!L.watchdog || now - last < G_USEC_PER_SEC)
+	struct app_ref *ar = data;
+	lw_app_warn_once(ar->app, errors);
+	app_unref(ar);
+}
+
+static void deliver(struct app_ref *ar, GPtrArray *alerts, enum lw_courier_after after)
+{
+	lw_courier_send(L.courier, &ar->app->ctx, alerts, after, delivered, app_ref(ar));
+}
+
+/* ctx->dispatch of every configuration: a poll's alerts, in the outbox */
+static void dispatch(void *data, GPtrArray *alerts)
+{
+	deliver(data, alerts, LW_COURIER_REMOVE);
+}
+
+static void retried(void *data, GPtrArray *errors, bool cancelled)
+{
+	L.retry_queued = false;
+	delivered(data, errors, cancelled);
+}
+
+/* The alerts webhooks and hooks kept, when their retry is due: one job
+ * at a time is enough. */
+static void retry_kept(void)
+{
+	if (L.retry_queued || L.stopping)
 		return;
-	last = now;
-	lw_notify("WATCHDOG=1");
+	L.retry_queued = true;
+	lw_courier_send(L.courier, &L.cur->app->ctx, NULL, LW_COURIER_KEEP_OUTBOX, retried,
+	                app_ref(L.cur));
+}
+
+static void flushed(void *data, GPtrArray *errors, bool cancelled)
+{
+	if (!cancelled)
+		lw_notice("delivered the alerts left from an interrupted run");
+	delivered(data, errors, cancelled);
+}
+
+/* Alerts a crashed run left in the outbox: claimed before the first
+ * poll appends its own, delivered first. */
+static void flush_outbox(void)
+{
+	const char *dir = lw_store_state_dir(L.store);
+	GError *err = NULL;
+	char **warnings = NULL;
+	GPtrArray *left = lw_outbox_claim(dir, &warnings, &err);
+	for (char **w = warnings; w && *w; w++)
+		lw_warn("%s", *w);
+	g_strfreev(warnings);
+	if (!left) {
+		lw_warn("%s", err->message);
+		g_error_free(err);
+		return;
+	}
+	if (left->len > 0) {
+		lw_info("delivering %u alert%s left from an interrupted run", left->len,
+		        left->len == 1 ? "" : "s");
+		lw_courier_send(L.courier, &L.cur->app->ctx, left, LW_COURIER_OUTBOX_DONE, flushed,
+		                app_ref(L.cur));
+	} else if (lw_outbox_done(dir, &err) < 0) {
+		lw_warn("%s", err->message);
+		g_error_free(err);
+	}
+	g_ptr_array_unref(left);
 }
 
 static struct app_ref *app_ref_new(struct lw_app *app)
@@ -141,7 +209,8 @@ static struct app_ref *app_ref_new(struct lw_app *app)
 	ar->app = app;
 	app->store = L.store;
 	app->ctx.store = L.store;
-	app->ctx.keepalive = keepalive;
+	app->ctx.dispatch = dispatch;
+	app->ctx.dispatch_data = ar;
 	ar->refs = 1;
 	return ar;
 }
@@ -611,8 +680,7 @@ static gint64 healthy_interval(struct blog *b, const struct lw_config *cfg,
 	return next;
 }
 
-static void health_alert(struct blog *b, struct lw_app *app, const char *change,
-                         const char *title)
+static void health_alert(struct blog *b, const char *change, const char *title)
 {
 	struct lw_alert *a = lw_alert_new();
 	lw_entry_set(&a->rule, "health");
@@ -625,10 +693,7 @@ static void health_alert(struct blog *b, struct lw_app *app, const char *change,
 	lw_entry_set(&a->fetched, now);
 	g_autoptr(GPtrArray) alerts = g_ptr_array_new_with_free_func((GDestroyNotify)lw_alert_free);
 	g_ptr_array_add(alerts, a);
-	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
-	lw_poll_deliver_all(&app->ctx, alerts, errors);
-	for (guint i = 0; i < errors->len; i++)
-		lw_warn("%s", (char *)errors->pdata[i]);
+	deliver(b->ar, alerts, LW_COURIER_KEEP_OUTBOX);
 }
 
 static char *clock_of(gint64 t)
@@ -687,7 +752,7 @@ static void job_done(struct blog *b)
 				g_autofree char *hm = clock_of(b->failing_since);
 				g_autofree char *title = g_strdup_printf("%s unreachable since %s: %s",
 				                                         b->name, hm, r.error);
-				health_alert(b, app, "unreachable", title);
+				health_alert(b, "unreachable", title);
 			}
 		} else {
 			lw_info("%s: %s (%d failures in a row), retrying in %" G_GINT64_FORMAT " s%s",
@@ -704,7 +769,7 @@ static void job_done(struct blog *b)
 		if (c->health_alerts && b->failing_since) {
 			g_autofree char *title = g_strdup_printf("%s reachable again (unreachable since %s)",
 			                                         b->name, hm);
-			health_alert(b, app, "recovered", title);
+			health_alert(b, "recovered", title);
 		}
 		b->failing_since = 0;
 		blog_save_state(b);
@@ -725,11 +790,7 @@ static void job_done(struct blog *b)
 	}
 	lw_app_report(app, b->name, &r);
 	lw_poll_result_clear(&r);
-	/* alerts a webhook or hook could not take, when their retry is due */
-	g_autoptr(GPtrArray) retry_errors = g_ptr_array_new_with_free_func(g_free);
-	lw_poll_retry(&app->ctx, retry_errors);
-	for (guint i = 0; i < retry_errors->len; i++)
-		lw_warn("%s", (char *)retry_errors->pdata[i]);
+	retry_kept();
 	bool was_over = b->over;
 	next_s = healthy_interval(b, cfg, c, &why);
 	if (b->over && !was_over)
@@ -985,7 +1046,9 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 	L.store = app->store;
 	L.cur = app_ref_new(app);
 	lw_fetch_global_init();
-	lw_app_flush_outbox(app);
+	L.courier = lw_courier_new();
+	flush_outbox();
+	retry_kept();
 
 	L.multi = curl_multi_init();
 	curl_multi_setopt(L.multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
@@ -1010,7 +1073,12 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 	g_main_loop_run(L.main);
 
 	/* Stopping: nothing new starts; what is queued or in flight is dropped
-	 * (see on_term), the state of every finished poll is already saved. */
+	 * (see on_term), the state of every finished poll is already saved,
+	 * and alerts not yet delivered wait in the outbox for the next start. */
+	bool courier_ended = lw_courier_stop(L.courier, COURIER_WAIT_MS);
+	if (!courier_ended)
+		lw_warn("a delivery did not stop within %d s; its alert is delivered again at "
+		        "the next start", COURIER_WAIT_MS / 1000);
 	g_hash_table_unref(L.blogs);
 	while (!g_queue_is_empty(&L.queue))
 		req_free(g_queue_pop_head(&L.queue));
@@ -1027,8 +1095,11 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 	g_hash_table_unref(L.hosts);
 	g_main_loop_unref(L.main);
 	lw_debug("longest page step: %" G_GINT64_FORMAT " ms", L.max_step_us / 1000);
-	app_unref(L.cur);
-	lw_store_free(L.store);
+	/* A delivery still running uses the configuration and the store. */
+	if (courier_ended) {
+		app_unref(L.cur);
+		lw_store_free(L.store);
+	}
 	g_free(L.status);
 	lw_notice("stopped");
 	return 0;

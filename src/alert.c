@@ -483,6 +483,7 @@ void lw_sink_free(struct lw_sink *s)
 		return;
 	if (s->priv && s->ops->free_priv)
 		s->ops->free_priv(s->priv);
+	g_clear_object(&s->cancel);
 	g_free(s->name);
 	g_free(s);
 }
@@ -497,9 +498,19 @@ const char *lw_sink_type(const struct lw_sink *s)
 	return s->ops->type;
 }
 
+void lw_sink_set_cancellable(struct lw_sink *s, GCancellable *cancel)
+{
+	if (cancel)
+		g_object_ref(cancel);
+	g_clear_object(&s->cancel);
+	s->cancel = cancel;
+}
+
 int lw_sink_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error)
 {
 	s->retry_after = 0;
+	if (g_cancellable_set_error_if_cancelled(s->cancel, error))
+		return -1;
 	int rc = s->ops->deliver(s, a, error);
 	/* it works again: what it kept need not wait for its retry time */
 	if (rc == 0 && s->ops->retry) {
@@ -529,6 +540,11 @@ int lw_sink_end_batch(struct lw_sink *s, GError **error)
 }
 
 /* ---- the outbox ---- */
+
+/* One process may append (the poll) while another thread removes (the
+ * daemon's deliveries): every outbox operation holds this lock.  Other
+ * processes are kept out by the repository's lock. */
+static GMutex outbox_lock;
 
 static void set_errno_error(GError **error, int err, const char *what, const char *path)
 {
@@ -590,6 +606,7 @@ int lw_outbox_append(const char *state_dir, GPtrArray *alerts, GError **error)
 {
 	if (!alerts || alerts->len == 0)
 		return 0;
+	g_autoptr(GMutexLocker) locked = g_mutex_locker_new(&outbox_lock);
 	g_autofree char *path = g_build_filename(state_dir, "outbox.jsonl", NULL);
 	g_autoptr(GString) buf = g_string_new(NULL);
 	for (guint i = 0; i < alerts->len; i++) {
@@ -663,6 +680,7 @@ static void parse_lines(const char *path, const char *data, gsize len, GPtrArray
 
 GPtrArray *lw_outbox_claim(const char *state_dir, char ***warnings, GError **error)
 {
+	g_autoptr(GMutexLocker) locked = g_mutex_locker_new(&outbox_lock);
 	g_autofree char *path = g_build_filename(state_dir, "outbox.jsonl", NULL);
 	g_autofree char *taking = g_build_filename(state_dir, "outbox.taking", NULL);
 	g_autofree char *rejected_path = g_build_filename(state_dir, "outbox.rejected", NULL);
@@ -720,9 +738,81 @@ GPtrArray *lw_outbox_claim(const char *state_dir, char ***warnings, GError **err
 
 int lw_outbox_done(const char *state_dir, GError **error)
 {
+	g_autoptr(GMutexLocker) locked = g_mutex_locker_new(&outbox_lock);
 	g_autofree char *taking = g_build_filename(state_dir, "outbox.taking", NULL);
 	if (unlink(taking) < 0 && errno != ENOENT) {
 		set_errno_error(error, errno, "remove", taking);
+		return -1;
+	}
+	fsync_dir(state_dir);
+	return 0;
+}
+
+int lw_outbox_remove(const char *state_dir, GPtrArray *alerts, GError **error)
+{
+	if (!alerts || alerts->len == 0)
+		return 0;
+	g_autoptr(GMutexLocker) locked = g_mutex_locker_new(&outbox_lock);
+	g_autofree char *path = g_build_filename(state_dir, "outbox.jsonl", NULL);
+	g_autofree char *data = NULL;
+	gsize len;
+	if (read_capped(path, &data, &len, error) < 0)
+		return -1;
+	if (!data)
+		return 0;
+
+	/* line -> how many copies of it to remove */
+	g_autoptr(GHashTable) gone = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; i < alerts->len; i++) {
+		char *line = lw_alert_to_json(alerts->pdata[i]);
+		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(gone, line));
+		g_hash_table_replace(gone, line, GUINT_TO_POINTER(n + 1));
+	}
+	g_autoptr(GString) rest = g_string_sized_new(len);
+	gboolean changed = FALSE;
+	for (const char *p = data, *end = data + len; p < end;) {
+		const char *nl = memchr(p, '\n', (gsize)(end - p));
+		const char *eol = nl ? nl : end;
+		g_autofree char *line = g_strndup(p, (gsize)(eol - p));
+		gpointer key, count;
+		if (g_hash_table_lookup_extended(gone, line, &key, &count)) {
+			guint n = GPOINTER_TO_UINT(count);
+			if (n > 1)
+				g_hash_table_insert(gone, g_strdup(line), GUINT_TO_POINTER(n - 1));
+			else
+				g_hash_table_remove(gone, line);
+			changed = TRUE;
+		} else {
+			/* other alerts, and lines we cannot read: kept verbatim */
+			g_string_append_len(rest, p, (gssize)(eol - p));
+			g_string_append_c(rest, '\n');
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (!changed)
+		return 0;
+	if (rest->len == 0) {
+		if (unlink(path) < 0 && errno != ENOENT) {
+			set_errno_error(error, errno, "remove", path);
+			return -1;
+		}
+		fsync_dir(state_dir);
+		return 0;
+	}
+	/* the rest replaces the outbox in one rename: a crash leaves the old
+	 * outbox or the new one, never a torn one */
+	g_autofree char *tmp = g_build_filename(state_dir, "outbox.jsonl.new", NULL);
+	if (unlink(tmp) < 0 && errno != ENOENT) {
+		set_errno_error(error, errno, "remove", tmp);
+		return -1;
+	}
+	if (append_file(tmp, state_dir, rest->str, rest->len, error) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		set_errno_error(error, errno, "rename", tmp);
+		unlink(tmp);
 		return -1;
 	}
 	fsync_dir(state_dir);
@@ -795,8 +885,7 @@ static gint64 fetched_at(const struct lw_alert *a)
 	return t ? g_date_time_to_unix(t) : 0;
 }
 
-int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArray *errors,
-                  void (*keepalive)(void *data), void *keepalive_data)
+int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArray *errors)
 {
 	if (!s->ops->retry || now < s->retry_at)
 		return 0;
@@ -823,12 +912,22 @@ int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArra
 	g_autofree char *why = NULL;
 	int delivered = 0;
 	guint dropped = 0;
+	bool cancelled = false;
 	for (guint i = 0; i < kept->len; i++) {
 		const struct lw_alert *a = kept->pdata[i];
-		if (keepalive)
-			keepalive(keepalive_data);
+		if (cancelled) {
+			g_ptr_array_add(again, (gpointer)a);
+			continue;
+		}
 		if (lw_sink_deliver(s, a, &err) == 0) {
 			delivered++;
+			continue;
+		}
+		if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+			/* stopping: the rest stays as it was, due as it was */
+			cancelled = true;
+			g_clear_error(&err);
+			g_ptr_array_add(again, (gpointer)a);
 			continue;
 		}
 		if (!why)
@@ -845,6 +944,12 @@ int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArra
 			dropped, dropped == 1 ? "" : "s", LW_SINK_RETRY_FOR / 3600));
 	if (again->len == 0) {
 		s->retry_delay = 0;
+	} else if (cancelled && !why) {
+		if (lw_outbox_append(dir, again, &err) < 0) {
+			g_ptr_array_add(errors, g_strdup_printf("sink '%s': %s", s->name, err->message));
+			g_error_free(err);
+			return delivered;
+		}
 	} else {
 		s->retry_delay = s->retry_delay ? MIN(s->retry_delay * 2, LW_SINK_RETRY_MAX) :
 				 LW_SINK_RETRY_MIN;

@@ -8,7 +8,7 @@
  * POST) and "exec" (a program per alert). */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <stdbool.h>
 #include "config.h"
 
@@ -102,9 +102,7 @@ const char *lw_sink_type(const struct lw_sink *s);
  * for a minute (per process): deliveries in that minute fail at once with
  * the same message, so the caller can report it once, and no delivery
  * waits on D-Bus for more than about two seconds to find out.
- * Timeouts are at most 120 s so that a daemon told to ping systemd's
- * watchdog (WatchdogSec=5min in the units) gets to between deliveries
- * (struct lw_poll_ctx's keepalive).
+ * Timeouts are at most 120 s.
  * The webhook and exec sinks block for at most their timeout (exec: plus
  * the second between SIGTERM and SIGKILL) and never print header values.
  * Inside a batch, after a webhook timeout or failed connection, or an exec
@@ -116,6 +114,13 @@ const char *lw_sink_type(const struct lw_sink *s);
  * "sink 'hook': '/bin/on-alert' exited with status 3: LAST STDERR LINE",
  * "... killed by signal 9", "... timed out after 10 s, killed". */
 int lw_sink_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error);
+
+/* Deliveries made while cancel (may be NULL; a reference is kept) is
+ * cancelled stop as soon as they can: a webhook's transfer within about a
+ * second, an exec hook's child (killed), and lw_sink_deliver() fails with
+ * G_IO_ERROR_CANCELLED.  The daemon cancels its deliveries this way when
+ * it stops; what was not delivered is still in the outbox. */
+void lw_sink_set_cancellable(struct lw_sink *s, GCancellable *cancel);
 
 /* Bursts.  A busy poll or a restart that drains the outbox can produce
  * dozens of alerts at once; the desktop would drown in them.  Wrap the
@@ -165,9 +170,9 @@ bool lw_sink_retries(const struct lw_sink *s);
 gint64 lw_sink_retry_at(const struct lw_sink *s);
 int lw_sink_keep(struct lw_sink *s, const char *state_dir, const struct lw_alert *a,
                  gint64 now, GError **error);
-/* keepalive (may be NULL) is called before each delivery. */
-int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArray *errors,
-                  void (*keepalive)(void *data), void *keepalive_data);
+/* A cancelled retry (lw_sink_set_cancellable) keeps what it did not
+ * deliver, due as before. */
+int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArray *errors);
 
 /* The alert outbox: alerts are appended (fsync'd) before the commit that
  * produces them and removed once every sink had its go, so a crash loses
@@ -198,3 +203,9 @@ GPtrArray *lw_outbox_take(const char *state_dir, GError **error);
 #define LW_OUTBOX_MAX_LINE (1u << 20)
 GPtrArray *lw_outbox_claim(const char *state_dir, char ***warnings, GError **error);
 int lw_outbox_done(const char *state_dir, GError **error);
+/* Removes these alerts (one line each, as lw_outbox_append wrote them)
+ * from <state_dir>/outbox.jsonl, keeping every other line as it is, by
+ * one atomic rename.  For a daemon that delivers one poll's alerts while
+ * the next poll appends its own.  Every outbox function is safe to call
+ * from several threads of one process. */
+int lw_outbox_remove(const char *state_dir, GPtrArray *alerts, GError **error);

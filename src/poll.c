@@ -164,81 +164,81 @@ static char *alerts_trailer(GPtrArray *alerts)
 	return g_string_free(s, FALSE);
 }
 
-void lw_poll_deliver(struct lw_poll_ctx *ctx, const struct lw_alert *a, GPtrArray *errors)
+/* One alert to one sink; false when the delivery was cancelled. */
+static bool deliver_one(struct lw_poll_ctx *ctx, struct lw_sink *s, const struct lw_alert *a,
+                        GPtrArray *errors)
 {
 	const struct lw_rule *rule = find_rule(ctx, a->blog, a->rule);
-	for (guint i = 0; i < ctx->sinks->len; i++) {
-		struct lw_sink *s = ctx->sinks->pdata[i];
-		if (rule && !lw_rule_uses_sink(rule, lw_sink_name(s)))
-			continue;
-		GError *err = NULL;
-		if (ctx->keepalive)
-			ctx->keepalive(ctx->keepalive_data);
-		if (lw_sink_deliver(s, a, &err) == 0)
-			continue;
-		char *msg = NULL;
-		if (lw_sink_retries(s)) {
-			GError *kerr = NULL;
-			gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-			if (lw_sink_keep(s, lw_store_state_dir(ctx->store), a, now, &kerr) == 0)
-				msg = g_strdup_printf("%s; kept to retry in %" G_GINT64_FORMAT " s",
-				                      err->message, lw_sink_retry_at(s) - now);
-			else
-				msg = g_strdup_printf("%s; cannot keep it to retry: %s",
-				                      err->message, kerr->message);
-			g_clear_error(&kerr);
-		}
-		if (errors)
-			g_ptr_array_add(errors, msg ? msg : g_strdup(err->message));
+	if (rule && !lw_rule_uses_sink(rule, lw_sink_name(s)))
+		return true;
+	GError *err = NULL;
+	if (lw_sink_deliver(s, a, &err) == 0)
+		return true;
+	if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+		/* stopping: the alert stays in the outbox for the next start */
+		g_error_free(err);
+		return false;
+	}
+	char *msg = NULL;
+	if (lw_sink_retries(s)) {
+		GError *kerr = NULL;
+		gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+		if (lw_sink_keep(s, lw_store_state_dir(ctx->store), a, now, &kerr) == 0)
+			msg = g_strdup_printf("%s; kept to retry in %" G_GINT64_FORMAT " s",
+			                      err->message, lw_sink_retry_at(s) - now);
 		else
-			g_free(msg);
+			msg = g_strdup_printf("%s; cannot keep it to retry: %s",
+			                      err->message, kerr->message);
+		g_clear_error(&kerr);
+	}
+	if (errors)
+		g_ptr_array_add(errors, msg ? msg : g_strdup(err->message));
+	else
+		g_free(msg);
+	g_error_free(err);
+	return true;
+}
+
+static void retry_due(struct lw_poll_ctx *ctx, struct lw_sink *s, GPtrArray *errors)
+{
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	g_autoptr(GPtrArray) dropped = errors ? NULL : g_ptr_array_new_with_free_func(g_free);
+	lw_sink_retry(s, lw_store_state_dir(ctx->store), now, errors ? errors : dropped);
+}
+
+static void end_batch(struct lw_sink *s, GPtrArray *errors)
+{
+	GError *err = NULL;
+	if (lw_sink_end_batch(s, &err) < 0) {
+		if (errors)
+			g_ptr_array_add(errors, g_strdup(err->message));
 		g_error_free(err);
 	}
 }
 
-static void retry_due(struct lw_poll_ctx *ctx, GPtrArray *errors)
+void lw_poll_deliver_to(struct lw_poll_ctx *ctx, struct lw_sink *s, GPtrArray *alerts,
+                        GPtrArray *errors)
 {
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	g_autoptr(GPtrArray) dropped = errors ? NULL : g_ptr_array_new_with_free_func(g_free);
-	for (guint i = 0; i < ctx->sinks->len; i++)
-		lw_sink_retry(ctx->sinks->pdata[i], lw_store_state_dir(ctx->store), now,
-		              errors ? errors : dropped, ctx->keepalive, ctx->keepalive_data);
-}
-
-static void begin_batches(struct lw_poll_ctx *ctx)
-{
-	for (guint i = 0; i < ctx->sinks->len; i++)
-		lw_sink_begin_batch(ctx->sinks->pdata[i]);
-}
-
-static void end_batches(struct lw_poll_ctx *ctx, GPtrArray *errors)
-{
-	for (guint i = 0; i < ctx->sinks->len; i++) {
-		GError *err = NULL;
-		if (lw_sink_end_batch(ctx->sinks->pdata[i], &err) < 0) {
-			if (errors)
-				g_ptr_array_add(errors, g_strdup(err->message));
-			g_error_free(err);
-		}
-	}
+	lw_sink_begin_batch(s);
+	retry_due(ctx, s, errors);
+	for (guint i = 0; alerts && i < alerts->len; i++)
+		if (!deliver_one(ctx, s, alerts->pdata[i], errors))
+			break;
+	end_batch(s, errors);
 }
 
 void lw_poll_retry(struct lw_poll_ctx *ctx, GPtrArray *errors)
 {
-	begin_batches(ctx);
-	retry_due(ctx, errors);
-	end_batches(ctx, errors);
+	for (guint i = 0; i < ctx->sinks->len; i++)
+		lw_poll_deliver_to(ctx, ctx->sinks->pdata[i], NULL, errors);
 }
 
 void lw_poll_deliver_all(struct lw_poll_ctx *ctx, GPtrArray *alerts, GPtrArray *errors)
 {
 	if (!alerts || alerts->len == 0)
 		return;
-	begin_batches(ctx);
-	retry_due(ctx, errors);
-	for (guint i = 0; i < alerts->len; i++)
-		lw_poll_deliver(ctx, alerts->pdata[i], errors);
-	end_batches(ctx, errors);
+	for (guint i = 0; i < ctx->sinks->len; i++)
+		lw_poll_deliver_to(ctx, ctx->sinks->pdata[i], alerts, errors);
 }
 
 int lw_poll_flush_outbox(struct lw_poll_ctx *ctx, GPtrArray *sink_errors, GError **error)
@@ -528,9 +528,7 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 			return -1;
 		if (lw_store_commit(ctx->store, &commit, out->commit, error) < 0) {
 			/* Nothing was recorded: the alerts must not go out either. */
-			GPtrArray *ours = lw_outbox_take(lw_store_state_dir(ctx->store), NULL);
-			if (ours)
-				g_ptr_array_unref(ours);
+			lw_outbox_remove(lw_store_state_dir(ctx->store), out->alerts, NULL);
 			return -1;
 		}
 		for (guint i = 0; i < out->diff->changes->len; i++) {
@@ -552,14 +550,13 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 save:
 	if (lw_store_save_state(ctx->store, name, st, error) < 0)
 		return -1;
-	if (out->alerts->len) {
-		/* Ours are the only alerts in the outbox now (leftovers of a crash
-		 * are delivered when the program starts): deliver, then clear it. */
+	if (out->alerts->len && ctx->dispatch) {
+		ctx->dispatch(ctx->dispatch_data, out->alerts);
+	} else if (out->alerts->len) {
+		/* deliver, then take ours out of the outbox */
 		lw_poll_deliver_all(ctx, out->alerts, out->sink_errors);
-		GPtrArray *sent = lw_outbox_take(lw_store_state_dir(ctx->store), error);
-		if (!sent)
+		if (lw_outbox_remove(lw_store_state_dir(ctx->store), out->alerts, error) < 0)
 			return -1;
-		g_ptr_array_unref(sent);
 	}
 	return 0;
 }

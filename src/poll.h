@@ -10,7 +10,8 @@
  *   2. alerts are appended to the outbox (fsync'd);
  *   3. one commit with every change;
  *   4. state saved (ETag, Last-Modified, removed ids, baseline);
- *   5. alerts delivered to the sinks, outbox emptied. */
+ *   5. alerts delivered to the sinks (or handed to ctx->dispatch), then
+ *      removed from the outbox. */
 #pragma once
 
 #include <glib.h>
@@ -30,11 +31,13 @@ struct lw_poll_ctx {
 	const struct lw_ruleset *rules;   /* [livewatch] rules */
 	GHashTable *blog_rules;           /* blog name -> struct lw_ruleset * (blog's own), or NULL */
 	GPtrArray *sinks;                 /* struct lw_sink * */
-	/* Called (when set) before each delivery to a sink: one delivery may
-	 * take up to its sink's timeout, and a daemon under a watchdog must
-	 * say it is alive in between. */
-	void (*keepalive)(void *data);
-	void *keepalive_data;
+	/* When set, a poll does not deliver its alerts itself: it hands them
+	 * (in the outbox by then) to dispatch, which must deliver them and
+	 * then lw_outbox_remove() them, e.g. on another thread, so that a
+	 * slow webhook never holds up the next poll.  dispatch takes a
+	 * reference to the array if it keeps it. */
+	void (*dispatch)(void *data, GPtrArray *alerts);
+	void *dispatch_data;
 };
 
 enum lw_poll_outcome {
@@ -116,17 +119,22 @@ int lw_poll_flush_outbox(struct lw_poll_ctx *ctx, GPtrArray *sink_errors, GError
 
 /* Delivers alerts as one batch per sink (the desktop sink coalesces a
  * burst into a summary), after the alerts sinks kept from failed
- * deliveries when their retry is due; errors as for lw_poll_deliver. */
+ * deliveries when their retry is due.  One sink after the other, each
+ * getting the whole batch; each alert goes to the sinks its rule wants
+ * (all when its rule is gone).  Adds "sink 'x': ..." messages to errors
+ * (may be NULL).  A sink that retries (webhook, exec) keeps an alert it
+ * failed to deliver. */
 void lw_poll_deliver_all(struct lw_poll_ctx *ctx, GPtrArray *alerts, GPtrArray *errors);
 
+/* The same for one sink of ctx (alerts NULL: only its kept alerts that
+ * are due), for callers that give each sink its own thread. */
+void lw_poll_deliver_to(struct lw_poll_ctx *ctx, struct lw_sink *s, GPtrArray *alerts,
+                        GPtrArray *errors);
+
 /* Retries the kept alerts of every sink whose retry is due (alert.h,
- * "Retrying"); cheap when none is.  Errors as for lw_poll_deliver. */
+ * "Retrying"); cheap when none is.  Errors as for lw_poll_deliver_all. */
 void lw_poll_retry(struct lw_poll_ctx *ctx, GPtrArray *errors);
 
-/* Delivers one alert to every sink its rule wants (all when rule is
- * NULL); adds "sink 'x': ..." messages to errors.  A sink that retries
- * (webhook, exec) keeps an alert it failed to deliver. */
-void lw_poll_deliver(struct lw_poll_ctx *ctx, const struct lw_alert *a, GPtrArray *errors);
 
 /* Current time as RFC 3339 UTC ("2023-02-14T18:31:00Z"). */
 char *lw_time_rfc3339(gint64 unix_seconds);

@@ -122,6 +122,7 @@ struct run {
 	gsize in_len, in_off;
 	GSource *in_src;
 
+	bool cancelled;       /* the sink's cancellable fired: stop the child */
 	int err_fd;           /* our end of the child's stderr */
 	GString *err_tail;
 	GSource *err_src;
@@ -235,6 +236,12 @@ static gboolean on_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+static gboolean on_cancel(GCancellable *cancel, gpointer data)
+{
+	((struct run *)data)->cancelled = true;
+	return G_SOURCE_REMOVE;
+}
+
 static void signal_group(struct run *r, int sig)
 {
 	if (r->exited)
@@ -243,8 +250,8 @@ static void signal_group(struct run *r, int sig)
 		g_subprocess_send_signal(r->proc, sig);
 }
 
-/* Iterates ctx until the child exited or *flag is set (flag may be NULL:
- * until the child exited). */
+/* Iterates ctx until the child exited or *flag is set or the delivery is
+ * cancelled (flag may be NULL: until the child exited). */
 static void wait_for(GMainContext *ctx, struct run *r, long ms, bool *flag)
 {
 	GSource *t = NULL;
@@ -253,7 +260,7 @@ static void wait_for(GMainContext *ctx, struct run *r, long ms, bool *flag)
 		g_source_set_callback(t, on_timeout, flag, NULL);
 		g_source_attach(t, ctx);
 	}
-	while (!r->exited && !(flag && *flag))
+	while (!r->exited && !(flag && (*flag || r->cancelled)))
 		g_main_context_iteration(ctx, TRUE);
 	if (t) {
 		g_source_destroy(t);
@@ -337,6 +344,12 @@ static int supervise(struct lw_sink *s, struct run *r, GMainContext *ctx, GError
 	r->in_src = fd_source(ctx, r->in_fd, G_IO_OUT | G_IO_ERR | G_IO_HUP, on_stdin, r);
 	r->err_src = fd_source(ctx, r->err_fd, G_IO_IN | G_IO_ERR | G_IO_HUP, on_stderr, r);
 
+	GSource *cancel_src = NULL;
+	if (s->cancel) {
+		cancel_src = g_cancellable_source_new(s->cancel);
+		g_source_set_callback(cancel_src, (GSourceFunc)(void (*)(void))on_cancel, r, NULL);
+		g_source_attach(cancel_src, ctx);
+	}
 	wait_for(ctx, r, x->timeout_ms, &r->timed_out);
 	if (!r->exited) {
 		signal_group(r, SIGTERM);
@@ -356,8 +369,19 @@ static int supervise(struct lw_sink *s, struct run *r, GMainContext *ctx, GError
 		 * of the child may hold it open. */
 		read_stderr(r, 16);
 	}
+	if (cancel_src) {
+		g_source_destroy(cancel_src);
+		g_source_unref(cancel_src);
+	}
 
 	g_autofree char *status = NULL;
+	bool ok = r->exited && !g_subprocess_get_if_signaled(r->proc) &&
+		  g_subprocess_get_exit_status(r->proc) == 0;
+	if (r->cancelled && !ok) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+			    "sink '%s': '%s' stopped: livewatch is stopping", s->name, x->command);
+		return -1;
+	}
 	if (r->timed_out)
 		status = g_strdup_printf("timed out after %ld s, killed", x->timeout_ms / 1000);
 	else if (g_subprocess_get_if_signaled(r->proc))

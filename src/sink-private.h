@@ -2,6 +2,7 @@
  * implementations in sink-*.c.  Not installed, not for other modules. */
 #pragma once
 
+#include <gio/gio.h>
 #include <stdbool.h>
 #include "alert.h"
 #include "config.h"
@@ -34,6 +35,8 @@ struct lw_sink {
 	long retry_delay;       /* seconds, after a failed retry; 0 after a good one */
 	long retry_after;       /* seconds the server asked for (Retry-After) with its
 	                           last refusal, else 0: set by deliver() */
+	GCancellable *cancel;   /* a delivery in progress stops when it is cancelled,
+	                           failing with G_IO_ERROR_CANCELLED; or NULL */
 };
 
 extern const struct lw_sink_ops lw_sink_file_ops;

@@ -1,7 +1,8 @@
 /* The webhook sink: one HTTP POST per alert, as JSON (the alert object),
  * ntfy (plain text body, metadata in headers) or slack (incoming-webhook
  * {"text": ...}).  Synchronous: the whole delivery, retry included, ends
- * within `timeout` seconds, because it runs inside the daemon's loop. */
+ * within `timeout` seconds, or within about a second of the sink's
+ * cancellable being cancelled (the daemon stopping). */
 #include <string.h>
 #include <curl/curl.h>
 #include <json-glib/json-glib.h>
@@ -461,8 +462,15 @@ static char *lower_first(const char *s)
 	return d;
 }
 
+/* curl calls this at least once a second, also while it waits. */
+static int on_progress(void *cancel, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	return g_cancellable_is_cancelled(cancel) ? 1 : 0;
+}
+
 static CURLcode post_once(struct webhook_sink *w, const char *body, struct curl_slist *headers,
-			  long budget_ms, long *status)
+			  long budget_ms, GCancellable *cancel, long *status)
 {
 	CURL *c = w->curl;
 	CURLcode rc;
@@ -495,6 +503,9 @@ static CURLcode post_once(struct webhook_sink *w, const char *body, struct curl_
 	SET(CURLOPT_CONNECTTIMEOUT_MS, budget_ms);
 	SET(CURLOPT_WRITEFUNCTION, on_reply);
 	SET(CURLOPT_WRITEDATA, w);
+	SET(CURLOPT_NOPROGRESS, cancel ? 0L : 1L);
+	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+	SET(CURLOPT_XFERINFODATA, cancel);
 #undef SET
 	rc = curl_easy_perform(c);
 	/* A reply that goes on and on is cut; its status stands. */
@@ -579,12 +590,13 @@ static int webhook_deliver(struct lw_sink *s, const struct lw_alert *a, GError *
 	CURLcode rc;
 	for (;;) {
 		long left = (long)((deadline - g_get_monotonic_time()) / 1000);
-		rc = post_once(w, body, headers, MAX(left, 1), &status);
+		rc = post_once(w, body, headers, MAX(left, 1), s->cancel, &status);
 		tries++;
 		if (rc == CURLE_OK && status >= 200 && status < 300)
 			break;
 		left = (long)((deadline - g_get_monotonic_time()) / 1000);
-		if (tries > 1 || !retryable(rc, status) || left < RETRY_MIN_MS + RETRY_PAUSE_MS)
+		if (tries > 1 || !retryable(rc, status) || left < RETRY_MIN_MS + RETRY_PAUSE_MS ||
+		    g_cancellable_is_cancelled(s->cancel))
 			break;
 		g_usleep(RETRY_PAUSE_MS * 1000);
 	}
@@ -595,6 +607,8 @@ static int webhook_deliver(struct lw_sink *s, const struct lw_alert *a, GError *
 
 	if (rc == CURLE_OK && status >= 200 && status < 300)
 		return 0;
+	if (g_cancellable_set_error_if_cancelled(s->cancel, error))
+		return -1;
 	/* a 429 or 503 may say when to come back: the kept alert waits that long */
 	curl_off_t after = 0;
 	if (rc == CURLE_OK && (status == 429 || status == 503) &&

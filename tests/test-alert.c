@@ -1031,7 +1031,7 @@ static void test_sink_retry(void)
 	g_autofree char *fresh = g_date_time_format_iso8601(t);
 
 	/* nothing kept: nothing to do */
-	g_assert_cmpint(lw_sink_retry(h.sink, state, now, errors, NULL, NULL), ==, 0);
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now, errors), ==, 0);
 	g_assert_cmpuint(errors->len, ==, 0);
 
 	GError *err = NULL;
@@ -1050,20 +1050,20 @@ static void test_sink_retry(void)
 	g_assert_true(g_file_test(queue, G_FILE_TEST_EXISTS));
 
 	/* not due before LW_SINK_RETRY_MIN */
-	g_assert_cmpint(lw_sink_retry(h.sink, state, now + LW_SINK_RETRY_MIN - 1, errors, NULL, NULL), ==, 0);
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now + LW_SINK_RETRY_MIN - 1, errors), ==, 0);
 	g_assert_cmpuint(errors->len, ==, 0);
 	/* due, still down: the old one is dropped, two kept, the wait doubles */
 	now += LW_SINK_RETRY_MIN;
-	g_assert_cmpint(lw_sink_retry(h.sink, state, now, errors, NULL, NULL), ==, 0);
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now, errors), ==, 0);
 	g_assert_cmpuint(errors->len, ==, 2);
 	g_assert_cmpstr(errors->pdata[0], ==, "sink 'hook': gave up on 1 alert fetched more than 24 h ago");
 	g_assert_nonnull(strstr(errors->pdata[1], "exited with status 1: down; 2 alerts kept, next try in 60 s"));
 	g_ptr_array_set_size(errors, 0);
 	now += LW_SINK_RETRY_MIN;
-	g_assert_cmpint(lw_sink_retry(h.sink, state, now, errors, NULL, NULL), ==, 0);
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now, errors), ==, 0);
 	g_assert_nonnull(strstr(errors->pdata[0], "2 alerts kept, next try in 120 s"));
 	g_ptr_array_set_size(errors, 0);
-	g_assert_cmpint(lw_sink_retry(h.sink, state, now + 119, errors, NULL, NULL), ==, 0);
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now + 119, errors), ==, 0);
 	g_assert_cmpuint(errors->len, ==, 0);
 
 	/* back up: a new alert goes through and ends the wait; the kept ones
@@ -1072,12 +1072,12 @@ static void test_sink_retry(void)
 	struct lw_alert *a = sample_alert("block-4");
 	g_assert_cmpint(lw_sink_deliver(h.sink, a, &err), ==, 0);
 	lw_alert_free(a);
-	g_assert_cmpint(lw_sink_retry(h.sink, state, now + 1, errors, NULL, NULL), ==, 2);
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now + 1, errors), ==, 2);
 	g_assert_cmpuint(errors->len, ==, 0);
 	g_autofree char *got = hook_file(&h, "got");
 	g_assert_cmpstr(got, ==, "block-4\nblock-2\nblock-3\n");
 	g_assert_false(g_file_test(queue, G_FILE_TEST_EXISTS));
-	g_assert_cmpint(lw_sink_retry(h.sink, state, now + 10000, errors, NULL, NULL), ==, 0);
+	g_assert_cmpint(lw_sink_retry(h.sink, state, now + 10000, errors), ==, 0);
 
 	/* desktop and file sinks do not retry */
 	g_autofree char *path = g_build_filename(h.dir, "alerts.jsonl", NULL);
