@@ -244,6 +244,77 @@ def check_end_to_end(tap, bus):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def check_daemon(tap, bus):
+    """`livewatch run` notifies from its delivery thread, keeps polling,
+    and stops at once on SIGTERM."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    from lwblog import Post, render_blog
+    from lwhttpd import LiveServer
+    import shutil
+    import signal
+    import tempfile
+    import time
+
+    lw_bin = os.environ.get('LW_BIN')
+    if not lw_bin:
+        return
+    d = tempfile.mkdtemp(prefix='lw-desktop-run-')
+    srv = LiveServer()
+    srv.start()
+    proc = None
+    try:
+        rules = os.path.join(d, 'r.rules')
+        with open(rules, 'w') as f:
+            f.write('[bakhmut]\nquery = Bakhmut\nurgency = critical\n')
+        cfg = os.path.join(d, 'config.ini')
+        with open(cfg, 'w') as f:
+            f.write('[livewatch]\nrepo = %s/h\nrules = %s\ninterval = 1\n\n'
+                    '[blog "live"]\nurl = %s\n' % (d, rules, srv.url('/live')))
+        # today's posts: an old blog counts as over and is polled hourly
+        now = time.time()
+        stamp = lambda ago: time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(now - ago))
+        posts = [Post(published=stamp(3600), title='Morning', paras=['Quiet night.'])]
+        srv.set('/live', body=render_blog(posts, page_url=srv.url('/live'), headline='Live'))
+        clear_calls(bus)
+        log_path = os.path.join(d, 'log')
+        logf = open(log_path, 'w')
+        proc = subprocess.Popen([lw_bin, '-c', cfg, 'run'], env=dict(os.environ, HOME=d),
+                                stdout=logf, stderr=subprocess.STDOUT)
+
+        def wait_for(pred, seconds):
+            end = time.time() + seconds
+            while time.time() < end and not pred():
+                time.sleep(0.05)
+            return pred()
+        wait_for(lambda: len(srv.requests('/live')) >= 2, 15)
+        hot = Post(published=stamp(60), title='Shelling near Bakhmut',
+                   paras=['Shelling continued near Bakhmut overnight.'])
+        srv.set('/live', body=render_blog([hot] + posts, page_url=srv.url('/live'),
+                                          headline='Live'))
+        got = wait_for(lambda: len(notify_calls(bus)) >= 1, 15)
+        log = open(log_path).read()
+        if tap.check(got, 'run: the daemon shows a notification', log):
+            c = notify_calls(bus)[0]
+            tap.check('bakhmut' in c['summary'], 'run: summary names the rule', c['summary'])
+        n = len(srv.requests('/live'))
+        tap.check(wait_for(lambda: len(srv.requests('/live')) >= n + 2, 10),
+                  'run: polling goes on after the notification')
+        t = time.time()
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=15)
+        tap.equal(rc, 0, 'run: exit status after SIGTERM')
+        tap.check(time.time() - t < 5, 'run: stops within 5 s')
+        tap.equal(len(notify_calls(bus)), 1, 'run: one notification for one post')
+        logf.close()
+    finally:
+        if proc and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        srv.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     if not os.environ.get('DBUS_SESSION_BUS_ADDRESS'):
         bail('no private session bus (run under dbus-run-session)')
@@ -265,6 +336,7 @@ def main():
     try:
         check_library(tap, bus, builddir)
         check_end_to_end(tap, bus)
+        check_daemon(tap, bus)
     finally:
         mock.terminate()
         try:
