@@ -307,6 +307,40 @@ def test_slow_deliveries_hold_nothing_up(sb):
 
 
 @with_sandbox
+def test_reload_during_a_hanging_delivery(sb):
+    """SIGHUP while a webhook hangs: the new configuration (without the
+    webhook) takes over, its alerts arrive, the old delivery keeps what it
+    needs until it is cut short by SIGTERM."""
+    srv = sb.server
+    url = srv.url('/a')
+    ps = posts(prefix='Shelling near Bakhmut, report')
+    srv.set('/a', body=page(url, ps[1:]))
+    srv.set('/hook', mode='stall', seconds=120)
+    hang = '[sink "hang"]\ntype = webhook\nurl = %s\ntimeout = 60\n' % srv.url('/hook')
+    text = config(sb, 'interval = 1\nalert_on_first_poll = yes', [('alpha', url, {})],
+                  extra=hang)
+    d = start(sb, text)
+    deadline = time.time() + 20
+    while time.time() < deadline and not srv.requests('/hook'):
+        time.sleep(0.05)
+    check(srv.requests('/hook'), 'the webhook was never called:\n' + d.log())
+    eq(len(sb.alerts()), 3, 'alerts before the reload')
+    with open(sb.config, 'w') as f:
+        f.write(text.replace(hang, ''))
+    d.kill(signal.SIGHUP)
+    d.wait_log(r'configuration reloaded')
+    srv.set('/a', body=page(url, ps))
+    deadline = time.time() + 15
+    while time.time() < deadline and len(sb.alerts()) < 4:
+        time.sleep(0.05)
+    eq(len(sb.alerts()), 4, 'alerts after the reload')
+    eq(len(srv.requests('/hook')), 1, 'posts to the removed webhook')
+    rc, took = d.stop()
+    eq(rc, 0, 'exit status')
+    check(took < 5, 'stopping took %.1f s' % took)
+
+
+@with_sandbox
 def test_faults_do_not_disturb_healthy_blogs(sb):
     """Many blogs on their own hosts, most of them broken in a different
     way: the healthy ones keep their schedule, nothing broken is recorded,
