@@ -383,12 +383,7 @@ static void enqueue(struct blog *b, const char *url, bool follow)
 static bool start(struct req *q)
 {
 	const struct lw_config *cfg = q->blog->ar->app->cfg;
-	struct lw_fetch_opts fo = LW_FETCH_OPTS_DEFAULT;
-	fo.user_agent = cfg->user_agent;
-	fo.connect_timeout_s = cfg->connect_timeout;
-	fo.timeout_s = cfg->timeout;
-	fo.max_size = cfg->max_size;
-	fo.max_redirects = cfg->max_redirects;
+	struct lw_fetch_opts fo = lw_poll_fetch_opts(cfg);
 	const struct lw_fetch_cond *cond = q->follow ? NULL : lw_poll_job_cond(q->blog->job);
 	GError *err = NULL;
 	q->fetch = lw_fetch_setup(q->url, &fo, cond, &err);

@@ -561,6 +561,17 @@ save:
 	return 0;
 }
 
+struct lw_fetch_opts lw_poll_fetch_opts(const struct lw_config *cfg)
+{
+	struct lw_fetch_opts fo = LW_FETCH_OPTS_DEFAULT;
+	fo.user_agent = cfg->user_agent;
+	fo.connect_timeout_s = cfg->connect_timeout;
+	fo.timeout_s = cfg->timeout;
+	fo.max_size = cfg->max_size;
+	fo.max_redirects = cfg->max_redirects;
+	return fo;
+}
+
 int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
                  struct lw_poll_result *out, GError **error)
 {
@@ -568,12 +579,7 @@ int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
 	if (!j)
 		return -1;
 	const struct lw_config *cfg = ctx->cfg;
-	struct lw_fetch_opts fo = LW_FETCH_OPTS_DEFAULT;
-	fo.user_agent = cfg->user_agent;
-	fo.connect_timeout_s = cfg->connect_timeout;
-	fo.timeout_s = cfg->timeout;
-	fo.max_size = cfg->max_size;
-	fo.max_redirects = cfg->max_redirects;
+	struct lw_fetch_opts fo = lw_poll_fetch_opts(cfg);
 	const char *url;
 	bool first = true;
 	while ((url = lw_poll_job_url(j))) {

@@ -109,6 +109,9 @@ void lw_poll_job_feed(struct lw_poll_job *j, const struct lw_fetch_result *fr,
  * disk): the blog's own faults are LW_POLL_FAILED in out. */
 int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError **error);
 
+/* The fetch options the config asks for (user agent, timeouts, limits). */
+struct lw_fetch_opts lw_poll_fetch_opts(const struct lw_config *cfg);
+
 /* A whole poll with the blocking fetcher. */
 int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
                  struct lw_poll_result *out, GError **error);
