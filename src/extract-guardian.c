@@ -28,18 +28,9 @@
 
 /* Markup that is not shown as the page: templates and noscript copies. */
 #define NOT_INERT "[not(ancestor::template)][not(ancestor::noscript)]"
-/* The posts, as dcr_posts() finds them by hand.  id() is a hash lookup
- * (the HTML parser registers ids); a search of every element for its @id
- * walks the whole page. */
-#define ALL_POSTS_XPATH \
-	"id('liveblog-body')//article[starts-with(@id,'block-')]" \
-	"[not(ancestor::*[@id='pinned-post'])]" NOT_INERT
-#define POSTS_XPATH ALL_POSTS_XPATH "[not(ancestor::article[starts-with(@id,'block-')])]"
-
 #define HAS_CLASS(c) "contains(concat(' ',normalize-space(@class),' '),' " c " ')"
 #define FRONTEND_BLOCK "div[starts-with(@id,'block-')][" HAS_CLASS("block") "]"
 #define FRONTEND_ALL_XPATH "//" FRONTEND_BLOCK "[not(ancestor::*[@id='pinned-post'])]" NOT_INERT
-#define FRONTEND_XPATH FRONTEND_ALL_XPATH "[not(ancestor::" FRONTEND_BLOCK ")]"
 
 bool lw_guardian_detect(struct lw_page *p)
 {
@@ -447,16 +438,21 @@ static GPtrArray *node_array(xmlXPathObject *o)
 	return a;
 }
 
-/* ALL_POSTS_XPATH, in one walk of the live blog's body: the XPath
- * engine's scan of that body cost more than the rest of the work on the
- * posts.  NULL when there are none. */
+/* The posts: every article#block-… from the live blog's body to the end
+ * of the page, but not in the pinned post, a template or a noscript, by
+ * hand (the XPath engine's scan of the body cost more than the rest of
+ * the work on the posts).  Not only inside the body: a stray end tag
+ * in a post (</div>) closes the body early for libxml2 as for a browser,
+ * and the posts after it are still on the page.  NULL when there are
+ * none. */
 static GPtrArray *dcr_posts(struct lw_page *p)
 {
 	xmlNode *body = lw_page_node(p, "id('liveblog-body')", NULL);
 	if (!body)
 		return NULL;
+	xmlNode *doc = (xmlNode *)p->doc;
 	GPtrArray *posts = g_ptr_array_new();
-	for (xmlNode *n = lw_page_next(body, body); n; n = lw_page_next(n, body)) {
+	for (xmlNode *n = lw_page_next(body, doc); n; n = lw_page_next(n, doc)) {
 		if (!is_named(n, "article"))
 			continue;
 		xmlChar *owned;
@@ -482,14 +478,19 @@ static GPtrArray *dcr_posts(struct lw_page *p)
 	return posts;
 }
 
+static GPtrArray *frontend_posts(struct lw_page *p)
+{
+	return node_array(lw_page_nodes(p, FRONTEND_ALL_XPATH, NULL));
+}
+
 /* A post left unclosed swallows the posts after it (the HTML parser
  * nests them).  Each nested post moves out to follow its outermost
  * enclosing post, which keeps page order: every post is one entry and no
- * post's text holds another's.  Takes all (every post, nested or not, in
- * page order) and returns the posts (outer_expr) in page order, or NULL
- * when there are none. */
-static GPtrArray *flatten_posts(struct lw_page *p, GPtrArray *all, const char *outer_expr)
+ * post's text holds another's.  Returns find()'s posts (in page order)
+ * once none is inside another, or NULL when there are none. */
+static GPtrArray *flatten_posts(struct lw_page *p, GPtrArray *(*find)(struct lw_page *p))
 {
+	GPtrArray *all = find(p);
 	if (!all)
 		return NULL;
 	bool moved = false;
@@ -511,7 +512,7 @@ static GPtrArray *flatten_posts(struct lw_page *p, GPtrArray *all, const char *o
 	if (!moved)
 		return all;
 	g_ptr_array_unref(all);
-	return node_array(lw_page_nodes(p, outer_expr, NULL));
+	return find(p);
 }
 
 int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error)
@@ -532,15 +533,14 @@ int lw_extract_guardian(struct lw_page *p, struct lw_snapshot *s, GError **error
 		title = lw_page_string(p, "//title", NULL);
 	lw_entry_set(&s->page_title, title);
 
-	GPtrArray *o = flatten_posts(p, dcr_posts(p), POSTS_XPATH);
+	GPtrArray *o = flatten_posts(p, dcr_posts);
 	if (!o)
 		o = node_array(lw_page_nodes(p, "//article[starts-with(@id,'block-')]"
 		                     "[not(ancestor::*[@id='pinned-post'])]" NOT_INERT
 		                     "[not(ancestor::article[starts-with(@id,'block-')])]", NULL));
 	bool frontend = false;
 	if (!o) {
-		o = flatten_posts(p, node_array(lw_page_nodes(p, FRONTEND_ALL_XPATH, NULL)),
-		                  FRONTEND_XPATH);
+		o = flatten_posts(p, frontend_posts);
 		frontend = true;
 	}
 	if (!o)
