@@ -977,6 +977,21 @@ static void test_nasty_pages(void)
 	g_assert_cmpstr(nth(s, 1)->published, ==, "2031-01-01T09:00:00Z");
 	lw_snapshot_free(s);
 
+	/* a stray </div> in a post closes the live blog's body early (for a
+	 * browser too): the posts after it are still on the page, and a post
+	 * before the body (a pinned copy has no id) is not taken */
+	const char *stray =
+		"<main><article id=\"block-before\"><p>not in the blog</p></article>"
+		"<div><div id=\"liveblog-body\"><article id=\"block-a\"><p>Text</span></div> goes on</p>"
+		"</article><article id=\"block-b\"><p>after the stray tag</p></article></div></div></main>";
+	s = extract_with(stray, strlen(stray), NULL);
+	g_assert_cmpuint(s->entries->len, ==, 2);
+	g_assert_cmpstr(nth(s, 0)->id, ==, "block-a");
+	g_assert_cmpstr(nth(s, 0)->body, ==, "Text");
+	g_assert_cmpstr(nth(s, 1)->id, ==, "block-b");
+	g_assert_cmpstr(nth(s, 1)->body, ==, "after the stray tag");
+	lw_snapshot_free(s);
+
 	/* posts in scripts, templates and noscript are not on the page */
 	const char *fakes =
 		"<div id=\"liveblog-body\"><script>document.write('<article id=\"block-fake1\"><p>x</p></article>')</script>"
