@@ -611,6 +611,66 @@ static void test_outbox(void)
 	rm_rf(dir);
 }
 
+/* Removing some alerts leaves every other line as it was: alerts a
+ * later poll appended, identical copies beyond the count asked, lines
+ * nobody can read. */
+static void test_outbox_remove(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *box = g_build_filename(dir, "outbox.jsonl", NULL);
+	g_autoptr(GError) err = NULL;
+	struct lw_alert *a = sample_alert("first");
+	struct lw_alert *b = sample_alert("second");
+	struct lw_alert *c = sample_alert("third");
+	g_autofree char *ja = lw_alert_to_json(a);
+	g_autofree char *jb = lw_alert_to_json(b);
+	g_autofree char *jc = lw_alert_to_json(c);
+	/* a twice, b, a torn line, c */
+	g_autofree char *text = g_strdup_printf("%s\n%s\n%s\n{\"rule\":\"tor\n%s\n", ja, ja, jb, jc);
+	g_assert_true(g_file_set_contents(box, text, -1, NULL));
+
+	g_autoptr(GPtrArray) gone = g_ptr_array_new();
+	g_ptr_array_add(gone, a);
+	g_ptr_array_add(gone, c);
+	g_assert_cmpint(lw_outbox_remove(dir, gone, &err), ==, 0);
+	g_assert_no_error(err);
+	g_autofree char *left = NULL;
+	g_assert_true(g_file_get_contents(box, &left, NULL, NULL));
+	g_autofree char *want = g_strdup_printf("%s\n%s\n{\"rule\":\"tor\n", ja, jb);
+	g_assert_cmpstr(left, ==, want);
+
+	/* an alert that is not there (any more): nothing changes */
+	g_ptr_array_remove_index(gone, 0);
+	g_assert_cmpint(lw_outbox_remove(dir, gone, &err), ==, 0);
+	g_autofree char *same = NULL;
+	g_assert_true(g_file_get_contents(box, &same, NULL, NULL));
+	g_assert_cmpstr(same, ==, want);
+
+	/* the last ones out: no file left (the torn line stays until a claim
+	 * moves it to outbox.rejected) */
+	g_ptr_array_set_size(gone, 0);
+	g_ptr_array_add(gone, a);
+	g_ptr_array_add(gone, b);
+	g_assert_cmpint(lw_outbox_remove(dir, gone, &err), ==, 0);
+	g_autofree char *torn = NULL;
+	g_assert_true(g_file_get_contents(box, &torn, NULL, NULL));
+	g_assert_cmpstr(torn, ==, "{\"rule\":\"tor\n");
+	g_assert_cmpint(g_unlink(box), ==, 0);
+	g_autoptr(GPtrArray) one = g_ptr_array_new();
+	g_ptr_array_add(one, a);
+	g_assert_cmpint(lw_outbox_append(dir, one, &err), ==, 0);
+	g_assert_cmpint(lw_outbox_remove(dir, one, &err), ==, 0);
+	g_assert_false(g_file_test(box, G_FILE_TEST_EXISTS));
+	/* no outbox at all */
+	g_assert_cmpint(lw_outbox_remove(dir, one, &err), ==, 0);
+	g_assert_no_error(err);
+
+	lw_alert_free(a);
+	lw_alert_free(b);
+	lw_alert_free(c);
+	rm_rf(dir);
+}
+
 static void test_outbox_corrupt(void)
 {
 	g_autofree char *dir = make_tmpdir();
@@ -1249,6 +1309,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/alert/sink/file-errors", test_file_sink_errors);
 	g_test_add_func("/alert/outbox/round-trip", test_outbox);
 	g_test_add_func("/alert/outbox/corrupt", test_outbox_corrupt);
+	g_test_add_func("/alert/outbox/remove", test_outbox_remove);
 	g_test_add_func("/alert/desktop/markup", test_desktop_markup);
 	g_test_add_func("/alert/desktop/live", test_desktop_live);
 	g_test_add_func("/alert/desktop/no-bus", test_desktop_no_bus);
