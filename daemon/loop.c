@@ -103,6 +103,7 @@ static struct {
 	guint watchdog;
 	struct lw_courier *courier;
 	bool retry_queued;          /* a retry job is with the courier */
+	guint sending;              /* alerts with the courier, not delivered yet */
 	bool stopping;
 	bool cleaning;              /* inside curl_multi_cleanup: the handle is going */
 	guint failing;
@@ -132,17 +133,38 @@ static void app_unref(struct app_ref *ar)
 
 /* ---- deliveries (courier.h) ---- */
 
+static void update_status(void);
+
 /* A job holds its configuration (sinks, rules) until it is done. */
+struct sent {
+	struct app_ref *ar;
+	guint alerts;
+};
+
+static struct sent *sent_new(struct app_ref *ar, GPtrArray *alerts)
+{
+	struct sent *s = g_new(struct sent, 1);
+	s->ar = app_ref(ar);
+	s->alerts = alerts ? alerts->len : 0;
+	L.sending += s->alerts;
+	return s;
+}
+
 static void delivered(void *data, GPtrArray *errors, bool cancelled)
 {
-	struct app_ref *ar = data;
-	lw_app_warn_once(ar->app, errors);
-	app_unref(ar);
+	struct sent *s = data;
+	L.sending -= s->alerts;
+	lw_app_warn_once(s->ar->app, errors);
+	app_unref(s->ar);
+	g_free(s);
+	if (!L.stopping)
+		update_status();
 }
 
 static void deliver(struct app_ref *ar, GPtrArray *alerts, enum lw_courier_after after)
 {
-	lw_courier_send(L.courier, &ar->app->ctx, alerts, after, delivered, app_ref(ar));
+	lw_courier_send(L.courier, &ar->app->ctx, alerts, after, delivered, sent_new(ar, alerts));
+	update_status();
 }
 
 /* ctx->dispatch of every configuration: a poll's alerts, in the outbox */
@@ -165,7 +187,7 @@ static void retry_kept(void)
 		return;
 	L.retry_queued = true;
 	lw_courier_send(L.courier, &L.cur->app->ctx, NULL, LW_COURIER_KEEP_OUTBOX, retried,
-	                app_ref(L.cur));
+	                sent_new(L.cur, NULL));
 }
 
 static void flushed(void *data, GPtrArray *errors, bool cancelled)
@@ -195,7 +217,7 @@ static void flush_outbox(void)
 		lw_info("delivering %u alert%s left from an interrupted run", left->len,
 		        left->len == 1 ? "" : "s");
 		lw_courier_send(L.courier, &L.cur->app->ctx, left, LW_COURIER_OUTBOX_DONE, flushed,
-		                app_ref(L.cur));
+		                sent_new(L.cur, left));
 	} else if (lw_outbox_done(dir, &err) < 0) {
 		lw_warn("%s", err->message);
 		g_error_free(err);
@@ -224,11 +246,14 @@ static const struct lw_config *cur_cfg(void)
 
 static void update_status(void)
 {
-	guint n = g_hash_table_size(L.blogs);
-	g_autofree char *s = g_strdup_printf("STATUS=%u blog%s, %u failing%s%s", n,
+	guint n = L.blogs ? g_hash_table_size(L.blogs) : 0;
+	g_autofree char *sending = L.sending ? g_strdup_printf(", %u alert%s being delivered",
+	                                                       L.sending, L.sending == 1 ? "" : "s")
+	                                     : g_strdup("");
+	g_autofree char *s = g_strdup_printf("STATUS=%u blog%s, %u failing%s%s%s", n,
 	                                     n == 1 ? "" : "s", L.failing,
 	                                     L.last_change[0] ? ", last change " : "",
-	                                     L.last_change);
+	                                     L.last_change, sending);
 	if (!g_strcmp0(s, L.status))
 		return;
 	g_free(L.status);

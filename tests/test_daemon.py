@@ -281,6 +281,9 @@ def test_slow_deliveries_hold_nothing_up(sb):
     gaps = [b - a for a, b in zip(pings, pings[1:])]
     check(len(pings) >= 6 and max(gaps) < 1.5, 'the watchdog went unfed: %r' % pings)
 
+    # systemctl status shows what is waiting
+    d.wait_note(lambda n: n.startswith('STATUS=2 blogs, 0 failing')
+                and n.endswith(', 4 alerts being delivered'))
     outbox = os.path.join(sb.repo, '.git', 'livewatch', 'outbox.jsonl')
     check(os.path.exists(outbox), 'the undelivered alerts are not in the outbox')
     rc, took = d.stop()
@@ -302,6 +305,7 @@ def test_slow_deliveries_hold_nothing_up(sb):
     check(not os.path.exists(outbox) or not open(outbox).read().strip(),
           'the outbox was not emptied')
     eq(len(sb.alerts()), 8, 'the file sink got them again (at least once)')
+    d2.wait_note(lambda n: n.startswith('STATUS=') and 'being delivered' not in n)
     rc, took = d2.stop()
     eq(rc, 0, 'exit status')
 
