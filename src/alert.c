@@ -509,6 +509,7 @@ void lw_sink_set_cancellable(struct lw_sink *s, GCancellable *cancel)
 int lw_sink_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error)
 {
 	s->retry_after = 0;
+	s->timed_out = false;
 	if (g_cancellable_set_error_if_cancelled(s->cancel, error))
 		return -1;
 	int rc = s->ops->deliver(s, a, error);
@@ -517,6 +518,10 @@ int lw_sink_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error)
 		s->retry_at = 0;
 		s->retry_delay = 0;
 	}
+	if (rc == 0)
+		s->holding = false;
+	else if (s->timed_out && s->ops->retry)
+		s->holding = true;
 	return rc;
 }
 
@@ -859,8 +864,13 @@ static char *retry_dir(const struct lw_sink *s, const char *state_dir)
 	return g_build_filename(state_dir, "retry", n->str, NULL);
 }
 
-int lw_sink_keep(struct lw_sink *s, const char *state_dir, const struct lw_alert *a,
-                 gint64 now, GError **error)
+bool lw_sink_holding(const struct lw_sink *s, gint64 now)
+{
+	return s->holding && now < s->retry_at;
+}
+
+int lw_sink_hold(struct lw_sink *s, const char *state_dir, const struct lw_alert *a,
+                 GError **error)
 {
 	g_autofree char *dir = retry_dir(s, state_dir);
 	if (g_mkdir_with_parents(dir, 0700) < 0) {
@@ -869,7 +879,13 @@ int lw_sink_keep(struct lw_sink *s, const char *state_dir, const struct lw_alert
 	}
 	g_autoptr(GPtrArray) one = g_ptr_array_new();
 	g_ptr_array_add(one, (gpointer)a);
-	if (lw_outbox_append(dir, one, error) < 0)
+	return lw_outbox_append(dir, one, error);
+}
+
+int lw_sink_keep(struct lw_sink *s, const char *state_dir, const struct lw_alert *a,
+                 gint64 now, GError **error)
+{
+	if (lw_sink_hold(s, state_dir, a, error) < 0)
 		return -1;
 	gint64 wait = MAX(MAX(LW_SINK_RETRY_MIN, s->retry_delay), s->retry_after);
 	s->retry_after = 0;

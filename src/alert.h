@@ -108,7 +108,8 @@ const char *lw_sink_type(const struct lw_sink *s);
  * Inside a batch, after a webhook timeout or failed connection, or an exec
  * timeout, they fail the rest of the batch at once ("... skipped for the
  * rest of this poll after: ..."), so a dead server or a hanging hook
- * costs one timeout per batch.  Their messages name the sink and the url
+ * costs one timeout per batch (and after a timeout the sink is holding:
+ * see lw_sink_holding()).  Their messages name the sink and the url
  * or command:
  * "sink 'phone': POST 'https://ntfy.sh/x': HTTP 503 (busy), after a retry",
  * "sink 'hook': '/bin/on-alert' exited with status 3: LAST STDERR LINE",
@@ -170,6 +171,18 @@ bool lw_sink_retries(const struct lw_sink *s);
 gint64 lw_sink_retry_at(const struct lw_sink *s);
 int lw_sink_keep(struct lw_sink *s, const char *state_dir, const struct lw_alert *a,
                  gint64 now, GError **error);
+/* A sink whose last delivery timed out (a server or a program that hangs
+ * rather than refuses) is holding until its next retry: trying each new
+ * alert would cost a whole timeout each, and would get them there before
+ * the older kept ones.  lw_sink_hold() appends an alert to the kept ones
+ * without trying it and without moving the retry time; the retry then
+ * delivers them all, in order, and a delivery that works ends the
+ * holding.  A sink that only ever failed fast (refused, HTTP 503, exit
+ * status 1) is not holding: each new alert is tried, which is how its
+ * coming back is noticed at once. */
+bool lw_sink_holding(const struct lw_sink *s, gint64 now);
+int lw_sink_hold(struct lw_sink *s, const char *state_dir, const struct lw_alert *a,
+                 GError **error);
 /* A cancelled retry (lw_sink_set_cancellable) keeps what it did not
  * deliver, due as before. */
 int lw_sink_retry(struct lw_sink *s, const char *state_dir, gint64 now, GPtrArray *errors);

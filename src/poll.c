@@ -166,12 +166,24 @@ static char *alerts_trailer(GPtrArray *alerts)
 
 /* One alert to one sink; false when the delivery was cancelled. */
 static bool deliver_one(struct lw_poll_ctx *ctx, struct lw_sink *s, const struct lw_alert *a,
-                        GPtrArray *errors)
+                        GPtrArray *errors, guint *held)
 {
 	const struct lw_rule *rule = find_rule(ctx, a->blog, a->rule);
 	if (rule && !lw_rule_uses_sink(rule, lw_sink_name(s)))
 		return true;
 	GError *err = NULL;
+	if (lw_sink_retries(s) && lw_sink_holding(s, g_get_real_time() / G_USEC_PER_SEC)) {
+		/* after a timeout: not tried before its retry, kept in order */
+		if (lw_sink_hold(s, lw_store_state_dir(ctx->store), a, &err) == 0) {
+			(*held)++;
+		} else {
+			if (errors)
+				g_ptr_array_add(errors, g_strdup_printf("sink '%s': cannot keep an "
+				                "alert to retry: %s", lw_sink_name(s), err->message));
+			g_error_free(err);
+		}
+		return true;
+	}
 	if (lw_sink_deliver(s, a, &err) == 0)
 		return true;
 	if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
@@ -219,12 +231,19 @@ static void end_batch(struct lw_sink *s, GPtrArray *errors)
 void lw_poll_deliver_to(struct lw_poll_ctx *ctx, struct lw_sink *s, GPtrArray *alerts,
                         GPtrArray *errors)
 {
+	guint held = 0;
 	lw_sink_begin_batch(s);
 	retry_due(ctx, s, errors);
 	for (guint i = 0; alerts && i < alerts->len; i++)
-		if (!deliver_one(ctx, s, alerts->pdata[i], errors))
+		if (!deliver_one(ctx, s, alerts->pdata[i], errors, &held))
 			break;
 	end_batch(s, errors);
+	if (held && errors) {
+		gint64 wait = lw_sink_retry_at(s) - g_get_real_time() / G_USEC_PER_SEC;
+		g_ptr_array_add(errors, g_strdup_printf("sink '%s': %u alert%s kept for its next "
+		                "try in %" G_GINT64_FORMAT " s, after a timeout", lw_sink_name(s),
+		                held, held == 1 ? "" : "s", MAX(wait, 0)));
+	}
 }
 
 void lw_poll_retry(struct lw_poll_ctx *ctx, GPtrArray *errors)

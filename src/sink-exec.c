@@ -393,6 +393,7 @@ static int supervise(struct lw_sink *s, struct run *r, GMainContext *ctx, GError
 		return 0;
 	if (r->timed_out && x->in_batch)
 		x->batch_timed_out = true;
+	s->timed_out = r->timed_out;
 	g_autofree char *why = last_line(r->err_tail);
 	g_set_error(error, LW_ERROR, LW_ERROR_SINK, "sink '%s': '%s' %s%s%s", s->name, x->command,
 		    status, *why ? ": " : "", why);

@@ -35,6 +35,9 @@ struct lw_sink {
 	long retry_delay;       /* seconds, after a failed retry; 0 after a good one */
 	long retry_after;       /* seconds the server asked for (Retry-After) with its
 	                           last refusal, else 0: set by deliver() */
+	bool timed_out;         /* the failure deliver() just reported was a timeout:
+	                           set by deliver() */
+	bool holding;           /* its last failure was a timeout: see lw_sink_holding() */
 	GCancellable *cancel;   /* a delivery in progress stops when it is cancelled,
 	                           failing with G_IO_ERROR_CANCELLED; or NULL */
 };

@@ -629,6 +629,7 @@ static int webhook_deliver(struct lw_sink *s, const struct lw_alert *a, GError *
 		    w->shown_url, why, again);
 	if (w->in_batch)
 		w->batch_failure = g_steal_pointer(&why);
+	s->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 	return -1;
 }
 

@@ -1147,6 +1147,62 @@ static void test_sink_retry(void)
 	hook_clear(&h);
 }
 
+/* Holding: a hook that hangs (while "hang" exists) times out once; the
+ * alerts after it are not tried until the retry, and go behind the kept
+ * one, in order.  A hook that fails fast is not held: each new alert is
+ * tried. */
+static void test_sink_hold(void)
+{
+	struct hook h;
+	hook_init(&h, "d=$(dirname \"$0\"); [ -e \"$d/hang\" ] && exec sleep 30\n"
+		      "[ -e \"$d/down\" ] && exit 1\n"
+		      "sed -n 's/.*\"entry\":\"\\([^\"]*\\)\".*/\\1/p' >> \"$d/got\"", NULL, 1);
+	g_autofree char *state = g_build_filename(h.dir, "state", NULL);
+	g_autofree char *hang = g_build_filename(h.dir, "hang", NULL);
+	g_autofree char *down = g_build_filename(h.dir, "down", NULL);
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	GError *err = NULL;
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	/* fails fast: not holding */
+	g_assert_true(g_file_set_contents(down, "", 0, NULL));
+	struct lw_alert *a = sample_alert("block-1");
+	g_assert_cmpint(lw_sink_deliver(h.sink, a, &err), ==, -1);
+	g_clear_error(&err);
+	g_assert_cmpint(lw_sink_keep(h.sink, state, a, now, &err), ==, 0);
+	g_assert_false(lw_sink_holding(h.sink, now));
+	g_assert_cmpint(g_unlink(down), ==, 0);
+
+	/* hangs: a timeout, and holding until the retry */
+	g_assert_true(g_file_set_contents(hang, "", 0, NULL));
+	struct lw_alert *b = sample_alert("block-2");
+	g_assert_cmpint(lw_sink_deliver(h.sink, b, &err), ==, -1);
+	g_assert_nonnull(strstr(err->message, "timed out after 1 s"));
+	g_clear_error(&err);
+	g_assert_cmpint(lw_sink_keep(h.sink, state, b, now, &err), ==, 0);
+	gint64 due = lw_sink_retry_at(h.sink);
+	g_assert_cmpint(due, ==, now + LW_SINK_RETRY_MIN);
+	g_assert_true(lw_sink_holding(h.sink, now));
+	g_assert_true(lw_sink_holding(h.sink, due - 1));
+	g_assert_false(lw_sink_holding(h.sink, due));
+	struct lw_alert *c = sample_alert("block-3");
+	g_assert_cmpint(lw_sink_hold(h.sink, state, c, &err), ==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpint(lw_sink_retry_at(h.sink), ==, due);   /* the retry does not move */
+
+	/* back: the retry delivers all three, in order, and holding ends */
+	g_assert_cmpint(g_unlink(hang), ==, 0);
+	g_assert_cmpint(lw_sink_retry(h.sink, state, due, errors), ==, 3);
+	g_assert_cmpuint(errors->len, ==, 0);
+	g_autofree char *got = hook_file(&h, "got");
+	g_assert_cmpstr(got, ==, "block-1\nblock-2\nblock-3\n");
+	g_assert_false(lw_sink_holding(h.sink, due));
+	lw_alert_free(a);
+	lw_alert_free(b);
+	lw_alert_free(c);
+	hook_clear(&h);
+}
+
 static void test_exec_sink_failures(void)
 {
 	struct lw_alert *a = sample_alert("block-2");
@@ -1310,6 +1366,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/alert/outbox/round-trip", test_outbox);
 	g_test_add_func("/alert/outbox/corrupt", test_outbox_corrupt);
 	g_test_add_func("/alert/outbox/remove", test_outbox_remove);
+	g_test_add_func("/alert/sink/hold", test_sink_hold);
 	g_test_add_func("/alert/desktop/markup", test_desktop_markup);
 	g_test_add_func("/alert/desktop/live", test_desktop_live);
 	g_test_add_func("/alert/desktop/no-bus", test_desktop_no_bus);
