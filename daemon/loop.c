@@ -713,6 +713,14 @@ static void health_alert(struct blog *b, const char *change, const char *title)
 	lw_entry_set(&a->fetched, now);
 	g_autoptr(GPtrArray) alerts = g_ptr_array_new_with_free_func((GDestroyNotify)lw_alert_free);
 	g_ptr_array_add(alerts, a);
+	/* in the outbox first, like a poll's alerts: a stop does not lose it */
+	GError *err = NULL;
+	if (lw_outbox_append(lw_store_state_dir(L.store), alerts, &err) == 0) {
+		deliver(b->ar, alerts, LW_COURIER_REMOVE);
+		return;
+	}
+	lw_warn("%s", err->message);
+	g_error_free(err);
 	deliver(b->ar, alerts, LW_COURIER_KEEP_OUTBOX);
 }
 

@@ -601,6 +601,10 @@ def test_failure_logged_once_then_recovery(sb):
           re.match(r'f unreachable since \d\d:\d\d: cannot fetch .* HTTP 500$', health[0][1]),
           health[0])
     eq(health[1][0], 'recovered', 'second health alert')
+    # through the outbox like every alert, and out of it once delivered
+    outbox = os.path.join(sb.repo, '.git', 'livewatch', 'outbox.jsonl')
+    check(not os.path.exists(outbox) or not open(outbox).read().strip(),
+          'alerts left in the outbox')
 
 
 @with_sandbox
