@@ -216,6 +216,10 @@ def test_our_fixtures():
     for name in ('dcr-liveblog.html', 'dcr-liveblog-rerendered.html', 'frontend-liveblog.html',
                  'lwblog-seed0.html', 'lwblog-seed5.html'):
         compare(os.path.join(DATA, name))
+    # the demo's pages
+    demo = os.path.join(HERE, '..', 'demo')
+    for name in ('page-1.html', 'page-5.html'):
+        compare(os.path.join(demo, name))
     # ids repeated and hostile: livewatch's own ids differ on purpose
     compare(os.path.join(DATA, 'dup-ids.html'), same_ids=False)
 
