@@ -311,6 +311,39 @@ def test_slow_deliveries_hold_nothing_up(sb):
 
 
 @with_sandbox
+def test_killed_during_a_delivery(sb):
+    """SIGKILL while a webhook hangs: nothing is cut short cleanly, yet the
+    next start delivers every alert, and the outbox ends empty."""
+    srv = sb.server
+    url = srv.url('/a')
+    srv.set('/a', body=page(url, posts(prefix='Shelling near Bakhmut, report')))
+    srv.set('/hook', mode='stall', seconds=120)
+    text = config(sb, 'interval = 1\nalert_on_first_poll = yes', [('alpha', url, {})],
+                  extra='[sink "hang"]\ntype = webhook\nurl = %s\ntimeout = 60\n'
+                  % srv.url('/hook'))
+    d = start(sb, text)
+    deadline = time.time() + 20
+    while time.time() < deadline and not srv.requests('/hook'):
+        time.sleep(0.05)
+    check(srv.requests('/hook'), 'the webhook was never called:\n' + d.log())
+    d.kill(signal.SIGKILL)
+    d.proc.wait(10)
+    outbox = os.path.join(sb.repo, '.git', 'livewatch', 'outbox.jsonl')
+    eq(len(open(outbox).read().splitlines()), 4, 'alerts in the outbox after the kill')
+
+    srv.set('/hook', body='ok')
+    before = len(srv.requests('/hook'))
+    d2 = start(sb, text)
+    d2.wait_log(r'delivered the alerts left from an interrupted run', timeout=20)
+    eq(len(srv.requests('/hook')[before:]), 4, 'alerts posted after the restart')
+    for name in ('outbox.jsonl', 'outbox.taking'):
+        path = os.path.join(sb.repo, '.git', 'livewatch', name)
+        check(not os.path.exists(path) or not open(path).read().strip(), name + ' not emptied')
+    rc, took = d2.stop()
+    eq(rc, 0, 'exit status')
+
+
+@with_sandbox
 def test_reload_during_a_hanging_delivery(sb):
     """SIGHUP while a webhook hangs: the new configuration (without the
     webhook) takes over, its alerts arrive, the old delivery keeps what it
