@@ -200,9 +200,7 @@ void lw_courier_send(struct lw_courier *c, struct lw_poll_ctx *ctx, GPtrArray *a
 	g_mutex_init(&j->lock);
 	guint n = ctx->sinks->len;
 	if (n == 0) {
-		j->tasks_left = 1;
-		if (g_atomic_int_dec_and_test(&j->tasks_left))
-			job_finish(c, j);
+		job_finish(c, j);
 		return;
 	}
 	/* every task is queued before any can finish the job */

@@ -172,7 +172,7 @@ static bool deliver_one(struct lw_poll_ctx *ctx, struct lw_sink *s, const struct
 	if (rule && !lw_rule_uses_sink(rule, lw_sink_name(s)))
 		return true;
 	GError *err = NULL;
-	if (lw_sink_retries(s) && lw_sink_holding(s, g_get_real_time() / G_USEC_PER_SEC)) {
+	if (lw_sink_holding(s, g_get_real_time() / G_USEC_PER_SEC)) {
 		/* after a timeout: not tried before its retry, kept in order */
 		if (lw_sink_hold(s, lw_store_state_dir(ctx->store), a, &err) == 0) {
 			(*held)++;
