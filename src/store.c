@@ -99,6 +99,16 @@ const char *lw_store_path(const struct lw_store *s)
 	return s->path;
 }
 
+const char *lw_store_git_dir(const struct lw_store *s)
+{
+	return s->git_dir;
+}
+
+git_repository *lw_store_repo(struct lw_store *s)
+{
+	return s->repo;
+}
+
 const char *lw_store_warning(const struct lw_store *s)
 {
 	return s->warning;

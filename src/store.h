@@ -33,6 +33,10 @@ int lw_store_lock(struct lw_store *s, GError **error);
 /* The directory for state files: <repo>/.git/livewatch (exists after open). */
 const char *lw_store_state_dir(const struct lw_store *s);
 const char *lw_store_path(const struct lw_store *s);
+/* The .git folder (no trailing slash) and libgit2's repository, for the
+ * modules that maintain the repository (gc.c); borrowed. */
+const char *lw_store_git_dir(const struct lw_store *s);
+struct git_repository *lw_store_repo(struct lw_store *s);
 
 /* The last non-fatal problem the store met, for the caller to log: a
  * stale index.lock removed, a working tree that could not follow a
