@@ -1,0 +1,89 @@
+/* Keeping the history repository packed, and recovering what a killed
+ * livewatch left in it.
+ *
+ * Packing (lw_gc_run) uses libgit2's packbuilder: loose objects go into
+ * one new pack; when there are too many packs (or on request) everything
+ * reachable goes into one pack and the old packs are deleted.  The new
+ * .pack and .idx are complete and on the disk before anything they hold
+ * is deleted, so a kill at any moment loses no object.
+ *
+ * Recovery (lw_gc_recover) relies on the busy marker: <state_dir>/busy
+ * exists exactly while livewatch writes to git (lock files, loose objects,
+ * packs).  Found at start, under livewatch's own flock, it means the
+ * previous livewatch died mid-write, so git lock files and half-written
+ * objects are its leftovers and safe to remove.  Without it, a git lock
+ * file belongs to someone else (a git command running now) and is never
+ * deleted.
+ *
+ * None of these functions logs; messages name the repository and file. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+struct git_repository;
+
+/* Creates <state_dir>/busy (content: our pid), synced, before livewatch
+ * writes to git.  Fails with LW_ERROR_STORE naming the file.  Nesting is
+ * not counted: one begin, one end. */
+int lw_gc_busy_begin(const char *state_dir, GError **error);
+/* Removes <state_dir>/busy (no error when it is gone). */
+void lw_gc_busy_end(const char *state_dir);
+
+/* Called by the store right after it took livewatch's own flock on the
+ * repository (so no other livewatch is running).  Recovers what a killed
+ * livewatch left:
+ *
+ * - if <state_dir>/busy exists, the previous livewatch died mid-write:
+ *   removes git lock files (HEAD.lock, index.lock, packed-refs.lock,
+ *   config.lock, refs/ and logs/ ... *.lock), libgit2's temporary objects
+ *   (objects/??/tmp_object_git2_*), half-written packs
+ *   (objects/pack/pack_git2_*, tmp_pack_*, tmp_idx_*, and a .pack without
+ *   its .idx), sets *dirty = true (the caller should check the working tree
+ *   out again), then removes busy;
+ * - always removes livewatch's own temporary files in state_dir (names
+ *   containing ".tmp-", in subfolders too);
+ * - without busy, a git lock file belongs to a live git process: waits up
+ *   to wait_ms for it to go, then fails with LW_ERROR_LOCKED
+ *   "repository 'P': 'P/.git/index.lock' is held by another program;
+ *   livewatch will not remove it".  It is never deleted.
+ *
+ * *dirty is only ever set to true (never cleared); dirty may be NULL.
+ * Each removal adds one line (char *, owned by the array: give it a
+ * g_free free func) to warnings, which may be NULL. */
+int lw_gc_recover(const char *git_dir, const char *state_dir, guint wait_ms, bool *dirty,
+		  GPtrArray *warnings, GError **error);
+
+/* Thresholds: lw_gc_due() is true from LW_GC_LOOSE_MAX loose objects (an
+ * estimate) or LW_GC_PACKS_MAX packs; lw_gc_run() makes a full repack
+ * when there are LW_GC_PACKS_MAX packs or more. */
+#define LW_GC_LOOSE_MAX 1000
+#define LW_GC_PACKS_MAX 20
+
+struct lw_gc_stats {
+	guint loose_before, loose_after;   /* loose objects */
+	guint packs_before, packs_after;   /* .pack files */
+	guint64 bytes_before, bytes_after; /* bytes under objects/ */
+	bool full;                         /* a full repack was made */
+};
+
+/* True when maintenance is worth doing now: more loose objects than
+ * LW_GC_LOOSE_MAX (estimated, like `git gc --auto`, from a couple of the
+ * objects/XX fan-out folders), or LW_GC_PACKS_MAX packs or more.  Cheap:
+ * a few readdirs.  repo may be NULL (only git_dir is read). */
+bool lw_gc_due(struct git_repository *repo, const char *git_dir);
+
+/* Packs the repository.  Incremental: every loose object into one new
+ * pack, then the loose objects it holds are deleted.  Full (full = true,
+ * or LW_GC_PACKS_MAX packs or more): every object reachable from the refs
+ * and HEAD (and every loose object, reachable or not, so nothing a
+ * concurrent writer just made is lost) into one pack with deltas, then
+ * the loose objects and the old packs are deleted.  A repository with
+ * nothing to pack is left as it is (returns 0).
+ *
+ * Kill-safe: the new .pack and .idx are complete and fsync'd before
+ * anything is deleted; the whole run is inside the busy marker.  The
+ * caller must hold livewatch's lock on the repository.  Fills stats
+ * (when not NULL) on success. */
+int lw_gc_run(struct git_repository *repo, const char *git_dir, const char *state_dir, bool full,
+	      struct lw_gc_stats *stats, GError **error);
