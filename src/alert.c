@@ -16,6 +16,7 @@ static const char empty[] = "";
 struct lw_alert *lw_alert_new(void)
 {
 	struct lw_alert *a = g_new0(struct lw_alert, 1);
+	a->id = g_strdup(empty);
 	a->rule = g_strdup(empty);
 	a->blog = g_strdup(empty);
 	a->entry = g_strdup(empty);
@@ -34,6 +35,7 @@ void lw_alert_free(struct lw_alert *a)
 {
 	if (!a)
 		return;
+	g_free(a->id);
 	g_free(a->rule);
 	g_free(a->blog);
 	g_free(a->entry);
@@ -56,6 +58,7 @@ static char *dup_or_empty(const char *s)
 struct lw_alert *lw_alert_dup(const struct lw_alert *a)
 {
 	struct lw_alert *d = g_new0(struct lw_alert, 1);
+	d->id = dup_or_empty(a->id);
 	d->rule = dup_or_empty(a->rule);
 	d->blog = dup_or_empty(a->blog);
 	d->entry = dup_or_empty(a->entry);
@@ -80,10 +83,13 @@ static void add_string(JsonBuilder *b, const char *key, const char *value)
 	json_builder_add_string_value(b, value ? value : empty);
 }
 
-char *lw_alert_to_json(const struct lw_alert *a)
+/* The JSON of a; without "id" when id is NULL. */
+static char *alert_json(const struct lw_alert *a, const char *id)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
+	if (id)
+		add_string(b, "id", id);
 #define X(f) add_string(b, #f, a->f);
 	ALERT_FIELDS(X)
 #undef X
@@ -101,6 +107,33 @@ char *lw_alert_to_json(const struct lw_alert *a)
 	json_generator_set_pretty(gen, FALSE);
 	json_generator_set_root(gen, root);
 	return json_generator_to_data(gen, NULL);
+}
+
+void lw_alert_set_id(struct lw_alert *a, const char *version)
+{
+	g_free(a->id);
+	a->id = g_strdup_printf("%s/%s/%s/%s", a->blog ? a->blog : empty,
+				a->entry ? a->entry : empty, a->rule ? a->rule : empty,
+				version ? version : empty);
+}
+
+char *lw_alert_id(const struct lw_alert *a)
+{
+	if (a->id && *a->id)
+		return g_strdup(a->id);
+	/* Every field but the id goes into the hash: the same alert read
+	 * twice gets the same id, two alerts of one entry and rule (an edit
+	 * that fired again, "unreachable" then "recovered") different ones. */
+	g_autofree char *json = alert_json(a, NULL);
+	g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA1, json, -1);
+	return g_strdup_printf("%s/%s/%s/%.12s", a->blog ? a->blog : empty,
+			       a->entry ? a->entry : empty, a->rule ? a->rule : empty, sum);
+}
+
+char *lw_alert_to_json(const struct lw_alert *a)
+{
+	g_autofree char *id = lw_alert_id(a);
+	return alert_json(a, id);
 }
 
 static bool get_string(JsonObject *o, const char *key, char **out, GError **error)
@@ -161,6 +194,13 @@ struct lw_alert *lw_alert_from_json(const char *json, GError **error)
 	}
 	JsonObject *o = json_node_get_object(root);
 	struct lw_alert *a = lw_alert_new();
+	bool has_id = json_object_has_member(o, "id");
+	if (has_id && !get_string(o, "id", &a->id, error))
+		goto err;
+	if (has_id && !*a->id) {
+		g_set_error(error, LW_ERROR, LW_ERROR_PARSE, "alert json: 'id' is empty");
+		goto err;
+	}
 #define X(f) if (!get_string(o, #f, &a->f, error)) goto err;
 	ALERT_FIELDS(X)
 #undef X
@@ -170,6 +210,12 @@ struct lw_alert *lw_alert_from_json(const char *json, GError **error)
 		goto err;
 	if (!get_string(o, "fetched", &a->fetched, error))
 		goto err;
+	/* a line from before ids existed */
+	if (!has_id) {
+		char *id = lw_alert_id(a);
+		g_free(a->id);
+		a->id = id;
+	}
 	return a;
 err:
 	lw_alert_free(a);

@@ -1,11 +1,21 @@
 /* Alerts and the sinks that carry them (DESIGN.md "Alerts").
  *
  * An alert is one JSON object, the same for every sink:
- *   {"rule","blog","entry","change","title","url","published","urgency",
- *    "matched":[...],"snippet","fetched"}
+ *   {"id","rule","blog","entry","change","title","url","published",
+ *    "urgency","matched":[...],"snippet","fetched"}
  * The log line for each alert is the daemon's business; sinks here are
  * "file" (JSON lines appended), "desktop" (libnotify), "webhook" (HTTP
- * POST) and "exec" (a program per alert). */
+ * POST) and "exec" (a program per alert).
+ *
+ * Exactly once where the sink allows it.  An alert's id is stable for one
+ * rule firing on one version of one entry:
+ *   "<blog>/<entry id>/<rule>/<version>"
+ * where version is lw_entry_version() of the entry as recorded (for a
+ * removal: as last recorded).  The outbox makes delivery at least once (a
+ * crash re-delivers what was in flight); the id lets a sink drop the
+ * twin: the file sink never appends an id the file holds (see
+ * lw_sink_new), a webhook gets it as the Idempotency-Key header, an exec
+ * hook as LIVEWATCH_ALERT_ID.  The desktop sink cannot tell. */
 #pragma once
 
 #include <gio/gio.h>
@@ -13,6 +23,8 @@
 #include "config.h"
 
 struct lw_alert {
+	char *id;          /* "<blog>/<entry>/<rule>/<version>"; "" until set: see
+	                      lw_alert_id() */
 	char *rule;
 	char *blog;
 	char *entry;       /* entry id */
@@ -33,13 +45,30 @@ struct lw_alert *lw_alert_new(void);
 void lw_alert_free(struct lw_alert *a);
 struct lw_alert *lw_alert_dup(const struct lw_alert *a);
 
-/* One line of JSON, no trailing newline, keys in the order above.
- * Non-ASCII text is written as UTF-8; control characters are escaped. */
+/* Sets a->id to "<blog>/<entry>/<rule>/<version>" (version: see above;
+ * any string, "" when unknown). */
+void lw_alert_set_id(struct lw_alert *a, const char *version);
+
+/* The alert's id, a new string, never "": a->id when it is set, else one
+ * derived from the alert's other fields, "<blog>/<entry>/<rule>/" and
+ * the first 12 hex digits of the SHA-1 of its JSON without "id".  That
+ * covers alerts that are about no entry version (health alerts, the
+ * sample of test-alert) and alerts written before ids existed (an old
+ * outbox or retry queue): the same alert always gets the same id, two
+ * different ones never the same. */
+char *lw_alert_id(const struct lw_alert *a);
+
+/* One line of JSON, no trailing newline, keys in the order above ("id"
+ * as lw_alert_id() gives it).  Non-ASCII text is written as UTF-8;
+ * control characters are escaped. */
 char *lw_alert_to_json(const struct lw_alert *a);
 /* Parses one such object.  Strict: every key above must be there with
  * the right type (strings; matched an array of strings), else NULL and
  * LW_ERROR_PARSE "alert json: missing 'rule'" (or "... 'matched' is not
- * an array of strings").  Unknown keys are ignored (newer writers). */
+ * an array of strings").  The one exception is "id", which lines written
+ * before ids existed lack: a missing id is derived (lw_alert_id()), so
+ * those alerts are still delivered; a present one must be a non-empty
+ * string.  Unknown keys are ignored (newer writers). */
 struct lw_alert *lw_alert_from_json(const char *json, GError **error);
 
 /* A snippet of text around [off, off+len): about `width` characters of
@@ -63,7 +92,17 @@ struct lw_sink;
  *   type = file      path = FILE (required).  A relative path is taken
  *                    relative to the config file's folder, "~/" is the
  *                    home folder.  One JSON line per alert, appended with
- *                    a single write() and fsync'd.
+ *                    a single write() and fsync'd, under an flock(), and
+ *                    only when the file does not already hold its id:
+ *                    the sink keeps the ids of the file's last
+ *                    LW_FILE_SINK_WINDOW bytes in memory (read from the
+ *                    file's tail at its first delivery, then updated with
+ *                    its own appends and with what other processes
+ *                    appended since), which is where the twin of an alert
+ *                    re-delivered after a crash is.  An id further back
+ *                    than that is not looked for: a year of alerts is
+ *                    never read.  A rotated or truncated file is a new
+ *                    file.
  *   type = desktop   timeout = seconds a notification stays (default: the
  *                    server's; 0 = until dismissed), coalesce = seconds
  *                    (default 10, 0 = off), burst = alerts shown one by
@@ -78,6 +117,8 @@ struct lw_sink;
  *                    priorities for low, normal, critical (ntfy only,
  *                    default "2, 3, 5").  A connection failure, 429 or 5xx
  *                    is retried once; redirects are not followed.
+ *                    Every POST carries "Idempotency-Key: <alert id>"
+ *                    (bytes outside printable ASCII and '%' as %XX).
  *   type = exec      command = PROGRAM ARGS (required; split by
  *                    g_shell_parse_argv, never run by a shell; the program
  *                    must be found now: in PATH when it has no '/', a
@@ -85,10 +126,12 @@ struct lw_sink;
  *                    timeout = seconds before the child's process group is
  *                    killed (default 10, 1..120; SIGTERM, SIGKILL a second
  *                    later), format = json (the only one).  The child gets
- *                    the alert JSON line on stdin and LIVEWATCH_* variables.
+ *                    the alert JSON line on stdin and LIVEWATCH_* variables
+ *                    (LIVEWATCH_ALERT_ID: the alert's id).
  *
  * Errors are LW_ERROR_CONFIG. */
 struct lw_sink *lw_sink_new(const struct lw_sink_config *cfg, GError **error);
+#define LW_FILE_SINK_WINDOW (1u << 20)
 /* The implicit desktop sink used when the config has no [sink]. */
 struct lw_sink *lw_sink_new_default_desktop(void);
 void lw_sink_free(struct lw_sink *s);

@@ -260,3 +260,15 @@ err:
 	lw_entry_free(e);
 	return NULL;
 }
+
+void lw_entry_version(const struct lw_entry *e, char out[LW_ENTRY_VERSION_LEN + 1])
+{
+	g_autofree char *md = lw_entry_to_md(e);
+	gsize len = strlen(md);
+	/* git's object header, NUL included */
+	g_autofree char *header = g_strdup_printf("blob %" G_GSIZE_FORMAT, len);
+	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA1);
+	g_checksum_update(sum, (const guchar *)header, (gssize)strlen(header) + 1);
+	g_checksum_update(sum, (const guchar *)md, (gssize)len);
+	g_strlcpy(out, g_checksum_get_string(sum), LW_ENTRY_VERSION_LEN + 1);
+}

@@ -85,3 +85,11 @@ struct lw_entry *lw_snapshot_find(const struct lw_snapshot *s, const char *id);
  * the title comes back as the heading when e had no title. */
 char *lw_entry_to_md(const struct lw_entry *e);
 struct lw_entry *lw_entry_from_md(const char *text, gsize len, const char *name, GError **error);
+
+/* The version of an entry as livewatch records it: the first
+ * LW_ENTRY_VERSION_LEN hex digits of the git blob id of its file, i.e. of
+ * the SHA-1 of "blob <len>\0" followed by lw_entry_to_md(e), the way
+ * `git log --raw` abbreviates it.  Alert ids end in it (alert.h).  out
+ * gets the digits and a NUL. */
+#define LW_ENTRY_VERSION_LEN 12
+void lw_entry_version(const struct lw_entry *e, char out[LW_ENTRY_VERSION_LEN + 1]);

@@ -112,6 +112,11 @@ static struct lw_alert *make_alert(const struct lw_rule *rule, const char *blog,
 	g_free(a->snippet);
 	a->snippet = lw_alert_snippet(text, off, len, 160);
 	lw_entry_set(&a->fetched, fetched);
+	/* The version the commit records: the entry's file as written now
+	 * (for a removal, c->entry is the text last recorded). */
+	char version[LW_ENTRY_VERSION_LEN + 1];
+	lw_entry_version(e, version);
+	lw_alert_set_id(a, version);
 	return a;
 }
 

@@ -299,6 +299,8 @@ static void set_alert_env(GSubprocessLauncher *l, const struct lw_alert *a)
 	};
 	for (gsize i = 0; i < G_N_ELEMENTS(daemon_only); i++)
 		g_subprocess_launcher_unsetenv(l, daemon_only[i]);
+	g_autofree char *id = lw_alert_id(a);
+	setenv_capped(l, "LIVEWATCH_ALERT_ID", id);
 	setenv_capped(l, "LIVEWATCH_RULE", a->rule);
 	setenv_capped(l, "LIVEWATCH_BLOG", a->blog);
 	setenv_capped(l, "LIVEWATCH_ENTRY", a->entry);

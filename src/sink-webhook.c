@@ -315,6 +315,22 @@ static char *header_url(const char *url)
 	return g_string_free(s, FALSE);
 }
 
+/* The alert's id for the Idempotency-Key header: printable ASCII, the
+ * bytes outside it (a rule or blog name is free text) and '%' as %XX, so
+ * two different ids never give the same key. */
+static char *idempotency_key(const struct lw_alert *a)
+{
+	g_autofree char *id = lw_alert_id(a);
+	GString *s = g_string_new(NULL);
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+		if (*p <= 0x20 || *p >= 0x7f || *p == '%')
+			g_string_append_printf(s, "%%%02X", *p);
+		else
+			g_string_append_c(s, (char)*p);
+	}
+	return g_string_free(s, FALSE);
+}
+
 /* s cut to at most max bytes on a character boundary (s is valid UTF-8). */
 static void truncate_utf8(GString *s, gsize max)
 {
@@ -574,6 +590,10 @@ static int webhook_deliver(struct lw_sink *s, const struct lw_alert *a, GError *
 		add_header(&headers, w, "Content-Type", "application/json");
 		break;
 	}
+	/* The same alert sent again (a retry, a re-delivery after a crash)
+	 * has the same key, whatever the format: the receiver can drop it. */
+	g_autofree char *key = idempotency_key(a);
+	add_header(&headers, w, "Idempotency-Key", key);
 	/* No "Expect: 100-continue" wait on bigger bodies. */
 	struct curl_slist *l = curl_slist_append(headers, "Expect:");
 	if (l)

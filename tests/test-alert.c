@@ -10,6 +10,7 @@
 
 #include "alert.h"
 #include "config.h"
+#include "entry.h"
 #include "error.h"
 #include "sink-private.h"
 
@@ -31,11 +32,13 @@ static struct lw_alert *sample_alert(const char *entry)
 	a->matched = g_strsplit("Bakhmut,Бахмут", ",", -1);
 	g_free(a->snippet); a->snippet = g_strdup("…near «Bakhmut» on Monday…");
 	g_free(a->fetched); a->fetched = g_strdup("2023-02-14T18:32:05Z");
+	lw_alert_set_id(a, "3f2a9c01b7de");
 	return a;
 }
 
 static void assert_alert_eq(const struct lw_alert *a, const struct lw_alert *b)
 {
+	g_assert_cmpstr(a->id, ==, b->id);
 	g_assert_cmpstr(a->rule, ==, b->rule);
 	g_assert_cmpstr(a->blog, ==, b->blog);
 	g_assert_cmpstr(a->entry, ==, b->entry);
@@ -126,8 +129,10 @@ static void test_json_order(void)
 {
 	struct lw_alert *a = sample_alert("block-63eb");
 	g_autofree char *json = lw_alert_to_json(a);
+	g_assert_cmpstr(a->id, ==, "guardian-ukraine/block-63eb/bakhmut/3f2a9c01b7de");
 	g_assert_cmpstr(json, ==,
-		"{\"rule\":\"bakhmut\",\"blog\":\"guardian-ukraine\",\"entry\":\"block-63eb\","
+		"{\"id\":\"guardian-ukraine/block-63eb/bakhmut/3f2a9c01b7de\","
+		"\"rule\":\"bakhmut\",\"blog\":\"guardian-ukraine\",\"entry\":\"block-63eb\","
 		"\"change\":\"new\",\"title\":\"Fighting continues\","
 		"\"url\":\"https://example.org/live#block-63eb\","
 		"\"published\":\"2023-02-14T18:31:00Z\",\"urgency\":\"critical\","
@@ -169,10 +174,11 @@ static void test_json_escaping(void)
 	lw_alert_free(a);
 	lw_alert_free(b);
 
-	/* NULL fields read as "" and [] */
+	/* NULL fields read as "" and [], and the id is derived (///hash) */
 	struct lw_alert *n = g_new0(struct lw_alert, 1);
 	g_autofree char *nj = lw_alert_to_json(n);
-	g_assert_cmpstr(nj, ==, "{\"rule\":\"\",\"blog\":\"\",\"entry\":\"\",\"change\":\"\","
+	g_assert_true(g_str_has_prefix(nj, "{\"id\":\"///"));
+	g_assert_cmpstr(strstr(nj, "\",\"rule\""), ==, "\",\"rule\":\"\",\"blog\":\"\",\"entry\":\"\",\"change\":\"\","
 			"\"title\":\"\",\"url\":\"\",\"published\":\"\",\"urgency\":\"\","
 			"\"matched\":[],\"snippet\":\"\",\"fetched\":\"\"}");
 	lw_alert_free(n);
@@ -224,6 +230,54 @@ static void test_json_strict(void)
 	g_assert_no_error(err);
 	g_assert_cmpstr(b->rule, ==, "bakhmut");
 	lw_alert_free(b);
+}
+
+/* An alert written before ids existed still reads, with an id derived
+ * from its fields: the same for the same line, different for another. */
+static void test_json_id(void)
+{
+	struct lw_alert *a = sample_alert("e1");
+	g_autofree char *json = lw_alert_to_json(a);
+	g_autofree char *idpart = g_strdup_printf("{\"id\":\"%s\",", a->id);
+	g_assert_true(g_str_has_prefix(json, idpart));
+	g_autofree char *old = g_strconcat("{", json + strlen(idpart), NULL);
+
+	g_autoptr(GError) err = NULL;
+	struct lw_alert *b = lw_alert_from_json(old, &err);
+	g_assert_no_error(err);
+	g_assert_true(g_str_has_prefix(b->id, "guardian-ukraine/e1/bakhmut/"));
+	g_assert_cmpuint(strlen(b->id), ==, strlen("guardian-ukraine/e1/bakhmut/") + 12);
+	g_assert_cmpstr(b->id, !=, a->id);
+	struct lw_alert *c = lw_alert_from_json(old, &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(c->id, ==, b->id);
+	/* what lw_alert_id() derives for an alert with no id set */
+	g_free(c->id);
+	c->id = g_strdup("");
+	g_autofree char *derived = lw_alert_id(c);
+	g_assert_cmpstr(derived, ==, b->id);
+	/* written again, it keeps that id */
+	g_autofree char *again = lw_alert_to_json(c);
+	struct lw_alert *d = lw_alert_from_json(again, &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(d->id, ==, b->id);
+	/* another alert of the same entry and rule: another id */
+	g_free(c->fetched);
+	c->fetched = g_strdup("2023-02-14T19:00:00Z");
+	g_autofree char *other = lw_alert_id(c);
+	g_assert_cmpstr(other, !=, b->id);
+	g_autofree char *kept = lw_alert_id(a);
+	g_assert_cmpstr(kept, ==, a->id);
+
+	/* an id that is there must be a non-empty string */
+	g_autofree char *num = g_strconcat("{\"id\":1,", old + 1, NULL);
+	expect_bad_json(num, "'id' is not a string");
+	g_autofree char *none = g_strconcat("{\"id\":\"\",", old + 1, NULL);
+	expect_bad_json(none, "'id' is empty");
+	lw_alert_free(a);
+	lw_alert_free(b);
+	lw_alert_free(c);
+	lw_alert_free(d);
 }
 
 /* ---- snippets ---- */
@@ -461,17 +515,28 @@ static void test_file_sink(void)
 	g_assert_cmpint(lw_sink_end_batch(s, &err), ==, 0);
 	g_assert_cmpint(lw_sink_deliver(s, b, &err), ==, 0);
 	g_assert_no_error(err);
-	lw_sink_free(s);
-
-	/* a second instance (a restart) appends */
-	s = file_sink(cfgfile, "alerts-file", path);
+	/* the same alert again (a re-delivery after a crash): not appended */
 	g_assert_cmpint(lw_sink_deliver(s, a, &err), ==, 0);
 	g_assert_no_error(err);
 	lw_sink_free(s);
 
+	/* a second instance (a restart) reads the file's tail: the same
+	 * again is not appended, a new alert is */
+	struct lw_alert *c = sample_alert("block-3");
+	g_autofree char *jc = lw_alert_to_json(c);
+	s = file_sink(cfgfile, "alerts-file", path);
+	g_assert_cmpint(lw_sink_deliver(s, a, &err), ==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpint(lw_sink_deliver(s, c, &err), ==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpint(lw_sink_deliver(s, c, &err), ==, 0);
+	g_assert_no_error(err);
+	lw_sink_free(s);
+
 	g_autofree char *got = read_file(path);
-	g_autofree char *want = g_strdup_printf("%s\n%s\n%s\n", ja, jb, ja);
+	g_autofree char *want = g_strdup_printf("%s\n%s\n%s\n", ja, jb, jc);
 	g_assert_cmpstr(got, ==, want);
+	lw_alert_free(c);
 
 	/* a relative path is taken from the config file's folder */
 	s = file_sink(cfgfile, "rel", "rel.jsonl");
@@ -485,6 +550,158 @@ static void test_file_sink(void)
 
 	lw_alert_free(a);
 	lw_alert_free(b);
+	rm_rf(dir);
+}
+
+static void deliver_once(struct lw_sink *s, const struct lw_alert *a)
+{
+	g_autoptr(GError) err = NULL;
+	g_assert_cmpint(lw_sink_deliver(s, a, &err), ==, 0);
+	g_assert_no_error(err);
+}
+
+static guint count_lines(const char *path)
+{
+	g_autofree char *text = read_file(path);
+	guint n = 0;
+	for (const char *p = text; *p; p++)
+		n += *p == '\n';
+	return n;
+}
+
+/* Two sinks on one file (two processes, or a reload's old and new sink):
+ * each sees what the other appended.  And the limits: the window, a
+ * rotated file, a line from before ids existed. */
+static void test_file_sink_once(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "alerts.jsonl", NULL);
+	g_autofree char *cfgfile = g_build_filename(dir, "config.ini", NULL);
+	struct lw_alert *a = sample_alert("block-1");
+	struct lw_alert *b = sample_alert("block-2");
+
+	struct lw_sink *s1 = file_sink(cfgfile, "one", path);
+	struct lw_sink *s2 = file_sink(cfgfile, "two", path);
+	deliver_once(s1, a);
+	deliver_once(s2, b);
+	deliver_once(s1, b);
+	deliver_once(s2, a);
+	g_assert_cmpuint(count_lines(path), ==, 2);
+
+	/* another version of the same entry is another alert */
+	struct lw_alert *a2 = sample_alert("block-1");
+	lw_alert_set_id(a2, "0123456789ab");
+	deliver_once(s2, a2);
+	deliver_once(s1, a2);
+	g_assert_cmpuint(count_lines(path), ==, 3);
+
+	/* a line written before ids existed: its alert, read back from an
+	 * old outbox, is recognised */
+	struct lw_alert *old = sample_alert("block-old");
+	g_autofree char *jold = lw_alert_to_json(old);
+	const char *rest = strstr(jold, "\"rule\"");
+	g_assert_nonnull(rest);
+	g_autofree char *old_line = g_strconcat("{", rest, "\n", NULL);
+	g_autoptr(GError) err = NULL;
+	g_assert_true(g_file_set_contents(path, old_line, -1, &err));
+	g_assert_no_error(err);
+	struct lw_alert *from_outbox = lw_alert_from_json(old_line, &err);
+	g_assert_no_error(err);
+	deliver_once(s1, from_outbox);
+	deliver_once(s2, from_outbox);
+	struct lw_sink *s3 = file_sink(cfgfile, "three", path);
+	deliver_once(s3, from_outbox);
+	g_assert_cmpuint(count_lines(path), ==, 1);
+	/* that was a new file (replaced): a is not in it */
+	deliver_once(s1, a);
+	g_assert_cmpuint(count_lines(path), ==, 2);
+
+	/* rotated: the new file does not hold it */
+	g_autofree char *rotated = g_build_filename(dir, "alerts.jsonl.1", NULL);
+	g_assert_cmpint(g_rename(path, rotated), ==, 0);
+	deliver_once(s1, a);
+	deliver_once(s2, a);
+	g_assert_cmpuint(count_lines(path), ==, 1);
+
+	/* Only the last LW_FILE_SINK_WINDOW bytes are looked at: a is
+	 * followed by more than that (other writers' lines, a torn one). */
+	FILE *fp = fopen(path, "a");
+	g_assert_nonnull(fp);
+	fputs("not json\n{\"rule\":\"x\"}\n", fp);
+	for (guint n = 0; n < LW_FILE_SINK_WINDOW / 1000 + 10; n++)
+		fprintf(fp, "{\"filler\":\"%0990u\"}\n", n);
+	fclose(fp);
+	guint lines = count_lines(path);
+	struct lw_sink *s4 = file_sink(cfgfile, "four", path);
+	deliver_once(s4, a);
+	deliver_once(s1, a);
+	g_assert_cmpuint(count_lines(path), ==, lines + 1);
+	deliver_once(s2, b);
+	deliver_once(s4, b);
+	deliver_once(s1, b);
+	deliver_once(s3, b);
+	g_assert_cmpuint(count_lines(path), ==, lines + 2);
+
+	lw_sink_free(s1);
+	lw_sink_free(s2);
+	lw_sink_free(s3);
+	lw_sink_free(s4);
+	lw_alert_free(a);
+	lw_alert_free(a2);
+	lw_alert_free(b);
+	lw_alert_free(old);
+	lw_alert_free(from_outbox);
+	rm_rf(dir);
+}
+
+/* Not regular files: written to, nothing looked for. */
+static void test_file_sink_special(void)
+{
+	struct lw_alert *a = sample_alert("block-1");
+	struct lw_sink *s = file_sink("/etc/lw.ini", "null", "/dev/null");
+	deliver_once(s, a);
+	deliver_once(s, a);
+	lw_sink_free(s);
+	lw_alert_free(a);
+}
+
+/* The version in an alert id is git's blob id of the entry file. */
+static void test_entry_version(void)
+{
+	struct lw_entry *e = lw_entry_new();
+	lw_entry_set(&e->id, "block-63eb");
+	lw_entry_set(&e->title, "Fighting continues");
+	lw_entry_set(&e->body, "Shelling near Bakhmut.\nКиїв said so.");
+	lw_entry_set(&e->published, "2023-02-14T18:31:00Z");
+	lw_entry_set(&e->url, "https://example.org/live#block-63eb");
+	char v[LW_ENTRY_VERSION_LEN + 1];
+	lw_entry_version(e, v);
+	g_assert_cmpuint(strlen(v), ==, 12);
+	g_autofree char *git = g_find_program_in_path("git");
+	if (!git) {
+		g_test_skip("no git");
+		lw_entry_free(e);
+		return;
+	}
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "e.md", NULL);
+	g_autofree char *md = lw_entry_to_md(e);
+	g_autoptr(GError) err = NULL;
+	g_assert_true(g_file_set_contents(path, md, -1, &err));
+	const char *argv[] = { git, "hash-object", "--no-filters", path, NULL };
+	g_autofree char *out = NULL;
+	int status;
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+				   NULL, &status, &err));
+	g_assert_no_error(err);
+	g_assert_cmpint(strlen(out), ==, 41);
+	g_assert_cmpmem(v, 12, out, 12);
+	/* another text, another version */
+	lw_entry_set(&e->body, "Shelling near Bakhmut.\nКиїв said so!");
+	char v2[LW_ENTRY_VERSION_LEN + 1];
+	lw_entry_version(e, v2);
+	g_assert_cmpstr(v, !=, v2);
+	lw_entry_free(e);
 	rm_rf(dir);
 }
 
@@ -1348,6 +1565,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/alert/json/order", test_json_order);
 	g_test_add_func("/alert/json/escaping", test_json_escaping);
 	g_test_add_func("/alert/json/strict", test_json_strict);
+	g_test_add_func("/alert/json/id", test_json_id);
 	g_test_add_func("/alert/snippet/basic", test_snippet_basic);
 	g_test_add_func("/alert/snippet/whitespace", test_snippet_whitespace);
 	g_test_add_func("/alert/snippet/multibyte", test_snippet_multibyte);
@@ -1357,6 +1575,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/alert/sink/config", test_sink_config);
 	g_test_add_func("/alert/sink/config-exec-webhook", test_sink_config_exec_webhook);
 	g_test_add_func("/alert/sink/file", test_file_sink);
+	g_test_add_func("/alert/sink/file-once", test_file_sink_once);
+	g_test_add_func("/alert/sink/file-special", test_file_sink_special);
+	g_test_add_func("/alert/entry-version", test_entry_version);
 	g_test_add_func("/alert/sink/exec", test_exec_sink);
 	g_test_add_func("/alert/sink/exec-failures", test_exec_sink_failures);
 	g_test_add_func("/alert/sink/exec-quick", test_exec_sink_quick);
