@@ -1,9 +1,20 @@
 #!/usr/bin/env python3
-"""Benchmark `livewatch run`: 100 live blogs on 100 loopback addresses.
+"""Benchmark `livewatch run`: many live blogs, one loopback address each.
 
-    python3 tests/bench/daemon-bench.py [--bin build/daemon/livewatch]
+    python3 tests/bench/daemon-bench.py [BINARY] [--scenario 100x5|1000x60]
                                         [--duration 120] [--blogs 100]
                                         [--interval 5] [--json FILE]
+
+The two scenarios of issue 9 (each sets blogs, interval, changes, goals
+and duration; explicit options given after it still win):
+
+    --scenario 100x5    100 blogs at 5 s, each gaining a post every 20 s;
+                        goals < 5% of a core, < 30 MB; 150 s
+    --scenario 1000x60  1,000 blogs at 60 s, each gaining a post every
+                        120 s; goals < 10% of a core, < 50 MB; 300 s
+
+Without --scenario it runs as it always did: 100 blogs at 5 s, three blogs
+(round robin) gaining a post every 20 s.
 
 Serves one live blog (tests/lwblog.py, 30 posts, ~90 KB, with an ETag) on
 each of 127.0.0.2 ... 127.0.0.(1+N), from one single-threaded selector loop
@@ -11,7 +22,8 @@ in this process (100 threaded lwhttpd servers would cost more CPU than the
 daemon on a 2-core machine).  Writes a config with N blogs at `interval`
 seconds, the shipped rules and a file sink, runs `livewatch -c CONFIG run`
 for `duration` seconds and, every `--change-every` seconds, adds a post to
-a few blogs.  Meanwhile it samples the daemon's CPU time and memory from
+a few blogs (or, with --blog-change-every P, to every blog every P seconds,
+the blogs' turns spread evenly over P).  Meanwhile it samples the daemon's CPU time and memory from
 /proc.  The warm-up (every blog's first poll: N baseline commits) is
 measured apart from the steady state that follows.
 
@@ -53,6 +65,12 @@ CLK_TCK = os.sysconf('SC_CLK_TCK')
 EPOCH = (datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
          - datetime.timedelta(minutes=91))
 MAX_HEAD = 64 * 1024
+PAGE_POSTS = 30
+SCENARIOS = {
+    # name: (blogs, interval, per-blog change period, cpu goal %, rss goal MB, duration)
+    '100x5': (100, 5, 20, 5.0, 30.0, 150),
+    '1000x60': (1000, 60, 120, 10.0, 50.0, 300),
+}
 PLACES = ['Bakhmut', 'Kherson', 'Kharkiv', 'Zaporizhzhia', 'Odesa', 'Lviv', 'Mykolaiv',
           'Dnipro', 'Sumy', 'Kramatorsk']
 
@@ -70,13 +88,17 @@ class Blog:
         for i in range(30, 0, -1):
             self.posts.append(self._post(i))
         self.versions = 0
+        self.added = 0
         self.page = None       # (etag, body): replaced whole, never mutated
         self.render()
 
     def _post(self, i):
         # Dated around now: the daemon slows to hourly polls for a blog
-        # whose coverage ended hours ago.
+        # whose coverage ended hours ago.  Posts added during the run are
+        # dated when they are added.
         when = EPOCH + datetime.timedelta(minutes=3 * i, seconds=self.idx)
+        if i > 30:
+            when = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
         place = PLACES[(i + self.idx) % len(PLACES)]
         return Post(published=when.strftime('%Y-%m-%dT%H:%M:%SZ'),
                     title='Update %d from %s' % (i, place),
@@ -87,7 +109,7 @@ class Blog:
                            'repair crews worked through the night to restore supplies.']
                     + (['Norway said it would send eight Leopard 2 tanks, the defence '
                         'ministry confirmed.'] if i > 30 else []),
-                    seed=self.idx)
+                    seed='%d/%d' % (self.idx, i))
 
     def render(self):
         body = render_blog(self.posts, page_url=self.url,
@@ -97,7 +119,9 @@ class Blog:
         self.page = ('"v%d-%d"' % (self.idx, self.versions), body)
 
     def add_post(self):
-        self.posts.insert(0, self._post(len(self.posts) + 1))
+        self.added += 1
+        self.posts.insert(0, self._post(30 + self.added))
+        del self.posts[PAGE_POSTS:]        # the oldest pages out
         self.render()
 
 
@@ -223,6 +247,19 @@ class Servers:
         self.log.append((time.time(), c.blog.idx, status, sent, etag))
 
 
+def loopback_hosts(n):
+    """n addresses 127.0.0.2 and up (Linux routes all of 127/8 to lo),
+    skipping .0 and .255 in the last byte."""
+    out = []
+    i = 2
+    while len(out) < n:
+        a, b, c = (i >> 16) & 255, (i >> 8) & 255, i & 255
+        if c not in (0, 255):
+            out.append('127.%d.%d.%d' % (a, b, c))
+        i += 1
+    return out
+
+
 def bind_port(hosts):
     """One port free on every address, so the URLs read alike."""
     for _ in range(20):
@@ -280,31 +317,43 @@ def git(repo, *args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--bin', default=os.environ.get('LW_BIN') or
-                    os.path.join(SRCDIR, 'build', 'daemon', 'livewatch'))
-    ap.add_argument('--duration', type=float, default=120)
-    ap.add_argument('--blogs', type=int, default=100)
-    ap.add_argument('--interval', type=int, default=5)
+    ap.add_argument('binary', nargs='?', default=None,
+                    help='the livewatch binary (default: build/daemon/livewatch)')
+    ap.add_argument('--bin', default=None, help='the same as BINARY')
+    ap.add_argument('--scenario', choices=sorted(SCENARIOS),
+                    help="one of issue 9's scenarios (sets the options below)")
+    ap.add_argument('--duration', type=float, default=None, help='seconds (120)')
+    ap.add_argument('--blogs', type=int, default=None, help='(100)')
+    ap.add_argument('--interval', type=int, default=None, help='seconds (5)')
     ap.add_argument('--change-every', type=float, default=20,
                     help='seconds between rounds of new posts (0: never)')
     ap.add_argument('--change-count', type=int, default=3,
                     help='blogs that get a new post each round')
+    ap.add_argument('--blog-change-every', type=float, default=None,
+                    help='instead: every blog gains a post every this many seconds, '
+                    'turns spread evenly')
     ap.add_argument('--slack', type=float, default=1.5,
                     help='seconds a poll may be late beyond interval + 10%% jitter')
-    ap.add_argument('--cpu-goal', type=float, default=5.0)
-    ap.add_argument('--rss-goal', type=float, default=30.0, help='MB')
+    ap.add_argument('--cpu-goal', type=float, default=None, help='%% of one core (5)')
+    ap.add_argument('--rss-goal', type=float, default=None, help='MB (30)')
     ap.add_argument('--adaptive', action='store_true',
                     help='leave the daemon\'s adaptive slowing on (schedule goal off)')
     ap.add_argument('--json', help='write the figures here too')
     ap.add_argument('--keep', action='store_true', help='keep the temporary folder')
     args = ap.parse_args()
-    if not (1 <= args.blogs <= 250):
-        ap.error('--blogs must be 1..250 (addresses 127.0.0.2 and up)')
-    binary = os.path.abspath(args.bin)
+    preset = SCENARIOS.get(args.scenario, (100, 5, None, 5.0, 30.0, 120))
+    for key, value in zip(('blogs', 'interval', 'blog_change_every', 'cpu_goal', 'rss_goal',
+                           'duration'), preset):
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if not (1 <= args.blogs <= 4000):
+        ap.error('--blogs must be 1..4000 (addresses 127.0.0.2 and up)')
+    binary = os.path.abspath(args.binary or args.bin or os.environ.get('LW_BIN') or
+                             os.path.join(SRCDIR, 'build', 'daemon', 'livewatch'))
     if not os.access(binary, os.X_OK):
-        ap.error('no livewatch binary at %s (build first, or pass --bin)' % binary)
+        ap.error('no livewatch binary at %s (build first, or pass it)' % binary)
 
-    hosts = ['127.0.0.%d' % (2 + i) for i in range(args.blogs)]
+    hosts = loopback_hosts(args.blogs)
     port = bind_port(hosts)
     blogs = [Blog(i, h, port) for i, h in enumerate(hosts)]
     servers = Servers(blogs)
@@ -340,6 +389,11 @@ def main():
                             stderr=subprocess.STDOUT)
     bench_cpu0 = time.process_time()
     next_change = start + args.change_every if args.change_every > 0 else float('inf')
+    per_blog_next = []
+    if args.blog_change_every:
+        next_change = float('inf')
+        p = args.blog_change_every
+        per_blog_next = [start + p * (i + 1) / len(blogs) for i in range(len(blogs))]
     turn = 0
     try:
         while time.time() - start < args.duration:
@@ -347,6 +401,11 @@ def main():
                 break
             samples.append(proc_sample(proc.pid))
             now = time.time()
+            for i, t in enumerate(per_blog_next):
+                if now >= t:
+                    blogs[i].add_post()
+                    changes.append((time.time(), i))
+                    per_blog_next[i] = t + args.blog_change_every
             if now >= next_change:
                 for _ in range(args.change_count):
                     b = blogs[turn % len(blogs)]
@@ -468,7 +527,8 @@ def main():
     wall = final[0] - start
 
     figures = {
-        'binary': binary,
+        'bench': 'daemon', 'scenario': args.scenario, 'binary': binary,
+        'blog_change_every_s': args.blog_change_every,
         'blogs': len(blogs), 'interval_s': args.interval, 'duration_s': round(wall, 1),
         'warmup_s': round(warm_end - start, 2), 'warmup_cpu_s': round(cpu_warm, 2),
         'steady_s': round(steady_secs, 1), 'steady_cpu_pct': round(cpu_steady, 2),
@@ -511,8 +571,14 @@ def main():
         failures.append('%d full (200) fetches of a page the daemon already had' % wasted)
     if other:
         failures.append('unexpected HTTP statuses %s' % other)
-    if changes and changes_seen < len(changes) - args.change_count:
-        failures.append('only %d of %d page changes were fetched' % (changes_seen, len(changes)))
+    # Every change made after a blog's first poll and at least one
+    # (late-allowed) interval before the end must have been fetched.
+    first_poll = {idx: reqs[0][0] for idx, reqs in per_blog.items() if reqs}
+    due = sum(1 for t, idx in changes
+              if idx in first_poll and first_poll[idx] < t < t_stop - late_allow)
+    figures['changes_due'] = due
+    if changes and changes_seen < due:
+        failures.append('only %d of %d page changes were fetched' % (changes_seen, due))
 
     rows = [
         ('binary', binary),
@@ -533,8 +599,11 @@ def main():
          % (figures['lateness_p95_s'], late_polls, args.slack)),
         ('responses (steady)', '%d x 304, %d x 200: %.1f %% not modified'
          % (n304, n200, 100.0 * figures['steady_304_ratio'])),
-        ('changes', '%d new posts served, %d fetched, %d alerts'
-         % (len(changes), changes_seen, alerts_n)),
+        ('changes', '%d new posts served (%s), %d fetched (%d due), %d alerts'
+         % (len(changes), 'each blog every %g s' % args.blog_change_every
+            if args.blog_change_every else '%d blogs every %g s' % (args.change_count,
+                                                                      args.change_every),
+            changes_seen, figures.get('changes_due', 0), alerts_n)),
         ('commits', '%d, expected %d (one per version served with 200; +%d not per blog), '
          '%d wasted 200s' % (total_commits, figures['commits_expected'], other_commits, wasted)),
         ('stop', 'SIGTERM to exit %.2f s, status %s' % (stop_took, proc.returncode)),
@@ -558,13 +627,15 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     else:
         print('  kept %s' % tmp)
+    figures['failures'] = failures
     if failures:
         print('MISSED:')
         for m in failures:
             print('  - ' + m)
-        return 1
-    print('all goals met')
-    return 0
+    else:
+        print('all goals met')
+    print(json.dumps(figures), flush=True)
+    return 1 if failures else 0
 
 
 if __name__ == '__main__':

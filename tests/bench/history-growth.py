@@ -1,0 +1,380 @@
+#!/usr/bin/env python3
+"""Benchmark: does a poll cost the same on day 400 as on day 1?
+
+    python3 tests/bench/history-growth.py [BINARY] [--polls 120] [--blogs 3]
+                                          [--page 60] [--new 50] [--json FILE]
+
+BINARY defaults to build/daemon/livewatch (also --bin, or $LW_BIN).
+
+Serves BLOGS live blogs from one loopback HTTP server (tests/lwhttpd.py),
+rendered in the Guardian's markup by tests/lwblog.py: PAGE posts of about
+4.5 KB on each page (newest first; older posts page out), and before every
+poll after the first each blog gains NEW posts (a post is ~1 KB of text in
+a few paragraphs; with its markup and its JSON-LD update ~4.5 KB of page).  Posts are 15 minutes
+apart (96 a day, a daily series' pace), so 18,000 posts span about two
+months of day folders.  Runs `livewatch poll` POLLS times, each a fresh
+process, and takes its CPU time (user + sys, from os.wait4: the child and
+anything it waited for) as the cost of the poll.  CPU time, not wall time:
+the machine is shared and wall time moves with its load.
+
+Reports:
+  - poll CPU early (mean of polls 2-11: poll 1 is the baseline) and late
+    (mean of the last 10), and late / early (goal <= 1.3);
+  - loose objects and .git size (`git count-objects -v`, du of .git);
+  - `.git` size (the sum of its files' sizes; du's disk usage is printed
+    too) over that of a copy after `git gc --aggressive --prune=now`
+    (goal <= 2.0).
+Prints progress every 10 polls, a table, and as the last line one JSON
+object with every figure.  Exit status 1 when a goal is missed or a poll
+fails.  Standard library only.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.dirname(HERE)
+SRCDIR = os.path.dirname(TESTS)
+sys.path.insert(0, TESTS)
+
+from lwblog import Post, render_blog  # noqa: E402
+from lwhttpd import LiveServer  # noqa: E402
+
+START = datetime.datetime(2023, 1, 1, 6, 0, tzinfo=datetime.timezone.utc)
+STEP = datetime.timedelta(minutes=15)
+
+WORDS = ('the of and to in a said on that was for with as by at from it its has '
+         'have were be are after an his their which they not but had this been '
+         'who more also would than over into said one two three four five days '
+         'forces troops city region front line attack shelling drones missile '
+         'air defence officials governor minister president government ministry '
+         'army military soldiers civilians residents villages towns east south '
+         'north west border river bridge power water heating electricity grid '
+         'repair crews night morning evening overnight weekend statement briefing '
+         'reported confirmed denied claimed according sources intelligence update '
+         'Ukraine Ukrainian Russia Russian Kyiv Moscow Kharkiv Kherson Odesa Lviv '
+         'Zaporizhzhia Dnipro Donetsk Luhansk Crimea Mykolaiv Sumy Poltava Chernihiv '
+         'Nato EU UN Brussels Washington London Berlin Paris Warsaw talks aid '
+         'package sanctions exports grain ports shipping corridor tanks artillery '
+         'ammunition shells rockets systems supplies winter spring summer autumn '
+         'refugees evacuation humanitarian corridor hospital school station market '
+         'killed wounded injured damaged destroyed restored launched intercepted '
+         'shot down struck hit targeted advanced retreated held captured liberated '
+         'negotiations ceasefire prisoners exchange return agreement deal meeting '
+         'summit leaders parliament vote budget billion million dollars euros').split()
+PLACES = ['Bakhmut', 'Kherson', 'Kharkiv', 'Zaporizhzhia', 'Odesa', 'Lviv', 'Mykolaiv',
+          'Dnipro', 'Sumy', 'Kramatorsk', 'Avdiivka', 'Vuhledar']
+
+
+def sentence(rng):
+    n = rng.randint(12, 28)
+    words = [rng.choice(WORDS) for _ in range(n)]
+    words[0] = words[0].capitalize()
+    return ' '.join(words) + '.'
+
+
+def paragraph(rng, size):
+    out = []
+    while sum(len(s) + 1 for s in out) < size:
+        out.append(sentence(rng))
+    return ' '.join(out)
+
+
+def make_post(blog, n, body_bytes):
+    """Post n (0 = oldest) of blog: deterministic, about body_bytes of text."""
+    rng = random.Random('%d/%d' % (blog, n))
+    when = START + n * STEP + datetime.timedelta(seconds=blog)
+    place = PLACES[rng.randrange(len(PLACES))]
+    paras = []
+    left = body_bytes
+    while left > 0:
+        p = paragraph(rng, min(left, rng.randint(500, 900)))
+        paras.append(p)
+        left -= len(p) + 1
+    paras[0] = 'Officials in %s said: %s' % (place, paras[0])
+    return Post(published=when.strftime('%Y-%m-%dT%H:%M:%SZ'),
+                title=('%s: %s' % (place, sentence(rng)[:60])) if n % 3 else None,
+                paras=paras, seed=blog)
+
+
+class Blogs:
+    def __init__(self, server, count, page, body_bytes):
+        self.server = server
+        self.count = count
+        self.page = page
+        self.body_bytes = body_bytes
+        self.total = [0] * count       # posts published so far per blog
+        self.shown = [[] for _ in range(count)]
+        self.served_ids = [set() for _ in range(count)]
+        self.page_bytes = 0
+
+    def path(self, b):
+        return '/blog%d/live' % b
+
+    def name(self, b):
+        return 'blog%d' % b
+
+    def publish(self, b, n):
+        new = [make_post(b, self.total[b] + i, self.body_bytes) for i in range(n)]
+        self.total[b] += n
+        self.shown[b] = (list(reversed(new)) + self.shown[b])[:self.page]
+        for p in new:
+            self.served_ids[b].add(p.id)
+        html = render_blog(self.shown[b], page_url=self.server.url(self.path(b)),
+                           headline='Russia-Ukraine war live: day %d' % b,
+                           relative_times=False).encode('utf-8')
+        self.page_bytes = len(html)
+        self.server.set(self.path(b), body=html, auto_etag=True)
+
+
+def run_poll(binary, config, env):
+    """One `livewatch poll`: (exit status, cpu seconds, wall seconds, output)."""
+    t0 = time.monotonic()
+    out = tempfile.TemporaryFile()
+    proc = subprocess.Popen([binary, '-c', config, 'poll'], env=env,
+                            stdout=out, stderr=subprocess.STDOUT)
+    _, status, ru = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - t0
+    out.seek(0)
+    text = out.read().decode('utf-8', 'replace')
+    out.close()
+    return proc.returncode, ru.ru_utime + ru.ru_stime, wall, text, ru.ru_maxrss
+
+
+def dir_bytes(path, disk=False):
+    """Apparent size of the files under path (disk=True: blocks used, as du)."""
+    total = 0
+    for root, dirs, files in os.walk(path):
+        for f in files:
+            try:
+                st = os.lstat(os.path.join(root, f))
+            except OSError:
+                continue
+            total += st.st_blocks * 512 if disk else st.st_size
+    return total
+
+
+def count_objects(repo):
+    out = subprocess.run(['git', '-C', repo, 'count-objects', '-v'], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    res = {}
+    for line in out.splitlines():
+        k, _, v = line.partition(':')
+        res[k.strip()] = int(v.strip())
+    return res
+
+
+def entries_at_head(repo):
+    out = subprocess.run(['git', '-C', repo, 'ls-tree', '-r', '--name-only', 'HEAD'],
+                         check=True, stdout=subprocess.PIPE, text=True).stdout
+    ids = {}
+    for line in out.splitlines():
+        parts = line.split('/')
+        if len(parts) >= 3 and parts[1] == 'entries' and parts[-1].endswith('.md'):
+            ids.setdefault(parts[0], set()).add(parts[-1][:-3])
+    return ids
+
+
+def mean(xs):
+    return statistics.mean(xs) if xs else float('nan')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('binary', nargs='?', default=None)
+    ap.add_argument('--bin', default=None)
+    ap.add_argument('--polls', type=int, default=120)
+    ap.add_argument('--blogs', type=int, default=3)
+    ap.add_argument('--page', type=int, default=60, help='posts on each page')
+    ap.add_argument('--new', type=int, default=50, help='new posts per blog per poll')
+    ap.add_argument('--post-bytes', type=int, default=1000,
+                    help='body text per post (with its markup and JSON-LD a post '
+                    'is ~4.5 KB of the page)')
+    ap.add_argument('--rules', default=os.path.join(SRCDIR, 'rules'),
+                    help='rules for the config ("" for none)')
+    ap.add_argument('--cpu-goal', type=float, default=1.3)
+    ap.add_argument('--gc-goal', type=float, default=2.0)
+    ap.add_argument('--json', help='write the figures here too')
+    ap.add_argument('--keep', action='store_true', help='keep the temporary folder')
+    args = ap.parse_args()
+    binary = os.path.abspath(args.binary or args.bin or os.environ.get('LW_BIN') or
+                             os.path.join(SRCDIR, 'build', 'daemon', 'livewatch'))
+    if not os.access(binary, os.X_OK):
+        ap.error('no livewatch binary at %s (build first, or pass it)' % binary)
+    if args.polls < 12:
+        ap.error('--polls must be at least 12 (early is polls 2-11)')
+
+    tmp = tempfile.mkdtemp(prefix='lw-growth-')
+    repo = os.path.join(tmp, 'history')
+    config = os.path.join(tmp, 'config.ini')
+    server = LiveServer().start()
+    blogs = Blogs(server, args.blogs, args.page, args.post_bytes)
+    with open(config, 'w') as f:
+        f.write('[livewatch]\nrepo = %s\ntimeout = 30\n' % repo)
+        if args.rules:
+            f.write('rules = %s\n' % args.rules)
+        f.write('\n')
+        for b in range(args.blogs):
+            f.write('[blog "%s"]\nurl = %s\n\n' % (blogs.name(b), server.url(blogs.path(b))))
+        f.write('[sink "file"]\ntype = file\npath = %s\n' % os.path.join(tmp, 'alerts.jsonl'))
+    env = dict(os.environ)
+    for k in ('NOTIFY_SOCKET', 'DBUS_SESSION_BUS_ADDRESS', 'JOURNAL_STREAM'):
+        env.pop(k, None)
+    env['HOME'] = tmp
+    env['XDG_CONFIG_HOME'] = os.path.join(tmp, 'config')
+    env['XDG_DATA_HOME'] = os.path.join(tmp, 'data')
+
+    polls = []          # dicts per poll
+    failures = []
+    print('history-growth: %s' % binary)
+    print('  %d blogs, %d posts a page, %d new per blog per poll, %d polls; tmp %s'
+          % (args.blogs, args.page, args.new, args.polls, tmp), flush=True)
+    print('  %5s %8s %9s %9s %8s %8s' % ('poll', 'posts', 'cpu ms', 'wall ms',
+                                         'loose', '.git MB'), flush=True)
+    t_start = time.monotonic()
+    try:
+        for i in range(1, args.polls + 1):
+            for b in range(args.blogs):
+                blogs.publish(b, args.page if i == 1 else args.new)
+            rc, cpu, wall, out, maxrss = run_poll(binary, config, env)
+            served = sum(blogs.total)
+            rec = {'poll': i, 'posts': served, 'cpu_s': cpu, 'wall_s': wall,
+                   'rc': rc, 'maxrss_kb': maxrss}
+            polls.append(rec)
+            if rc != 0:
+                failures.append('poll %d exited %d: %s' % (i, rc, out.strip()[-400:]))
+                print('  poll %d exited %d:\n%s' % (i, rc, out), flush=True)
+                if len(failures) > 3:
+                    break
+            if i == 1 or i % 10 == 0 or i == args.polls:
+                co = count_objects(repo)
+                rec['loose'] = co['count']
+                gitmb = dir_bytes(os.path.join(repo, '.git')) / 1e6
+                print('  %5d %8d %9.1f %9.1f %8d %8.1f'
+                      % (i, served, cpu * 1000, wall * 1000, co['count'], gitmb), flush=True)
+    finally:
+        server.stop()
+    elapsed = time.monotonic() - t_start
+
+    cpus = [p['cpu_s'] for p in polls]
+    early = cpus[1:11]
+    late = cpus[-10:]
+    ratio = mean(late) / mean(early) if early and late else float('nan')
+
+    heads = entries_at_head(repo)
+    at_head = sum(len(v) for v in heads.values())
+    missing = 0
+    for b in range(args.blogs):
+        missing += len(blogs.served_ids[b] - heads.get(blogs.name(b), set()))
+    if missing:
+        failures.append('%d served posts are not at HEAD' % missing)
+
+    co = count_objects(repo)
+    git_dir = os.path.join(repo, '.git')
+    git_bytes = dir_bytes(git_dir)
+    git_disk = dir_bytes(git_dir, disk=True)
+    objects_bytes = dir_bytes(os.path.join(git_dir, 'objects'))
+    copy = os.path.join(tmp, 'gc-copy')
+    shutil.copytree(repo, copy, symlinks=True)
+    t0 = time.monotonic()
+    subprocess.run(['git', '-C', copy, 'gc', '--aggressive', '--prune=now', '--quiet'],
+                   check=True)
+    gc_wall = time.monotonic() - t0
+    gc_git_bytes = dir_bytes(os.path.join(copy, '.git'))
+    gc_git_disk = dir_bytes(os.path.join(copy, '.git'), disk=True)
+    gc_objects_bytes = dir_bytes(os.path.join(copy, '.git', 'objects'))
+    gc_ratio = git_bytes / gc_git_bytes
+    shutil.rmtree(copy, ignore_errors=True)
+    commits = int(subprocess.run(['git', '-C', repo, 'rev-list', '--count', 'HEAD'],
+                                 check=True, stdout=subprocess.PIPE, text=True).stdout)
+
+    fig = {
+        'bench': 'history-growth', 'binary': binary,
+        'blogs': args.blogs, 'page_posts': args.page, 'new_per_poll': args.new,
+        'page_kb': round(blogs.page_bytes / 1024, 1),
+        'polls': len(polls), 'posts_served': sum(blogs.total), 'posts_at_head': at_head,
+        'commits': commits,
+        'cpu_first_ms': round(cpus[0] * 1000, 1) if cpus else None,
+        'cpu_early_ms': round(mean(early) * 1000, 1),
+        'cpu_late_ms': round(mean(late) * 1000, 1),
+        'cpu_late_over_early': round(ratio, 3),
+        'cpu_max_ms': round(max(cpus) * 1000, 1) if cpus else None,
+        'cpu_total_s': round(sum(cpus), 2),
+        'wall_early_ms': round(mean([p['wall_s'] for p in polls[1:11]]) * 1000, 1),
+        'wall_late_ms': round(mean([p['wall_s'] for p in polls[-10:]]) * 1000, 1),
+        'maxrss_mb': round(max((p['maxrss_kb'] for p in polls), default=0) / 1024, 1),
+        'loose_objects': co['count'], 'loose_mb': round(co['size'] / 1024, 1),
+        'packed_objects': co.get('in-pack', 0), 'packs': co.get('packs', 0),
+        'git_mb': round(git_bytes / 1e6, 2), 'objects_mb': round(objects_bytes / 1e6, 2),
+        'git_disk_mb': round(git_disk / 1e6, 2), 'gc_aggressive_git_disk_mb': round(gc_git_disk / 1e6, 2),
+        'gc_aggressive_git_mb': round(gc_git_bytes / 1e6, 2),
+        'gc_aggressive_objects_mb': round(gc_objects_bytes / 1e6, 2),
+        'git_over_gc': round(gc_ratio, 2), 'gc_aggressive_wall_s': round(gc_wall, 1),
+        'run_wall_s': round(elapsed, 1),
+    }
+    if not ratio <= args.cpu_goal:
+        failures.append('late/early poll CPU %.2f, goal <= %.2f' % (ratio, args.cpu_goal))
+    if not gc_ratio <= args.gc_goal:
+        failures.append('.git is %.2f x its gc --aggressive size, goal <= %.1f'
+                        % (gc_ratio, args.gc_goal))
+    fig['failures'] = failures
+
+    rows = [
+        ('binary', binary),
+        ('scenario', '%d blogs x %d posts a page (%.0f KB, %.1f KB a post), %d new per '
+         'blog per poll' % (args.blogs, args.page, blogs.page_bytes / 1024,
+                            blogs.page_bytes / 1024 / args.page, args.new)),
+        ('polls', '%d, %d posts served, %d at HEAD, %d commits'
+         % (len(polls), sum(blogs.total), at_head, commits)),
+        ('poll CPU (user+sys)', 'first %.0f ms, early (2-11) %.1f ms, late (last 10) %.1f ms, '
+         'max %.0f ms' % (fig['cpu_first_ms'], fig['cpu_early_ms'], fig['cpu_late_ms'],
+                          fig['cpu_max_ms'])),
+        ('late / early', '%.2f (goal <= %.1f)' % (ratio, args.cpu_goal)),
+        ('poll wall (noisy)', 'early %.0f ms, late %.0f ms'
+         % (fig['wall_early_ms'], fig['wall_late_ms'])),
+        ('peak RSS of a poll', '%.1f MB' % fig['maxrss_mb']),
+        ('loose objects', '%d (%.1f MB); %d packed in %d packs'
+         % (co['count'], co['size'] / 1024, fig['packed_objects'], fig['packs'])),
+        ('.git', '%.1f MB of files (objects %.1f MB); %.1f MB on disk'
+         % (git_bytes / 1e6, objects_bytes / 1e6, git_disk / 1e6)),
+        ('copy after gc --aggressive', '%.1f MB of files (objects %.1f MB); %.1f MB on disk; '
+         'took %.0f s' % (gc_git_bytes / 1e6, gc_objects_bytes / 1e6, gc_git_disk / 1e6,
+                          gc_wall)),
+        ('.git / gc --aggressive', '%.2f by file sizes (goal <= %.1f); %.2f on disk'
+         % (gc_ratio, args.gc_goal, git_disk / gc_git_disk)),
+        ('run', '%.0f s wall' % elapsed),
+    ]
+    w = max(len(r[0]) for r in rows)
+    print()
+    for k, v in rows:
+        print('  %-*s  %s' % (w, k, v))
+    if failures:
+        print('MISSED:')
+        for m in failures:
+            print('  - ' + m)
+    else:
+        print('all goals met')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(fig, f, indent=1)
+            f.write('\n')
+    if args.keep:
+        print('  kept %s' % tmp)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps(fig), flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
