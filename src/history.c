@@ -210,12 +210,14 @@ static void parse_alerts(struct lw_history_poll *p, const char *value)
 struct trailers {
 	char *blog;    /* NULL: not a livewatch commit */
 	char *alerts;
+	bool migration;  /* a Livewatch-Migration trailer: the writer moved files, nothing changed */
 };
 
 static void read_trailers(const char *message, struct trailers *t)
 {
 	git_message_trailer_array arr = { 0 };
 	t->blog = t->alerts = NULL;
+	t->migration = false;
 	if (!message || git_message_trailers(&arr, message) < 0) {
 		git_error_clear();
 		return;
@@ -225,6 +227,8 @@ static void read_trailers(const char *message, struct trailers *t)
 			t->blog = g_strstrip(g_strdup(arr.trailers[i].value));
 		else if (!g_ascii_strcasecmp(arr.trailers[i].key, "Livewatch-Alerts") && !t->alerts)
 			t->alerts = g_strdup(arr.trailers[i].value);
+		else if (!g_ascii_strcasecmp(arr.trailers[i].key, "Livewatch-Migration"))
+			t->migration = true;
 	}
 	git_message_trailer_array_free(&arr);
 }
@@ -241,8 +245,9 @@ static bool listed_restored(const char *message, const struct lw_history_change 
 	return strstr(message, line) != NULL;
 }
 
+/* te is the file <id>.md in entries/<day>/ (day NULL: in entries/ itself). */
 static void add_change(struct lw_history_reader *r, GHashTable *polls, const char *blog,
-                       char kind, const git_tree_entry *te)
+                       char kind, const git_tree_entry *te, const char *day)
 {
 	const char *name = git_tree_entry_name(te);
 	g_autofree char *id = g_strndup(name, strlen(name) - 3);
@@ -253,7 +258,8 @@ static void add_change(struct lw_history_reader *r, GHashTable *polls, const cha
 	}
 	struct lw_history_change *ch = g_new0(struct lw_history_change, 1);
 	ch->kind = kind;
-	g_autofree char *path = g_strdup_printf("%s/entries/%s", blog, name);
+	g_autofree char *path = g_strdup_printf("%s/entries/%s%s%s", blog, day ? day : "",
+						day ? "/" : "", name);
 	g_autofree char *heading = read_heading(r, git_tree_entry_id(te), path, ch);
 	ch->id = g_steal_pointer(&id);
 	g_ptr_array_add(p->changes, ch);
@@ -268,7 +274,7 @@ static void add_change(struct lw_history_reader *r, GHashTable *polls, const cha
 		p->n_removed++;
 }
 
-/* An entry file: a blob "<id>.md" with a valid id, directly in entries/. */
+/* An entry file: a blob "<id>.md" with a valid id, in entries/ or in a day folder of it. */
 static bool is_entry_file(const git_tree_entry *te)
 {
 	const char *name = git_tree_entry_name(te);
@@ -281,6 +287,20 @@ static bool is_entry_file(const git_tree_entry *te)
 	memcpy(id, name, n - 3);
 	id[n - 3] = '\0';
 	return lw_store_name_valid(id);
+}
+
+/* A day folder's name: "YYYY-MM-DD" (DESIGN.md "The history repository"). */
+static bool is_day_name(const char *name)
+{
+	for (int i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? name[i] != '-' : !g_ascii_isdigit(name[i]))
+			return false;
+	return name[10] == '\0';
+}
+
+static bool is_day_folder(const git_tree_entry *te)
+{
+	return git_tree_entry_type(te) == GIT_OBJECT_TREE && is_day_name(git_tree_entry_name(te));
 }
 
 /* git's order of tree entries: by name, a folder's name as if it ended in '/'. */
@@ -305,45 +325,115 @@ static git_tree *entries_tree(struct lw_history_reader *r, const git_tree *root,
 	return tree_at(r, root, path);
 }
 
-/* The changes to one blog's entry files between two root trees (either
- * may be NULL).  Comparing ids of trees first skips what did not change,
- * as git does: a commit usually touches one blog and a few files. */
-static void diff_blog(struct lw_history_reader *r, const git_tree *old_root,
-                      const git_tree *new_root, const char *blog, GHashTable *polls)
+/* An entry file that differs between two entries/ trees, before moves are paired. */
+struct raw_change {
+	char kind;                  /* 'A', 'M', 'D'; 0 once paired into a move */
+	const git_tree_entry *te;   /* the file (the old one for D), owned by a tree in held */
+	const char *day;            /* its day folder, NULL in entries/ itself */
+};
+
+/* A subtree of a tree being diffed, kept in held until the diff is done. */
+static int subtree(struct lw_history_reader *r, const git_tree_entry *te, const char *blog,
+                   GPtrArray *held, git_tree **out, GError **error)
 {
-	git_tree *a = entries_tree(r, old_root, blog), *b = entries_tree(r, new_root, blog);
-	if (a && b && git_oid_equal(git_tree_id(a), git_tree_id(b)))
-		goto out;
-	/* both lists are in git's order: one merge walk */
+	if (git_tree_lookup(out, r->repo, git_tree_entry_id(te)) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot read '%s/entries/%s'", r->path,
+				   blog, git_tree_entry_name(te));
+		return -1;
+	}
+	g_ptr_array_add(held, *out);
+	return 0;
+}
+
+/* Merge-walks two entries/ trees (day NULL) or two folders of one day
+ * (either side may be NULL), collecting the entry files that differ.  A
+ * day folder whose id is the same on both sides is not read. */
+static int diff_entries(struct lw_history_reader *r, const char *blog, const git_tree *a,
+                        const git_tree *b, const char *day, GArray *raws, GPtrArray *held,
+                        GError **error)
+{
 	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
 	size_t i = 0, j = 0;
 	while (i < na || j < nb) {
 		const git_tree_entry *x = i < na ? git_tree_entry_byindex(a, i) : NULL;
 		const git_tree_entry *y = j < nb ? git_tree_entry_byindex(b, j) : NULL;
 		int cmp = !x ? 1 : !y ? -1 : entry_cmp(x, y);
-		if (cmp == 0) {
-			if (!git_oid_equal(git_tree_entry_id(x), git_tree_entry_id(y))) {
-				bool was = is_entry_file(x), now = is_entry_file(y);
-				if (was && now)
-					add_change(r, polls, blog, 'M', y);
-				else if (was || now)
-					add_change(r, polls, blog, was ? 'D' : 'A', was ? x : y);
-			}
-			i++;
-			j++;
-		} else if (cmp < 0) {
-			if (is_entry_file(x))
-				add_change(r, polls, blog, 'D', x);
-			i++;
-		} else {
-			if (is_entry_file(y))
-				add_change(r, polls, blog, 'A', y);
-			j++;
+		const git_tree_entry *was = cmp <= 0 ? x : NULL, *now = cmp >= 0 ? y : NULL;
+		i += cmp <= 0;
+		j += cmp >= 0;
+		if (was && now && git_oid_equal(git_tree_entry_id(was), git_tree_entry_id(now)))
+			continue;
+		if (!day && ((was && is_day_folder(was)) || (now && is_day_folder(now)))) {
+			/* both are day folders when either is: equal names sort apart
+			 * when only one is a folder */
+			git_tree *da = NULL, *db = NULL;
+			if ((was && subtree(r, was, blog, held, &da, error) < 0) ||
+			    (now && subtree(r, now, blog, held, &db, error) < 0) ||
+			    diff_entries(r, blog, da, db, git_tree_entry_name(was ? was : now), raws,
+					 held, error) < 0)
+				return -1;
+			continue;
+		}
+		bool old_file = was && is_entry_file(was), new_file = now && is_entry_file(now);
+		struct raw_change rc = { .day = day };
+		if (old_file && new_file)
+			rc.kind = 'M', rc.te = now;
+		else if (old_file)
+			rc.kind = 'D', rc.te = was;
+		else if (new_file)
+			rc.kind = 'A', rc.te = now;
+		else
+			continue;
+		g_array_append_val(raws, rc);
+	}
+	return 0;
+}
+
+/* The changes to one blog's entry files between two root trees (either
+ * may be NULL).  Comparing ids of trees first skips what did not change,
+ * as git does: a commit usually touches one blog, one or two day folders
+ * and a few files.  An id removed from one place and added at another
+ * (flat to a day folder) was moved, which changes nothing. */
+static int diff_blog(struct lw_history_reader *r, const git_tree *old_root,
+                     const git_tree *new_root, const char *blog, GHashTable *polls,
+                     GError **error)
+{
+	git_tree *a = entries_tree(r, old_root, blog), *b = entries_tree(r, new_root, blog);
+	g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func((GDestroyNotify)git_tree_free);
+	g_autoptr(GArray) raws = g_array_new(FALSE, FALSE, sizeof(struct raw_change));
+	if (a)
+		g_ptr_array_add(held, a);
+	if (b)
+		g_ptr_array_add(held, b);
+	if (a && b && git_oid_equal(git_tree_id(a), git_tree_id(b)))
+		return 0;
+	if (diff_entries(r, blog, a, b, NULL, raws, held, error) < 0)
+		return -1;
+	g_autoptr(GHashTable) removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint k = 0; k < raws->len; k++) {
+		struct raw_change *rc = &g_array_index(raws, struct raw_change, k);
+		const char *name = git_tree_entry_name(rc->te);
+		if (rc->kind == 'D')
+			g_hash_table_insert(removed, g_strndup(name, strlen(name) - 3), rc);
+	}
+	for (guint k = 0; k < raws->len && g_hash_table_size(removed) > 0; k++) {
+		struct raw_change *rc = &g_array_index(raws, struct raw_change, k);
+		const char *name = git_tree_entry_name(rc->te);
+		if (rc->kind != 'A')
+			continue;
+		g_autofree char *id = g_strndup(name, strlen(name) - 3);
+		struct raw_change *gone = g_hash_table_lookup(removed, id);
+		if (gone) {
+			gone->kind = rc->kind = 0;
+			g_hash_table_remove(removed, id);
 		}
 	}
-out:
-	git_tree_free(a);
-	git_tree_free(b);
+	for (guint k = 0; k < raws->len; k++) {
+		const struct raw_change *rc = &g_array_index(raws, struct raw_change, k);
+		if (rc->kind)
+			add_change(r, polls, blog, rc->kind, rc->te, rc->day);
+	}
+	return 0;
 }
 
 /* Groups the entry changes of one commit (against its first parent) by blog. */
@@ -363,7 +453,8 @@ static int diff_commit(struct lw_history_reader *r, git_commit *c, const char *o
 		goto out;
 	}
 	if (only_blog) {
-		diff_blog(r, ptree, tree, only_blog, polls);
+		if (diff_blog(r, ptree, tree, only_blog, polls, error) < 0)
+			goto out;
 	} else if (!ptree || !git_oid_equal(git_tree_id(ptree), git_tree_id(tree))) {
 		/* every top-level folder that differs, in either tree */
 		const git_tree *roots[2] = { tree, ptree };
@@ -381,7 +472,8 @@ static int diff_commit(struct lw_history_reader *r, git_commit *c, const char *o
 					git_tree_entry_byname(roots[1 - side], name) : NULL;
 				if (other && git_oid_equal(git_tree_entry_id(te), git_tree_entry_id(other)))
 					continue;
-				diff_blog(r, ptree, tree, name, polls);
+				if (diff_blog(r, ptree, tree, name, polls, error) < 0)
+					goto out;
 			}
 		}
 	}
@@ -438,6 +530,14 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
 		}
 		struct trailers t;
 		read_trailers(git_commit_message(c), &t);
+		if (t.migration) {
+			/* the writer moving entry files into day folders: nothing
+			 * changed, and its diff would read every folder of every blog */
+			g_free(t.blog);
+			g_free(t.alerts);
+			git_commit_free(c);
+			continue;
+		}
 		bool lw = t.blog && lw_store_name_valid(t.blog);
 		g_autoptr(GHashTable) polls = g_hash_table_new_full(g_str_hash, g_str_equal,
 								    NULL, poll_free);
@@ -548,33 +648,160 @@ static void version_free(gpointer p)
 	g_free(v);
 }
 
-/* The blob id of path in commit c's tree (found: true) */
-static bool blob_at(git_commit *c, const char *path, git_oid *out)
+/* Finds one entry's file commit after commit, in entries/ or in any day
+ * folder.  The place it was last found is tried first (an entry never
+ * moves but once, from entries/ into its day folder); otherwise only the
+ * day folders whose ids differ from those of the entries/ tree of the
+ * last lookup are read, since the answer for the others is already known. */
+struct locator {
+	struct lw_history_reader *r;
+	char *dir;          /* "<blog>/entries" */
+	char *file;         /* "<id>.md" */
+	git_tree *base;     /* entries/ of the last lookup, or NULL: search everything */
+	bool found;         /* the answer for base */
+	git_oid blob;
+	char place[11];     /* day folder of the last hit, "" for entries/ itself */
+	bool placed;        /* place is set (it stays set when the file is gone) */
+};
+
+static void locator_init(struct locator *loc, struct lw_history_reader *r, const char *blog,
+                         const char *id)
 {
-	git_tree *tree = NULL;
-	git_tree_entry *te = NULL;
-	bool found = false;
-	if (git_commit_tree(&tree, c) == 0 && git_tree_entry_bypath(&te, tree, path) == 0 &&
-	    git_tree_entry_type(te) == GIT_OBJECT_BLOB) {
-		git_oid_cpy(out, git_tree_entry_id(te));
-		found = true;
+	*loc = (struct locator){ .r = r };
+	loc->dir = g_strconcat(blog, "/entries", NULL);
+	loc->file = g_strconcat(id, ".md", NULL);
+}
+
+static void locator_clear(struct locator *loc)
+{
+	git_tree_free(loc->base);
+	g_free(loc->dir);
+	g_free(loc->file);
+}
+
+/* "<blog>/entries/[<day>/]<id>.md" where the last lookup found the file. */
+static char *locator_path(const struct locator *loc)
+{
+	return g_strconcat(loc->dir, "/", loc->place, *loc->place ? "/" : "", loc->file, NULL);
+}
+
+/* Looks for the file in entries/<day> (day "": entries/ itself): 1 found
+ * (its blob id in *out), 0 not there, -1 on a tree that cannot be read. */
+static int find_in(struct locator *loc, const git_tree *entries, const char *day, git_oid *out,
+                   GError **error)
+{
+	const git_tree_entry *te;
+	git_tree *sub = NULL;
+	int ret = 0;
+	if (*day) {
+		te = git_tree_entry_byname(entries, day);
+		if (!te || git_tree_entry_type(te) != GIT_OBJECT_TREE)
+			return 0;
+		if (git_tree_lookup(&sub, loc->r->repo, git_tree_entry_id(te)) < 0) {
+			lw_store_git_error(error, "repository '%s': cannot read '%s/%s'", loc->r->path,
+					   loc->dir, day);
+			return -1;
+		}
+		entries = sub;
 	}
-	git_error_clear();
+	te = git_tree_entry_byname(entries, loc->file);
+	if (te && git_tree_entry_type(te) == GIT_OBJECT_BLOB) {
+		git_oid_cpy(out, git_tree_entry_id(te));
+		ret = 1;
+	}
+	git_tree_free(sub);
+	return ret;
+}
+
+/* Whether commit c holds the file (its blob id in *out).  -1 with an
+ * error when a tree on the way cannot be read. */
+static int locate(struct locator *loc, git_commit *c, bool *found, git_oid *out, GError **error)
+{
+	git_tree *root = NULL, *entries = NULL;
+	git_tree_entry *te = NULL;
+	int ret = -1;
+	*found = false;
+	if (git_commit_tree(&root, c) < 0)
+		goto unreadable;
+	int rc = git_tree_entry_bypath(&te, root, loc->dir);
+	if (rc == GIT_ENOTFOUND || (rc == 0 && git_tree_entry_type(te) != GIT_OBJECT_TREE)) {
+		/* no entries/ at all: the next lookup starts afresh */
+		git_error_clear();
+		git_tree_free(loc->base);
+		loc->base = NULL;
+		loc->found = false;
+		ret = 0;
+		goto out;
+	}
+	if (rc < 0)
+		goto unreadable;
+	if (loc->base && git_oid_equal(git_tree_entry_id(te), git_tree_id(loc->base))) {
+		*found = loc->found;
+		git_oid_cpy(out, &loc->blob);
+		ret = 0;
+		goto out;
+	}
+	if (git_tree_lookup(&entries, loc->r->repo, git_tree_entry_id(te)) < 0)
+		goto unreadable;
+	/* the place it was last seen, then entries/ itself, then the day
+	 * folders that changed */
+	rc = loc->placed ? find_in(loc, entries, loc->place, out, error) : 0;
+	if (rc == 0 && (!loc->placed || *loc->place)) {
+		rc = find_in(loc, entries, "", out, error);
+		if (rc > 0) {
+			loc->place[0] = '\0';
+			loc->placed = true;
+		}
+	}
+	for (size_t i = 0, n = git_tree_entrycount(entries); rc == 0 && i < n; i++) {
+		const git_tree_entry *day = git_tree_entry_byindex(entries, i);
+		const char *name = git_tree_entry_name(day);
+		if (!is_day_folder(day) || (loc->placed && !strcmp(name, loc->place)))
+			continue;
+		const git_tree_entry *before = loc->base ? git_tree_entry_byname(loc->base, name) : NULL;
+		if (before && git_oid_equal(git_tree_entry_id(before), git_tree_entry_id(day)))
+			continue;
+		rc = find_in(loc, entries, name, out, error);
+		if (rc > 0) {
+			g_strlcpy(loc->place, name, sizeof(loc->place));
+			loc->placed = true;
+		}
+	}
+	if (rc < 0)
+		goto out;
+	*found = rc > 0;
+	git_tree_free(loc->base);
+	loc->base = g_steal_pointer(&entries);
+	loc->found = *found;
+	if (*found)
+		git_oid_cpy(&loc->blob, out);
+	ret = 0;
+	goto out;
+unreadable:
+	{
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+		lw_store_git_error(error, "repository '%s': cannot read '%s' in commit %s",
+				   loc->r->path, loc->dir, hex);
+	}
+out:
 	git_tree_entry_free(te);
-	git_tree_free(tree);
-	return found;
+	git_tree_free(entries);
+	git_tree_free(root);
+	return ret;
 }
 
 /* Walks oldest first; with stop_at_first, returns after the first version. */
 static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const char *id,
                            bool stop_at_first, GError **error)
 {
-	g_autofree char *path = g_strdup_printf("%s/entries/%s.md", blog, id);
+	struct locator loc;
 	GPtrArray *out = g_ptr_array_new_with_free_func(version_free);
 	git_revwalk *walk = NULL;
 	git_oid oid, prev_commit, prev_blob, last_blob;
 	bool seen = false, have_prev = false, prev_has = false, last_has = false;
 
+	locator_init(&loc, r, blog, id);
 	if (git_revwalk_new(&walk, r->repo) < 0) {
 		lw_store_git_error(error, "repository '%s': cannot walk the history", r->path);
 		goto err;
@@ -584,8 +811,7 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 	         git_revwalk_push_head(walk);
 	if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) {
 		git_error_clear();
-		git_revwalk_free(walk);
-		return out;
+		goto done;
 	}
 	if (rc < 0) {
 		lw_store_git_error(error, "repository '%s': cannot read HEAD", r->path);
@@ -598,17 +824,29 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 			goto err;
 		}
 		git_oid now, before;
-		bool has_now = blob_at(c, path, &now), had = false;
+		bool has_now = false, had = false;
 		const git_oid *pid = git_commit_parentcount(c) > 0 ? git_commit_parent_id(c, 0) : NULL;
 		if (pid && have_prev && git_oid_equal(pid, &prev_commit)) {
 			/* the usual case: the parent was the commit before */
 			had = prev_has;
 			git_oid_cpy(&before, &prev_blob);
 		} else if (pid) {
-			had = git_commit_lookup(&parent, r->repo, pid) == 0 &&
-			      blob_at(parent, path, &before);
-			git_error_clear();
+			/* the parent first, so that c is then looked up against it */
+			if (git_commit_lookup(&parent, r->repo, pid) < 0) {
+				lw_store_git_error(error, "repository '%s': cannot read a commit", r->path);
+				git_commit_free(c);
+				goto err;
+			}
+			rc = locate(&loc, parent, &had, &before, error);
 			git_commit_free(parent);
+			if (rc < 0) {
+				git_commit_free(c);
+				goto err;
+			}
+		}
+		if (locate(&loc, c, &has_now, &now, error) < 0) {
+			git_commit_free(c);
+			goto err;
 		}
 		have_prev = true;
 		git_oid_cpy(&prev_commit, &oid);
@@ -617,7 +855,8 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 			git_oid_cpy(&prev_blob, &now);
 		/* A version is a change against the first parent that is also a
 		 * change against the last version listed: a merge bringing in a
-		 * file already seen on its branch is not a new version. */
+		 * file already seen on its branch is not a new version.  The
+		 * file is followed by id, so its move into a day folder is none. */
 		bool same_as_parent = has_now == had && (!has_now || git_oid_equal(&now, &before));
 		bool same_as_last = has_now == last_has && (!has_now || git_oid_equal(&now, &last_blob));
 		if (same_as_parent || same_as_last) {
@@ -639,6 +878,7 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 		v->kind = had && seen ? LW_VERSION_EDITED : seen ? LW_VERSION_RESTORED : LW_VERSION_ADDED;
 		seen = true;
 		git_blob *b = NULL;
+		g_autofree char *path = locator_path(&loc);
 		if (git_blob_lookup(&b, r->repo, &now) < 0) {
 			lw_store_git_error(error, "%s/%s: cannot read version %s", r->path, path, v->commit);
 			goto err;
@@ -661,10 +901,13 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 		goto err;
 	}
 	git_error_clear();
+done:
 	git_revwalk_free(walk);
+	locator_clear(&loc);
 	return out;
 err:
 	git_revwalk_free(walk);
+	locator_clear(&loc);
 	g_ptr_array_unref(out);
 	return NULL;
 }
@@ -695,14 +938,42 @@ static char *join_candidates(GPtrArray *c)
 	return g_string_free(s, FALSE);
 }
 
+/* The ids of the entry files in one folder (entries/ or a day folder of
+ * it) into the lists of resolve_id: exact (found), starting with id, or
+ * holding it.  An id seen twice (in two places) is listed once. */
+static void match_ids(const git_tree *t, const char *id, const char *file, bool *found,
+                      GHashTable *listed, GPtrArray *prefixed, GPtrArray *similar)
+{
+	for (size_t i = 0, n = git_tree_entrycount(t); i < n && !*found; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(t, i);
+		const char *name = git_tree_entry_name(te);
+		if (!is_entry_file(te))
+			continue;
+		if (!strcmp(name, file)) {
+			*found = true;
+		} else if (g_hash_table_contains(listed, name)) {
+			continue;
+		} else if (g_str_has_prefix(name, id)) {
+			g_ptr_array_add(prefixed, g_strndup(name, strlen(name) - 3));
+			g_hash_table_add(listed, (char *)name);
+		} else if (strlen(id) >= 4 && strstr(name, id)) {
+			g_ptr_array_add(similar, g_strndup(name, strlen(name) - 3));
+			g_hash_table_add(listed, (char *)name);
+		}
+	}
+}
+
 char *lw_history_resolve_id(struct lw_history_reader *r, const char *blog, const char *id,
                             GError **error)
 {
 	git_tree *root = NULL, *entries = NULL;
 	g_autoptr(GPtrArray) prefixed = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) similar = g_ptr_array_new_with_free_func(g_free);
+	/* names borrowed from the trees in held */
+	g_autoptr(GHashTable) listed = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func((GDestroyNotify)git_tree_free);
 	g_autofree char *file = NULL, *dir = NULL;
-	char *found = NULL;
+	bool found = false;
 
 	if (!valid_names(blog, id, error))
 		return NULL;
@@ -710,23 +981,23 @@ char *lw_history_resolve_id(struct lw_history_reader *r, const char *blog, const
 		return NULL;
 	dir = g_strconcat(blog, "/entries", NULL);
 	entries = tree_at(r, root, dir);
-	file = g_strconcat(id, ".md", NULL);
-	size_t n = entries ? git_tree_entrycount(entries) : 0;
-	for (size_t i = 0; i < n && !found; i++) {
-		const char *name = git_tree_entry_name(git_tree_entry_byindex(entries, i));
-		if (!g_str_has_suffix(name, ".md"))
-			continue;
-		if (!strcmp(name, file))
-			found = g_strdup(id);
-		else if (g_str_has_prefix(name, id))
-			g_ptr_array_add(prefixed, g_strndup(name, strlen(name) - 3));
-		else if (strlen(id) >= 4 && strstr(name, id))
-			g_ptr_array_add(similar, g_strndup(name, strlen(name) - 3));
-	}
-	git_tree_free(entries);
 	git_tree_free(root);
+	file = g_strconcat(id, ".md", NULL);
+	if (entries) {
+		g_ptr_array_add(held, entries);
+		match_ids(entries, id, file, &found, listed, prefixed, similar);
+	}
+	for (size_t i = 0, n = entries ? git_tree_entrycount(entries) : 0; i < n && !found; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(entries, i);
+		git_tree *day = NULL;
+		if (!is_day_folder(te))
+			continue;
+		if (subtree(r, te, blog, held, &day, error) < 0)
+			return NULL;
+		match_ids(day, id, file, &found, listed, prefixed, similar);
+	}
 	if (found)
-		return found;
+		return g_strdup(id);
 	if (prefixed->len == 1)
 		return g_strdup(prefixed->pdata[0]);
 	if (prefixed->len > 1) {
