@@ -107,6 +107,11 @@ def test_webhook_formats(sb, hooks):
     eq(r['headers']['x-extra'], '1')
     check(r['headers']['user-agent'].startswith('livewatch/'), r['headers']['user-agent'])
     eq(json.loads(r['body']), alert, 'json body is the alert')
+    eq(list(json.loads(r['body']))[0], 'id', 'the id comes first')
+    # every format carries the alert's id as Idempotency-Key
+    for path in ('/json', '/ntfy', '/slack'):
+        eq([q['headers'].get('idempotency-key') for q in hooks.requests(path)],
+           [a['id'] for a in alerts], 'Idempotency-Key of ' + path)
 
     r, r2 = hooks.requests('/ntfy')
     eq(r2['headers']['priority'], '3', 'normal is ntfy priority 3')
@@ -291,6 +296,77 @@ def test_webhook_bounded_time(sb, hooks):
     eq(sb.commits(), 4, 'every poll recorded its commit')
 
 
+def recorded_version(sb, entry):
+    """The first 12 hex digits of the blob id git holds for the entry's
+    file at HEAD (whatever folder it is in)."""
+    for line in sb.git('ls-tree', '-r', 'HEAD').splitlines():
+        meta, path = line.split('\t', 1)
+        if path.startswith('live/entries/') and path.endswith('/' + entry + '.md') \
+                or path == 'live/entries/' + entry + '.md':
+            return meta.split()[2][:12]
+    raise AssertionError('no file for %s' % entry)
+
+
+@with_sinks(lambda sb, h: (
+    '[sink "hook"]\ntype = webhook\nurl = %s\n\n'
+    '[sink "run"]\ntype = exec\ncommand = %s\n'
+    % (h.url('/hook'), write_script(sb, 'ids.sh',
+                                    'echo "$LIVEWATCH_ALERT_ID" >> "%s/ids"' % sb.dir))))
+def test_alerts_exactly_once(sb, hooks):
+    """An alert's id names blog, entry, rule and the version git recorded;
+    the same alert delivered again (as after a crash, by another process)
+    is not appended to the file again, and the webhook and the hook get
+    the same id again to tell."""
+    hooks.set('/hook', body='ok')
+    baseline_then_alert(sb)
+    [alert] = sb.alerts()
+    entry = alert['entry']
+    eq(alert['id'], 'live/%s/bakhmut/%s' % (entry, recorded_version(sb, entry)), 'alert id')
+    with open(os.path.join(sb.dir, 'ids')) as f:
+        eq(f.read(), alert['id'] + '\n', 'LIVEWATCH_ALERT_ID')
+    eq(hooks.requests('/hook')[0]['headers']['idempotency-key'], alert['id'])
+
+    # An edit that makes it match another rule: a new version, a new id,
+    # while the first alert's id stays what it was.
+    edited = post(14, 30, title=BAKHMUT.title,
+                  text=BAKHMUT.paras[0] + ' Leopard tanks were seen.')
+    serve(sb, [edited] + base_posts())
+    sb.poll()
+    alerts = sb.alerts()
+    eq([a['rule'] for a in alerts], ['bakhmut', 'leopard'])
+    eq(alerts[1]['id'], 'live/%s/leopard/%s' % (entry, recorded_version(sb, entry)))
+    check(alerts[1]['id'].rsplit('/', 1)[1] != alert['id'].rsplit('/', 1)[1],
+          'the edit is another version')
+
+    # The first alert again, as a crash between delivery and outbox
+    # removal leaves it, delivered by two more processes.
+    outbox = os.path.join(sb.repo, '.git', 'livewatch', 'outbox.jsonl')
+    with open(sb.alerts_path) as f:
+        first_line = f.readline()
+    for _ in range(2):
+        with open(outbox, 'a') as f:
+            f.write(first_line)
+        sb.poll()
+    eq(sb.alerts(), alerts, 'the file sink appended no twin')
+    keys = [r['headers']['idempotency-key'] for r in hooks.requests('/hook')]
+    eq(keys, [alert['id'], alerts[1]['id'], alert['id'], alert['id']],
+       'the webhook got it again, with the same key')
+    with open(os.path.join(sb.dir, 'ids')) as f:
+        eq(f.read().split(), keys, 'the hook got it again, with the same id')
+
+    # An outbox line written before ids existed: still delivered, once.
+    old = outbox_alert(sb, entry='block-old', title='From an older livewatch')
+    check('id' not in old, 'an old line')
+    sb.poll()
+    outbox_alert(sb, entry='block-old', title='From an older livewatch')
+    sb.poll()
+    got = [a for a in sb.alerts() if a['entry'] == 'block-old']
+    eq(len(got), 1, 'the old alert, appended once')
+    check(got[0]['id'].startswith('live/block-old/bakhmut/'), got[0]['id'])
+    eq([r['headers']['idempotency-key'] for r in hooks.requests('/hook')][-2:],
+       [got[0]['id']] * 2, 'the same derived key both times')
+
+
 # ---- exec ----
 
 @with_sinks(lambda sb, h: (
@@ -318,6 +394,7 @@ def test_exec_through_poll(sb, hooks):
             if '=' in line:
                 k, v = line.rstrip('\n').split('=', 1)
                 env[k] = v
+    eq(env['LIVEWATCH_ALERT_ID'], alert['id'])
     eq(env['LIVEWATCH_RULE'], 'bakhmut')
     eq(env['LIVEWATCH_BLOG'], 'live')
     eq(env['LIVEWATCH_ENTRY'], alert['entry'])
