@@ -652,7 +652,8 @@ static void version_free(gpointer p)
  * folder.  The place it was last found is tried first (an entry never
  * moves but once, from entries/ into its day folder); otherwise only the
  * day folders whose ids differ from those of the entries/ tree of the
- * last lookup are read, since the answer for the others is already known. */
+ * last lookup are read: that lookup found the file at place (tried
+ * already) or nowhere, so an unchanged folder cannot hold it. */
 struct locator {
 	struct lw_history_reader *r;
 	char *dir;          /* "<blog>/entries" */

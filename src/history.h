@@ -4,9 +4,13 @@
  *
  * The tree diff of <blog>/entries/ between a commit and its first parent
  * is the source of truth (DESIGN.md "The history repository"): A is a new
- * (or restored) entry, M an edited one, D a removed one.  The commit
- * message is only read for its Livewatch-Blog and Livewatch-Alerts
- * trailers.  Nothing here writes to the repository or needs its lock. */
+ * (or restored) entry, M an edited one, D a removed one.  Both layouts are
+ * read: an entry file is <blog>/entries/<YYYY-MM-DD>/<id>.md (a day
+ * folder: a folder of entries/ named like a date) or, in a repository
+ * from before day folders, <blog>/entries/<id>.md; files deeper down or
+ * in other folders are not entries.  The commit message is only read for
+ * its Livewatch-Blog, Livewatch-Alerts and Livewatch-Migration trailers.
+ * Nothing here writes to the repository or needs its lock. */
 #pragma once
 
 #include <glib.h>
@@ -19,7 +23,7 @@ struct lw_history_reader;
 struct lw_history_reader *lw_history_reader_open(const char *path, GError **error);
 void lw_history_reader_free(struct lw_history_reader *r);
 
-/* True when <blog>/entries/ exists at HEAD. */
+/* True when <blog>/entries/ exists at HEAD (in either layout). */
 bool lw_history_has_blog(struct lw_history_reader *r, const char *blog);
 
 /* One entry file touched by a commit. */
@@ -38,7 +42,11 @@ struct lw_history_change {
  * of these for the blog of its Livewatch-Blog trailer (with no change at
  * all when only index.md moved); a commit made by someone else gives one
  * per blog whose entry files it touched, and none when it touched no
- * entry file (the README commit, a user's notes). */
+ * entry file (the README commit, a user's notes).  An id whose file
+ * leaves one place and appears at another in the same commit (entries/
+ * to a day folder) was moved: no change, even when the text differs.
+ * The writer's migration to day folders (a commit with a
+ * Livewatch-Migration trailer) gives no poll at all. */
 struct lw_history_poll {
 	char commit[41];      /* hex oid */
 	gint64 time;          /* committer time, unix seconds (the fetch time) */
@@ -66,8 +74,10 @@ typedef bool (*lw_history_poll_fn)(const struct lw_history_poll *p, void *data);
 /* Walks the commits reachable from HEAD newest first (topological order,
  * then committer time), diffing each against its first parent (a merge
  * shows what it brought into the first parent's line).  Only top-level
- * folders and entries/ trees whose ids differ are read, as git does.  An empty repository calls fn never and returns 0.
- * Returns the number of polls given to fn, or -1 with an error. */
+ * folders, entries/ trees and day folders whose ids differ are read, as
+ * git does; the migration commit is not diffed.  An empty repository
+ * calls fn never and returns 0.  Returns the number of polls given to fn,
+ * or -1 with an error (a tree that differs and cannot be read). */
 int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter *f,
                     lw_history_poll_fn fn, void *data, GError **error);
 
@@ -80,7 +90,7 @@ gint64 lw_history_parse_since(const char *text, gint64 now, GError **error);
 
 /* Resolves what the user typed as an entry id of blog: an exact id
  * (present at HEAD or only in the past), or a prefix of exactly one id
- * at HEAD.  Returns the id (newly allocated) or NULL: an id that is not
+ * at HEAD (in entries/ or any of its day folders).  Returns the id (newly allocated) or NULL: an id that is not
  * a valid entry name ("../x") fails with LW_ERROR_FAILED; an unknown id
  * fails naming blog and id; an ambiguous prefix fails listing the
  * candidates.  Never reads outside <blog>/entries/. */
@@ -105,11 +115,15 @@ struct lw_history_version {
 /* At most this many versions of one entry are returned (the oldest). */
 #define LW_HISTORY_VERSIONS_MAX 10000
 
-/* Every version of <blog>/entries/<id>.md in the commits reachable from
- * HEAD, oldest first: each commit whose tree holds a different blob (or
- * none) than both its first parent's and the last version listed (so a
- * merge bringing in a version already listed adds nothing).  Renames are
- * not followed (ids are stable).  Returns an array of struct lw_history_version * (free with
+/* Every version of the entry file of id (<blog>/entries/<day>/<id>.md, or
+ * <blog>/entries/<id>.md) in the commits reachable from HEAD, oldest
+ * first: each commit whose tree holds a different blob (or none) than
+ * both its first parent's and the last version listed (so a merge
+ * bringing in a version already listed adds nothing).  The file is
+ * followed by id, wherever it is: its move into a day folder is no
+ * version (unless the text changed with it).  Each commit's file is
+ * looked for first where the previous one's was, and day folders are
+ * only read when they changed.  Returns an array of struct lw_history_version * (free with
  * g_ptr_array_unref), empty when the file never existed; NULL with an
  * error for an invalid blog or id or an unreadable repository.  A file
  * over 16 MB is an error naming it. */

@@ -1,6 +1,10 @@
 /* Tests for src/history.c: the word diff, --since parsing, and reading a
- * real repository made by the store (log walk, versions, id resolution). */
+ * real repository made by the store (log walk, versions, id resolution),
+ * and one built here commit by commit in both layouts: flat entries/, the
+ * writer's move into day folders, then day folders. */
+#include <git2.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "entry.h"
@@ -373,6 +377,341 @@ static void test_repository(void)
 	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
+/* ---- a repository built here: flat, migrated, then in day folders ---- */
+
+/* One change of a hand-built commit: text NULL removes path. */
+struct op {
+	const char *path;
+	const char *text;
+};
+
+#define OPS_MAX 8
+
+/* Commits ops on top of HEAD with libgit2 alone (no store: its layout
+ * is what these tests fix, not what the writer of the day does). */
+static void put(git_repository *repo, const char *message, gint64 when, const struct op *ops,
+                gsize n)
+{
+	git_oid oid, blobs[OPS_MAX];
+	git_tree_update up[OPS_MAX];
+	git_tree *base = NULL, *tree = NULL;
+	git_commit *parent = NULL;
+	git_signature *sig = NULL;
+	g_assert_cmpuint(n, <=, OPS_MAX);
+	if (git_repository_head_unborn(repo) == 1) {
+		git_treebuilder *tb = NULL;
+		g_assert_cmpint(git_treebuilder_new(&tb, repo, NULL), ==, 0);
+		g_assert_cmpint(git_treebuilder_write(&oid, tb), ==, 0);
+		git_treebuilder_free(tb);
+	} else {
+		g_assert_cmpint(git_reference_name_to_id(&oid, repo, "HEAD"), ==, 0);
+		g_assert_cmpint(git_commit_lookup(&parent, repo, &oid), ==, 0);
+		git_oid_cpy(&oid, git_commit_tree_id(parent));
+	}
+	g_assert_cmpint(git_tree_lookup(&base, repo, &oid), ==, 0);
+	for (gsize i = 0; i < n; i++) {
+		up[i] = (git_tree_update){ .action = GIT_TREE_UPDATE_REMOVE, .path = ops[i].path };
+		if (!ops[i].text)
+			continue;
+		g_assert_cmpint(git_blob_create_from_buffer(&blobs[i], repo, ops[i].text,
+							    strlen(ops[i].text)), ==, 0);
+		up[i].action = GIT_TREE_UPDATE_UPSERT;
+		up[i].filemode = GIT_FILEMODE_BLOB;
+		git_oid_cpy(&up[i].id, &blobs[i]);
+	}
+	g_assert_cmpint(git_tree_create_updated(&oid, repo, base, n, up), ==, 0);
+	g_assert_cmpint(git_tree_lookup(&tree, repo, &oid), ==, 0);
+	g_assert_cmpint(git_signature_new(&sig, "livewatch", "livewatch@localhost", when, 0), ==, 0);
+	const git_commit *parents[] = { parent };
+	g_assert_cmpint(git_commit_create(&oid, repo, "HEAD", sig, sig, NULL, message, tree,
+					  parent ? 1 : 0, parents), ==, 0);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_tree_free(base);
+	git_commit_free(parent);
+}
+
+/* The file text of an entry (freed by the caller). */
+static char *md(const char *id, const char *title, const char *body)
+{
+	struct lw_entry *e = mk(id, title, body);
+	char *text = lw_entry_to_md(e);
+	lw_entry_free(e);
+	return text;
+}
+
+/* Kinds of the versions as letters (a d e r: added, edited, removed,
+ * restored) and their times after t0 in minutes: "a0 e1 e5". */
+static char *version_list(struct lw_history_reader *r, const char *blog, const char *id,
+                          gint64 t0)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GPtrArray) vs = lw_history_versions(r, blog, id, &err);
+	g_assert_no_error(err);
+	GString *s = g_string_new(NULL);
+	for (guint i = 0; i < vs->len; i++) {
+		const struct lw_history_version *v = vs->pdata[i];
+		g_string_append_printf(s, "%s%c%" G_GINT64_FORMAT, i ? " " : "", "aedr"[v->kind],
+				       (v->time - t0) / 60);
+		g_assert_true((v->text == NULL) == (v->kind == LW_VERSION_REMOVED));
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* The text of the version made by the commit at t0 + minutes. */
+static bool version_has(struct lw_history_reader *r, const char *id, gint64 when,
+                        const char *needle)
+{
+	g_autoptr(GPtrArray) vs = lw_history_versions(r, "live", id, NULL);
+	for (guint i = 0; vs && i < vs->len; i++) {
+		const struct lw_history_version *v = vs->pdata[i];
+		if (v->time == when)
+			return v->text && strstr(v->text, needle);
+	}
+	return false;
+}
+
+static char *resolve(struct lw_history_reader *r, const char *blog, const char *typed)
+{
+	g_autoptr(GError) err = NULL;
+	char *id = lw_history_resolve_id(r, blog, typed, &err);
+	return id ? id : g_strdup_printf("error: %s", err->message);
+}
+
+static char *walk(struct lw_history_reader *r, const char *blog, gint64 since, int *count)
+{
+	g_autoptr(GError) err = NULL;
+	GString *got = g_string_new(NULL);
+	struct lw_history_filter f = { .blog = blog, .since = since };
+	*count = lw_history_walk(r, &f, collect, got, &err);
+	if (*count < 0)
+		g_string_append_printf(got, "error: %s", err->message);
+	return g_string_free(got, FALSE);
+}
+
+/* The loose object file of the tree at path in HEAD's tree. */
+static char *loose_tree_file(git_repository *repo, const char *path)
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	git_tree *root = NULL;
+	git_tree_entry *te = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	g_assert_cmpint(git_reference_name_to_id(&oid, repo, "HEAD"), ==, 0);
+	g_assert_cmpint(git_commit_lookup(&c, repo, &oid), ==, 0);
+	g_assert_cmpint(git_commit_tree(&root, c), ==, 0);
+	g_assert_cmpint(git_tree_entry_bypath(&te, root, path), ==, 0);
+	g_assert_cmpint(git_tree_entry_type(te), ==, GIT_OBJECT_TREE);
+	git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(te));
+	git_tree_entry_free(te);
+	git_tree_free(root);
+	git_commit_free(c);
+	return g_strdup_printf("%sobjects/%.2s/%s", git_repository_path(repo), hex, hex + 2);
+}
+
+/* A tree object taken out of the repository, to see that it is not read. */
+struct hidden {
+	char *file;
+	char *bytes;
+	gsize len;
+};
+
+static struct hidden hide_tree(git_repository *repo, const char *path)
+{
+	struct hidden h = { .file = loose_tree_file(repo, path) };
+	g_assert_true(g_file_get_contents(h.file, &h.bytes, &h.len, NULL));
+	g_assert_cmpint(g_unlink(h.file), ==, 0);
+	return h;
+}
+
+static void unhide(struct hidden *h)
+{
+	g_assert_true(g_file_set_contents(h->file, h->bytes, (gssize)h->len, NULL));
+	g_free(h->file);
+	g_free(h->bytes);
+}
+
+#define MIGRATION "livewatch: move entries into day folders\n\nLivewatch-Migration: day-folders\n"
+
+static void test_day_folders(void)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *tmp = g_dir_make_tmp("lw-history-XXXXXX", &err);
+	g_assert_no_error(err);
+	g_autofree char *path = g_build_filename(tmp, "history", NULL);
+	git_repository *repo = NULL;
+	git_libgit2_init();
+	g_assert_cmpint(git_repository_init(&repo, path, false), ==, 0);
+
+	const gint64 t0 = 1676400000, m = 60;
+	g_autofree char *a1 = md("a-1", "A one", "first text");
+	g_autofree char *a2 = md("a-1", "A one", "first text, corrected");
+	g_autofree char *a3 = md("a-1", "A one", "first text, corrected again");
+	g_autofree char *b1 = md("b-1", "B one", "bee");
+	g_autofree char *c1 = md("c-1", "C one", "sea");
+	g_autofree char *d1 = md("d-1", "D one", "dee");
+	g_autofree char *d2 = md("d-2", "D two", "dee two");
+	g_autofree char *e1 = md("e-1", "E one", "by hand");
+	g_autofree char *e1b = md("e-1", "E one", "by hand, moved and changed");
+	g_autofree char *x1 = md("x-1", "X one", "other blog");
+	g_autofree char *old1 = md("old-1", "Old one", "never changes");
+
+	/* the flat layout */
+	put(repo, "live: 2 new\n\nLivewatch-Blog: live\nLivewatch-Alerts: bakhmut=1\n", t0,
+	    (struct op[]){ { "live/entries/a-1.md", a1 }, { "live/entries/b-1.md", b1 },
+			   { "live/entries/old-1.md", old1 },
+			   { "live/index.md", "- [A one](entries/a-1.md)\n" } }, 4);
+	put(repo, "live: 1 edited\n\nLivewatch-Blog: live\n", t0 + 1 * m,
+	    (struct op[]){ { "live/entries/a-1.md", a2 } }, 1);
+	put(repo, "live: 1 removed\n\nLivewatch-Blog: live\n", t0 + 2 * m,
+	    (struct op[]){ { "live/entries/b-1.md", NULL } }, 1);
+	put(repo, "other: 1 new\n\nLivewatch-Blog: other\n", t0 + 3 * m,
+	    (struct op[]){ { "other/entries/x-1.md", x1 } }, 1);
+	/* the writer's migration: every blog, one commit, files only moved */
+	put(repo, MIGRATION, t0 + 4 * m,
+	    (struct op[]){ { "live/entries/a-1.md", NULL }, { "live/entries/2023-02-14/a-1.md", a2 },
+			   { "live/index.md", "- [A one](entries/2023-02-14/a-1.md)\n" },
+			   { "other/entries/x-1.md", NULL },
+			   { "other/entries/2023-02-13/x-1.md", x1 },
+			   { "live/entries/old-1.md", NULL },
+			   { "live/entries/2023-02-10/old-1.md", old1 } }, 7);
+	/* day folders */
+	put(repo, "live: 1 new, 1 edited\n\nLivewatch-Blog: live\n", t0 + 5 * m,
+	    (struct op[]){ { "live/entries/2023-02-15/c-1.md", c1 },
+			   { "live/entries/2023-02-14/a-1.md", a3 } }, 2);
+	put(repo, "live: 1 restored\n\n+ 18:31 B one (restored)\n\nLivewatch-Blog: live\n",
+	    t0 + 6 * m, (struct op[]){ { "live/entries/2023-02-14/b-1.md", b1 } }, 1);
+	put(repo, "live: 1 removed\n\nLivewatch-Blog: live\n", t0 + 7 * m,
+	    (struct op[]){ { "live/entries/2023-02-15/c-1.md", NULL } }, 1);
+	put(repo, "live: 2 new\n\nLivewatch-Blog: live\n", t0 + 8 * m,
+	    (struct op[]){ { "live/entries/2023-02-15/d-1.md", d1 },
+			   { "live/entries/2023-02-16/d-2.md", d2 } }, 2);
+	/* a person's commits: a flat file after the migration, then moves by
+	 * hand (one with its text changed), which change no entry */
+	put(repo, "add an entry by hand\n", t0 + 9 * m,
+	    (struct op[]){ { "live/entries/e-1.md", e1 } }, 1);
+	put(repo, "move by hand\n", t0 + 10 * m,
+	    (struct op[]){ { "live/entries/e-1.md", NULL }, { "live/entries/2023-02-17/e-1.md", e1b },
+			   { "other/entries/2023-02-13/x-1.md", NULL },
+			   { "other/entries/2023-02-12/x-1.md", x1 } }, 4);
+
+	struct lw_history_reader *r = lw_history_reader_open(path, &err);
+	g_assert_no_error(err);
+	g_assert_true(lw_history_has_blog(r, "live"));
+	g_assert_true(lw_history_has_blog(r, "other"));
+	g_assert_false(lw_history_has_blog(r, "2023-02-14"));
+
+	/* log: no poll for the migration nor for the moves by hand */
+	int n;
+	g_autofree char *all = walk(r, NULL, 0, &n);
+	g_assert_cmpstr(all, ==,
+			"1676400540 live (other) Ae-1:E one\n"
+			"1676400480 live Ad-1:D one Ad-2:D two\n"
+			"1676400420 live Dc-1:C one\n"
+			"1676400360 live Rb-1:B one\n"
+			"1676400300 live Ac-1:C one Ma-1:A one\n"
+			"1676400180 other Ax-1:X one\n"
+			"1676400120 live Db-1:B one\n"
+			"1676400060 live Ma-1:A one\n"
+			"1676400000 live Aa-1:A one Ab-1:B one Aold-1:Old one !bakhmut=1\n");
+	g_assert_cmpint(n, ==, 9);
+	g_autofree char *other = walk(r, "other", 0, &n);
+	g_assert_cmpstr(other, ==, "1676400180 other Ax-1:X one\n");
+	g_assert_cmpint(n, ==, 1);
+	g_autofree char *recent = walk(r, "live", t0 + 4 * m, &n);
+	g_assert_cmpint(n, ==, 5);
+
+	/* show: one entry's life reads on through the migration */
+	g_autofree char *va = version_list(r, "live", "a-1", t0);
+	g_assert_cmpstr(va, ==, "a0 e1 e5");
+	g_assert_true(version_has(r, "a-1", t0 + 5 * m, "corrected again"));
+	g_autofree char *vb = version_list(r, "live", "b-1", t0);
+	g_assert_cmpstr(vb, ==, "a0 d2 r6");
+	g_autofree char *vc = version_list(r, "live", "c-1", t0);
+	g_assert_cmpstr(vc, ==, "a5 d7");
+	g_autofree char *vd = version_list(r, "live", "d-2", t0);
+	g_assert_cmpstr(vd, ==, "a8");
+	g_autofree char *ve = version_list(r, "live", "e-1", t0);
+	g_assert_cmpstr(ve, ==, "a9 e10");    /* moved with a new text: the text is a version */
+	g_assert_true(version_has(r, "e-1", t0 + 10 * m, "moved and changed"));
+	g_autofree char *vx = version_list(r, "other", "x-1", t0);
+	g_assert_cmpstr(vx, ==, "a3");        /* moved twice, never changed */
+	g_autofree char *vn = version_list(r, "live", "2023-02-14", t0);
+	g_assert_cmpstr(vn, ==, "");
+
+	/* ids in day folders, flat ones, and prefixes across days */
+	static const struct { const char *blog, *typed, *want; } ids[] = {
+		{ "live", "a-", "a-1" },
+		{ "live", "b-1", "b-1" },
+		{ "live", "e", "e-1" },
+		{ "live", "c-1", "c-1" },          /* only in the past */
+		{ "live", "d-", "error: entry id 'd-' is ambiguous in blog 'live': d-1, d-2" },
+		{ "live", "-", "error: no entry '-' in blog 'live'" },
+		{ "live", "2023-02-14", "error: no entry '2023-02-14' in blog 'live'" },
+		{ "live", "x-1", "error: no entry 'x-1' in blog 'live'" },
+		{ "other", "x", "x-1" },
+		{ "live", "old", "old-1" },
+		{ "live", "../index", "error: invalid entry id '../index' (ids are letters, digits, "
+				      "'.', '_' and '-', not starting with '.')" },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(ids); i++) {
+		g_autofree char *got = resolve(r, ids[i].blog, ids[i].typed);
+		g_assert_cmpstr(got, ==, ids[i].want);
+	}
+	lw_history_reader_free(r);
+
+	/* Cost, seen by hiding trees that must not be read.  The migration
+	 * commit is not even diffed: only its diff would read the day folder
+	 * it made for old-1, never touched since. */
+	struct hidden h = hide_tree(repo, "live/entries/2023-02-10");
+	r = lw_history_reader_open(path, &err);
+	g_assert_no_error(err);
+	g_autofree char *all_again = walk(r, NULL, 0, &n);
+	g_assert_cmpstr(all_again, ==, all);
+	lw_history_reader_free(r);
+	unhide(&h);
+
+	/* Looking for an entry that left its day folder reads only the day
+	 * folders that changed: 2023-02-14 is unchanged since c-1 left. */
+	h = hide_tree(repo, "live/entries/2023-02-14");
+	r = lw_history_reader_open(path, &err);
+	g_assert_no_error(err);
+	g_autofree char *vc2 = version_list(r, "live", "c-1", t0);
+	g_assert_cmpstr(vc2, ==, "a5 d7");
+	g_autofree char *since7 = walk(r, "live", t0 + 7 * m, &n);
+	g_assert_cmpint(n, ==, 3);
+	lw_history_reader_free(r);
+	unhide(&h);
+
+	/* The log skips day folders that did not change; an entry is looked
+	 * for first where it was.  With 2023-02-16 gone, log of what came
+	 * after it and show of an entry of another day still work; reading
+	 * everything does not. */
+	h = hide_tree(repo, "live/entries/2023-02-16");
+	r = lw_history_reader_open(path, &err);
+	g_assert_no_error(err);
+	g_autofree char *after = walk(r, NULL, t0 + 9 * m, &n);
+	g_assert_cmpstr(after, ==, "1676400540 live (other) Ae-1:E one\n");
+	g_autofree char *after_live = walk(r, "live", t0 + 9 * m, &n);
+	g_assert_cmpint(n, ==, 1);
+	g_autofree char *va2 = version_list(r, "live", "a-1", t0);
+	g_assert_cmpstr(va2, ==, "a0 e1 e5");
+	g_autofree char *broken = walk(r, NULL, 0, &n);
+	g_assert_cmpint(n, ==, -1);
+	g_assert_nonnull(strstr(broken, "live/entries/2023-02-16"));
+	g_autoptr(GPtrArray) none = lw_history_versions(r, "live", "e-1", &err);
+	g_assert_null(none);
+	g_assert_nonnull(strstr(err->message, "live/entries/2023-02-16"));
+	g_clear_error(&err);
+	lw_history_reader_free(r);
+	unhide(&h);
+
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	const char *argv[] = { "rm", "-rf", tmp, NULL };
+	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -381,5 +720,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/history/wdiff-limits", test_wdiff_limits);
 	g_test_add_func("/history/parse-since", test_parse_since);
 	g_test_add_func("/history/repository", test_repository);
+	g_test_add_func("/history/day-folders", test_day_folders);
 	return g_test_run();
 }
