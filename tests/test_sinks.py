@@ -72,6 +72,27 @@ def write_script(sb, name, body):
     return path
 
 
+def wait_until(pred, timeout=20):
+    """pred() polled until it holds or the deadline passes; its last
+    value.  What a daemon is still doing is waited for, never sampled."""
+    end = time.monotonic() + timeout
+    value = pred()
+    while not value and time.monotonic() < end:
+        time.sleep(0.05)
+        value = pred()
+    return value
+
+
+def json_file(path):
+    """The JSON object in path, or None while it is missing or being
+    written."""
+    try:
+        with open(path) as f:
+            return json.loads(f.read())
+    except (OSError, ValueError):
+        return None
+
+
 def free_port():
     s = socket.socket()
     s.bind(('127.0.0.1', 0))
@@ -470,11 +491,13 @@ def test_daemon_retries_kept_alerts():
                 eq(len(hooks.requests('/hook')), n, what)
             wait(2, 'the first alert, refused twice')
             kept = os.path.join(sb.repo, '.git', 'livewatch', 'retry', 'web', 'outbox.jsonl')
-            check(os.path.exists(kept), 'the refused alert is kept')
+            check(wait_until(lambda: os.path.exists(kept) and os.path.getsize(kept) > 0),
+                  'the refused alert is kept')
             later = post(15, title='Bakhmut defenders hold', text='Bakhmut is still held.')
             serve(sb, [later, BAKHMUT] + base_posts())
             proc.send_signal(signal.SIGUSR1)
             wait(4, 'the new alert, then the kept one')
+            wait_until(lambda: not os.path.exists(kept) or os.path.getsize(kept) == 0)
             time.sleep(0.5)
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -515,11 +538,9 @@ def test_sinks_in_the_daemon():
         proc = subprocess.Popen([LW_BIN, '-c', sb.config, 'run'], env=sb.env,
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 20
             got = os.path.join(sb.dir, 'got.json')
-            while time.monotonic() < deadline and not (
-                    hooks.requests('/hook') and os.path.exists(got) and sb.alerts()):
-                time.sleep(0.1)
+            wait_until(lambda: hooks.requests('/hook') and json_file(got) and sb.alerts()
+                       and "sink 'bad'" in open(log.name).read())
             time.sleep(0.3)
             log.seek(0)
             check(proc.poll() is None, 'the daemon keeps running (%r):\n%s' % (proc.poll(), log.read()))
@@ -532,8 +553,7 @@ def test_sinks_in_the_daemon():
         [r] = hooks.requests('/hook')
         alert = sb.alerts()[0]
         eq(json.loads(r['body']), alert)
-        with open(got) as f:
-            eq(json.loads(f.read()), alert)
+        eq(json_file(got), alert)
         check("sink 'bad': '%s' exited with status 7: nope" % bad in text, text)
     finally:
         hooks.stop()
