@@ -2,7 +2,9 @@
 """Integration: `livewatch log` and `livewatch show` read back a history
 made by the real `livewatch poll` against blogs served on loopback, plus
 commits made by hand, an empty and a missing repository, a closed pipe,
-hostile entry files and a large generated history."""
+hostile entry files and large generated histories, in the flat layout
+(entries/<id>.md), in day folders (entries/<YYYY-MM-DD>/<id>.md) and
+across the writer's move from one to the other."""
 
 import datetime
 import json
@@ -114,9 +116,9 @@ class History:
         with open(os.path.join(sb.repo, 'NOTES.md'), 'w') as f:
             f.write('my notes\n')
         self.user_commit('NOTES.md', 'add my notes')
-        path = os.path.join(sb.repo, 'second', 'entries', self.second[1].id + '.md')
-        with open(path) as f:
-            text = f.read()
+        name = entry_file(sb, 'second', self.second[1].id)
+        path = os.path.join(sb.repo, name)
+        text = sb.git('show', 'HEAD:' + name)
         with open(path, 'w') as f:
             f.write(text.replace('An early post', 'An early, hand-corrected post'))
         self.user_commit(path, 'fix a typo by hand')
@@ -216,7 +218,7 @@ def test_show_versions_and_word_diff(sb):
     heads = re.findall(r'^== (\w+) at (\S+ \S+) \(commit ([0-9a-f]{8})\)$', out, re.M)
     eq([k for k, _, _ in heads], ['new', 'edited'])
     eq(heads[1][2], sb.git('log', '-1', '--format=%h', '--abbrev=8', '--',
-                           'live/entries/%s.md' % h.edited.id).strip())
+                           entry_file(sb, 'live', h.edited.id)).strip())
     first, second = out.split('\n== ')[1:3]
     check('# Officials gave a briefing on the situation.\n\n- id: %s\n' % h.edited.id
           in first, first)
@@ -359,6 +361,22 @@ def test_default_repository_without_a_config(sb):
     check('no config at' in p.stderr, p.stderr)
 
 
+ENTRY_PATH = re.compile(r'^([A-Za-z0-9_-][A-Za-z0-9._-]*)/entries/(?:(\d{4}-\d\d-\d\d)/)?'
+                        r'([A-Za-z0-9_-][A-Za-z0-9._-]*)\.md$')
+
+MIGRATION = 'livewatch: move entries into day folders\n\nLivewatch-Migration: day-folders\n'
+
+
+def entry_file(sb, blog, entry_id):
+    """The path of an entry's file at HEAD, in whichever layout the
+    writer used."""
+    found = [f for f in sb.git('ls-tree', '-r', '--name-only', 'HEAD', '--',
+                               '%s/entries/' % blog).splitlines()
+             for m in [ENTRY_PATH.match(f)] if m and m.group(3) == entry_id]
+    eq(len(found), 1, 'one file for %s in %s' % (entry_id, blog))
+    return found[0]
+
+
 def entry_md(entry_id, title, body, published='2023-02-14T18:31:00Z'):
     return ('# %s\n\n- id: %s\n- published: %s\n- updated:\n- url: https://example.org/live#%s\n'
             '\n%s\n' % (title, entry_id, published, entry_id, body))
@@ -386,24 +404,48 @@ def fast_import(repo, commits, env):
     subprocess.run(['git', '-C', repo, 'checkout', '-q', '-f', 'master'], check=True, env=env)
 
 
-def big_history(sb, n=500):
+def big_history(sb, n=500, layout='flat'):
     """n livewatch commits, ten minutes apart, ending 30 s ago: two new
-    entries each, one entry edited every time, one removal every tenth."""
+    entries each, one entry edited every time, one removal every tenth.
+    layout: 'flat' (entries/<id>.md), 'days' (entries/<day>/<id>.md, the
+    UTC day of the commit that first wrote the entry) or 'migrated' (flat,
+    then half way the writer's migration commit, then day folders)."""
     now = int(time.time())
     commits = []
     body = 'The hot post starts here.'
+    paths, texts, born = {}, {}, {}     # by id: file path, text, first commit time
+    in_days = layout == 'days'
+
+    def day_path(eid):
+        day = datetime.datetime.fromtimestamp(born[eid], datetime.timezone.utc)
+        return 'live/entries/%s/%s.md' % (day.strftime('%Y-%m-%d'), eid)
+
     for k in range(n):
         when = now - (n - 1 - k) * 600 - 30
+        if layout == 'migrated' and k == n // 2:
+            moves = {}
+            for eid, path in sorted(paths.items()):
+                moves[path] = None
+                paths[eid] = day_path(eid)
+                moves[paths[eid]] = texts[eid]
+            commits.append((when - 1, MIGRATION, moves))
+            in_days = True
         files = {}
+
+        def write(eid, text):
+            if eid not in paths:
+                born[eid] = when
+                paths[eid] = day_path(eid) if in_days else 'live/entries/%s.md' % eid
+            files[paths[eid]] = texts[eid] = text
+
         for j in range(2):
             eid = 'block-%04d-%d' % (k, j)
-            files['live/entries/%s.md' % eid] = entry_md(eid, 'Post %d.%d' % (k, j),
-                                                         'Body of post %d %d.' % (k, j))
+            write(eid, entry_md(eid, 'Post %d.%d' % (k, j), 'Body of post %d %d.' % (k, j)))
         body += ' word%d' % k
-        files['live/entries/block-hot.md'] = entry_md('block-hot', 'The hot post', body)
+        write('block-hot', entry_md('block-hot', 'The hot post', body))
         removed = 0
         if k % 10 == 9:
-            files['live/entries/block-%04d-0.md' % (k - 5)] = None
+            files[paths.pop('block-%04d-0' % (k - 5))] = None
             removed = 1
         msg = 'live: 2 new, 1 edited%s\n\n+ Post\n\nLivewatch-Blog: live\nLivewatch-Url: x\n' % (
             ', 1 removed' if removed else '')
@@ -413,9 +455,8 @@ def big_history(sb, n=500):
     fast_import(sb.repo, commits, sb.env)
 
 
-@with_sandbox()
-def test_large_history(sb):
-    big_history(sb, 500)
+def large_history_checks(sb, layout):
+    big_history(sb, 500, layout)
     t0 = time.monotonic()
     p = sb.livewatch('log', check=0)
     t_log = time.monotonic() - t0
@@ -423,6 +464,7 @@ def test_large_history(sb):
     eq(len(bl), 500, 'one block per commit')
     check(bl[0][0].endswith('live  2 new, 1 edited, 1 removed'), bl[0][0])
     eq(len(bl[0][1]), 4)
+    check('day folders' not in p.stdout, 'no block for the migration')
     t0 = time.monotonic()
     p = sb.livewatch('log', '--json', check=0)
     t_json = time.monotonic() - t0
@@ -430,6 +472,7 @@ def test_large_history(sb):
     eq(len(objs), 500)
     eq(sum(len(o['removed']) for o in objs), 50)
     eq(sum(len(o['new']) for o in objs), 1000 + 1)
+    eq(sum(len(o['edited']) for o in objs), 499)
     t0 = time.monotonic()
     p = sb.livewatch('log', 'live', '--since', '1h', check=0)
     t_since = time.monotonic() - t0
@@ -439,8 +482,32 @@ def test_large_history(sb):
     t_show = time.monotonic() - t0
     check(p.stdout.startswith('live/block-hot: 500 versions\n'), p.stdout[:200])
     eq(p.stdout.count('{+word'), 499)
-    print('# 500 commits: log %.3f s, log --json %.3f s, log --since 1h %.3f s, '
-          'show (500 versions) %.3f s' % (t_log, t_json, t_since, t_show), flush=True)
+    eq(re.findall(r'^== (\w+) at', p.stdout, re.M), ['new'] + ['edited'] * 499)
+    # an entry removed before the end, found in the past by its exact id
+    p = sb.livewatch('show', 'live', 'block-0004-0', check=0)
+    eq(re.findall(r'^== (\w+) at', p.stdout, re.M), ['new', 'removed'])
+    print('# 500 commits (%s): log %.3f s, log --json %.3f s, log --since 1h %.3f s, '
+          'show (500 versions) %.3f s' % (layout, t_log, t_json, t_since, t_show), flush=True)
+
+
+@with_sandbox()
+def test_large_history(sb):
+    large_history_checks(sb, 'flat')
+
+
+@with_sandbox()
+def test_large_history_in_day_folders(sb):
+    large_history_checks(sb, 'days')
+    files = sb.git('ls-files').splitlines()
+    check(len(set(f.split('/')[2] for f in files)) >= 3, 'several day folders')
+    check(all(ENTRY_PATH.match(f).group(2) for f in files), 'no flat file')
+
+
+@with_sandbox()
+def test_large_history_migrated(sb):
+    large_history_checks(sb, 'migrated')
+    eq(sb.git('log', '--format=%s', '--grep=Livewatch-Migration').strip(),
+       'livewatch: move entries into day folders', 'the migration commit is there')
 
 
 @with_sandbox()
@@ -473,6 +540,10 @@ def test_hostile_entry_files(sb):
           'live/entries/not-an-entry.txt': 'x\n',
           'live/entries/broken.md': 'no heading at all\n',
           'live/entries/sub/deep.md': entry_md('deep', 'Deep', 'x'),
+          'live/entries/2023-02-14/day.md': entry_md('day', 'In a day folder', 'x'),
+          'live/entries/2023-02-14/.hidden.md': entry_md('hidden', 'Hidden', 'x'),
+          'live/entries/2023-02-14/deeper/deep.md': entry_md('deep', 'Deep', 'x'),
+          'live/entries/2023-2-14/notaday.md': entry_md('notaday', 'Not a day', 'x'),
           'live/index.md': '- x\n'}),
         (1676400060, 'evil\n\nLivewatch-Blog: ../../etc\n',
          {'live/entries/block-evil.md': entry_md('block-evil', 'Evil', 'Body changed %s.' % esc)}),
@@ -484,12 +555,13 @@ def test_hostile_entry_files(sb):
     bl = blocks(p.stdout)
     eq(len(bl), 2, p.stdout)
     check('not by livewatch' in bl[0][0], 'a bad Livewatch-Blog trailer is not livewatch\'s')
-    eq(bl[1][0][18:], 'live  2 new')
+    eq(bl[1][0][18:], 'live  3 new')
     check(any('block-evil' in l and 'Evil ?]0;owned??[31m title?second' in l for l in bl[1][1]),
           bl[1][1])
     check(any('broken (unreadable entry file)' in l for l in bl[1][1]), bl[1][1])
-    eq(len([line for line in bl[1][1] if line.startswith('  +')]), 2,
-       'only .md files directly in entries/ count')
+    eq(len([line for line in bl[1][1] if line.startswith('  +')]), 3,
+       'only .md files directly in entries/ or in a day folder of it count')
+    check(any(' day 18:31 In a day folder' in line for line in bl[1][1]), bl[1][1])
     check('  alerts: a=1' in p.stdout and 'b=' not in p.stdout, 'malformed alert counts skipped')
     objs = json_lines(sb.livewatch('log', '--json', check=0).stdout)
     check(esc in objs[1]['new'][1]['title'] or esc in objs[1]['new'][0]['title'],
@@ -500,19 +572,19 @@ def test_hostile_entry_files(sb):
     check('# Evil[-?]0;owned??[31m title\\nsecond-]\n' in p.stdout, p.stdout)
 
 
-ENTRY_PATH = re.compile(r'^([A-Za-z0-9_-][A-Za-z0-9._-]*)/entries/([A-Za-z0-9_-][A-Za-z0-9._-]*)\.md$')
-
-
 def check_against_git(sb, objs):
     """Each JSON object's changes are git's own name-status against the
-    first parent, for entry files of its blog."""
+    first parent, for entry files of its blog (flat or in a day folder),
+    less moves: an id deleted at one path and added at another."""
     for o in objs:
         c = o['commit']
         parents = sb.git('show', '-s', '--format=%P', c).split()
         base = parents[0] if parents else '4b825dc642cb6eb9a060e54bf8d69288fbee4904'  # empty tree
         st = sb.git('diff', '--no-renames', '--name-status', base, c)
-        want = sorted((s, m.group(2)) for s, f in (line.split('\t') for line in st.splitlines())
-                      for m in [ENTRY_PATH.match(f)] if m and m.group(1) == o['blog'])
+        changed = [(s, m.group(3)) for s, f in (line.split('\t') for line in st.splitlines())
+                   for m in [ENTRY_PATH.match(f)] if m and m.group(1) == o['blog']]
+        moved = ({i for s, i in changed if s == 'A'} & {i for s, i in changed if s == 'D'})
+        want = sorted((s, i) for s, i in changed if i not in moved)
         got = sorted([('A', e['id']) for e in o['new'] + o['restored']] +
                      [('M', e['id']) for e in o['edited']] +
                      [('D', e['id']) for e in o['removed']])
@@ -566,6 +638,87 @@ def test_tree_diff_matches_git(sb):
     eq([e['id'] for e in objs[0]['new']], ['side'])
     p = sb.livewatch('show', 'live', 'side', check=0)
     check(p.stdout.startswith('live/side: 1 version\n'), p.stdout)
+
+
+@with_sandbox(blogs={'live': '/live', 'second': '/second'})
+def test_flat_then_day_folders(sb):
+    """A history begun in the flat layout, moved into day folders by the
+    writer's migration commit, then carried on in day folders."""
+    md = entry_md
+    day = 'live/entries/2023-02-14/'
+    alpha = [md('block-a', 'Alpha', 'First report.'), md('block-a', 'Alpha', 'First report, edited.'),
+             md('block-a', 'Alpha', 'First report, edited twice.')]
+    bravo = md('block-b', 'Bravo', 'Second report.')
+    sierra = md('block-s', 'Sierra', 'On the second blog.', published='2023-02-13T09:00:00Z')
+    charlie = md('block-c', 'Charlie', 'A new day.', published='2023-02-15T08:00:00Z')
+    fast_import(sb.repo, [
+        (1676400000, 'live: 2 new\n\nLivewatch-Blog: live\n',
+         {'live/entries/block-a.md': alpha[0], 'live/entries/block-b.md': bravo,
+          'live/index.md': '- [Alpha](entries/block-a.md)\n- [Bravo](entries/block-b.md)\n'}),
+        (1676400060, 'second: 1 new\n\nLivewatch-Blog: second\n',
+         {'second/entries/block-s.md': sierra}),
+        (1676400120, 'live: 1 edited\n\nLivewatch-Blog: live\n',
+         {'live/entries/block-a.md': alpha[1]}),
+        (1676400180, MIGRATION,
+         {'live/entries/block-a.md': None, day + 'block-a.md': alpha[1],
+          'live/entries/block-b.md': None, day + 'block-b.md': bravo,
+          'second/entries/block-s.md': None, 'second/entries/2023-02-13/block-s.md': sierra,
+          'live/index.md': '- [Alpha](entries/2023-02-14/block-a.md)\n'
+                           '- [Bravo](entries/2023-02-14/block-b.md)\n'}),
+        (1676400240, 'live: 1 new, 1 edited\n\nLivewatch-Blog: live\nLivewatch-Alerts: x=1\n',
+         {'live/entries/2023-02-15/block-c.md': charlie, day + 'block-a.md': alpha[2]}),
+        (1676400300, 'live: 1 removed\n\nLivewatch-Blog: live\n', {day + 'block-b.md': None}),
+        (1676400360, 'live: 1 restored\n\n+ 18:31 Bravo (restored)\n\nLivewatch-Blog: live\n',
+         {day + 'block-b.md': bravo}),
+    ], sb.env)
+    commits = sb.git('rev-list', 'HEAD').split()
+    migration = commits[3]
+    eq(sb.git('show', '-s', '--format=%s', migration).strip(),
+       'livewatch: move entries into day folders')
+
+    objs = json_lines(sb.livewatch('log', '--json', check=0).stdout)
+    eq([o['commit'] for o in objs], [c for c in commits if c != migration],
+       'every commit but the migration')
+    eq([(o['blog'], o['summary']) for o in objs],
+       [('live', 'live: 1 restored'), ('live', 'live: 1 removed'),
+        ('live', 'live: 1 new, 1 edited'), ('live', 'live: 1 edited'),
+        ('second', 'second: 1 new'), ('live', 'live: 2 new')])
+    check_against_git(sb, objs)
+    eq([e['id'] for e in objs[0]['restored']], ['block-b'], 'restored in its day folder')
+    eq(objs[2]['new'], [{'id': 'block-c', 'title': 'Charlie',
+                         'published': '2023-02-15T08:00:00Z'}])
+    eq([e['id'] for e in objs[2]['edited']], ['block-a'])
+    eq(objs[2]['alerts'], {'x': 1})
+    p = sb.livewatch('log', check=0)
+    check('day folders' not in p.stdout and migration[:8] not in p.stdout, p.stdout)
+    eq([b[0][18:] for b in blocks(p.stdout)],
+       ['live  1 restored', 'live  1 removed', 'live  1 new, 1 edited', 'live  1 edited',
+        'second  1 new', 'live  2 new'])
+    eq(len(json_lines(sb.livewatch('log', 'second', '--json', check=0).stdout)), 1)
+
+    # one entry's life reads on through the move
+    p = sb.livewatch('show', 'live', 'block-a', check=0)
+    check(p.stdout.startswith('live/block-a: 3 versions\n'), p.stdout)
+    heads = re.findall(r'^== (\w+) at \S+ \S+ \(commit ([0-9a-f]{8})\)$', p.stdout, re.M)
+    eq(heads, [('new', commits[6][:8]), ('edited', commits[4][:8]), ('edited', commits[2][:8])])
+    check('First report, edited {+twice.+}' in p.stdout or
+          'First report, [-edited.-]{+edited twice.+}' in p.stdout, p.stdout)
+    p = sb.livewatch('show', 'live', 'block-b', check=0)
+    eq(re.findall(r'^== (\w+) at', p.stdout, re.M), ['new', 'removed', 'restored'])
+    check(p.stdout.rstrip().endswith('(same text as before)'), p.stdout)
+    p = sb.livewatch('show', 'second', 'block-s', check=0)
+    check(p.stdout.startswith('second/block-s: 1 version\n'), p.stdout)
+
+    # ids: prefixes over the day folders, never a folder's name
+    p = sb.livewatch('show', 'live', 'block-c', check=0)
+    check(p.stdout.startswith('live/block-c: 1 version\n'), p.stdout)
+    p = sb.livewatch('show', 'live', 'block-', check=2)
+    check("entry id 'block-' is ambiguous in blog 'live': block-a, block-b, block-c"
+          in p.stderr, p.stderr)
+    p = sb.livewatch('show', 'second', 'block', check=0)
+    check(p.stdout.startswith('second/block-s: 1 version\n'), p.stdout)
+    p = sb.livewatch('show', 'live', '2023-02-14', check=2)
+    check("no entry '2023-02-14' in blog 'live'" in p.stderr, p.stderr)
 
 
 def test_help_names_log_and_show():
