@@ -3,6 +3,7 @@
 loopback, asserting on the git history, the alert file and exit codes."""
 
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -82,8 +83,10 @@ def test_baseline_then_new_posts_alert(sb):
     check('Bakhmut' in a['matched'], 'matched term: %r' % a['matched'])
     check('Bakhmut' in a['snippet'], 'snippet: %r' % a['snippet'])
     check(a['url'].endswith('#' + fresh[0].id), 'url %r' % a['url'])
-    eq(list(a.keys()), ['rule', 'blog', 'entry', 'change', 'title', 'url', 'published',
+    eq(list(a.keys()), ['id', 'rule', 'blog', 'entry', 'change', 'title', 'url', 'published',
                         'urgency', 'matched', 'snippet', 'fetched'], 'alert keys')
+    check(re.fullmatch(r'live/%s/bakhmut/[0-9a-f]{12}' % re.escape(fresh[0].id), a['id']),
+          'alert id %r' % a['id'])
     msg = sb.git('log', '-1', '--format=%B')
     check(msg.startswith('live: 2 new\n\n'), 'commit message: %r' % msg)
     check('+ 14:30 Fighting around Bakhmut intensifies\n' in msg, msg)
