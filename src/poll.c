@@ -505,7 +505,7 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 	if (*out->snapshot->coverage_end)
 		out->coverage_end = g_strdup(out->snapshot->coverage_end);
 
-	out->history = lw_store_load(ctx->store, name, error);
+	out->history = lw_store_load_page(ctx->store, name, out->snapshot, error);
 	if (!out->history)
 		return -1;
 	/* A live blog that suddenly reads as an ordinary page is an error page

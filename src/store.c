@@ -1,14 +1,34 @@
 /* The history repository (libgit2) and the fetch state beside it.
  *
- * Commits are built from HEAD's tree with tree builders, so a poll only
- * writes the blobs of the entries it changed and the trees above them;
- * untouched subtrees are reused by id.  The ref moves last, after every
- * object is written and synced, so a full or read-only disk (or a power
- * cut) leaves HEAD as it was.
- * After the ref moved, the touched paths are checked out (index and
- * working tree) so people can read the files and `git status` is clean. */
+ * A poll costs what its page and its changes cost, never what the blog
+ * has recorded over the years:
+ *
+ * - Entry files live in day folders, <blog>/entries/<YYYY-MM-DD>/<id>.md,
+ *   so a commit rewrites one small folder per touched day, the entries/
+ *   folder (one name a day) and the two trees above it.
+ * - Which day folder holds an id is kept in a per-blog id index
+ *   (<state_dir>/<blog>.ids, "id day" lines), valid for the entries tree
+ *   its last "@ <tree id>" line names; appended to after every commit,
+ *   rebuilt from the trees (no blob read) when it does not match.
+ * - lw_store_load_page() compares the page's freshly rendered entries with
+ *   the recorded ones by blob id, and parses a recorded file only when it
+ *   differs (an edit) or when the page no longer shows it (the removal
+ *   window).
+ * - After a commit, the touched files are written to the working tree
+ *   directly.  git's index (a list of every file, rewritten whole) is
+ *   brought up to date by lw_store_flush(), from a list of the touched
+ *   paths (<state_dir>/index-pending), at most once a minute.
+ *
+ * Commits are built from HEAD's tree with tree builders; untouched
+ * subtrees are reused by id.  The ref moves last, after every object is
+ * written and synced, so a full or read-only disk (or a power cut) leaves
+ * HEAD as it was.  Every write to git happens inside gc.h's busy marker,
+ * so a livewatch killed mid-write is recognised and cleaned up after
+ * (lw_store_lock). */
 #include "store.h"
 #include "error.h"
+#include "file.h"
+#include "gc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +42,20 @@
 
 /* Caps on what we read back: an entry file, index.md, a state file. */
 #define ENTRY_FILE_MAX (16 * 1024 * 1024)
-#define STATE_FILE_MAX (64 * 1024 * 1024)
 #define NAME_MAX_LEN 120
+/* The index catches up with HEAD at most this often (seconds), unless forced. */
+#define INDEX_FLUSH_EVERY 60
+/* How long a git lock held by another program is waited for (ms). */
+#define FOREIGN_LOCK_WAIT_MS 3000
+
+/* Where each id of one blog lives. */
+struct blog_ids {
+	GHashTable *day;     /* id -> "YYYY-MM-DD", or "" for a file still in the flat
+	                        layout (keys and values owned).  Removed ids stay, so a
+	                        restored entry comes back to its old folder. */
+	git_oid entries;     /* the <blog>/entries tree this describes (zero: none) */
+	guint marks;         /* "@" lines in the file: compacted when they pile up */
+};
 
 struct lw_store {
 	git_repository *repo;
@@ -33,9 +65,39 @@ struct lw_store {
 	char *lock_path;
 	int lock_fd;      /* >= 0 while we hold the store lock */
 	char *warning;    /* last non-fatal problem, "" when none */
+	GHashTable *ids;  /* blog -> struct blog_ids * */
 };
 
 static const char readme_text[] =
+	"# livewatch history\n"
+	"\n"
+	"This repository is written by livewatch, a daemon that watches news live\n"
+	"blogs.  Every poll of a blog that changed anything is one commit, made at\n"
+	"the time the page was fetched, touching only what changed.\n"
+	"\n"
+	"Layout:\n"
+	"\n"
+	"- `<blog>/index.md`: the page as last seen, newest entry first\n"
+	"- `<blog>/entries/<YYYY-MM-DD>/<id>.md`: one file per entry ever seen, in\n"
+	"  the folder of the day it was first recorded (it never moves)\n"
+	"\n"
+	"An entry file is its heading, a short list (id, published, updated, url)\n"
+	"and the text, one paragraph after another.  A file deleted in a commit\n"
+	"is an entry the page removed; entries the page merely paged out stay.\n"
+	"\n"
+	"Reading it:\n"
+	"\n"
+	"    git log --stat -- <blog>/                    what changed, poll by poll\n"
+	"    git diff --name-status HEAD~1 HEAD           A = new, M = edited, D = removed\n"
+	"    git log -p -- '<blog>/entries/*/<id>.md'     one entry's whole life\n"
+	"\n"
+	"The working tree is kept in step with the last commit; edits made here\n"
+	"by hand are overwritten.  Fetch state lives in .git/livewatch/, outside\n"
+	"the history.\n";
+
+/* README.md as livewatch wrote it before day folders: replaced when the
+ * repository is moved to day folders (a README someone edited is kept). */
+static const char readme_text_flat[] =
 	"# livewatch history\n"
 	"\n"
 	"This repository is written by livewatch, a daemon that watches news live\n"
@@ -118,15 +180,6 @@ static void set_warning(struct lw_store *s, char *msg)
 {
 	g_free(s->warning);
 	s->warning = msg;
-}
-
-/* Removes <git_dir>/index.lock: only call this when no livewatch can be
- * writing the index (we hold the store lock, or could take it). */
-static void remove_stale_index_lock(struct lw_store *s)
-{
-	g_autofree char *p = g_build_filename(s->git_dir, "index.lock", NULL);
-	if (g_unlink(p) == 0)
-		set_warning(s, g_strdup_printf("repository '%s': removed a stale index.lock", s->path));
 }
 
 static git_signature *make_signature(struct lw_store *s, gint64 when, GError **error)
@@ -245,11 +298,116 @@ out:
 	return ret;
 }
 
+/* One file of the working tree to bring in step after a commit. */
+struct wt_change {
+	char *path;   /* relative to the repository */
+	char *text;   /* the file's bytes; NULL: the file is deleted */
+	gsize len;
+};
+
+static void wt_change_free(gpointer p)
+{
+	struct wt_change *c = p;
+	g_free(c->path);
+	g_free(c->text);
+	g_free(c);
+}
+
+static void wt_add(GPtrArray *changes, char *path, char *text, gsize len)
+{
+	struct wt_change *c = g_new0(struct wt_change, 1);
+	c->path = path;
+	c->text = text;
+	c->len = len;
+	g_ptr_array_add(changes, c);
+}
+
+/* Writes one file of the working tree (or deletes it, and its folder when
+ * that is left empty).  Returns errno, 0 when done. */
+static int wt_apply(struct lw_store *s, const struct wt_change *c)
+{
+	g_autofree char *full = g_build_filename(s->path, c->path, NULL);
+	if (!c->text) {
+		if (g_unlink(full) < 0 && errno != ENOENT)
+			return errno;
+		g_autofree char *dir = g_path_get_dirname(full);
+		g_rmdir(dir);   /* only succeeds when empty: a day folder with no entry left */
+		return 0;
+	}
+	g_autofree char *dir = g_path_get_dirname(full);
+	if (g_mkdir_with_parents(dir, 0755) < 0)
+		return errno;
+	/* no fsync: the working tree is a copy of HEAD, and a crash before
+	 * this is repaired from HEAD (lw_store_lock) */
+	g_autofree char *tmp = g_strconcat(full, ".tmp-lw", NULL);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno;
+	gsize done = 0;
+	while (done < c->len) {
+		ssize_t w = write(fd, c->text + done, c->len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int e = errno;
+			close(fd);
+			g_unlink(tmp);
+			return e;
+		}
+		done += (gsize)w;
+	}
+	if (close(fd) < 0 || g_rename(tmp, full) < 0) {
+		int e = errno;
+		g_unlink(tmp);
+		return e;
+	}
+	return 0;
+}
+
+/* The paths git's index must catch up with, one "+path" or "-path" a line,
+ * appended after each commit; lw_store_flush() applies and removes it. */
+static char *pending_path(struct lw_store *s)
+{
+	return g_build_filename(s->state_dir, "index-pending", NULL);
+}
+
+static void note_pending(struct lw_store *s, GPtrArray *changes)
+{
+	GString *lines = g_string_new(NULL);
+	for (guint i = 0; i < changes->len; i++) {
+		const struct wt_change *c = changes->pdata[i];
+		g_string_append_printf(lines, "%c%s\n", c->text ? '+' : '-', c->path);
+	}
+	g_autofree char *p = pending_path(s);
+	int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, lines->str, lines->len) != (ssize_t)lines->len)
+		set_warning(s, g_strdup_printf("repository '%s': cannot note the paths git's index "
+					       "must catch up with in '%s': %s", s->path, p,
+					       g_strerror(errno)));
+	if (fd >= 0)
+		close(fd);
+	g_string_free(lines, TRUE);
+}
+
+/* The whole working tree and index as HEAD has them (after a crash, or a
+ * migration); the paths waiting for the index are then done. */
+static int checkout_head(struct lw_store *s)
+{
+	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+	co.checkout_strategy = GIT_CHECKOUT_FORCE;
+	if (git_checkout_head(s->repo, &co) < 0)
+		return -1;
+	g_autofree char *p = pending_path(s);
+	g_unlink(p);
+	return 0;
+}
+
 /* Writes a new commit of `tree` on HEAD (parent: HEAD's commit, if any),
- * then brings the index and working tree in step for `paths`. */
-static int commit_tree(struct lw_store *s, git_commit *parent, git_tree *old_tree,
-		       const git_oid *tree_oid, const char *message, gint64 when,
-		       GPtrArray *paths, char *oid_hex, GError **error)
+ * then brings the working tree in step for `changes` (struct wt_change *;
+ * NULL: the whole of HEAD is checked out, index included). */
+static int commit_tree(struct lw_store *s, git_commit *parent, const git_oid *tree_oid,
+		       const char *message, gint64 when, GPtrArray *changes, char *oid_hex,
+		       git_oid *out, GError **error)
 {
 	git_tree *tree = NULL;
 	git_signature *sig = NULL;
@@ -263,35 +421,49 @@ static int commit_tree(struct lw_store *s, git_commit *parent, git_tree *old_tre
 	sig = make_signature(s, when, error);
 	if (!sig)
 		goto out;
+	if (lw_gc_busy_begin(s->state_dir, error) < 0)
+		goto out;
 	const git_commit *parents[1] = { parent };
 	if (git_commit_create(&commit_oid, s->repo, NULL, sig, sig, NULL, message,
 			      tree, parent ? 1 : 0, parents) < 0) {
 		lw_store_git_error(error, "repository '%s': cannot commit", s->path);
-		goto out;
+		goto busy;
 	}
 	if (sync_git_dir(s, error) < 0 ||
 	    move_head(s, &commit_oid, parent ? git_commit_id(parent) : NULL, message, error) < 0)
-		goto out;
+		goto busy;
 	sync_git_dir(s, NULL);
 	if (oid_hex)
 		git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &commit_oid);
+	if (out)
+		git_oid_cpy(out, &commit_oid);
 	ret = 0;
 
 	/* History is recorded; a working tree that cannot follow is only a
 	 * warning (failing here would make the caller think the poll was
 	 * lost and drop its alerts). */
-	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
-	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
-	co.baseline = old_tree;
-	co.paths.strings = (char **)paths->pdata;
-	co.paths.count = paths->len;
-	if (git_checkout_tree(s->repo, (git_object *)tree, &co) < 0) {
-		const git_error *ge = git_error_last();
+	for (guint i = 0; changes && i < changes->len; i++) {
+		const struct wt_change *c = changes->pdata[i];
+		int e = wt_apply(s, c);
+		if (e) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &commit_oid);
+			set_warning(s, g_strdup_printf("repository '%s': recorded commit %s but cannot "
+						       "update '%s' in the working tree: %s",
+						       s->path, hex, c->path, g_strerror(e)));
+		}
+	}
+	if (changes && changes->len)
+		note_pending(s, changes);
+	if (!changes && checkout_head(s) < 0) {
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &commit_oid);
-		set_warning(s, g_strdup_printf("repository '%s': recorded commit %s but cannot update the working tree: %s",
-					       s->path, hex, ge && ge->message ? ge->message : "unknown error"));
+		set_warning(s, g_strdup_printf("repository '%s': recorded commit %s but cannot "
+					       "update the working tree: %s", s->path, hex,
+					       git_error_last() ? git_error_last()->message : "unknown error"));
 	}
+busy:
+	lw_gc_busy_end(s->state_dir);
 out:
 	git_signature_free(sig);
 	git_tree_free(tree);
@@ -303,7 +475,7 @@ static int write_readme(struct lw_store *s, GError **error)
 	git_treebuilder *tb = NULL;
 	git_oid blob, tree;
 	int ret = -1;
-	g_autoptr(GPtrArray) paths = g_ptr_array_new();
+	g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(wt_change_free);
 
 	if (git_blob_create_from_buffer(&blob, s->repo, readme_text, strlen(readme_text)) < 0 ||
 	    git_treebuilder_new(&tb, s->repo, NULL) < 0 ||
@@ -312,9 +484,11 @@ static int write_readme(struct lw_store *s, GError **error)
 		lw_store_git_error(error, "repository '%s': cannot write README.md", s->path);
 		goto out;
 	}
-	g_ptr_array_add(paths, "README.md");
-	ret = commit_tree(s, NULL, NULL, &tree, "livewatch: start the history\n",
-			  g_get_real_time() / G_USEC_PER_SEC, paths, NULL, error);
+	wt_add(changes, g_strdup("README.md"), g_strdup(readme_text), strlen(readme_text));
+	ret = commit_tree(s, NULL, &tree, "livewatch: start the history\n",
+			  g_get_real_time() / G_USEC_PER_SEC, changes, NULL, NULL, error);
+	if (ret == 0)
+		lw_store_flush(s, true, NULL);
 out:
 	git_treebuilder_free(tb);
 	return ret;
@@ -330,6 +504,10 @@ static bool dir_has_files(const char *dir)
 	g_dir_close(d);
 	return any;
 }
+
+static void blog_ids_free(gpointer p);
+static int recover(struct lw_store *s, GError **error);
+static int migrate(struct lw_store *s, GError **error);
 
 struct lw_store *lw_store_open(const char *path, GError **error)
 {
@@ -384,14 +562,7 @@ struct lw_store *lw_store_open(const char *path, GError **error)
 		goto err;
 	}
 
-	/* A stale index.lock (crash mid-checkout) is only ours to remove
-	 * when no livewatch holds the store lock. */
-	int probe = open(s->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (probe >= 0) {
-		if (flock(probe, LOCK_EX | LOCK_NB) == 0)
-			remove_stale_index_lock(s);
-		close(probe);
-	}
+	s->ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, blog_ids_free);
 
 	if (git_repository_head_unborn(s->repo) == 1 && write_readme(s, error) < 0)
 		goto err;
@@ -415,6 +586,8 @@ void lw_store_free(struct lw_store *s)
 	g_free(s->state_dir);
 	g_free(s->lock_path);
 	g_free(s->warning);
+	if (s->ids)
+		g_hash_table_unref(s->ids);
 	g_free(s);
 }
 
@@ -460,8 +633,7 @@ int lw_store_lock(struct lw_store *s, GError **error)
 		return -1;
 	}
 	s->lock_fd = fd;
-	remove_stale_index_lock(s);
-	return 0;
+	return recover(s, error) < 0 || migrate(s, error) < 0 ? -1 : 0;
 }
 
 void lw_history_free(struct lw_history *h)
@@ -500,9 +672,224 @@ static git_blob *read_blob(struct lw_store *s, const git_oid *oid, const char *s
 	return b;
 }
 
-/* index.md lines are "- [time ]<heading>](entries/<id>.md)"; the id is
- * taken from the end of the line, so the heading may hold anything. */
-static void parse_index(struct lw_history *h, const char *text, gsize len)
+/* ---- where entries live ---- */
+
+/* "YYYY-MM-DD": the name of a day folder. */
+static bool is_day(const char *name)
+{
+	static const char shape[] = "dddd-dd-dd";
+	for (gsize i = 0; i < sizeof(shape) - 1; i++)
+		if (!name[i] || (shape[i] == 'd' ? !g_ascii_isdigit(name[i]) : name[i] != '-'))
+			return false;
+	return name[sizeof(shape) - 1] == '\0';
+}
+
+/* The day folder a new entry goes to: the UTC date of its published
+ * time, else of the fetch. */
+static void entry_day(const struct lw_entry *e, gint64 when, char out[11])
+{
+	g_autoptr(GDateTime) dt = NULL;
+	if (*e->published) {
+		g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+		dt = g_date_time_new_from_iso8601(e->published, utc);
+	}
+	if (!dt)
+		dt = g_date_time_new_from_unix_utc(when);
+	g_autoptr(GDateTime) u = dt ? g_date_time_to_utc(dt) : NULL;
+	g_autofree char *day = u ? g_date_time_format(u, "%Y-%m-%d") : NULL;
+	g_strlcpy(out, day && is_day(day) ? day : "1970-01-01", 11);
+}
+
+/* "<blog>/entries/<day>/<id>.md", or the flat "<blog>/entries/<id>.md". */
+static char *entry_path(const char *blog, const char *day, const char *id)
+{
+	return *day ? g_strdup_printf("%s/entries/%s/%s.md", blog, day, id)
+		    : g_strdup_printf("%s/entries/%s.md", blog, id);
+}
+
+static void blog_ids_free(gpointer p)
+{
+	struct blog_ids *ix = p;
+	if (!ix)
+		return;
+	g_hash_table_unref(ix->day);
+	g_free(ix);
+}
+
+static struct blog_ids *blog_ids_new(void)
+{
+	struct blog_ids *ix = g_new0(struct blog_ids, 1);
+	ix->day = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	return ix;
+}
+
+static char *ids_path(struct lw_store *s, const char *blog)
+{
+	g_autofree char *fname = g_strconcat(blog, ".ids", NULL);
+	return g_build_filename(s->state_dir, fname, NULL);
+}
+
+/* Adds every entry file of an entries tree (day folders and flat files). */
+static int ids_scan(struct lw_store *s, const char *blog, const git_tree *etree,
+		    struct blog_ids *ix, GError **error)
+{
+	size_t n = etree ? git_tree_entrycount(etree) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(etree, i);
+		const char *name = git_tree_entry_name(te);
+		if (git_tree_entry_type(te) == GIT_OBJECT_BLOB) {
+			if (!g_str_has_suffix(name, ".md"))
+				continue;
+			char *id = g_strndup(name, strlen(name) - 3);
+			if (name_ok(id))
+				g_hash_table_replace(ix->day, id, g_strdup(""));
+			else
+				g_free(id);
+			continue;
+		}
+		if (git_tree_entry_type(te) != GIT_OBJECT_TREE || !is_day(name))
+			continue;
+		git_tree *day = NULL;
+		if (git_tree_lookup(&day, s->repo, git_tree_entry_id(te)) < 0) {
+			lw_store_git_error(error, "repository '%s': cannot read '%s/entries/%s'",
+					   s->path, blog, name);
+			return -1;
+		}
+		size_t m = git_tree_entrycount(day);
+		for (size_t j = 0; j < m; j++) {
+			const git_tree_entry *fe = git_tree_entry_byindex(day, j);
+			const char *fname = git_tree_entry_name(fe);
+			if (git_tree_entry_type(fe) != GIT_OBJECT_BLOB || !g_str_has_suffix(fname, ".md"))
+				continue;
+			char *id = g_strndup(fname, strlen(fname) - 3);
+			if (name_ok(id))
+				g_hash_table_replace(ix->day, id, g_strdup(name));
+			else
+				g_free(id);
+		}
+		git_tree_free(day);
+	}
+	ix->entries = etree ? *git_tree_id(etree) : (git_oid){ { 0 } };
+	return 0;
+}
+
+/* Reads <blog>.ids when it describes `want`; false when it is missing,
+ * damaged (a torn append) or out of date: the caller then rescans. */
+static bool ids_read(struct lw_store *s, const char *blog, const git_oid *want, struct blog_ids *ix)
+{
+	g_autofree char *p = ids_path(s, blog);
+	g_autofree char *text = NULL;
+	gsize len;
+	if (!g_file_get_contents(p, &text, &len, NULL) || !g_str_has_prefix(text, "livewatch-ids 1\n"))
+		return false;
+	git_oid last = { { 0 } };
+	bool have_mark = false;
+	guint marks = 0;
+	char *line = text + strlen("livewatch-ids 1\n");
+	while (*line) {
+		char *nl = strchr(line, '\n');
+		if (!nl)
+			return false;  /* torn: the append did not finish */
+		*nl = '\0';
+		if (line[0] == '@' && line[1] == ' ') {
+			if (git_oid_fromstr(&last, line + 2) < 0)
+				return false;
+			have_mark = true;
+			marks++;
+		} else {
+			char *sp = strchr(line, ' ');
+			if (!sp)
+				return false;
+			*sp = '\0';
+			const char *day = sp + 1;
+			if (!name_ok(line) || (strcmp(day, "-") && !is_day(day)))
+				return false;
+			g_hash_table_replace(ix->day, g_strdup(line), g_strdup(strcmp(day, "-") ? day : ""));
+		}
+		line = nl + 1;
+	}
+	if (!have_mark || !git_oid_equal(&last, want))
+		return false;
+	ix->entries = last;
+	ix->marks = marks;
+	return true;
+}
+
+static void ids_line(GString *out, const char *id, const char *day)
+{
+	g_string_append_printf(out, "%s %s\n", id, *day ? day : "-");
+}
+
+static void ids_mark(GString *out, const git_oid *tree)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), tree);
+	g_string_append_printf(out, "@ %s\n", hex);
+}
+
+/* Rewrites <blog>.ids whole (a cache: failing to write it costs a rescan
+ * next time, nothing more). */
+static void ids_write(struct lw_store *s, const char *blog, struct blog_ids *ix)
+{
+	GString *out = g_string_new("livewatch-ids 1\n");
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, ix->day);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		ids_line(out, k, v);
+	ids_mark(out, &ix->entries);
+	ix->marks = 1;
+	g_autofree char *p = ids_path(s, blog);
+	if (lw_file_write_atomic(p, out->str, out->len, NULL) < 0)
+		g_unlink(p);
+	g_string_free(out, TRUE);
+}
+
+/* Appends what a commit added; on any failure the file goes (and is
+ * rebuilt from the trees by the next process that needs it). */
+static void ids_append(struct lw_store *s, const char *blog, struct blog_ids *ix, GString *lines)
+{
+	ids_mark(lines, &ix->entries);
+	ix->marks++;
+	g_autofree char *p = ids_path(s, blog);
+	if (ix->marks > 4096 + g_hash_table_size(ix->day) / 4) {
+		ids_write(s, blog, ix);
+		return;
+	}
+	int fd = open(p, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0 || write(fd, lines->str, lines->len) != (ssize_t)lines->len)
+		g_unlink(p);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The id index of blog for the entries tree etree (NULL: none). */
+static struct blog_ids *ids_get(struct lw_store *s, const char *blog, const git_tree *etree,
+				GError **error)
+{
+	git_oid want = etree ? *git_tree_id(etree) : (git_oid){ { 0 } };
+	struct blog_ids *ix = g_hash_table_lookup(s->ids, blog);
+	if (ix && git_oid_equal(&ix->entries, &want))
+		return ix;
+	ix = blog_ids_new();
+	if (!ids_read(s, blog, &want, ix)) {
+		g_hash_table_remove_all(ix->day);
+		if (ids_scan(s, blog, etree, ix, error) < 0) {
+			blog_ids_free(ix);
+			return NULL;
+		}
+		ids_write(s, blog, ix);
+	}
+	g_hash_table_replace(s->ids, g_strdup(blog), ix);
+	return ix;
+}
+
+/* ---- reading a blog's history ---- */
+
+/* index.md lines are "- [time ]<heading>](entries/[<day>/]<id>.md)"; the
+ * id is taken from the end of the line, so the heading may hold anything.
+ * Adds the ids, in order, without repeats, to ids. */
+static void parse_index(const char *text, gsize len, GPtrArray *ids)
 {
 	static const char pre[] = "(entries/", post[] = ".md)";
 	g_autofree char *copy = g_strndup(text, len);
@@ -519,58 +906,128 @@ static void parse_index(struct lw_history *h, const char *text, gsize len)
 		if (!start)
 			continue;
 		const char *id = start + sizeof(pre) - 1;
-		struct lw_entry *e = g_hash_table_lookup(h->all, id);
-		/* ids whose file is gone (a hand edit) or repeated are skipped:
-		 * the window is what the page showed, files are the truth */
-		if (!e || g_hash_table_contains(seen, e->id))
+		const char *slash = strrchr(id, '/');
+		if (slash)
+			id = slash + 1;
+		if (!name_ok(id) || g_hash_table_contains(seen, id))
 			continue;
-		g_hash_table_add(seen, e->id);
-		g_ptr_array_add(h->window, e);
+		char *copy_id = g_strdup(id);
+		g_hash_table_add(seen, copy_id);
+		g_ptr_array_add(ids, copy_id);
 	}
 	g_strfreev(lines);
 }
 
-struct lw_history *lw_store_load(struct lw_store *s, const char *blog, GError **error)
+/* The entries tree of one blog at HEAD, with the day folders read so far
+ * (libgit2 does not cache trees of more than 4 KB, and a day folder of a
+ * busy blog is bigger: one read per folder per poll, not per entry). */
+struct etree {
+	git_tree *tree;      /* <blog>/entries, or NULL */
+	GHashTable *days;    /* day -> git_tree * (NULL value: no such folder) */
+};
+
+static void etree_clear(struct etree *t)
+{
+	if (t->days)
+		g_hash_table_unref(t->days);
+	t->days = NULL;
+}
+
+static void tree_free0(gpointer p)
+{
+	git_tree_free(p);
+}
+
+/* The tree entry of id's file, or NULL (no file at HEAD). */
+static const git_tree_entry *etree_file(struct lw_store *s, struct etree *t, struct blog_ids *ix,
+					const char *id)
+{
+	const char *day = g_hash_table_lookup(ix->day, id);
+	if (!day || !t->tree)
+		return NULL;
+	g_autofree char *fname = g_strconcat(id, ".md", NULL);
+	const git_tree *folder = t->tree;
+	if (*day) {
+		if (!t->days)
+			t->days = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, tree_free0);
+		gpointer got;
+		if (!g_hash_table_lookup_extended(t->days, day, NULL, &got)) {
+			const git_tree_entry *de = git_tree_entry_byname(t->tree, day);
+			git_tree *dt = NULL;
+			if (de && git_tree_entry_type(de) == GIT_OBJECT_TREE &&
+			    git_tree_lookup(&dt, s->repo, git_tree_entry_id(de)) < 0) {
+				git_error_clear();
+				dt = NULL;
+			}
+			g_hash_table_insert(t->days, g_strdup(day), dt);
+			got = dt;
+		}
+		folder = got;
+	}
+	if (!folder)
+		return NULL;
+	const git_tree_entry *te = git_tree_entry_byname(folder, fname);
+	return te && git_tree_entry_type(te) == GIT_OBJECT_BLOB ? te : NULL;
+}
+
+/* The recorded entry `id` of blog, parsed; NULL with *error unset when
+ * there is no such file at HEAD. */
+static struct lw_entry *load_entry(struct lw_store *s, const char *blog, struct etree *t,
+				   struct blog_ids *ix, const char *id, GError **error)
+{
+	const git_tree_entry *te = etree_file(s, t, ix, id);
+	if (!te)
+		return NULL;   /* removed from the page: the id is remembered, the file gone */
+	const char *day = g_hash_table_lookup(ix->day, id);
+	g_autofree char *shown = *day ? g_strdup_printf("%s/entries/%s/%s.md", blog, day, id)
+				      : g_strdup_printf("%s/entries/%s.md", blog, id);
+	git_blob *b = read_blob(s, git_tree_entry_id(te), shown, error);
+	if (!b)
+		return NULL;
+	g_autofree char *full = g_strdup_printf("%s/%s", s->path, shown);
+	struct lw_entry *e = lw_entry_from_md(git_blob_rawcontent(b), (gsize)git_blob_rawsize(b),
+					      full, error);
+	git_blob_free(b);
+	/* the file name is the id that matters: it is what diffs and
+	 * `git log -- <file>` know the entry by */
+	if (e)
+		lw_entry_set(&e->id, id);
+	return e;
+}
+
+/* The <blog> and <blog>/entries trees at HEAD (either may come back NULL). */
+static int blog_trees(struct lw_store *s, const char *blog, git_commit **head, git_tree **root,
+		      git_tree **btree, git_tree **etree, GError **error)
+{
+	g_autofree char *entries_name = g_strconcat(blog, "/entries", NULL);
+	*btree = *etree = NULL;
+	if (head_tree(s, head, root, error) < 0 ||
+	    subtree(s, *root, blog, blog, btree, error) < 0 ||
+	    subtree(s, *btree, "entries", entries_name, etree, error) < 0)
+		return -1;
+	return 0;
+}
+
+static struct lw_history *load(struct lw_store *s, const char *blog,
+			       const struct lw_snapshot *page, GError **error)
 {
 	git_commit *head = NULL;
 	git_tree *root = NULL, *btree = NULL, *etree = NULL;
+	struct etree t = { 0 };
 	struct lw_history *h = NULL;
+	g_autoptr(GPtrArray) window = g_ptr_array_new_with_free_func(g_free);
 
 	if (!name_ok(blog)) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "invalid blog name '%s'", blog);
 		return NULL;
 	}
-	g_autofree char *entries_name = g_strconcat(blog, "/entries", NULL);
-	if (head_tree(s, &head, &root, error) < 0 ||
-	    subtree(s, root, blog, blog, &btree, error) < 0 ||
-	    subtree(s, btree, "entries", entries_name, &etree, error) < 0)
+	if (blog_trees(s, blog, &head, &root, &btree, &etree, error) < 0)
 		goto err;
-
+	struct blog_ids *ix = ids_get(s, blog, etree, error);
+	if (!ix)
+		goto err;
+	t.tree = etree;
 	h = history_new();
-	size_t count = etree ? git_tree_entrycount(etree) : 0;
-	for (size_t i = 0; i < count; i++) {
-		const git_tree_entry *te = git_tree_entry_byindex(etree, i);
-		const char *fname = git_tree_entry_name(te);
-		if (git_tree_entry_type(te) != GIT_OBJECT_BLOB || !g_str_has_suffix(fname, ".md"))
-			continue;
-		g_autofree char *id = g_strndup(fname, strlen(fname) - 3);
-		if (!name_ok(id))
-			continue;
-		g_autofree char *shown = g_strdup_printf("%s/entries/%s", blog, fname);
-		git_blob *b = read_blob(s, git_tree_entry_id(te), shown, error);
-		if (!b)
-			goto err;
-		g_autofree char *full = g_strdup_printf("%s/%s", s->path, shown);
-		struct lw_entry *e = lw_entry_from_md(git_blob_rawcontent(b), (gsize)git_blob_rawsize(b),
-						      full, error);
-		git_blob_free(b);
-		if (!e)
-			goto err;
-		/* the file name is the id that matters: it is what diffs and
-		 * `git log -- <file>` know the entry by */
-		lw_entry_set(&e->id, id);
-		g_hash_table_replace(h->all, e->id, e);
-	}
 
 	const git_tree_entry *ie = btree ? git_tree_entry_byname(btree, "index.md") : NULL;
 	if (ie && git_tree_entry_type(ie) == GIT_OBJECT_BLOB) {
@@ -578,19 +1035,97 @@ struct lw_history *lw_store_load(struct lw_store *s, const char *blog, GError **
 		git_blob *b = read_blob(s, git_tree_entry_id(ie), shown, error);
 		if (!b)
 			goto err;
-		parse_index(h, git_blob_rawcontent(b), (gsize)git_blob_rawsize(b));
+		parse_index(git_blob_rawcontent(b), (gsize)git_blob_rawsize(b), window);
 		git_blob_free(b);
+	}
+
+	if (!page) {
+		/* everything (tests, tools): every recorded file parsed */
+		GHashTableIter it;
+		gpointer k;
+		g_hash_table_iter_init(&it, ix->day);
+		while (g_hash_table_iter_next(&it, &k, NULL)) {
+			GError *e2 = NULL;
+			struct lw_entry *e = load_entry(s, blog, &t, ix, k, &e2);
+			if (e2) {
+				g_propagate_error(error, e2);
+				goto err;
+			}
+			if (e)
+				g_hash_table_replace(h->all, e->id, e);
+		}
+	} else {
+		/* What the page needs: an entry the page shows whose rendering
+		 * is byte for byte the recorded file is unchanged, and its
+		 * file is not read; the others are read to be compared. */
+		for (guint i = 0; i < page->entries->len; i++) {
+			const struct lw_entry *pe = page->entries->pdata[i];
+			git_oid now;
+			const git_tree_entry *rec = g_hash_table_contains(h->all, pe->id) ? NULL :
+				etree_file(s, &t, ix, pe->id);
+			if (!rec)
+				continue;
+			g_autofree char *md = lw_entry_to_md(pe);
+			struct lw_entry *e = NULL;
+			if (git_odb_hash(&now, md, strlen(md), GIT_OBJECT_BLOB) == 0 &&
+			    git_oid_equal(&now, git_tree_entry_id(rec))) {
+				e = lw_entry_dup(pe);
+			} else {
+				GError *e2 = NULL;
+				e = load_entry(s, blog, &t, ix, pe->id, &e2);
+				if (e2) {
+					g_propagate_error(error, e2);
+					goto err;
+				}
+			}
+			if (e)
+				g_hash_table_replace(h->all, e->id, e);
+		}
+		/* the previous window: what is gone from the page is read to
+		 * tell a removal from paging */
+		for (guint i = 0; i < window->len; i++) {
+			const char *id = window->pdata[i];
+			if (g_hash_table_contains(h->all, id))
+				continue;
+			GError *e2 = NULL;
+			struct lw_entry *e = load_entry(s, blog, &t, ix, id, &e2);
+			if (e2) {
+				g_propagate_error(error, e2);
+				goto err;
+			}
+			if (e)
+				g_hash_table_replace(h->all, e->id, e);
+		}
+	}
+	/* ids whose file is gone (a hand edit) are skipped: the window is
+	 * what the page showed, files are the truth */
+	for (guint i = 0; i < window->len; i++) {
+		struct lw_entry *e = g_hash_table_lookup(h->all, window->pdata[i]);
+		if (e)
+			g_ptr_array_add(h->window, e);
 	}
 	goto out;
 err:
 	lw_history_free(h);
 	h = NULL;
 out:
+	etree_clear(&t);
 	git_tree_free(etree);
 	git_tree_free(btree);
 	git_tree_free(root);
 	git_commit_free(head);
 	return h;
+}
+
+struct lw_history *lw_store_load(struct lw_store *s, const char *blog, GError **error)
+{
+	return load(s, blog, NULL, error);
+}
+
+struct lw_history *lw_store_load_page(struct lw_store *s, const char *blog,
+				      const struct lw_snapshot *page, GError **error)
+{
+	return load(s, blog, page, error);
 }
 
 /* One line of index.md, without markdown-breaking characters. */
@@ -607,7 +1142,7 @@ static void append_index_text(GString *out, const char *s)
 }
 
 /* Nothing time-dependent goes in: an unchanged page gives the same bytes. */
-static char *index_md(const char *blog, const struct lw_snapshot *page)
+static char *index_md(const char *blog, const struct lw_snapshot *page, struct blog_ids *ix)
 {
 	GString *out = g_string_new(NULL);
 	g_string_append_printf(out, "# %s\n\n", blog);
@@ -638,396 +1173,550 @@ static char *index_md(const char *blog, const struct lw_snapshot *page)
 		}
 		g_string_append_c(out, '[');
 		append_index_text(out, heading);
-		g_string_append_printf(out, "](entries/%s.md)\n", e->id);
+		const char *day = g_hash_table_lookup(ix->day, e->id);
+		if (day && *day)
+			g_string_append_printf(out, "](entries/%s/%s.md)\n", day, e->id);
+		else
+			g_string_append_printf(out, "](entries/%s.md)\n", e->id);
 	}
 	return g_string_free(out, FALSE);
 }
 
-int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex, GError **error)
+static bool ids_valid(const char *blog, const struct lw_commit *c, GError **error)
 {
-	git_commit *head = NULL;
-	git_tree *root = NULL, *btree = NULL, *etree = NULL;
-	git_treebuilder *tb_e = NULL, *tb_b = NULL, *tb_r = NULL;
-	git_oid oid, root_oid;
-	int ret = -1;
-	g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
-
 	if (!name_ok(c->blog)) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "invalid blog name '%s'", c->blog);
-		return -1;
+		return false;
 	}
-	for (guint i = 0; c->write && i < c->write->len; i++) {
-		const struct lw_entry *e = c->write->pdata[i];
-		if (!name_ok(e->id)) {
-			g_set_error(error, LW_ERROR, LW_ERROR_STORE,
-				    "%s: invalid entry id '%s'", c->blog, e->id);
-			return -1;
+	const GPtrArray *lists[] = { c->write, c->page ? c->page->entries : NULL };
+	for (gsize l = 0; l < G_N_ELEMENTS(lists); l++) {
+		for (guint i = 0; lists[l] && i < lists[l]->len; i++) {
+			const struct lw_entry *e = lists[l]->pdata[i];
+			if (!name_ok(e->id)) {
+				g_set_error(error, LW_ERROR, LW_ERROR_STORE,
+					    "%s: invalid entry id '%s'", blog, e->id);
+				return false;
+			}
 		}
 	}
 	for (guint i = 0; c->remove && i < c->remove->len; i++) {
 		const char *id = c->remove->pdata[i];
 		if (!name_ok(id)) {
-			g_set_error(error, LW_ERROR, LW_ERROR_STORE,
-				    "%s: invalid entry id '%s'", c->blog, id);
-			return -1;
+			g_set_error(error, LW_ERROR, LW_ERROR_STORE, "%s: invalid entry id '%s'", blog, id);
+			return false;
 		}
 	}
-	for (guint i = 0; c->page && i < c->page->entries->len; i++) {
-		const struct lw_entry *e = c->page->entries->pdata[i];
-		if (!name_ok(e->id)) {
-			g_set_error(error, LW_ERROR, LW_ERROR_STORE,
-				    "%s: invalid entry id '%s'", c->blog, e->id);
-			return -1;
-		}
-	}
+	return true;
+}
 
-	g_autofree char *entries_name = g_strconcat(c->blog, "/entries", NULL);
-	if (head_tree(s, &head, &root, error) < 0 ||
-	    subtree(s, root, c->blog, c->blog, &btree, error) < 0 ||
-	    subtree(s, btree, "entries", entries_name, &etree, error) < 0)
+/* A tree builder per folder touched by one commit. */
+struct folders {
+	struct lw_store *s;
+	git_tree *etree;          /* <blog>/entries at HEAD, or NULL */
+	git_treebuilder *entries; /* <blog>/entries */
+	GHashTable *days;         /* day ("" = entries/ itself) -> git_treebuilder * */
+};
+
+static void folders_clear(struct folders *f)
+{
+	if (f->days)
+		g_hash_table_unref(f->days);
+	git_treebuilder_free(f->entries);
+}
+
+/* The builder for one day folder ("" is entries/ itself, the flat layout). */
+static git_treebuilder *folder(struct folders *f, const char *blog, const char *day,
+			       GError **error)
+{
+	if (!*day)
+		return f->entries;
+	git_treebuilder *tb = g_hash_table_lookup(f->days, day);
+	if (tb)
+		return tb;
+	git_tree *dtree = NULL;
+	const git_tree_entry *te = git_treebuilder_get(f->entries, day);
+	if (te && git_tree_entry_type(te) == GIT_OBJECT_TREE &&
+	    git_tree_lookup(&dtree, f->s->repo, git_tree_entry_id(te)) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot read '%s/entries/%s'",
+				   f->s->path, blog, day);
+		return NULL;
+	}
+	int rc = git_treebuilder_new(&tb, f->s->repo, dtree);
+	git_tree_free(dtree);
+	if (rc < 0) {
+		lw_store_git_error(error, "repository '%s': cannot read '%s/entries/%s'",
+				   f->s->path, blog, day);
+		return NULL;
+	}
+	g_hash_table_insert(f->days, g_strdup(day), tb);
+	return tb;
+}
+
+/* Writes the touched day folders into entries/ (an emptied one goes). */
+static int folders_write(struct folders *f, const char *blog, GError **error)
+{
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, f->days);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		git_oid oid;
+		int rc;
+		if (git_treebuilder_entrycount(v) > 0)
+			rc = git_treebuilder_write(&oid, v) < 0 ||
+			     git_treebuilder_insert(NULL, f->entries, k, &oid, GIT_FILEMODE_TREE) < 0;
+		else
+			rc = git_treebuilder_get(f->entries, k) && git_treebuilder_remove(f->entries, k) < 0;
+		if (rc) {
+			lw_store_git_error(error, "repository '%s': cannot write '%s/entries/%s'",
+					   f->s->path, blog, (char *)k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Puts `oid` (or nothing) as `name` into tb, dropping an emptied folder. */
+static int set_subtree(git_treebuilder *tb, const char *name, git_treebuilder *sub)
+{
+	git_oid oid;
+	if (git_treebuilder_entrycount(sub) > 0)
+		return git_treebuilder_write(&oid, sub) < 0 ||
+		       git_treebuilder_insert(NULL, tb, name, &oid, GIT_FILEMODE_TREE) < 0 ? -1 : 0;
+	return git_treebuilder_get(tb, name) && git_treebuilder_remove(tb, name) < 0 ? -1 : 0;
+}
+
+int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex, GError **error)
+{
+	git_commit *head = NULL;
+	git_tree *root = NULL, *btree = NULL;
+	git_treebuilder *tb_b = NULL, *tb_r = NULL;
+	struct folders f = { .s = s };
+	git_oid oid, root_oid;
+	int ret = -1;
+	g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(wt_change_free);
+	g_autoptr(GString) new_ids = g_string_new(NULL);
+	g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func(g_free);   /* ids new to the index */
+	const char *blog = c->blog;
+
+	if (!ids_valid(blog, c, error))
+		return -1;
+	g_autofree char *entries_name = g_strconcat(blog, "/entries", NULL);
+	if (blog_trees(s, blog, &head, &root, &btree, &f.etree, error) < 0)
 		goto out;
-
-	if (git_treebuilder_new(&tb_e, s->repo, etree) < 0) {
+	struct blog_ids *ix = ids_get(s, blog, f.etree, error);
+	if (!ix)
+		goto out;
+	f.days = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+				       (GDestroyNotify)git_treebuilder_free);
+	if (git_treebuilder_new(&f.entries, s->repo, f.etree) < 0) {
 		lw_store_git_error(error, "repository '%s': cannot read '%s'", s->path, entries_name);
 		goto out;
 	}
+
 	for (guint i = 0; c->write && i < c->write->len; i++) {
 		const struct lw_entry *e = c->write->pdata[i];
-		g_autofree char *md = lw_entry_to_md(e);
-		g_autofree char *fname = g_strconcat(e->id, ".md", NULL);
-		if (git_blob_create_from_buffer(&oid, s->repo, md, strlen(md)) < 0 ||
-		    git_treebuilder_insert(NULL, tb_e, fname, &oid, GIT_FILEMODE_BLOB) < 0) {
-			lw_store_git_error(error, "repository '%s': cannot write '%s/%s'",
-				      s->path, entries_name, fname);
-			goto out;
+		const char *known = g_hash_table_lookup(ix->day, e->id);
+		char day[11] = "";
+		if (known) {
+			g_strlcpy(day, known, sizeof(day));
+		} else {
+			entry_day(e, c->time, day);
+			g_hash_table_replace(ix->day, g_strdup(e->id), g_strdup(day));
+			g_ptr_array_add(added, g_strdup(e->id));
+			ids_line(new_ids, e->id, day);
 		}
-		g_ptr_array_add(paths, g_strdup_printf("%s/%s", entries_name, fname));
+		git_treebuilder *tb = folder(&f, blog, day, error);
+		if (!tb)
+			goto undo;
+		char *md = lw_entry_to_md(e);
+		gsize len = strlen(md);
+		char *path = entry_path(blog, day, e->id);
+		g_autofree char *fname = g_strconcat(e->id, ".md", NULL);
+		if (git_blob_create_from_buffer(&oid, s->repo, md, len) < 0 ||
+		    git_treebuilder_insert(NULL, tb, fname, &oid, GIT_FILEMODE_BLOB) < 0) {
+			lw_store_git_error(error, "repository '%s': cannot write '%s'", s->path, path);
+			g_free(md);
+			g_free(path);
+			goto undo;
+		}
+		wt_add(changes, path, md, len);
 	}
 	for (guint i = 0; c->remove && i < c->remove->len; i++) {
-		g_autofree char *fname = g_strconcat(c->remove->pdata[i], ".md", NULL);
-		if (!git_treebuilder_get(tb_e, fname))
+		const char *id = c->remove->pdata[i];
+		const char *day = g_hash_table_lookup(ix->day, id);
+		if (!day)
 			continue;
-		if (git_treebuilder_remove(tb_e, fname) < 0) {
-			lw_store_git_error(error, "repository '%s': cannot remove '%s/%s'",
-				      s->path, entries_name, fname);
-			goto out;
+		git_treebuilder *tb = folder(&f, blog, day, error);
+		if (!tb)
+			goto undo;
+		g_autofree char *fname = g_strconcat(id, ".md", NULL);
+		if (!git_treebuilder_get(tb, fname))
+			continue;
+		char *path = entry_path(blog, day, id);
+		if (git_treebuilder_remove(tb, fname) < 0) {
+			lw_store_git_error(error, "repository '%s': cannot remove '%s'", s->path, path);
+			g_free(path);
+			goto undo;
 		}
-		g_ptr_array_add(paths, g_strdup_printf("%s/%s", entries_name, fname));
+		wt_add(changes, path, NULL, 0);
 	}
+	if (folders_write(&f, blog, error) < 0)
+		goto undo;
 
 	if (git_treebuilder_new(&tb_b, s->repo, btree) < 0) {
-		lw_store_git_error(error, "repository '%s': cannot read '%s'", s->path, c->blog);
-		goto out;
+		lw_store_git_error(error, "repository '%s': cannot read '%s'", s->path, blog);
+		goto undo;
 	}
-	int rc;
-	if (git_treebuilder_entrycount(tb_e) > 0)
-		rc = git_treebuilder_write(&oid, tb_e) < 0 ||
-		     git_treebuilder_insert(NULL, tb_b, "entries", &oid, GIT_FILEMODE_TREE) < 0;
-	else
-		rc = git_treebuilder_get(tb_b, "entries") && git_treebuilder_remove(tb_b, "entries") < 0;
-	if (rc) {
+	if (set_subtree(tb_b, "entries", f.entries) < 0) {
 		lw_store_git_error(error, "repository '%s': cannot write '%s'", s->path, entries_name);
-		goto out;
+		goto undo;
 	}
 	if (c->page) {
-		g_autofree char *text = index_md(c->blog, c->page);
-		if (git_blob_create_from_buffer(&oid, s->repo, text, strlen(text)) < 0 ||
-		    git_treebuilder_insert(NULL, tb_b, "index.md", &oid, GIT_FILEMODE_BLOB) < 0) {
-			lw_store_git_error(error, "repository '%s': cannot write '%s/index.md'", s->path, c->blog);
-			goto out;
+		/* an entry of the page that has no file yet (only callers that
+		 * skip the diff do this) is linked where it would go */
+		for (guint i = 0; i < c->page->entries->len; i++) {
+			const struct lw_entry *e = c->page->entries->pdata[i];
+			if (!g_hash_table_contains(ix->day, e->id)) {
+				char day[11];
+				entry_day(e, c->time, day);
+				g_hash_table_replace(ix->day, g_strdup(e->id), g_strdup(day));
+				g_ptr_array_add(added, g_strdup(e->id));
+				ids_line(new_ids, e->id, day);
+			}
 		}
-		g_ptr_array_add(paths, g_strconcat(c->blog, "/index.md", NULL));
+		char *text = index_md(blog, c->page, ix);
+		gsize len = strlen(text);
+		if (git_blob_create_from_buffer(&oid, s->repo, text, len) < 0 ||
+		    git_treebuilder_insert(NULL, tb_b, "index.md", &oid, GIT_FILEMODE_BLOB) < 0) {
+			lw_store_git_error(error, "repository '%s': cannot write '%s/index.md'", s->path, blog);
+			g_free(text);
+			goto undo;
+		}
+		wt_add(changes, g_strconcat(blog, "/index.md", NULL), text, len);
 	}
 
 	if (git_treebuilder_new(&tb_r, s->repo, root) < 0) {
 		lw_store_git_error(error, "repository '%s': cannot read HEAD's tree", s->path);
-		goto out;
+		goto undo;
 	}
-	if (git_treebuilder_entrycount(tb_b) > 0)
-		rc = git_treebuilder_write(&oid, tb_b) < 0 ||
-		     git_treebuilder_insert(NULL, tb_r, c->blog, &oid, GIT_FILEMODE_TREE) < 0;
-	else
-		rc = git_treebuilder_get(tb_r, c->blog) && git_treebuilder_remove(tb_r, c->blog) < 0;
-	if (rc || git_treebuilder_write(&root_oid, tb_r) < 0) {
-		lw_store_git_error(error, "repository '%s': cannot write '%s'", s->path, c->blog);
-		goto out;
+	if (set_subtree(tb_r, blog, tb_b) < 0 || git_treebuilder_write(&root_oid, tb_r) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot write '%s'", s->path, blog);
+		goto undo;
 	}
 
 	if (root && git_oid_equal(&root_oid, git_tree_id(root))) {
 		if (oid_hex)
 			oid_hex[0] = '\0';
 		ret = 0;
-		goto out;
+		goto undo;   /* nothing recorded: nothing new in the index either */
 	}
-	g_ptr_array_add(paths, NULL);
-	paths->len--;
-	ret = commit_tree(s, head, root, &root_oid, c->message ? c->message : "", c->time,
-			  paths, oid_hex, error);
+	if (commit_tree(s, head, &root_oid, c->message ? c->message : "", c->time,
+			changes, oid_hex, NULL, error) < 0)
+		goto undo;
+	ret = 0;
+
+	/* the id index follows the new entries tree */
+	{
+		git_tree *nroot = NULL;
+		git_tree_entry *te = NULL;
+		if (git_tree_lookup(&nroot, s->repo, &root_oid) == 0 &&
+		    git_tree_entry_bypath(&te, nroot, entries_name) == 0)
+			ix->entries = *git_tree_entry_id(te);
+		else
+			memset(&ix->entries, 0, sizeof(ix->entries));
+		git_error_clear();
+		git_tree_entry_free(te);
+		git_tree_free(nroot);
+		ids_append(s, blog, ix, new_ids);
+	}
+	goto out;
+undo:
+	/* the ids this commit would have added were never recorded */
+	for (guint i = 0; i < added->len; i++)
+		g_hash_table_remove(ix->day, added->pdata[i]);
 out:
 	git_treebuilder_free(tb_r);
 	git_treebuilder_free(tb_b);
-	git_treebuilder_free(tb_e);
-	git_tree_free(etree);
+	folders_clear(&f);
+	git_tree_free(f.etree);
 	git_tree_free(btree);
 	git_tree_free(root);
 	git_commit_free(head);
 	return ret;
 }
 
-/* ---- fetch state ---- */
+/* ---- keeping up after a crash and across versions ---- */
 
-static void removed_free(gpointer p)
+static int recover(struct lw_store *s, GError **error)
 {
-	g_free(p);
-}
-
-struct lw_blog_state *lw_blog_state_new(void)
-{
-	struct lw_blog_state *st = g_new0(struct lw_blog_state, 1);
-	st->url = g_strdup("");
-	st->etag = g_strdup("");
-	st->last_modified = g_strdup("");
-	st->last_error = g_strdup("");
-	st->follow_url = g_strdup("");
-	st->follow_from = g_strdup("");
-	st->removed = g_hash_table_new_full(g_str_hash, g_str_equal, removed_free, NULL);
-	return st;
-}
-
-void lw_blog_state_free(struct lw_blog_state *st)
-{
-	if (!st)
-		return;
-	g_free(st->url);
-	g_free(st->etag);
-	g_free(st->last_modified);
-	g_free(st->last_error);
-	g_free(st->follow_url);
-	g_free(st->follow_from);
-	if (st->removed)
-		g_hash_table_unref(st->removed);
-	g_free(st);
-}
-
-static char *state_path(struct lw_store *s, const char *blog, GError **error)
-{
-	if (!name_ok(blog)) {
-		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "invalid blog name '%s'", blog);
-		return NULL;
-	}
-	g_autofree char *fname = g_strconcat(blog, ".json", NULL);
-	return g_build_filename(s->state_dir, fname, NULL);
-}
-
-static bool get_string(JsonObject *o, const char *key, char **field)
-{
-	JsonNode *n = json_object_get_member(o, key);
-	if (!n || JSON_NODE_HOLDS_NULL(n))
-		return true;
-	if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-		return false;
-	lw_entry_set(field, json_node_get_string(n));
-	return true;
-}
-
-static bool get_int(JsonObject *o, const char *key, gint64 *field)
-{
-	JsonNode *n = json_object_get_member(o, key);
-	if (!n || JSON_NODE_HOLDS_NULL(n))
-		return true;
-	if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
-		return false;
-	*field = json_node_get_int(n);
-	return true;
-}
-
-struct lw_blog_state *lw_store_load_state(struct lw_store *s, const char *blog, GError **error)
-{
-	g_autofree char *path = state_path(s, blog, error);
-	g_autofree char *text = NULL;
-	g_autoptr(GError) err = NULL;
-	g_autoptr(JsonParser) parser = NULL;
-	gsize len;
-	const char *bad = NULL;
-	GStatBuf sb;
-
-	if (!path)
-		return NULL;
-	if (g_stat(path, &sb) < 0 && errno == ENOENT)
-		return lw_blog_state_new();
-	if (g_stat(path, &sb) == 0 && sb.st_size > STATE_FILE_MAX) {
-		g_set_error(error, LW_ERROR, LW_ERROR_TOO_BIG, "%s: larger than %d bytes", path, STATE_FILE_MAX);
-		return NULL;
-	}
-	if (!g_file_get_contents(path, &text, &len, &err)) {
-		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "%s: %s", path, err->message);
-		return NULL;
-	}
-	parser = json_parser_new();
-	if (!json_parser_load_from_data(parser, text, (gssize)len, &err)) {
-		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "%s: corrupt state file: %s", path, err->message);
-		return NULL;
-	}
-	JsonNode *root = json_parser_get_root(parser);
-	if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "%s: corrupt state file: not a JSON object", path);
-		return NULL;
-	}
-	JsonObject *o = json_node_get_object(root);
-	struct lw_blog_state *st = lw_blog_state_new();
-	gint64 failures = 0;
-	if (!get_string(o, "url", &st->url))
-		bad = "url";
-	else if (!get_string(o, "etag", &st->etag))
-		bad = "etag";
-	else if (!get_string(o, "last_modified", &st->last_modified))
-		bad = "last_modified";
-	else if (!get_string(o, "last_error", &st->last_error))
-		bad = "last_error";
-	else if (!get_int(o, "failures", &failures) || failures < 0 || failures > G_MAXINT)
-		bad = "failures";
-	else if (!get_int(o, "last_poll", &st->last_poll))
-		bad = "last_poll";
-	else if (!get_int(o, "last_success", &st->last_success))
-		bad = "last_success";
-	else if (!get_int(o, "last_change", &st->last_change))
-		bad = "last_change";
-	else if (!get_string(o, "follow_url", &st->follow_url))
-		bad = "follow_url";
-	else if (!get_string(o, "follow_from", &st->follow_from))
-		bad = "follow_from";
-	else if (!get_int(o, "failing_since", &st->failing_since))
-		bad = "failing_since";
-	st->failures = (int)failures;
-
-	JsonNode *n = json_object_get_member(o, "baseline");
-	if (!bad && n && !JSON_NODE_HOLDS_NULL(n)) {
-		if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN)
-			st->baseline = json_node_get_boolean(n);
-		else
-			bad = "baseline";
-	}
-	n = json_object_get_member(o, "removed");
-	if (!bad && n && !JSON_NODE_HOLDS_NULL(n)) {
-		if (!JSON_NODE_HOLDS_ARRAY(n)) {
-			bad = "removed";
-		} else {
-			JsonArray *a = json_node_get_array(n);
-			guint count = json_array_get_length(a);
-			for (guint i = 0; i < count && !bad; i++) {
-				JsonNode *m = json_array_get_element(a, i);
-				if (!JSON_NODE_HOLDS_VALUE(m) || json_node_get_value_type(m) != G_TYPE_STRING)
-					bad = "removed";
-				else
-					g_hash_table_add(st->removed, g_strdup(json_node_get_string(m)));
-			}
-		}
-	}
-	if (bad) {
-		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "%s: corrupt state file: bad value for '%s'", path, bad);
-		lw_blog_state_free(st);
-		return NULL;
-	}
-	return st;
-}
-
-static int write_file_atomic(const char *path, const char *text, gsize len, GError **error)
-{
-	g_autofree char *tmp = g_strconcat(path, ".tmp-XXXXXX", NULL);
-	g_autofree char *dir = g_path_get_dirname(path);
-	int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot write '%s': %s", path, g_strerror(errno));
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+	bool dirty = false;
+	if (lw_gc_recover(s->git_dir, s->state_dir, FOREIGN_LOCK_WAIT_MS, &dirty, warnings, error) < 0)
 		return -1;
+	if (dirty && git_repository_head_unborn(s->repo) == 0) {
+		if (checkout_head(s) < 0)
+			g_ptr_array_add(warnings, g_strdup_printf("repository '%s': cannot check out HEAD "
+						  "after a crash: %s", s->path,
+						  git_error_last() ? git_error_last()->message : "unknown error"));
+		else
+			g_ptr_array_add(warnings, g_strdup_printf("repository '%s': working tree and "
+						  "index checked out again after a crash", s->path));
 	}
-	gsize done = 0;
-	while (done < len) {
-		ssize_t w = write(fd, text + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto err;
-		done += (gsize)w;
-	}
-	if (fsync(fd) < 0)
-		goto err;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto err;
-	}
-	fd = -1;
-	if (g_rename(tmp, path) < 0)
-		goto err;
-	/* the rename itself must reach the disk too */
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+	git_error_clear();
+	if (warnings->len) {
+		g_ptr_array_add(warnings, NULL);
+		set_warning(s, g_strjoinv("; ", (char **)warnings->pdata));
 	}
 	return 0;
-err:;
-	int e = errno;
-	if (fd >= 0)
-		close(fd);
-	g_unlink(tmp);
-	g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot write '%s': %s", path, g_strerror(e));
-	return -1;
 }
 
-static int cmp_str(gconstpointer a, gconstpointer b)
+/* Rewrites index.md's links "(entries/<id>.md)" to "(entries/<day>/<id>.md)". */
+static char *index_to_days(const char *text, gsize len, GHashTable *day_of)
 {
-	return strcmp(a, b);
-}
-
-int lw_store_save_state(struct lw_store *s, const char *blog, const struct lw_blog_state *st, GError **error)
-{
-	g_autofree char *path = state_path(s, blog, error);
-	if (!path)
-		return -1;
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "url");
-	json_builder_add_string_value(b, st->url ? st->url : "");
-	json_builder_set_member_name(b, "etag");
-	json_builder_add_string_value(b, st->etag ? st->etag : "");
-	json_builder_set_member_name(b, "last_modified");
-	json_builder_add_string_value(b, st->last_modified ? st->last_modified : "");
-	json_builder_set_member_name(b, "failures");
-	json_builder_add_int_value(b, st->failures);
-	json_builder_set_member_name(b, "last_error");
-	json_builder_add_string_value(b, st->last_error ? st->last_error : "");
-	json_builder_set_member_name(b, "last_poll");
-	json_builder_add_int_value(b, st->last_poll);
-	json_builder_set_member_name(b, "last_success");
-	json_builder_add_int_value(b, st->last_success);
-	json_builder_set_member_name(b, "last_change");
-	json_builder_add_int_value(b, st->last_change);
-	json_builder_set_member_name(b, "follow_url");
-	json_builder_add_string_value(b, st->follow_url ? st->follow_url : "");
-	json_builder_set_member_name(b, "follow_from");
-	json_builder_add_string_value(b, st->follow_from ? st->follow_from : "");
-	json_builder_set_member_name(b, "failing_since");
-	json_builder_add_int_value(b, st->failing_since);
-	json_builder_set_member_name(b, "baseline");
-	json_builder_add_boolean_value(b, st->baseline);
-	json_builder_set_member_name(b, "removed");
-	json_builder_begin_array(b);
-	if (st->removed) {
-		/* sorted, so an unchanged state gives the same file */
-		GList *ids = g_list_sort(g_hash_table_get_keys(st->removed), cmp_str);
-		for (GList *l = ids; l; l = l->next)
-			json_builder_add_string_value(b, l->data);
-		g_list_free(ids);
+	static const char pre[] = "(entries/", post[] = ".md)";
+	g_autofree char *copy = g_strndup(text, len);
+	GString *out = g_string_sized_new(len + 1024);
+	char **lines = g_strsplit(copy, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		if (l != lines)
+			g_string_append_c(out, '\n');
+		gsize n = strlen(*l);
+		char *start = g_strrstr(*l, pre);
+		if (!strncmp(*l, "- ", 2) && start && n >= sizeof(post) &&
+		    !strcmp(*l + n - (sizeof(post) - 1), post)) {
+			g_autofree char *id = g_strndup(start + sizeof(pre) - 1,
+							(gsize)(*l + n - (sizeof(post) - 1) - (start + sizeof(pre) - 1)));
+			const char *day = g_hash_table_lookup(day_of, id);
+			if (day && !strchr(id, '/')) {
+				g_string_append_len(out, *l, start - *l);
+				g_string_append_printf(out, "(entries/%s/%s.md)", day, id);
+				continue;
+			}
+		}
+		g_string_append(out, *l);
 	}
-	json_builder_end_array(b);
-	json_builder_end_object(b);
+	g_strfreev(lines);
+	return g_string_free(out, FALSE);
+}
 
-	g_autoptr(JsonNode) root = json_builder_get_root(b);
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	json_generator_set_root(gen, root);
-	json_generator_set_pretty(gen, TRUE);
+/* Moves one blog's flat entry files into day folders, in tb_b (the blog
+ * folder's builder).  *moved counts the files. */
+static int migrate_blog(struct lw_store *s, const char *blog, git_tree *btree, gint64 when,
+			git_treebuilder *tb_b, guint *moved, GError **error)
+{
+	git_tree *etree = NULL;
+	struct folders f = { .s = s };
+	g_autoptr(GHashTable) day_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	int ret = -1;
+	g_autofree char *entries_name = g_strconcat(blog, "/entries", NULL);
+
+	if (subtree(s, btree, "entries", entries_name, &etree, error) < 0)
+		return -1;
+	if (!etree)
+		return 0;
+	f.days = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+				       (GDestroyNotify)git_treebuilder_free);
+	if (git_treebuilder_new(&f.entries, s->repo, etree) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot read '%s'", s->path, entries_name);
+		goto out;
+	}
+	size_t n = git_tree_entrycount(etree);
+	for (size_t i = 0; i < n; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(etree, i);
+		const char *name = git_tree_entry_name(te);
+		if (git_tree_entry_type(te) != GIT_OBJECT_BLOB || !g_str_has_suffix(name, ".md"))
+			continue;
+		g_autofree char *id = g_strndup(name, strlen(name) - 3);
+		if (!name_ok(id))
+			continue;
+		/* the day of its published time, else of the last poll */
+		char day[11];
+		struct lw_entry *e = NULL;
+		git_blob *b = NULL;
+		if (git_blob_lookup(&b, s->repo, git_tree_entry_id(te)) == 0 &&
+		    git_blob_rawsize(b) <= ENTRY_FILE_MAX)
+			e = lw_entry_from_md(git_blob_rawcontent(b), (gsize)git_blob_rawsize(b), name, NULL);
+		git_blob_free(b);
+		git_error_clear();
+		if (!e)
+			e = lw_entry_new();
+		entry_day(e, when, day);
+		lw_entry_free(e);
+		git_treebuilder *tb = folder(&f, blog, day, error);
+		if (!tb)
+			goto out;
+		if (git_treebuilder_insert(NULL, tb, name, git_tree_entry_id(te), GIT_FILEMODE_BLOB) < 0 ||
+		    git_treebuilder_remove(f.entries, name) < 0) {
+			lw_store_git_error(error, "repository '%s': cannot move '%s/%s'", s->path,
+					   entries_name, name);
+			goto out;
+		}
+		g_hash_table_replace(day_of, g_steal_pointer(&id), g_strdup(day));
+	}
+	if (g_hash_table_size(day_of) == 0) {
+		ret = 0;
+		goto out;
+	}
+	if (folders_write(&f, blog, error) < 0)
+		goto out;
+	if (set_subtree(tb_b, "entries", f.entries) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot write '%s'", s->path, entries_name);
+		goto out;
+	}
+	const git_tree_entry *ie = git_tree_entry_byname(btree, "index.md");
+	if (ie && git_tree_entry_type(ie) == GIT_OBJECT_BLOB) {
+		g_autofree char *shown = g_strconcat(blog, "/index.md", NULL);
+		git_blob *b = read_blob(s, git_tree_entry_id(ie), shown, error);
+		if (!b)
+			goto out;
+		g_autofree char *text = index_to_days(git_blob_rawcontent(b), (gsize)git_blob_rawsize(b),
+						      day_of);
+		git_blob_free(b);
+		git_oid oid;
+		if (git_blob_create_from_buffer(&oid, s->repo, text, strlen(text)) < 0 ||
+		    git_treebuilder_insert(NULL, tb_b, "index.md", &oid, GIT_FILEMODE_BLOB) < 0) {
+			lw_store_git_error(error, "repository '%s': cannot write '%s'", s->path, shown);
+			goto out;
+		}
+	}
+	*moved += g_hash_table_size(day_of);
+	ret = 0;
+out:
+	folders_clear(&f);
+	git_tree_free(etree);
+	return ret;
+}
+
+/* A repository in the flat layout (<blog>/entries/<id>.md) is moved to day
+ * folders in one commit (DESIGN.md "The history repository"). */
+static int migrate(struct lw_store *s, GError **error)
+{
+	git_commit *head = NULL;
+	git_tree *root = NULL;
+	git_treebuilder *tb_r = NULL;
+	int ret = -1;
+	guint moved = 0, blogs = 0;
+	g_autofree char *msg = NULL;
+
+	if (head_tree(s, &head, &root, error) < 0)
+		return -1;
+	if (!root)
+		return 0;
+	gint64 when = (gint64)git_commit_time(head);
+	if (git_treebuilder_new(&tb_r, s->repo, root) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot read HEAD's tree", s->path);
+		goto out;
+	}
+	size_t n = git_tree_entrycount(root);
+	for (size_t i = 0; i < n; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(root, i);
+		const char *blog = git_tree_entry_name(te);
+		if (git_tree_entry_type(te) != GIT_OBJECT_TREE || !name_ok(blog))
+			continue;
+		git_tree *btree = NULL;
+		git_treebuilder *tb_b = NULL;
+		if (git_tree_lookup(&btree, s->repo, git_tree_entry_id(te)) < 0 ||
+		    git_treebuilder_new(&tb_b, s->repo, btree) < 0) {
+			lw_store_git_error(error, "repository '%s': cannot read '%s'", s->path, blog);
+			git_tree_free(btree);
+			goto out;
+		}
+		guint before = moved;
+		int rc = migrate_blog(s, blog, btree, when, tb_b, &moved, error);
+		if (rc == 0 && moved > before) {
+			blogs++;
+			rc = set_subtree(tb_r, blog, tb_b);
+			if (rc < 0)
+				lw_store_git_error(error, "repository '%s': cannot write '%s'", s->path, blog);
+		}
+		git_treebuilder_free(tb_b);
+		git_tree_free(btree);
+		if (rc < 0)
+			goto out;
+	}
+	if (moved == 0) {
+		ret = 0;
+		goto out;
+	}
+	const git_tree_entry *rm = git_tree_entry_byname(root, "README.md");
+	git_oid old_readme, new_readme;
+	if (rm && git_odb_hash(&old_readme, readme_text_flat, strlen(readme_text_flat), GIT_OBJECT_BLOB) == 0 &&
+	    git_oid_equal(&old_readme, git_tree_entry_id(rm)) &&
+	    (git_blob_create_from_buffer(&new_readme, s->repo, readme_text, strlen(readme_text)) < 0 ||
+	     git_treebuilder_insert(NULL, tb_r, "README.md", &new_readme, GIT_FILEMODE_BLOB) < 0)) {
+		lw_store_git_error(error, "repository '%s': cannot write README.md", s->path);
+		goto out;
+	}
+	git_oid root_oid;
+	if (git_treebuilder_write(&root_oid, tb_r) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot write the moved tree", s->path);
+		goto out;
+	}
+	msg = g_strdup_printf("livewatch: move entries into day folders\n\n"
+					       "%u entr%s of %u blog%s moved to "
+					       "<blog>/entries/<YYYY-MM-DD>/<id>.md; no entry changed.\n\n"
+					       "Livewatch-Migration: day-folders\n",
+					       moved, moved == 1 ? "y" : "ies", blogs, blogs == 1 ? "" : "s");
+	if (commit_tree(s, head, &root_oid, msg, g_get_real_time() / G_USEC_PER_SEC, NULL, NULL,
+			NULL, error) < 0)
+		goto out;
+	g_hash_table_remove_all(s->ids);
+	set_warning(s, g_strdup_printf("repository '%s': moved %u entr%s into day folders "
+				       "(one commit, no entry changed)", s->path, moved,
+				       moved == 1 ? "y" : "ies"));
+	ret = 0;
+out:
+	git_treebuilder_free(tb_r);
+	git_tree_free(root);
+	git_commit_free(head);
+	return ret;
+}
+
+/* ---- git's index ---- */
+
+int lw_store_flush(struct lw_store *s, bool force, GError **error)
+{
+	g_autofree char *p = pending_path(s);
+	g_autofree char *text = NULL;
 	gsize len;
-	g_autofree char *text = json_generator_to_data(gen, &len);
-	g_autofree char *withnl = g_strconcat(text, "\n", NULL);
-	return write_file_atomic(path, withnl, len + 1, error);
+	if (!g_file_test(p, G_FILE_TEST_EXISTS))
+		return 0;
+	if (!force) {
+		g_autofree char *ipath = g_build_filename(s->git_dir, "index", NULL);
+		GStatBuf sb;
+		if (g_stat(ipath, &sb) == 0 &&
+		    g_get_real_time() / G_USEC_PER_SEC - sb.st_mtime < INDEX_FLUSH_EVERY)
+			return 0;
+	}
+	if (!g_file_get_contents(p, &text, &len, NULL))
+		return 0;
+	git_index *idx = NULL;
+	int ret = -1;
+	if (lw_gc_busy_begin(s->state_dir, error) < 0)
+		return -1;
+	if (git_repository_index(&idx, s->repo) < 0 || git_index_read(idx, false) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot read git's index", s->path);
+		goto out;
+	}
+	char **lines = g_strsplit(text, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		const char *path = *l + 1;
+		if (!**l || !*path)
+			continue;
+		if (**l == '+' && git_index_add_bypath(idx, path) == 0)
+			continue;
+		git_index_remove_bypath(idx, path);   /* gone since (or never written) */
+		git_error_clear();
+	}
+	g_strfreev(lines);
+	if (git_index_write(idx) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot write git's index", s->path);
+		goto out;
+	}
+	g_unlink(p);
+	ret = 0;
+out:
+	git_index_free(idx);
+	lw_gc_busy_end(s->state_dir);
+	return ret;
 }

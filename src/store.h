@@ -14,6 +14,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include "entry.h"
+#include "state.h"
 
 struct lw_store;
 
@@ -52,9 +53,21 @@ struct lw_history {
 };
 void lw_history_free(struct lw_history *h);
 
-/* Loads a blog's history; an unknown blog gives an empty history.  A
- * malformed entry file is an error naming it ("<blog>/entries/X.md: ..."). */
+/* Loads a blog's whole history: every entry file parsed (tests and tools;
+ * polls use lw_store_load_page).  An unknown blog gives an empty history.
+ * A malformed entry file is an error naming it ("<blog>/entries/X.md: ..."). */
 struct lw_history *lw_store_load(struct lw_store *s, const char *blog, GError **error);
+
+/* What a poll of `page` needs of the history, at a cost that depends on the
+ * page and never on how much the blog has recorded:
+ *   all     the recorded version of every entry of the page that has a file
+ *           (an entry whose rendering is byte for byte its file is not read:
+ *           a copy of the page's entry stands for it), and of every entry of
+ *           the previous window;
+ *   window  the previous window, as lw_store_load() gives it.
+ * lw_diff_compute() gives the same answer on this as on lw_store_load(). */
+struct lw_history *lw_store_load_page(struct lw_store *s, const char *blog,
+                                      const struct lw_snapshot *page, GError **error);
 
 /* One commit for one poll of one blog. */
 struct lw_commit {
@@ -91,31 +104,10 @@ bool lw_store_name_valid(const char *name);
  * with oid_hex ""). */
 int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex, GError **error);
 
-/* Per-blog fetch state, saved as JSON in the state dir (<blog>.json),
- * replaced atomically (write, fsync, rename). */
-struct lw_blog_state {
-	char *url;              /* the url etag/last_modified belong to */
-	char *etag;
-	char *last_modified;
-	int failures;           /* consecutive failed polls */
-	char *last_error;       /* "" when healthy */
-	gint64 last_poll;       /* unix seconds, 0 = never; not saved for a 304 of a
-	                           healthy blog (nothing else changed) */
-	gint64 last_success;
-	gint64 last_change;
-	bool baseline;          /* true once a first good snapshot was recorded */
-	GHashTable *removed;    /* set of ids removed from the page (for "restored"); the table
-	                           owns its keys: g_hash_table_add(st->removed, g_strdup(id)) */
-	/* The daemon's (livewatch run), kept across restarts; never NULL after
-	 * lw_blog_state_new/load, poll jobs carry them through unchanged. */
-	char *follow_url;       /* page a followed series led to, "" when none */
-	char *follow_from;      /* the [blog] follow url follow_url was found on */
-	gint64 failing_since;   /* unix seconds of the first failure of the current run, 0 = healthy */
-};
-struct lw_blog_state *lw_blog_state_new(void);
-void lw_blog_state_free(struct lw_blog_state *st);
-
-/* A missing file gives a fresh state; a corrupt one is an error naming it.
- * The store lock is not needed to read state; only its holder should save. */
-struct lw_blog_state *lw_store_load_state(struct lw_store *s, const char *blog, GError **error);
-int lw_store_save_state(struct lw_store *s, const char *blog, const struct lw_blog_state *st, GError **error);
+/* git's index lists every file of the repository and is rewritten whole,
+ * so commits do not write it: they write the working tree's files and note
+ * the paths.  lw_store_flush() brings the index up to date with them (so
+ * `git status` is clean), when the index is a minute old or more, or at
+ * once with force.  `livewatch poll` calls it before it exits, the daemon
+ * when idle and when it stops, `livewatch gc` with force. */
+int lw_store_flush(struct lw_store *s, bool force, GError **error);

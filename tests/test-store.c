@@ -190,9 +190,9 @@ static void test_commit_cycle(struct fx *f, gconstpointer data)
 
 	g_autofree char *ns = git(f, "diff --name-status HEAD~1 HEAD");
 	g_assert_cmpstr(ns, ==,
-			"A\tblog/entries/block-1.md\n"
-			"A\tblog/entries/block-2.md\n"
-			"A\tblog/entries/block-3.md\n"
+			"A\tblog/entries/2023-02-14/block-1.md\n"
+			"A\tblog/entries/2023-02-14/block-2.md\n"
+			"A\tblog/entries/2023-02-14/block-3.md\n"
 			"A\tblog/index.md\n");
 	g_autofree char *times = git(f, "log -1 --format=%at%x20%ct%x20%ai");
 	g_assert_cmpstr(times, ==, "1676399460 1676399460 2023-02-14 18:31:00 +0000\n");
@@ -202,10 +202,11 @@ static void test_commit_cycle(struct fx *f, gconstpointer data)
 	g_assert_nonnull(body);
 	g_assert_cmpstr(body + 2, ==, msg);
 
-	/* working tree and index follow */
+	/* the working tree follows at once, git's index when flushed */
+	g_assert_cmpint(lw_store_flush(s, true, &err), ==, 0);
 	g_autofree char *status = git(f, "status --porcelain");
 	g_assert_cmpstr(status, ==, "");
-	g_autofree char *path = g_build_filename(f->repo, "blog", "entries", "block-3.md", NULL);
+	g_autofree char *path = g_build_filename(f->repo, "blog", "entries", "2023-02-14", "block-3.md", NULL);
 	g_autofree char *onfile = NULL;
 	g_assert_true(g_file_get_contents(path, &onfile, NULL, NULL));
 	g_autofree char *want = lw_entry_to_md(w->pdata[0]);
@@ -213,7 +214,7 @@ static void test_commit_cycle(struct fx *f, gconstpointer data)
 	g_autofree char *index = git(f, "show HEAD:blog/index.md");
 	g_assert_nonnull(strstr(index, "# blog\n"));
 	g_assert_nonnull(strstr(index, "<https://example.org/live>"));
-	g_assert_nonnull(strstr(index, "- 2023-02-14 18:31 [Third](entries/block-3.md)\n"));
+	g_assert_nonnull(strstr(index, "- 2023-02-14 18:31 [Third](entries/2023-02-14/block-3.md)\n"));
 	g_assert_true(strstr(index, "block-3.md") < strstr(index, "block-2.md"));
 	g_assert_true(strstr(index, "block-2.md") < strstr(index, "block-1.md"));
 
@@ -227,7 +228,7 @@ static void test_commit_cycle(struct fx *f, gconstpointer data)
 	g_assert_no_error(err);
 	g_assert_cmpstr(hex2, !=, hex);
 	g_autofree char *ns2 = git(f, "diff --name-status HEAD~1 HEAD");
-	g_assert_cmpstr(ns2, ==, "M\tblog/entries/block-2.md\nM\tblog/index.md\n");
+	g_assert_cmpstr(ns2, ==, "M\tblog/entries/2023-02-14/block-2.md\nM\tblog/index.md\n");
 
 	/* remove one: D, and the file leaves the working tree */
 	const char *rm[] = { "block-3", "never-existed", NULL };
@@ -235,8 +236,9 @@ static void test_commit_cycle(struct fx *f, gconstpointer data)
 	g_autofree char *hex3 = do_commit(s, "blog", NULL, rm, page, "remove\n", 1676400060, &err);
 	g_assert_no_error(err);
 	g_autofree char *ns3 = git(f, "diff --name-status HEAD~1 HEAD");
-	g_assert_cmpstr(ns3, ==, "D\tblog/entries/block-3.md\nM\tblog/index.md\n");
+	g_assert_cmpstr(ns3, ==, "D\tblog/entries/2023-02-14/block-3.md\nM\tblog/index.md\n");
 	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	g_assert_cmpint(lw_store_flush(s, true, &err), ==, 0);
 	g_autofree char *status3 = git(f, "status --porcelain");
 	g_assert_cmpstr(status3, ==, "");
 
@@ -253,7 +255,7 @@ static void test_commit_cycle(struct fx *f, gconstpointer data)
 	g_autofree char *hex5 = do_commit(s, "blog", w3, NULL, NULL, "restore\n", 1676400180, &err);
 	g_assert_no_error(err);
 	g_autofree char *ns5 = git(f, "diff --name-status HEAD~1 HEAD");
-	g_assert_cmpstr(ns5, ==, "A\tblog/entries/block-3.md\n");
+	g_assert_cmpstr(ns5, ==, "A\tblog/entries/2023-02-14/block-3.md\n");
 	g_assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
 
 	lw_snapshot_free(page);
@@ -286,7 +288,7 @@ static void test_load(struct fx *f, gconstpointer data)
 	g_assert_no_error(err);
 
 	/* what a person does to the working tree does not matter */
-	g_autofree char *p = g_build_filename(f->repo, "blog", "entries", "c.md", NULL);
+	g_autofree char *p = g_build_filename(f->repo, "blog", "entries", "2023-02-14", "c.md", NULL);
 	g_assert_true(g_file_set_contents(p, "garbage", -1, NULL));
 
 	h = lw_store_load(s, "blog", &err);
@@ -448,32 +450,242 @@ static void test_stale_index_lock(struct fx *f, gconstpointer data)
 	g_assert_cmpstr(lw_store_warning(s), ==, "");
 	lw_store_free(s);
 	g_autofree char *lock = g_build_filename(f->repo, ".git", "index.lock", NULL);
+	g_autofree char *ref = git(f, "symbolic-ref HEAD");
+	g_strchomp(ref);
+	g_autofree char *reflock = g_strdup_printf("%s/.git/%s.lock", f->repo, ref);
+	g_autofree char *busy = g_build_filename(f->repo, ".git", "livewatch", "busy", NULL);
 
-	/* held by a running livewatch: left alone */
-	struct lw_store *holder = open_ok(f);
-	g_assert_cmpint(lw_store_lock(holder, &err), ==, 0);
+	/* a lock file without livewatch's busy marker belongs to a program
+	 * running now (git): waited for, then reported, never removed */
 	g_assert_true(g_file_set_contents(lock, "", 0, NULL));
 	s = open_ok(f);
+	g_assert_cmpint(lw_store_lock(s, &err), ==, -1);
+	g_assert_error(err, LW_ERROR, LW_ERROR_LOCKED);
+	g_assert_nonnull(strstr(err->message, lock));
 	g_assert_true(g_file_test(lock, G_FILE_TEST_EXISTS));
+	g_clear_error(&err);
 	lw_store_free(s);
-	lw_store_free(holder);
 
-	/* nobody holds the store: a crash left it, open removes it */
+	/* a livewatch killed mid-commit: busy marker, the branch's lock, the
+	 * index lock and a working tree behind HEAD; the next one to lock the
+	 * store cleans up and checks HEAD out again */
+	g_assert_true(g_file_set_contents(busy, "12345\n", -1, NULL));
+	g_assert_true(g_file_set_contents(reflock, "", 0, NULL));
+	g_autofree char *readme = g_build_filename(f->repo, "README.md", NULL);
+	g_assert_cmpint(g_unlink(readme), ==, 0);
 	s = open_ok(f);
-	g_assert_false(g_file_test(lock, G_FILE_TEST_EXISTS));
-	g_assert_nonnull(strstr(lw_store_warning(s), "index.lock"));
-
-	/* and so does taking the lock */
-	g_assert_true(g_file_set_contents(lock, "", 0, NULL));
 	g_assert_cmpint(lw_store_lock(s, &err), ==, 0);
+	g_assert_no_error(err);
 	g_assert_false(g_file_test(lock, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(reflock, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(busy, G_FILE_TEST_EXISTS));
+	g_assert_true(g_file_test(readme, G_FILE_TEST_EXISTS));
+	g_assert_nonnull(strstr(lw_store_warning(s), "index.lock"));
 
 	g_autoptr(GPtrArray) w = entries_new();
 	g_ptr_array_add(w, mk("x", "X", "x", ""));
 	g_autofree char *hex = do_commit(s, "blog", w, NULL, NULL, "m\n", 1676399460, &err);
 	g_assert_no_error(err);
+	g_assert_cmpint(lw_store_flush(s, true, &err), ==, 0);
 	g_autofree char *status = git(f, "status --porcelain");
 	g_assert_cmpstr(status, ==, "");
+	lw_store_free(s);
+}
+
+/* Day folders: the UTC day of the published time, else of the fetch;
+ * fixed when first recorded, through edits, removals and restores. */
+static void test_day_folders(struct fx *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	struct lw_store *s = open_ok(f);
+	g_autoptr(GPtrArray) w = entries_new();
+	g_ptr_array_add(w, mk("late", "Late", "x", "2023-02-13T23:59:00Z"));
+	g_ptr_array_add(w, mk("undated", "Undated", "y", ""));
+	struct lw_snapshot *page = page_of(w);
+	/* fetched 2023-02-15 10:00 UTC */
+	g_autofree char *hex = do_commit(s, "blog", w, NULL, page, "m\n", 1676455200, &err);
+	g_assert_no_error(err);
+	g_autofree char *files = git(f, "ls-tree -r --name-only HEAD blog");
+	g_assert_cmpstr(files, ==, "blog/entries/2023-02-13/late.md\n"
+				   "blog/entries/2023-02-15/undated.md\n"
+				   "blog/index.md\n");
+	g_autofree char *index = git(f, "show HEAD:blog/index.md");
+	g_assert_nonnull(strstr(index, "[Late](entries/2023-02-13/late.md)\n"));
+	g_assert_nonnull(strstr(index, "[Undated](entries/2023-02-15/undated.md)\n"));
+
+	/* an edit that moves the published time keeps the folder */
+	g_autoptr(GPtrArray) w2 = entries_new();
+	struct lw_entry *moved = lw_entry_dup(w->pdata[0]);
+	lw_entry_set(&moved->published, "2023-02-20T08:00:00Z");
+	g_ptr_array_add(w2, moved);
+	g_free(do_commit(s, "blog", w2, NULL, NULL, "edit\n", 1676455260, &err));
+	g_assert_no_error(err);
+	g_autofree char *ns = git(f, "diff --name-status HEAD~1 HEAD");
+	g_assert_cmpstr(ns, ==, "M\tblog/entries/2023-02-13/late.md\n");
+
+	/* removed, then restored (in another process): same folder; an
+	 * emptied day folder leaves the working tree */
+	const char *rm[] = { "late", NULL };
+	g_free(do_commit(s, "blog", NULL, rm, NULL, "rm\n", 1676455320, &err));
+	g_assert_no_error(err);
+	g_autofree char *dir = g_build_filename(f->repo, "blog", "entries", "2023-02-13", NULL);
+	g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+	lw_store_free(s);
+	s = open_ok(f);
+	g_free(do_commit(s, "blog", w2, NULL, NULL, "restore\n", 1676999999, &err));
+	g_assert_no_error(err);
+	g_autofree char *ns2 = git(f, "diff --name-status HEAD~1 HEAD");
+	g_assert_cmpstr(ns2, ==, "A\tblog/entries/2023-02-13/late.md\n");
+	g_assert_true(g_file_test(dir, G_FILE_TEST_IS_DIR));
+
+	/* the id index is a cache: a damaged one is rebuilt from the trees */
+	g_autofree char *ids = g_build_filename(lw_store_state_dir(s), "blog.ids", NULL);
+	g_assert_true(g_file_test(ids, G_FILE_TEST_IS_REGULAR));
+	lw_store_free(s);
+	g_assert_true(g_file_set_contents(ids, "livewatch-ids 1\nlate 2023-0", -1, NULL));
+	s = open_ok(f);
+	struct lw_history *h = lw_store_load(s, "blog", &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(g_hash_table_size(h->all), ==, 2);
+	lw_history_free(h);
+	lw_snapshot_free(page);
+	lw_store_free(s);
+}
+
+/* lw_store_load_page reads what the page needs and gives the diff the
+ * same answer as the whole history. */
+static void test_load_page(struct fx *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	struct lw_store *s = open_ok(f);
+	g_autoptr(GPtrArray) w = entries_new();
+	for (int i = 9; i >= 0; i--) {
+		g_autofree char *id = g_strdup_printf("p%d", i);
+		g_autofree char *when = g_strdup_printf("2023-02-14T1%d:00:00Z", i);
+		g_autofree char *body = g_strdup_printf("Post %d.", i);
+		g_ptr_array_add(w, mk(id, "", body, when));
+	}
+	struct lw_snapshot *page = page_of(w);
+	g_free(do_commit(s, "blog", w, NULL, page, "m\n", 1676399460, &err));
+	g_assert_no_error(err);
+
+	/* now: p9 edited, p8 gone (removed: inside the window), p0 gone
+	 * (paged out), a new one on top */
+	struct lw_snapshot *now = lw_snapshot_new();
+	g_ptr_array_add(now->entries, mk("p10", "", "Post 10.", "2023-02-14T20:00:00Z"));
+	for (guint i = 0; i < 9; i++) {
+		struct lw_entry *e = lw_entry_dup(w->pdata[i]);
+		if (!strcmp(e->id, "p8")) {
+			lw_entry_free(e);
+			continue;
+		}
+		if (!strcmp(e->id, "p9"))
+			lw_entry_set(&e->body, "Post 9, corrected.");
+		g_ptr_array_add(now->entries, e);
+	}
+	struct lw_history *full = lw_store_load(s, "blog", &err);
+	g_assert_no_error(err);
+	struct lw_history *part = lw_store_load_page(s, "blog", now, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(g_hash_table_size(full->all), ==, 10);
+	/* page entries that have a file (8), plus the window's gone ones (p8, p0) */
+	g_assert_cmpuint(g_hash_table_size(part->all), ==, 10);
+	g_assert_cmpuint(part->window->len, ==, full->window->len);
+	const struct lw_entry *old9 = g_hash_table_lookup(part->all, "p9");
+	g_assert_cmpstr(old9->body, ==, "Post 9.");
+	lw_history_free(part);
+	lw_history_free(full);
+
+	/* ten thousand entries recorded: a page of ten reads only its own */
+	g_autoptr(GPtrArray) many = entries_new();
+	for (int i = 0; i < 10000; i++) {
+		g_autofree char *id = g_strdup_printf("old%05d", i);
+		g_autofree char *when = g_strdup_printf("2022-%02d-%02dT10:00:00Z", 1 + i % 12, 1 + i % 28);
+		g_ptr_array_add(many, mk(id, "", "Old post.", when));
+	}
+	g_free(do_commit(s, "blog", many, NULL, NULL, "many\n", 1676399500, &err));
+	g_assert_no_error(err);
+	part = lw_store_load_page(s, "blog", now, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(g_hash_table_size(part->all), ==, 10);
+	lw_history_free(part);
+
+	lw_snapshot_free(now);
+	lw_snapshot_free(page);
+	lw_store_free(s);
+}
+
+/* A repository in the flat layout, as livewatch wrote it before day
+ * folders, is moved in one commit when a livewatch first locks it. */
+static void test_migrate(struct fx *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	struct lw_store *s = open_ok(f);
+	lw_store_free(s);
+	const char *ids[] = { "block-a", "block-b", "undated" };
+	const char *published[] = { "2023-02-14T18:31:00Z", "2023-02-13T09:00:00Z", "" };
+	g_autofree char *dir = g_build_filename(f->repo, "blog", "entries", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+	GString *index = g_string_new("# blog\n\nThe page as last seen, newest first\n\n");
+	for (gsize i = 0; i < G_N_ELEMENTS(ids); i++) {
+		struct lw_entry *e = mk(ids[i], ids[i], "Text.", published[i]);
+		g_autofree char *md = lw_entry_to_md(e);
+		g_autofree char *fname = g_strconcat(ids[i], ".md", NULL);
+		g_autofree char *p = g_build_filename(dir, fname, NULL);
+		g_assert_true(g_file_set_contents(p, md, -1, NULL));
+		g_string_append_printf(index, "- [%s](entries/%s.md)\n", ids[i], ids[i]);
+		lw_entry_free(e);
+	}
+	g_autofree char *ip = g_build_filename(f->repo, "blog", "index.md", NULL);
+	g_assert_true(g_file_set_contents(ip, index->str, -1, NULL));
+	g_string_free(index, TRUE);
+	g_free(git(f, "add -A"));
+	g_free(git(f, "-c user.name=t -c user.email=t@t commit -q -m flat --date=2023-02-15T12:00:00Z"));
+	g_setenv("GIT_COMMITTER_DATE", "2023-02-15T12:00:00Z", TRUE);
+	g_free(git(f, "-c user.name=t -c user.email=t@t commit -q --amend --no-edit"));
+	g_unsetenv("GIT_COMMITTER_DATE");
+	int before = commit_count(f);
+
+	/* reading needs no lock and moves nothing */
+	s = open_ok(f);
+	struct lw_history *h = lw_store_load(s, "blog", &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(g_hash_table_size(h->all), ==, 3);
+	lw_history_free(h);
+	g_assert_cmpint(commit_count(f), ==, before);
+
+	g_assert_cmpint(lw_store_lock(s, &err), ==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpint(commit_count(f), ==, before + 1);
+	g_autofree char *files = git(f, "ls-tree -r --name-only HEAD blog");
+	g_assert_cmpstr(files, ==, "blog/entries/2023-02-13/block-b.md\n"
+				   "blog/entries/2023-02-14/block-a.md\n"
+				   "blog/entries/2023-02-15/undated.md\n"
+				   "blog/index.md\n");
+	g_autofree char *msg = git(f, "log -1 --format=%B");
+	g_assert_true(g_str_has_prefix(msg, "livewatch: move entries into day folders\n"));
+	g_assert_nonnull(strstr(msg, "\nLivewatch-Migration: day-folders\n"));
+	/* the blobs did not change: git sees renames */
+	g_autofree char *ns = git(f, "diff -M --name-status HEAD~1 HEAD -- blog/entries");
+	g_assert_nonnull(strstr(ns, "R100\tblog/entries/block-a.md\tblog/entries/2023-02-14/block-a.md"));
+	g_autofree char *idx = git(f, "show HEAD:blog/index.md");
+	g_assert_nonnull(strstr(idx, "- [block-a](entries/2023-02-14/block-a.md)\n"));
+	g_autofree char *status = git(f, "status --porcelain");
+	g_assert_cmpstr(status, ==, "");
+	g_autofree char *flat = g_build_filename(dir, "block-a.md", NULL);
+	g_assert_false(g_file_test(flat, G_FILE_TEST_EXISTS));
+
+	/* the window reads back, and a poll's load finds the moved files */
+	h = lw_store_load(s, "blog", &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(h->window->len, ==, 3);
+	lw_history_free(h);
+	lw_store_free(s);
+
+	/* once is enough */
+	s = open_ok(f);
+	g_assert_cmpint(lw_store_lock(s, &err), ==, 0);
+	g_assert_cmpint(commit_count(f), ==, before + 1);
 	lw_store_free(s);
 }
 
@@ -637,7 +849,7 @@ static void test_many(struct fx *f, gconstpointer data)
 	g_assert_cmpstr(((struct lw_entry *)h->window->pdata[n - 1])->id, ==, "block-01999");
 	lw_history_free(h);
 
-	/* one edit touches one file (and the index) */
+	/* one edit touches one file */
 	g_autoptr(GPtrArray) w2 = entries_new();
 	struct lw_entry *e = lw_entry_dup(w->pdata[1234]);
 	lw_entry_set(&e->body, "Changed.");
@@ -645,7 +857,8 @@ static void test_many(struct fx *f, gconstpointer data)
 	g_autofree char *hex2 = do_commit(s, "big", w2, NULL, NULL, "big: 1 edited\n", 1676399520, &err);
 	g_assert_no_error(err);
 	g_autofree char *ns = git(f, "diff --name-status HEAD~1 HEAD");
-	g_assert_cmpstr(ns, ==, "M\tbig/entries/block-01234.md\n");
+	g_assert_cmpstr(ns, ==, "M\tbig/entries/2023-02-14/block-01234.md\n");
+	g_assert_cmpint(lw_store_flush(s, true, &err), ==, 0);
 	g_autofree char *status = git(f, "status --porcelain");
 	g_assert_cmpstr(status, ==, "");
 	lw_snapshot_free(page);
@@ -665,6 +878,9 @@ int main(int argc, char **argv)
 	ADD("/store/lock", test_lock);
 	g_test_add_func("/store/lock-child", test_lock_child);
 	ADD("/store/stale-index-lock", test_stale_index_lock);
+	ADD("/store/day-folders", test_day_folders);
+	ADD("/store/load-page", test_load_page);
+	ADD("/store/migrate", test_migrate);
 	ADD("/store/ref-locked", test_ref_locked);
 	ADD("/store/read-only", test_read_only);
 	ADD("/store/state", test_state);
