@@ -105,9 +105,43 @@ class Sandbox:
         with open(self.alerts_path) as f:
             return [json.loads(line) for line in f if line.strip()]
 
+    def entry_path(self, entry_id, blog='live'):
+        """The working-tree path of an entry's file, in whichever day
+        folder holds it (None when there is none)."""
+        return entry_path(self.repo, entry_id, blog)
+
+    def entry_ids(self, blog='live'):
+        """Ids of every entry file in the working tree, sorted."""
+        return entry_ids(self.repo, blog)
+
     def entry_file(self, entry_id, blog='live'):
-        with open(os.path.join(self.repo, blog, 'entries', entry_id + '.md')) as f:
+        path = self.entry_path(entry_id, blog)
+        if path is None:
+            raise FileNotFoundError('%s/entries/*/%s.md' % (blog, entry_id))
+        with open(path) as f:
             return f.read()
+
+
+def entry_path(repo, entry_id, blog='live'):
+    """<repo>/<blog>/entries/<YYYY-MM-DD>/<id>.md (or the flat layout's
+    <blog>/entries/<id>.md), or None."""
+    top = os.path.join(repo, blog, 'entries')
+    flat = os.path.join(top, entry_id + '.md')
+    if os.path.exists(flat):
+        return flat
+    for day in sorted(os.listdir(top)) if os.path.isdir(top) else []:
+        path = os.path.join(top, day, entry_id + '.md')
+        if os.path.exists(path):
+            return path
+    return None
+
+
+def entry_ids(repo, blog='live'):
+    top = os.path.join(repo, blog, 'entries')
+    ids = []
+    for _, _, files in os.walk(top):
+        ids += [f[:-3] for f in files if f.endswith('.md')]
+    return sorted(ids)
 
 
 def check(cond, msg='check failed'):

@@ -66,7 +66,7 @@ def test_disk_full_loses_nothing():
         eq(sb.git('rev-parse', 'HEAD').strip(), head, 'HEAD untouched on a full disk')
         eq(sb.alerts(), [], 'no alert for what could not be recorded')
         for p_ in base:
-            check(os.path.exists(os.path.join(sb.repo, 'live', 'entries', p_.id + '.md')),
+            check(sb.entry_path(p_.id) is not None,
                   'recorded files kept')
 
         # Room again: the change is recorded and alerted exactly once.

@@ -56,8 +56,7 @@ def sandbox(pages='all', max_pages=None):
 
 
 def entry_ids(sb):
-    d = os.path.join(sb.repo, 'live', 'entries')
-    return sorted(n[:-3] for n in os.listdir(d) if n.endswith('.md'))
+    return sb.entry_ids()
 
 
 def blog_commits(sb):
