@@ -210,7 +210,7 @@ def test_webhook_hostile_fields(sb, hooks):
     '[sink "flaky"]\ntype = webhook\nurl = %s\n\n'
     '[sink "broken"]\ntype = webhook\nurl = %s\n\n'
     '[sink "busy"]\ntype = webhook\nurl = %s\ntimeout = 3\n\n'
-    '[sink "refused"]\ntype = webhook\nurl = http://user:pw@127.0.0.1:%d/x?token=abc\n'
+    '[sink "refused"]\ntype = webhook\nurl = http://user:s3cr3tpw@127.0.0.1:%d/x?token=t0k3nv4lue\n'
     % (h.url('/flaky'), h.url('/broken'), h.url('/busy'), free_port())))
 def test_webhook_failures(sb, hooks):
     hooks.set('/flaky', body='ok', statuses=[500])
@@ -236,7 +236,7 @@ def test_webhook_failures(sb, hooks):
           in p.stderr, p.stderr)
     check("sink 'refused': POST 'http://127.0.0.1:" in p.stderr, p.stderr)
     check('/x?…' in p.stderr, 'query shown as …: ' + p.stderr)
-    check('pw' not in p.stderr and 'token' not in p.stderr and 'abc' not in p.stderr,
+    check('s3cr3tpw' not in p.stderr and 'token' not in p.stderr and 't0k3nv4lue' not in p.stderr,
           'no secrets in messages: ' + p.stderr)
     check('s3cret' not in p.stderr)
     eq(sb.git('status', '--porcelain'), '', 'working tree in step with HEAD')
