@@ -1,39 +1,693 @@
-/* Packing the history repository and recovering after a crash (gc.h). */
+/* Packing the history repository and recovering after a crash (gc.h).
+ *
+ * A new pack is written by libgit2's packbuilder into a temporary folder
+ * in the state dir, synced, checked against what it must hold, and only
+ * then moved into objects/pack (.pack first, then .idx, the order git
+ * uses, so an .idx never names a missing pack).  Only after that are the
+ * loose objects it holds, and on a full repack the old packs, deleted.
+ * A kill at any point leaves either the old objects or the new pack, and
+ * at worst both. */
 #include "gc.h"
 #include "error.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* lw_gc_due() reads this many of the 256 objects/XX folders, spread over
+ * the range, and scales: at the threshold that is ~30 objects seen, so the
+ * estimate is within a few tens of percent. */
+#define DUE_SAMPLE_DIRS 8
+/* How often lw_gc_recover() looks again for a lock file to go. */
+#define LOCK_POLL_MS 50
+
+/* ---- the busy marker ---- */
+
+/* Begins and ends are counted per state dir within the process: a repack
+ * on a thread and a commit on the main loop may overlap, and the marker
+ * must stay until the last of them ends.  Only one process (the flock
+ * holder) writes a repository, so a process-wide count is enough. */
+G_LOCK_DEFINE_STATIC(busy);
+static GHashTable *busy_counts; /* state dir -> count (GUINT_TO_POINTER) */
+
+static char *busy_path(const char *state_dir)
+{
+	return g_build_filename(state_dir, "busy", NULL);
+}
 
 int lw_gc_busy_begin(const char *state_dir, GError **error)
 {
-	(void)state_dir;
-	(void)error;
-	return 0;
+	int ret = 0;
+	G_LOCK(busy);
+	if (!busy_counts)
+		busy_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(busy_counts, state_dir));
+	if (n == 0) {
+		g_autofree char *path = busy_path(state_dir);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot create '%s': %s", path,
+				    g_strerror(errno));
+			ret = -1;
+			goto out;
+		}
+		char pid[32];
+		int len = g_snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		/* Its content is only a hint for people; the name is the marker. */
+		if (write(fd, pid, (size_t)len) != len) {
+			/* a marker that exists is all that matters */
+		}
+		close(fd);
+	}
+	g_hash_table_insert(busy_counts, g_strdup(state_dir), GUINT_TO_POINTER(n + 1));
+out:
+	G_UNLOCK(busy);
+	return ret;
 }
 
 void lw_gc_busy_end(const char *state_dir)
 {
-	(void)state_dir;
+	G_LOCK(busy);
+	guint n = busy_counts ? GPOINTER_TO_UINT(g_hash_table_lookup(busy_counts, state_dir)) : 0;
+	if (n <= 1) {
+		g_autofree char *path = busy_path(state_dir);
+		g_unlink(path);
+		if (busy_counts)
+			g_hash_table_remove(busy_counts, state_dir);
+	} else {
+		g_hash_table_insert(busy_counts, g_strdup(state_dir), GUINT_TO_POINTER(n - 1));
+	}
+	G_UNLOCK(busy);
+}
+
+static bool busy_held_here(const char *state_dir)
+{
+	G_LOCK(busy);
+	bool held = busy_counts && g_hash_table_lookup(busy_counts, state_dir);
+	G_UNLOCK(busy);
+	return held;
+}
+
+/* ---- recovery ---- */
+
+/* The repository as people name it: the folder holding .git. */
+static char *repo_name(const char *git_dir)
+{
+	g_autofree char *base = g_path_get_basename(git_dir);
+	if (!strcmp(base, ".git"))
+		return g_path_get_dirname(git_dir);
+	return g_strdup(git_dir);
+}
+
+/* Appends to out every *.lock under dir (recursively when recurse). */
+static void find_locks(const char *dir, bool recurse, GPtrArray *out)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	if (!d)
+		return;
+	const char *name;
+	while ((name = g_dir_read_name(d))) {
+		char *path = g_build_filename(dir, name, NULL);
+		if (recurse && g_file_test(path, G_FILE_TEST_IS_DIR) &&
+		    !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+			find_locks(path, true, out);
+			g_free(path);
+		} else if (g_str_has_suffix(name, ".lock") &&
+			   g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+			g_ptr_array_add(out, path);
+		} else {
+			g_free(path);
+		}
+	}
+	g_dir_close(d);
+}
+
+/* Every git lock file: <git_dir>/NAME.lock (HEAD, index, packed-refs,
+ * config, ...), and every .lock under refs/ and logs/. */
+static GPtrArray *git_locks(const char *git_dir)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	find_locks(git_dir, false, out);
+	g_autofree char *refs = g_build_filename(git_dir, "refs", NULL);
+	g_autofree char *logs = g_build_filename(git_dir, "logs", NULL);
+	find_locks(refs, true, out);
+	find_locks(logs, true, out);
+	return out;
+}
+
+/* Removes a file or a whole folder; 0 on success. */
+static int remove_tree(const char *path)
+{
+	GStatBuf sb;
+	if (g_lstat(path, &sb) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (S_ISDIR(sb.st_mode)) {
+		GDir *d = g_dir_open(path, 0, NULL);
+		if (d) {
+			const char *name;
+			while ((name = g_dir_read_name(d))) {
+				g_autofree char *sub = g_build_filename(path, name, NULL);
+				remove_tree(sub);
+			}
+			g_dir_close(d);
+		}
+		return g_rmdir(path);
+	}
+	return g_unlink(path);
+}
+
+static void removed(GPtrArray *warnings, const char *repo, const char *path, const char *what)
+{
+	if (warnings)
+		g_ptr_array_add(warnings, g_strdup_printf("repository '%s': removed %s '%s' left by a killed livewatch",
+							  repo, what, path));
+}
+
+/* livewatch's own temporary files: anything named *.tmp-* in the state
+ * dir, at any depth (retry/ folders, the repack's working folder). */
+static void remove_own_temp(const char *dir, const char *repo, GPtrArray *warnings)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	if (!d)
+		return;
+	const char *name;
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		if (strstr(name, ".tmp-")) {
+			if (remove_tree(path) == 0)
+				removed(warnings, repo, path, "a temporary file");
+		} else if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
+			   !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+			remove_own_temp(path, repo, warnings);
+		}
+	}
+	g_dir_close(d);
+}
+
+/* libgit2's half-written objects and packs. */
+static void remove_git_temp(const char *git_dir, const char *repo, GPtrArray *warnings)
+{
+	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
+	GDir *d = g_dir_open(objects, 0, NULL);
+	if (d) {
+		const char *name;
+		while ((name = g_dir_read_name(d))) {
+			if (strlen(name) != 2 || !g_ascii_isxdigit(name[0]) || !g_ascii_isxdigit(name[1]))
+				continue;
+			g_autofree char *sub = g_build_filename(objects, name, NULL);
+			GDir *s = g_dir_open(sub, 0, NULL);
+			if (!s)
+				continue;
+			const char *f;
+			while ((f = g_dir_read_name(s))) {
+				if (!g_str_has_prefix(f, "tmp_object_git2_"))
+					continue;
+				g_autofree char *p = g_build_filename(sub, f, NULL);
+				if (g_unlink(p) == 0)
+					removed(warnings, repo, p, "a half-written object");
+			}
+			g_dir_close(s);
+		}
+		g_dir_close(d);
+	}
+
+	g_autofree char *pack = g_build_filename(objects, "pack", NULL);
+	d = g_dir_open(pack, 0, NULL);
+	if (!d)
+		return;
+	const char *name;
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *p = g_build_filename(pack, name, NULL);
+		bool half = g_str_has_prefix(name, "pack_git2_") || g_str_has_prefix(name, "tmp_pack_") ||
+			    g_str_has_prefix(name, "tmp_idx_");
+		if (!half && g_str_has_prefix(name, "pack-") && g_str_has_suffix(name, ".pack")) {
+			/* moved in, but killed before its .idx followed */
+			g_autofree char *stem = g_strndup(p, strlen(p) - 5);
+			g_autofree char *idx = g_strconcat(stem, ".idx", NULL);
+			half = !g_file_test(idx, G_FILE_TEST_EXISTS);
+		}
+		if (half && g_unlink(p) == 0)
+			removed(warnings, repo, p, "a half-written pack");
+	}
+	g_dir_close(d);
 }
 
 int lw_gc_recover(const char *git_dir, const char *state_dir, guint wait_ms, bool *dirty,
 		  GPtrArray *warnings, GError **error)
 {
-	(void)git_dir; (void)state_dir; (void)wait_ms; (void)dirty; (void)warnings; (void)error;
+	g_autofree char *repo = repo_name(git_dir);
+	g_autofree char *busy = busy_path(state_dir);
+	bool crashed = g_file_test(busy, G_FILE_TEST_EXISTS) && !busy_held_here(state_dir);
+
+	remove_own_temp(state_dir, repo, warnings);
+
+	g_autoptr(GPtrArray) locks = git_locks(git_dir);
+	if (crashed) {
+		for (guint i = 0; i < locks->len; i++)
+			if (g_unlink(locks->pdata[i]) == 0)
+				removed(warnings, repo, locks->pdata[i], "a stale lock");
+		remove_git_temp(git_dir, repo, warnings);
+		if (dirty)
+			*dirty = true;
+		/* only once everything it covered is gone */
+		g_unlink(busy);
+		return 0;
+	}
+
+	/* Someone else's git is writing: give it time, never take its lock. */
+	gint64 deadline = g_get_monotonic_time() + (gint64)wait_ms * 1000;
+	while (locks->len > 0) {
+		if (g_get_monotonic_time() >= deadline) {
+			g_set_error(error, LW_ERROR, LW_ERROR_LOCKED,
+				    "repository '%s': '%s' is held by another program; livewatch will not remove it",
+				    repo, (char *)locks->pdata[0]);
+			return -1;
+		}
+		g_usleep(LOCK_POLL_MS * 1000);
+		g_ptr_array_unref(locks);
+		locks = git_locks(git_dir);
+	}
 	return 0;
+}
+
+/* ---- what is in objects/ ---- */
+
+struct inventory {
+	GArray *loose;       /* git_oid */
+	GPtrArray *packs;    /* char *: pack-<hex> stems (full paths, no suffix), without .keep */
+	guint kept;          /* packs with a .keep: never repacked or deleted */
+	guint64 bytes;       /* loose objects and every pack file */
+};
+
+static void inventory_clear(struct inventory *inv)
+{
+	if (inv->loose)
+		g_array_unref(inv->loose);
+	if (inv->packs)
+		g_ptr_array_unref(inv->packs);
+}
+
+static guint64 file_size(const char *path)
+{
+	GStatBuf sb;
+	return g_stat(path, &sb) == 0 ? (guint64)sb.st_size : 0;
+}
+
+static bool is_hex(const char *s, gsize n)
+{
+	for (gsize i = 0; i < n; i++)
+		if (!g_ascii_isxdigit(s[i]))
+			return false;
+	return s[n] == '\0';
+}
+
+static void list_loose(const char *objects, guint fan, struct inventory *inv)
+{
+	char dname[3];
+	g_snprintf(dname, sizeof(dname), "%02x", fan);
+	g_autofree char *dir = g_build_filename(objects, dname, NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	if (!d)
+		return;
+	const char *name;
+	while ((name = g_dir_read_name(d))) {
+		if (strlen(name) != GIT_OID_HEXSZ - 2 || !is_hex(name, GIT_OID_HEXSZ - 2))
+			continue;
+		char hex[GIT_OID_HEXSZ + 1];
+		memcpy(hex, dname, 2);
+		memcpy(hex + 2, name, GIT_OID_HEXSZ - 2);
+		hex[GIT_OID_HEXSZ] = '\0';
+		git_oid oid;
+		if (git_oid_fromstr(&oid, hex) < 0)
+			continue;
+		if (inv->loose)
+			g_array_append_val(inv->loose, oid);
+		g_autofree char *p = g_build_filename(dir, name, NULL);
+		inv->bytes += file_size(p);
+	}
+	g_dir_close(d);
+}
+
+/* Packs with both .pack and .idx; the rest is recovery's business. */
+static void list_packs(const char *objects, struct inventory *inv)
+{
+	g_autofree char *dir = g_build_filename(objects, "pack", NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	if (!d)
+		return;
+	const char *name;
+	while ((name = g_dir_read_name(d))) {
+		if (!g_str_has_prefix(name, "pack-") || !g_str_has_suffix(name, ".pack"))
+			continue;
+		g_autofree char *p = g_build_filename(dir, name, NULL);
+		char *stem = g_strndup(p, strlen(p) - 5);
+		g_autofree char *idx = g_strconcat(stem, ".idx", NULL);
+		g_autofree char *keep = g_strconcat(stem, ".keep", NULL);
+		if (!g_file_test(idx, G_FILE_TEST_EXISTS)) {
+			g_free(stem);
+			continue;
+		}
+		inv->bytes += file_size(p) + file_size(idx);
+		if (g_file_test(keep, G_FILE_TEST_EXISTS)) {
+			inv->kept++;
+			g_free(stem);
+		} else {
+			g_ptr_array_add(inv->packs, stem);
+		}
+	}
+	g_dir_close(d);
+}
+
+static void take_inventory(const char *git_dir, struct inventory *inv)
+{
+	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
+	inv->loose = g_array_new(FALSE, FALSE, sizeof(git_oid));
+	inv->packs = g_ptr_array_new_with_free_func(g_free);
+	inv->kept = 0;
+	inv->bytes = 0;
+	for (guint fan = 0; fan < 256; fan++)
+		list_loose(objects, fan, inv);
+	list_packs(objects, inv);
 }
 
 bool lw_gc_due(struct git_repository *repo, const char *git_dir)
 {
-	(void)repo; (void)git_dir;
-	return false;
+	(void)repo;
+	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
+	struct inventory inv = { 0 };
+	inv.packs = g_ptr_array_new_with_free_func(g_free);
+	/* inv.loose stays NULL: count only */
+	guint seen = 0;
+	for (guint i = 0; i < DUE_SAMPLE_DIRS; i++) {
+		g_autofree char *dname = g_strdup_printf("%02x", 0x17 + i * (256 / DUE_SAMPLE_DIRS));
+		g_autofree char *dir = g_build_filename(objects, dname, NULL);
+		GDir *d = g_dir_open(dir, 0, NULL);
+		if (!d)
+			continue;
+		const char *name;
+		while ((name = g_dir_read_name(d)))
+			if (strlen(name) == GIT_OID_HEXSZ - 2)
+				seen++;
+		g_dir_close(d);
+	}
+	list_packs(objects, &inv);
+	bool due = (guint64)seen * (256 / DUE_SAMPLE_DIRS) > LW_GC_LOOSE_MAX ||
+		   inv.packs->len >= LW_GC_PACKS_MAX;
+	inventory_clear(&inv);
+	return due;
+}
+
+/* ---- packing ---- */
+
+static int fsync_path(const char *path, bool dir)
+{
+	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+static void git_fail(GError **error, const char *repo, const char *what)
+{
+	const git_error *ge = git_error_last();
+	g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': %s: %s", repo, what,
+		    ge && ge->message ? ge->message : "unknown libgit2 error");
+}
+
+static int insert_cb(const git_oid *id, void *payload)
+{
+	return git_packbuilder_insert(payload, id, NULL);
+}
+
+/* Everything reachable from the refs and HEAD, walked so that the
+ * packbuilder knows each tree's and blob's path (it pairs versions of
+ * one path for deltas), then every other object in the repository. */
+static int insert_everything(git_repository *repo, git_packbuilder *pb)
+{
+	git_revwalk *walk = NULL;
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_odb *odb = NULL;
+	int rc = -1;
+
+	if (git_revwalk_new(&walk, repo) < 0 || git_reference_iterator_new(&it, repo) < 0)
+		goto out;
+	while ((rc = git_reference_next(&ref, it)) == 0) {
+		git_object *obj = NULL;
+		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
+			git_revwalk_push(walk, git_object_id(obj));
+		git_object_free(obj);
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	if (rc != GIT_ITEROVER)
+		goto out;
+	if (git_revwalk_push_head(walk) < 0)
+		git_error_clear(); /* unborn or detached to nothing */
+	if (git_packbuilder_insert_walk(pb, walk) < 0 || git_repository_odb(&odb, repo) < 0 ||
+	    git_odb_foreach(odb, insert_cb, pb) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc == GIT_ITEROVER)
+		rc = -1;
+	git_odb_free(odb);
+	git_reference_iterator_free(it);
+	git_revwalk_free(walk);
+	return rc;
+}
+
+/* Checks that the pack at idx holds every loose object listed and, on a
+ * full repack, every object of the old packs: nothing is deleted that
+ * the new pack would not give back. */
+struct verify {
+	git_odb *fresh;
+	guint missing;
+	git_oid first_missing;
+};
+
+static int verify_cb(const git_oid *id, void *payload)
+{
+	struct verify *v = payload;
+	if (!git_odb_exists(v->fresh, id)) {
+		if (v->missing++ == 0)
+			git_oid_cpy(&v->first_missing, id);
+	}
+	return 0;
+}
+
+static int verify_pack(const char *idx, const struct inventory *inv, bool full,
+		       const char *repo, GError **error)
+{
+	git_odb_backend *be = NULL;
+	struct verify v = { 0 };
+	int ret = -1;
+
+	if (git_odb_new(&v.fresh) < 0 || git_odb_backend_one_pack(&be, idx) < 0 ||
+	    git_odb_add_backend(v.fresh, be, 1) < 0) {
+		if (be && v.fresh)
+			be->free(be);
+		git_fail(error, repo, "cannot read the new pack");
+		goto out;
+	}
+	git_error_clear();
+	for (guint i = 0; i < inv->loose->len; i++)
+		verify_cb(&g_array_index(inv->loose, git_oid, i), &v);
+	for (guint i = 0; full && i < inv->packs->len; i++) {
+		g_autofree char *old_idx = g_strconcat(inv->packs->pdata[i], ".idx", NULL);
+		git_odb *old = NULL;
+		git_odb_backend *ob = NULL;
+		if (git_odb_new(&old) < 0 || git_odb_backend_one_pack(&ob, old_idx) < 0 ||
+		    git_odb_add_backend(old, ob, 1) < 0 || git_odb_foreach(old, verify_cb, &v) < 0) {
+			git_odb_free(old);
+			git_fail(error, repo, "cannot read an old pack to check the new one");
+			goto out;
+		}
+		git_odb_free(old);
+	}
+	if (v.missing) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &v.first_missing);
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE,
+			    "repository '%s': the new pack lacks %u object%s (%s ...); nothing deleted",
+			    repo, v.missing, v.missing == 1 ? "" : "s", hex);
+		goto out;
+	}
+	ret = 0;
+out:
+	git_odb_free(v.fresh);
+	return ret;
+}
+
+static void delete_loose(const char *objects, const GArray *loose)
+{
+	for (guint i = 0; i < loose->len; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &g_array_index(loose, git_oid, i));
+		char sub[3] = { hex[0], hex[1], '\0' };
+		g_autofree char *p = g_build_filename(objects, sub, hex + 2, NULL);
+		g_unlink(p);
+	}
+}
+
+/* An old pack goes .idx first: a kill half-way leaves a .pack without
+ * .idx, which nothing reads and recovery removes. */
+static void delete_pack(const char *stem)
+{
+	static const char *const first[] = { ".idx", ".rev", ".bitmap", ".promisor", ".mtimes" };
+	for (gsize i = 0; i < G_N_ELEMENTS(first); i++) {
+		g_autofree char *p = g_strconcat(stem, first[i], NULL);
+		g_unlink(p);
+	}
+	g_autofree char *p = g_strconcat(stem, ".pack", NULL);
+	g_unlink(p);
+}
+
+/* Syncs the pack written in tmp, checks it, moves it into pack_dir;
+ * returns its path without suffix. */
+static char *move_in(git_packbuilder *pb, const char *tmp, const char *pack_dir,
+		     const struct inventory *inv, bool full, const char *name, GError **error)
+{
+	const char *hex = git_packbuilder_name(pb);
+	g_autofree char *base = g_strconcat("pack-", hex, NULL);
+	g_autofree char *tmp_pack = g_strconcat(tmp, "/", base, ".pack", NULL);
+	g_autofree char *tmp_idx = g_strconcat(tmp, "/", base, ".idx", NULL);
+	g_autofree char *stem = g_build_filename(pack_dir, base, NULL);
+	g_autofree char *new_pack = g_strconcat(stem, ".pack", NULL);
+	g_autofree char *new_idx = g_strconcat(stem, ".idx", NULL);
+	if (fsync_path(tmp_pack, false) < 0 || fsync_path(tmp_idx, false) < 0) {
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot sync the new pack: %s",
+			    name, g_strerror(errno));
+		return NULL;
+	}
+	if (verify_pack(tmp_idx, inv, full, name, error) < 0)
+		return NULL;
+	if (g_mkdir_with_parents(pack_dir, 0755) < 0 || g_rename(tmp_pack, new_pack) < 0 ||
+	    g_rename(tmp_idx, new_idx) < 0 || fsync_path(pack_dir, true) < 0) {
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot move the new pack into '%s': %s",
+			    name, pack_dir, g_strerror(errno));
+		return NULL;
+	}
+	return g_steal_pointer(&stem);
 }
 
 int lw_gc_run(struct git_repository *repo, const char *git_dir, const char *state_dir, bool full,
 	      struct lw_gc_stats *stats, GError **error)
 {
-	(void)repo; (void)git_dir; (void)state_dir; (void)full; (void)error;
-	if (stats)
-		*stats = (struct lw_gc_stats){ 0 };
-	return 0;
+	g_autofree char *name = repo_name(git_dir);
+	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
+	g_autofree char *pack_dir = g_build_filename(objects, "pack", NULL);
+	g_autofree char *tmp = NULL;
+	g_autofree char *stem = NULL;
+	struct inventory inv = { 0 };
+	struct lw_gc_stats st = { 0 };
+	git_packbuilder *pb = NULL;
+	bool busy = false;
+	int ret = -1;
+
+	take_inventory(git_dir, &inv);
+	st.loose_before = inv.loose->len;
+	st.packs_before = inv.packs->len + inv.kept;
+	st.bytes_before = inv.bytes;
+	if (inv.packs->len >= LW_GC_PACKS_MAX)
+		full = true;
+	/* nothing to gain: no loose object, and at most one pack to merge */
+	if (inv.loose->len == 0 && (!full || inv.packs->len <= 1)) {
+		st.loose_after = st.loose_before;
+		st.packs_after = st.packs_before;
+		st.bytes_after = st.bytes_before;
+		ret = 0;
+		goto out;
+	}
+	st.full = full;
+
+	if (lw_gc_busy_begin(state_dir, error) < 0)
+		goto out;
+	busy = true;
+	tmp = g_build_filename(state_dir, "gc.tmp-XXXXXX", NULL);
+	if (!g_mkdtemp(tmp)) {
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot create '%s': %s",
+			    name, tmp, g_strerror(errno));
+		g_clear_pointer(&tmp, g_free);
+		goto out;
+	}
+
+	if (git_packbuilder_new(&pb, repo) < 0) {
+		git_fail(error, name, "cannot start a pack");
+		goto out;
+	}
+	/* 0: as many threads as cores; the daemon runs us off its loop */
+	git_packbuilder_set_threads(pb, 0);
+	int rc = 0;
+	if (full) {
+		rc = insert_everything(repo, pb);
+	} else {
+		for (guint i = 0; i < inv.loose->len && rc == 0; i++)
+			rc = git_packbuilder_insert(pb, &g_array_index(inv.loose, git_oid, i), NULL);
+	}
+	if (rc < 0) {
+		git_fail(error, name, "cannot list the objects to pack");
+		goto out;
+	}
+	if (git_packbuilder_write(pb, tmp, 0, NULL, NULL) < 0) {
+		git_fail(error, name, "cannot write a pack");
+		goto out;
+	}
+
+	stem = move_in(pb, tmp, pack_dir, &inv, full, name, error);
+	if (!stem)
+		goto out;
+
+	/* The new pack is whole and on the disk: what it holds may go. */
+	delete_loose(objects, inv.loose);
+	if (full) {
+		for (guint i = 0; i < inv.packs->len; i++)
+			if (strcmp(inv.packs->pdata[i], stem))
+				delete_pack(inv.packs->pdata[i]);
+		/* it would name the packs just deleted */
+		g_autofree char *midx = g_build_filename(pack_dir, "multi-pack-index", NULL);
+		g_unlink(midx);
+	}
+	fsync_path(pack_dir, true);
+
+	/* The repository handle still has the deleted packs open (and their
+	 * disk space held): give it a fresh object database. */
+	git_odb *odb = NULL;
+	if (full && git_odb_open(&odb, objects) == 0) {
+		git_repository_set_odb(repo, odb);
+		git_odb_free(odb);
+	} else if (git_repository_odb(&odb, repo) == 0) {
+		git_odb_refresh(odb);
+		git_odb_free(odb);
+	}
+	git_error_clear();
+
+	struct inventory after = { 0 };
+	take_inventory(git_dir, &after);
+	st.loose_after = after.loose->len;
+	st.packs_after = after.packs->len + after.kept;
+	st.bytes_after = after.bytes;
+	inventory_clear(&after);
+	ret = 0;
+out:
+	git_packbuilder_free(pb);
+	if (tmp)
+		remove_tree(tmp);
+	if (busy)
+		lw_gc_busy_end(state_dir);
+	inventory_clear(&inv);
+	if (ret == 0 && stats)
+		*stats = st;
+	return ret;
 }
