@@ -721,6 +721,33 @@ def test_flat_then_day_folders(sb):
     check("no entry '2023-02-14' in blog 'live'" in p.stderr, p.stderr)
 
 
+@with_sandbox()
+def test_flat_history_polled(sb):
+    """A flat history left by an older livewatch, then polled: whether the
+    writer moves it into day folders first or not, log and show read the
+    same story."""
+    posts = base_posts()
+    fast_import(sb.repo, [
+        (1676400000, 'live: 5 new\n\nLivewatch-Blog: live\n',
+         {'live/entries/%s.md' % p.id: entry_md(p.id, 'Old %d' % i, 'Old text.', p.published)
+          for i, p in enumerate(posts)})], sb.env)
+    serve(sb, posts)
+    sb.poll()
+    moved = sb.git('log', '--format=%H', '--grep=^Livewatch-Migration:').split()
+    print('# the writer %s the flat history' % ('moved' if moved else 'kept'), flush=True)
+    objs = json_lines(sb.livewatch('log', '--json', check=0).stdout)
+    eq([(o['summary'], len(o['new']), len(o['edited']), len(o['removed'])) for o in objs],
+       [('live: 5 edited', 0, 5, 0), ('live: 5 new', 5, 0, 0)], 'log')
+    check_against_git(sb, objs)
+    check(all(o['commit'] not in moved for o in objs), 'no object for the migration')
+    for p in posts:
+        out = sb.livewatch('show', 'live', p.id, check=0).stdout
+        eq(re.findall(r'^== (\w+) at', out, re.M), ['new', 'edited'], p.id)
+        check('[-Old text.-]' in out, out)
+    out = sb.livewatch('show', 'live', posts[0].id[:-3], check=0).stdout
+    check(out.startswith('live/%s: 2 versions\n' % posts[0].id), out)
+
+
 def test_help_names_log_and_show():
     p = subprocess.run([LW_BIN, '--help'], stdout=subprocess.PIPE, text=True, check=True)
     check('  log [BLOG] [--since T] [--json]\n' in p.stdout, p.stdout)
