@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <git2.h>
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
@@ -530,6 +532,18 @@ out:
 	return ret;
 }
 
+/* Fault injection for tests/test-gc.c: LW_GC_TEST_KILL_AT=N kills the
+ * process with SIGKILL at point N of a run: 1 working folder made, 2 pack
+ * written, 3 .pack moved in, 4 .idx moved in, 5 half the loose objects
+ * deleted, 6 an old pack's .idx deleted, 7 loose objects deleted, 8 old
+ * packs deleted. */
+static void crash_point(int n)
+{
+	const char *at = g_getenv("LW_GC_TEST_KILL_AT");
+	if (at && atoi(at) == n)
+		raise(SIGKILL);
+}
+
 static void delete_loose(const char *objects, const GArray *loose)
 {
 	for (guint i = 0; i < loose->len; i++) {
@@ -538,6 +552,8 @@ static void delete_loose(const char *objects, const GArray *loose)
 		char sub[3] = { hex[0], hex[1], '\0' };
 		g_autofree char *p = g_build_filename(objects, sub, hex + 2, NULL);
 		g_unlink(p);
+		if (i == loose->len / 2)
+			crash_point(5);
 	}
 }
 
@@ -549,6 +565,7 @@ static void delete_pack(const char *stem)
 	for (gsize i = 0; i < G_N_ELEMENTS(first); i++) {
 		g_autofree char *p = g_strconcat(stem, first[i], NULL);
 		g_unlink(p);
+		crash_point(6);
 	}
 	g_autofree char *p = g_strconcat(stem, ".pack", NULL);
 	g_unlink(p);
@@ -573,17 +590,65 @@ static char *move_in(git_packbuilder *pb, const char *tmp, const char *pack_dir,
 	}
 	if (verify_pack(tmp_idx, inv, full, name, error) < 0)
 		return NULL;
-	if (g_mkdir_with_parents(pack_dir, 0755) < 0 || g_rename(tmp_pack, new_pack) < 0 ||
-	    g_rename(tmp_idx, new_idx) < 0 || fsync_path(pack_dir, true) < 0) {
+	int rc = g_mkdir_with_parents(pack_dir, 0755);
+	if (rc == 0)
+		rc = g_rename(tmp_pack, new_pack);
+	crash_point(3);
+	if (rc == 0)
+		rc = g_rename(tmp_idx, new_idx);
+	if (rc == 0)
+		rc = fsync_path(pack_dir, true);
+	if (rc < 0) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot move the new pack into '%s': %s",
 			    name, pack_dir, g_strerror(errno));
 		return NULL;
 	}
+	crash_point(4);
 	return g_steal_pointer(&stem);
+}
+
+struct cancel {
+	const gint *flag;
+};
+
+static int pb_progress(int stage, uint32_t current, uint32_t total, void *payload)
+{
+	(void)stage;
+	(void)current;
+	(void)total;
+	const struct cancel *c = payload;
+	return c->flag && g_atomic_int_get(c->flag) ? -1 : 0;
+}
+
+static int idx_progress(const git_indexer_progress *stats, void *payload)
+{
+	(void)stats;
+	return pb_progress(0, 0, 0, payload);
+}
+
+int lw_gc_reopen(struct git_repository *repo, const char *git_dir, GError **error)
+{
+	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
+	g_autofree char *name = repo_name(git_dir);
+	git_odb *odb = NULL;
+	if (git_odb_open(&odb, objects) < 0 || git_repository_set_odb(repo, odb) < 0) {
+		git_odb_free(odb);
+		git_fail(error, name, "cannot reopen the object database");
+		return -1;
+	}
+	git_odb_free(odb);
+	return 0;
 }
 
 int lw_gc_run(struct git_repository *repo, const char *git_dir, const char *state_dir, bool full,
 	      struct lw_gc_stats *stats, GError **error)
+{
+	struct lw_gc_opts o = { .full = full };
+	return lw_gc_run_opts(repo, git_dir, state_dir, &o, stats, error);
+}
+
+int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char *state_dir,
+		   const struct lw_gc_opts *opts, struct lw_gc_stats *stats, GError **error)
 {
 	g_autofree char *name = repo_name(git_dir);
 	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
@@ -592,7 +657,9 @@ int lw_gc_run(struct git_repository *repo, const char *git_dir, const char *stat
 	g_autofree char *stem = NULL;
 	struct inventory inv = { 0 };
 	struct lw_gc_stats st = { 0 };
+	struct cancel cancel = { opts->cancel };
 	git_packbuilder *pb = NULL;
+	bool full = opts->full;
 	bool busy = false;
 	int ret = -1;
 
@@ -622,13 +689,14 @@ int lw_gc_run(struct git_repository *repo, const char *git_dir, const char *stat
 		g_clear_pointer(&tmp, g_free);
 		goto out;
 	}
+	crash_point(1);
 
 	if (git_packbuilder_new(&pb, repo) < 0) {
 		git_fail(error, name, "cannot start a pack");
 		goto out;
 	}
-	/* 0: as many threads as cores; the daemon runs us off its loop */
-	git_packbuilder_set_threads(pb, 0);
+	git_packbuilder_set_threads(pb, opts->threads);
+	git_packbuilder_set_callbacks(pb, pb_progress, &cancel);
 	int rc = 0;
 	if (full) {
 		rc = insert_everything(repo, pb);
@@ -636,14 +704,17 @@ int lw_gc_run(struct git_repository *repo, const char *git_dir, const char *stat
 		for (guint i = 0; i < inv.loose->len && rc == 0; i++)
 			rc = git_packbuilder_insert(pb, &g_array_index(inv.loose, git_oid, i), NULL);
 	}
-	if (rc < 0) {
-		git_fail(error, name, "cannot list the objects to pack");
+	if (rc == 0)
+		rc = git_packbuilder_write(pb, tmp, 0, idx_progress, &cancel);
+	if (opts->cancel && g_atomic_int_get(opts->cancel)) {
+		g_set_error(error, LW_ERROR, LW_ERROR_FAILED, "repository '%s': packing cancelled", name);
 		goto out;
 	}
-	if (git_packbuilder_write(pb, tmp, 0, NULL, NULL) < 0) {
+	if (rc < 0) {
 		git_fail(error, name, "cannot write a pack");
 		goto out;
 	}
+	crash_point(2);
 
 	stem = move_in(pb, tmp, pack_dir, &inv, full, name, error);
 	if (!stem)
@@ -651,6 +722,7 @@ int lw_gc_run(struct git_repository *repo, const char *git_dir, const char *stat
 
 	/* The new pack is whole and on the disk: what it holds may go. */
 	delete_loose(objects, inv.loose);
+	crash_point(7);
 	if (full) {
 		for (guint i = 0; i < inv.packs->len; i++)
 			if (strcmp(inv.packs->pdata[i], stem))
@@ -660,17 +732,13 @@ int lw_gc_run(struct git_repository *repo, const char *git_dir, const char *stat
 		g_unlink(midx);
 	}
 	fsync_path(pack_dir, true);
+	crash_point(8);
 
-	/* The repository handle still has the deleted packs open (and their
-	 * disk space held): give it a fresh object database. */
-	git_odb *odb = NULL;
-	if (full && git_odb_open(&odb, objects) == 0) {
-		git_repository_set_odb(repo, odb);
-		git_odb_free(odb);
-	} else if (git_repository_odb(&odb, repo) == 0) {
-		git_odb_refresh(odb);
-		git_odb_free(odb);
-	}
+	/* The handle still has the deleted packs open (and their disk space
+	 * held): give it a fresh object database.  After an incremental run
+	 * libgit2 finds the new pack by itself when a loose object is gone. */
+	if (full)
+		lw_gc_reopen(repo, git_dir, NULL);
 	git_error_clear();
 
 	struct inventory after = { 0 };

@@ -87,3 +87,21 @@ bool lw_gc_due(struct git_repository *repo, const char *git_dir);
  * (when not NULL) on success. */
 int lw_gc_run(struct git_repository *repo, const char *git_dir, const char *state_dir, bool full,
 	      struct lw_gc_stats *stats, GError **error);
+
+/* lw_gc_run() with more control, for the daemon: */
+struct lw_gc_opts {
+	bool full;            /* as lw_gc_run's full */
+	guint threads;        /* threads searching for deltas; 0: one per core */
+	const gint *cancel;   /* NULL, or set non-zero (g_atomic_int_set) from any thread
+	                         to stop a run early: it fails with LW_ERROR_FAILED
+	                         "... packing cancelled" and deletes nothing */
+};
+int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char *state_dir,
+		   const struct lw_gc_opts *opts, struct lw_gc_stats *stats, GError **error);
+
+/* Gives repo a fresh object database.  After a full repack made through
+ * another handle (a thread with its own git_repository), repo still has
+ * the deleted packs open, and their disk space held, until this is
+ * called (from the thread that uses repo).  lw_gc_run() does it for the
+ * handle it is given. */
+int lw_gc_reopen(struct git_repository *repo, const char *git_dir, GError **error);

@@ -581,6 +581,9 @@ static void test_recover_foreign_lock(struct fx *f, gconstpointer data)
 	hist_commits(f->h, 2, 2);
 	touch(f->git_dir, "index.lock");
 	touch(f->state_dir, "x.json.tmp-1");
+	/* a running git's (or libgit2 program's) objects in the making */
+	touch(f->git_dir, "objects/ab/tmp_object_git2_q1");
+	touch(f->git_dir, "objects/pack/pack_git2_q2");
 	bool dirty = false;
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
 	GError *err = NULL;
@@ -593,6 +596,8 @@ static void test_recover_foreign_lock(struct fx *f, gconstpointer data)
 	g_assert_cmpstr(err->message, ==, want);
 	g_clear_error(&err);
 	g_assert_true(exists(f->git_dir, "index.lock"));
+	g_assert_true(exists(f->git_dir, "objects/ab/tmp_object_git2_q1"));
+	g_assert_true(exists(f->git_dir, "objects/pack/pack_git2_q2"));
 	g_assert_false(dirty);
 	/* our own temporary files go regardless */
 	g_assert_false(exists(f->state_dir, "x.json.tmp-1"));
@@ -640,6 +645,81 @@ static void test_busy(struct fx *f, gconstpointer data)
 	g_clear_error(&err);
 }
 
+/* Runs lw_gc_run in a child killed at crash point `at` (0: none);
+ * returns its wait status. */
+static int gc_child(struct fx *f, bool full, int at)
+{
+	pid_t pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		if (at > 0) {
+			char n[16];
+			g_snprintf(n, sizeof(n), "%d", at);
+			g_setenv("LW_GC_TEST_KILL_AT", n, TRUE);
+		}
+		git_repository *repo = NULL;
+		if (git_repository_open(&repo, f->path) < 0)
+			_exit(3);
+		int rc = lw_gc_run(repo, f->git_dir, f->state_dir, full, NULL, NULL);
+		git_repository_free(repo);
+		_exit(rc < 0 ? 4 : 0);
+	}
+	return pid;
+}
+
+/* After a kill: recovery, then git finds the repository whole, with every
+ * object it had and HEAD where it was. */
+static void assert_recovers(struct fx *f, GArray *before, const char *head_before, bool crashed)
+{
+	GError *err = NULL;
+	bool dirty = false;
+	g_assert_cmpint(lw_gc_recover(f->git_dir, f->state_dir, 0, &dirty, NULL, &err), ==, 0);
+	g_assert_no_error(err);
+	if (crashed)
+		g_assert_true(dirty);
+	g_assert_false(exists(f->state_dir, "busy"));
+	g_assert_cmpuint(count_suffix(f->state_dir, "", ""), ==, 0);
+	g_autofree char *pack_dir = g_build_filename(f->git_dir, "objects", "pack", NULL);
+	g_assert_cmpuint(count_suffix(pack_dir, "pack-", ".pack"), ==, count_suffix(pack_dir, "pack-", ".idx"));
+	assert_fsck(f);
+	assert_readable(f, before);
+	g_autofree char *head_after = NULL;
+	git_run(f, "rev-parse HEAD", &head_after, NULL);
+	g_assert_cmpstr(head_after, ==, head_before);
+}
+
+/* A kill at each step of a run, incremental and full. */
+static void test_crash_points(struct fx *f, gconstpointer data)
+{
+	(void)data;
+	struct lw_gc_stats st;
+	for (int full = 0; full < 2; full++) {
+		for (int at = 1; at <= 8; at++) {
+			/* two packs and loose objects: every step has work */
+			hist_commits(f->h, 4, 2);
+			run_gc(f, false, &st);
+			hist_commits(f->h, 4, 2);
+			g_autoptr(GArray) before = all_objects(f);
+			g_autofree char *head = NULL;
+			git_run(f, "rev-parse HEAD", &head, NULL);
+			int status;
+			pid_t pid = gc_child(f, full, at);
+			g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+			bool reached = at != 6 || full;
+			g_test_message("full %d, crash point %d: %s", full, at,
+				       WIFSIGNALED(status) ? "killed" : "finished");
+			if (reached)
+				g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+			else
+				g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			assert_recovers(f, before, head, reached);
+		}
+		run_gc(f, true, &st);
+		g_assert_cmpuint(count_packs(f), ==, 1);
+		g_assert_cmpuint(count_loose(f), ==, 0);
+	}
+}
+
 /* SIGKILL a repack at random moments; after each, recovery leaves a
  * repository git finds whole, with every object it had. */
 static void test_kill(struct fx *f, gconstpointer data)
@@ -671,16 +751,7 @@ static void test_kill(struct fx *f, gconstpointer data)
 		git_run(f, "rev-parse HEAD", &head_before, NULL);
 
 		gint64 start = g_get_monotonic_time();
-		pid_t pid = fork();
-		g_assert_cmpint(pid, >=, 0);
-		if (pid == 0) {
-			git_repository *repo = NULL;
-			if (git_repository_open(&repo, f->path) < 0)
-				_exit(3);
-			int rc = lw_gc_run(repo, f->git_dir, f->state_dir, full, NULL, NULL);
-			git_repository_free(repo);
-			_exit(rc < 0 ? 4 : 0);
-		}
+		pid_t pid = gc_child(f, full, 0);
 		g_usleep((gulong)g_rand_int_range(r, 0, (gint32)MIN(span[full] * 5 / 4, G_MAXINT32)));
 		int status;
 		pid_t done = waitpid(pid, &status, WNOHANG);
@@ -698,16 +769,7 @@ static void test_kill(struct fx *f, gconstpointer data)
 		else
 			g_assert_cmpint(WEXITSTATUS(status), ==, 0);
 
-		GError *err = NULL;
-		bool dirty = false;
-		g_assert_cmpint(lw_gc_recover(f->git_dir, f->state_dir, 0, &dirty, NULL, &err), ==, 0);
-		g_assert_no_error(err);
-		g_assert_false(exists(f->state_dir, "busy"));
-		assert_fsck(f);
-		assert_readable(f, before);
-		g_autofree char *head_after = NULL;
-		git_run(f, "rev-parse HEAD", &head_after, NULL);
-		g_assert_cmpstr(head_after, ==, head_before);
+		assert_recovers(f, before, head_before, false);
 	}
 	g_test_message("%u of %d runs killed", killed, rounds);
 	g_assert_cmpuint(killed, >=, (guint)rounds / 4);
@@ -812,6 +874,7 @@ int main(int argc, char **argv)
 	ADD("/gc/recover-crashed", test_recover_crashed);
 	ADD("/gc/recover-foreign-lock", test_recover_foreign_lock);
 	ADD("/gc/busy", test_busy);
+	ADD("/gc/crash-points", test_crash_points);
 	ADD("/gc/kill", test_kill);
 	int rc = g_test_run();
 	git_libgit2_shutdown();
