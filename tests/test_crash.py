@@ -82,6 +82,7 @@ class World:
         self.baseline_done = False
         self.git_dir = os.path.join(sb.repo, '.git')
         self.stats = {}
+        self.failures = []      # (what, message) of rounds that failed a check
 
     def add(self, blog, count):
         for _ in range(count):
@@ -161,6 +162,18 @@ class World:
         return ids
 
     def verify(self, what):
+        """verify_once, recording a failure and going on (a broken round is
+        reported with the others at the end, so one run shows them all)."""
+        try:
+            self.verify_once(what)
+        except AssertionError as e:
+            self.failures.append((what, str(e)))
+            note('FAILED ' + str(e).split('\n')[0][:300])
+            if len(self.failures) >= 20:
+                raise AssertionError('stopping after 20 failed rounds:\n' + '\n'.join(
+                    m.split('\n')[0] for _, m in self.failures))
+
+    def verify_once(self, what):
         """After a kill: a full poll, then the repository must be whole."""
         p = self.sb.livewatch('poll', timeout=120)
         if p.returncode != 0:
@@ -258,7 +271,7 @@ def test_sigkill_at_random_moments():
             world.add(b, PAGE + 10)
         sb.poll()                                  # the baseline, whole
         world.baseline_done = True
-        world.verify('baseline')
+        world.verify_once('baseline')
         eq(sb.alerts(), [], 'no alerts on the baseline')
 
         # How long an uninterrupted poll and gc take here: the delays
@@ -276,8 +289,8 @@ def test_sigkill_at_random_moments():
         gc_ok = p.returncode == 0
         if not gc_ok:
             note('livewatch gc exited %d: %s' % (p.returncode,
-                                                 (p.stderr or p.stdout).strip()[:300]))
-        world.verify('calibration')
+                                                 (p.stderr or p.stdout).strip().split('\n')[0]))
+        world.verify_once('calibration')
         note('seed %d, %d kills; a poll takes %.0f ms, a poll with packing due %.0f ms, '
              'gc %.0f ms' % (SEED, KILLS, poll_s * 1000, busy_poll_s * 1000, gc_s * 1000))
 
@@ -350,9 +363,6 @@ def test_sigkill_at_random_moments():
             alive = run_and_kill(world, ['gc'], rng.uniform(0, gc_s * 1.1))
             tally('gc', alive)
             world.verify('gc kill %d' % (i + 1))
-        check(gc_ok, 'livewatch gc did not run (see the note above)')
-
-        n_alerts, n_want = world.check_alerts()
         for phase, st in world.stats.items():
             note('%s: %d rounds, %d killed mid-run, %d had finished'
                  % (phase, st['rounds'], st['killed'], st['finished']))
@@ -360,11 +370,21 @@ def test_sigkill_at_random_moments():
             note('left behind by kills (rounds): ' + ', '.join(
                 '%s %s %d' % (ph, w, n) for (ph, w), n in sorted(left.items())))
         count = sb.git('count-objects', '-v')
-        note('end: %d posts served, %d commits, %d alerts for %d matching posts; %s; %.0f s'
-             % (sum(len(v) for v in world.served.values()), sb.commits(), n_alerts, n_want,
+        alerts = sb.alerts()
+        note('end: %d posts served, %d commits, %d alerts; %s; %.0f s'
+             % (sum(len(v) for v in world.served.values()), sb.commits(), len(alerts),
                 ', '.join(line for line in count.splitlines()
                           if line.startswith(('count', 'packs'))),
                 time.monotonic() - t_start))
+        if world.failures:
+            raise AssertionError('%d of %d rounds failed a check; the first:\n%s: %s'
+                                 % (len(world.failures),
+                                    sum(st['rounds'] for st in world.stats.values()),
+                                    world.failures[0][0], world.failures[0][1]))
+        n_alerts, n_want = world.check_alerts()
+        note('alerts: %d, one for each of the %d matching posts served after the baseline'
+             % (n_alerts, n_want))
+        check(gc_ok, 'livewatch gc did not run (see the note above)')
         total = sum(st['killed'] for st in world.stats.values())
         check(total >= min(100, KILLS // 3),
               'only %d kills landed while livewatch ran' % total)
