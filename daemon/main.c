@@ -3,6 +3,7 @@
 #include "error.h"
 #include "extract.h"
 #include "fetch.h"
+#include "gc.h"
 #include "log.h"
 #include "query.h"
 
@@ -29,6 +30,7 @@ static const char usage[] =
 	"  extract [--format F] [--json] [--entry X --body X ...] FILE|URL\n"
 	"                             show the entries of one page\n"
 	"  match QUERY [FILE...]      try a rule query on text (stdin without FILE)\n"
+	"  gc                         pack the history now (poll and run do it when due)\n"
 	"  demo                       replay a bundled live blog, offline\n"
 	"\n"
 	"options:\n"
@@ -110,6 +112,68 @@ static int cmd_check(const char *config_path)
 	return EXIT_OK;
 }
 
+/* poll: packs the history when due, quietly (poll's output is the
+ * blogs'); a failure is only a warning, the poll itself went fine. */
+static void gc_when_due(struct lw_app *app)
+{
+	struct lw_store *s = app->store;
+	if (!lw_gc_due(lw_store_repo(s), lw_store_git_dir(s)))
+		return;
+	GError *err = NULL;
+	struct lw_gc_stats st;
+	if (lw_gc_run(lw_store_repo(s), lw_store_git_dir(s), lw_store_state_dir(s), false, &st, &err) < 0) {
+		lw_warn("%s", err->message);
+		g_error_free(err);
+		return;
+	}
+	g_autofree char *what = lw_gc_stats_describe(&st);
+	lw_debug("gc: %s", what);
+}
+
+static const char gc_usage[] =
+	"usage: livewatch [-c CONFIG] gc\n"
+	"\n"
+	"Packs the history repository now: every object into one pack, loose\n"
+	"objects and older packs removed.  poll and run do this by themselves\n"
+	"when enough loose objects or packs pile up.\n";
+
+static int cmd_gc(const char *config_path, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(gc_usage, stdout);
+			return EXIT_OK;
+		}
+		lw_error("gc: unexpected argument '%s'\n%s", argv[i], gc_usage);
+		return EXIT_USAGE;
+	}
+	struct lw_config *cfg = load_config(config_path);
+	if (!cfg)
+		return EXIT_USAGE;
+	GError *err = NULL;
+	struct lw_app *app = lw_app_new(cfg, TRUE, &err);
+	if (!app) {
+		lw_error("%s", err->message);
+		int code = err->code == LW_ERROR_CONFIG || err->code == LW_ERROR_QUERY ?
+		           EXIT_USAGE : EXIT_RUNTIME;
+		g_error_free(err);
+		return code;
+	}
+	struct lw_store *s = app->store;
+	struct lw_gc_stats st;
+	int status = EXIT_OK;
+	if (lw_gc_run(lw_store_repo(s), lw_store_git_dir(s), lw_store_state_dir(s), true, &st, &err) < 0) {
+		lw_error("%s", err->message);
+		g_error_free(err);
+		status = EXIT_RUNTIME;
+	} else {
+		g_autofree char *what = lw_gc_stats_describe(&st);
+		printf("gc: %s\n", what);
+	}
+	lw_app_free(app);
+	return status;
+}
+
 static int cmd_poll(const char *config_path, int argc, char **argv)
 {
 	GError *err = NULL;
@@ -159,6 +223,7 @@ static int cmd_poll(const char *config_path, int argc, char **argv)
 		}
 		lw_poll_result_clear(&r);
 	}
+	gc_when_due(app);
 	lw_app_free(app);
 	return status;
 }
@@ -478,6 +543,8 @@ int main(int argc, char **argv)
 		return lw_demo_main(rest, args);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(config_path);
+	if (!strcmp(cmd, "gc"))
+		return cmd_gc(config_path, rest, args);
 	if (!strcmp(cmd, "log"))
 		return cmd_history(config_path, false, rest, args);
 	if (!strcmp(cmd, "show"))

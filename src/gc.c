@@ -406,6 +406,15 @@ bool lw_gc_due(struct git_repository *repo, const char *git_dir)
 	return due;
 }
 
+char *lw_gc_stats_describe(const struct lw_gc_stats *st)
+{
+	return g_strdup_printf("%u loose object%s and %u pack%s -> %u pack%s, %.1f MB -> %.1f MB",
+			       st->loose_before, st->loose_before == 1 ? "" : "s",
+			       st->packs_before, st->packs_before == 1 ? "" : "s",
+			       st->packs_after, st->packs_after == 1 ? "" : "s",
+			       (double)st->bytes_before / 1e6, (double)st->bytes_after / 1e6);
+}
+
 /* ---- packing ---- */
 
 static int fsync_path(const char *path, bool dir)

@@ -67,6 +67,10 @@ struct lw_gc_stats {
 	bool full;                         /* a full repack was made */
 };
 
+/* "N loose objects and M packs -> K pack(s), X MB -> Y MB", for the
+ * caller's message; g_free() it. */
+char *lw_gc_stats_describe(const struct lw_gc_stats *st);
+
 /* True when maintenance is worth doing now: more loose objects than
  * LW_GC_LOOSE_MAX (estimated, like `git gc --auto`, from a couple of the
  * objects/XX fan-out folders), or LW_GC_PACKS_MAX packs or more.  Cheap:
