@@ -303,6 +303,7 @@ struct wt_change {
 	char *path;   /* relative to the repository */
 	char *text;   /* the file's bytes; NULL: the file is deleted */
 	gsize len;
+	git_oid blob; /* the blob of text */
 };
 
 static void wt_change_free(gpointer p)
@@ -313,12 +314,14 @@ static void wt_change_free(gpointer p)
 	g_free(c);
 }
 
-static void wt_add(GPtrArray *changes, char *path, char *text, gsize len)
+static void wt_add(GPtrArray *changes, char *path, char *text, gsize len, const git_oid *blob)
 {
 	struct wt_change *c = g_new0(struct wt_change, 1);
 	c->path = path;
 	c->text = text;
 	c->len = len;
+	if (blob)
+		git_oid_cpy(&c->blob, blob);
 	g_ptr_array_add(changes, c);
 }
 
@@ -364,7 +367,7 @@ static int wt_apply(struct lw_store *s, const struct wt_change *c)
 	return 0;
 }
 
-/* The paths git's index must catch up with, one "+path" or "-path" a line,
+/* The paths git's index must catch up with, one "+<blob id> path" or "-path" a line,
  * appended after each commit; lw_store_flush() applies and removes it. */
 static char *pending_path(struct lw_store *s)
 {
@@ -376,7 +379,12 @@ static void note_pending(struct lw_store *s, GPtrArray *changes)
 	GString *lines = g_string_new(NULL);
 	for (guint i = 0; i < changes->len; i++) {
 		const struct wt_change *c = changes->pdata[i];
-		g_string_append_printf(lines, "%c%s\n", c->text ? '+' : '-', c->path);
+		char hex[GIT_OID_HEXSZ + 1];
+		if (c->text)
+			g_string_append_printf(lines, "+%s %s\n", git_oid_tostr(hex, sizeof(hex), &c->blob),
+					       c->path);
+		else
+			g_string_append_printf(lines, "-%s\n", c->path);
 	}
 	g_autofree char *p = pending_path(s);
 	int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -484,7 +492,7 @@ static int write_readme(struct lw_store *s, GError **error)
 		lw_store_git_error(error, "repository '%s': cannot write README.md", s->path);
 		goto out;
 	}
-	wt_add(changes, g_strdup("README.md"), g_strdup(readme_text), strlen(readme_text));
+	wt_add(changes, g_strdup("README.md"), g_strdup(readme_text), strlen(readme_text), &blob);
 	ret = commit_tree(s, NULL, &tree, "livewatch: start the history\n",
 			  g_get_real_time() / G_USEC_PER_SEC, changes, NULL, NULL, error);
 	if (ret == 0)
@@ -1339,7 +1347,7 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 			g_free(path);
 			goto undo;
 		}
-		wt_add(changes, path, md, len);
+		wt_add(changes, path, md, len, &oid);
 	}
 	for (guint i = 0; c->remove && i < c->remove->len; i++) {
 		const char *id = c->remove->pdata[i];
@@ -1358,7 +1366,7 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 			g_free(path);
 			goto undo;
 		}
-		wt_add(changes, path, NULL, 0);
+		wt_add(changes, path, NULL, 0, NULL);
 	}
 	if (folders_write(&f, blog, error) < 0)
 		goto undo;
@@ -1392,7 +1400,7 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 			g_free(text);
 			goto undo;
 		}
-		wt_add(changes, g_strconcat(blog, "/index.md", NULL), text, len);
+		wt_add(changes, g_strconcat(blog, "/index.md", NULL), text, len, &oid);
 	}
 
 	if (git_treebuilder_new(&tb_r, s->repo, root) < 0) {
@@ -1674,6 +1682,35 @@ out:
 
 /* ---- git's index ---- */
 
+/* Adds "<blob id> <path>" to the index with the working tree file's stat
+ * data, without reading the file: we wrote it, with that blob's bytes.
+ * -1 when the line is damaged or the file is gone. */
+static int index_add(struct lw_store *s, git_index *idx, const char *line)
+{
+	git_index_entry ie;
+	struct stat st;
+	memset(&ie, 0, sizeof(ie));
+	if (strlen(line) < GIT_OID_HEXSZ + 2 || line[GIT_OID_HEXSZ] != ' ' ||
+	    git_oid_fromstrn(&ie.id, line, GIT_OID_HEXSZ) < 0)
+		return -1;
+	const char *path = line + GIT_OID_HEXSZ + 1;
+	g_autofree char *full = g_build_filename(s->path, path, NULL);
+	if (lstat(full, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	ie.ctime.seconds = (int32_t)st.st_ctim.tv_sec;
+	ie.ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
+	ie.mtime.seconds = (int32_t)st.st_mtim.tv_sec;
+	ie.mtime.nanoseconds = (uint32_t)st.st_mtim.tv_nsec;
+	ie.dev = (uint32_t)st.st_dev;
+	ie.ino = (uint32_t)st.st_ino;
+	ie.mode = GIT_FILEMODE_BLOB;
+	ie.uid = st.st_uid;
+	ie.gid = st.st_gid;
+	ie.file_size = (uint32_t)st.st_size;
+	ie.path = path;
+	return git_index_add(idx, &ie);
+}
+
 int lw_store_flush(struct lw_store *s, bool force, GError **error)
 {
 	g_autofree char *p = pending_path(s);
@@ -1703,8 +1740,12 @@ int lw_store_flush(struct lw_store *s, bool force, GError **error)
 		const char *path = *l + 1;
 		if (!**l || !*path)
 			continue;
-		if (**l == '+' && git_index_add_bypath(idx, path) == 0)
-			continue;
+		if (**l == '+') {
+			if (index_add(s, idx, path) == 0)
+				continue;
+			const char *sp = strchr(path, ' ');
+			path = sp ? sp + 1 : path;
+		}
 		git_index_remove_bypath(idx, path);   /* gone since (or never written) */
 		git_error_clear();
 	}
