@@ -1082,9 +1082,15 @@ static gboolean on_gc_timer(gpointer data)
 {
 	if (data) {
 		/* the first check: from now on, once a minute */
-		L.gc_timer = g_timeout_add_seconds(GC_FIRST_S, on_gc_timer, GINT_TO_POINTER(1));
+		L.gc_timer = g_timeout_add_seconds(GC_CHECK_S, on_gc_timer, NULL);
 		on_gc_timer(NULL);
 		return G_SOURCE_REMOVE;
+	}
+	/* git's index catches up with the commits of the last minute */
+	GError *err = NULL;
+	if (!L.stopping && lw_store_flush(L.store, false, &err) < 0) {
+		lw_warn("%s", err->message);
+		g_clear_error(&err);
 	}
 	if (L.stopping || L.gc || g_get_monotonic_time() < L.gc_next)
 		return G_SOURCE_CONTINUE;
@@ -1254,6 +1260,11 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 	/* A delivery still running uses the configuration and the store. */
 	if (courier_ended) {
 		app_unref(L.cur);
+		GError *ferr = NULL;
+		if (lw_store_flush(L.store, true, &ferr) < 0) {
+			lw_warn("%s", ferr->message);
+			g_error_free(ferr);
+		}
 		lw_store_free(L.store);
 	}
 	g_free(L.status);
