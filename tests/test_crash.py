@@ -27,7 +27,8 @@ Deterministic in what it asserts; the moments are seeded
 (LW_CRASH_SEED, default 9) but where a kill lands depends on timing, so
 the delays are scaled to the measured length of an uninterrupted run.
 LW_CRASH_KILLS (default 300) sets the number of kills; a sanitizer build
-makes a third of them.  Standard library only; TAP via lwtest.
+makes a third of them.  LW_CRASH_KEEP=1 keeps the sandbox (repository,
+config, alerts) for a look afterwards.  Standard library only; TAP via lwtest.
 """
 
 import glob
@@ -404,7 +405,11 @@ def test_sigkill_at_random_moments():
         check(total >= min(100, KILLS // 3),
               'only %d kills landed while livewatch ran' % total)
     finally:
-        sb.close()
+        if os.environ.get('LW_CRASH_KEEP'):
+            sb.server.stop()
+            note('kept ' + sb.dir)
+        else:
+            sb.close()
 
 
 if __name__ == '__main__':
