@@ -232,6 +232,18 @@ def lines_of(path):
         return f.read().splitlines()
 
 
+def settle(d, srv, names, timeout=20):
+    """Waits until every poll the servers saw of these blogs has ended
+    in the daemon (started with -vv: a cycle ends with "NAME: next poll
+    in"): SIGUSR1 skips a blog whose poll is still running."""
+    def pending():
+        log = d.log()
+        return [n for n in names if len(re.findall(r'^%s: next poll in ' % re.escape(n), log,
+                                                    re.M)) < count(srv, '/' + n)]
+    left = wait_until(pending, lambda p: not p, timeout)
+    check(not left, 'polls of %r still running:\n%s' % (left, d.log()))
+
+
 def blog_commits(sb, blog):
     if not os.path.isdir(os.path.join(sb.repo, '.git')):
         return 0
@@ -264,7 +276,7 @@ def test_notify_protocol_journal_and_watchdog(sb):
     check(len(wd) >= 4, 'too few WATCHDOG=1: %d' % len(wd))
     check(wd[3] - wd[0] < 1.5, 'WATCHDOG=1 too far apart: %r' % wd[:4])
     rc, took = d.stop()
-    eq(rc, 0, 'exit status')
+    eq(rc, 0, 'exit status; log:\n' + d.log())
     check('STOPPING=1' in d.notifications(), 'no STOPPING=1')
     log = d.log()
     lines = [line for line in log.splitlines() if line]
@@ -314,7 +326,7 @@ def test_slow_deliveries_hold_nothing_up(sb):
     outbox = os.path.join(sb.repo, '.git', 'livewatch', 'outbox.jsonl')
     check(os.path.exists(outbox), 'the undelivered alerts are not in the outbox')
     rc, took = d.stop()
-    eq(rc, 0, 'exit status')
+    eq(rc, 0, 'exit status; log:\n' + d.log())
     check(took < 5, 'stopping took %.1f s with a delivery in progress' % took)
     check(os.path.exists(outbox), 'stopping lost the outbox')
     eq(len(open(outbox).read().splitlines()), 4, 'alerts left in the outbox')
@@ -339,7 +351,7 @@ def test_slow_deliveries_hold_nothing_up(sb):
     eq(keys, {a['id'] for a in sb.alerts()}, 'the webhook got each id as Idempotency-Key')
     d2.wait_note(lambda n: n.startswith('STATUS=') and 'being delivered' not in n)
     rc, took = d2.stop()
-    eq(rc, 0, 'exit status')
+    eq(rc, 0, 'exit status; log:\n' + d2.log())
 
 
 @with_sandbox
@@ -373,7 +385,7 @@ def test_killed_during_a_delivery(sb):
         wait_eq(lambda: [line for line in lines_of(path) if line.strip()], [],
                 name + ' not emptied')
     rc, took = d2.stop()
-    eq(rc, 0, 'exit status')
+    eq(rc, 0, 'exit status; log:\n' + d2.log())
 
 
 @with_sandbox
@@ -404,7 +416,7 @@ def test_reload_during_a_hanging_delivery(sb):
     wait_eq(lambda: len(sb.alerts()), 4, 'alerts after the reload')
     eq(len(srv.requests('/hook')), 1, 'posts to the removed webhook')
     rc, took = d.stop()
-    eq(rc, 0, 'exit status')
+    eq(rc, 0, 'exit status; log:\n' + d.log())
     check(took < 5, 'stopping took %.1f s' % took)
 
 
@@ -485,7 +497,7 @@ def test_faults_do_not_disturb_healthy_blogs(sb):
                lambda failing: must_fail <= failing, timeout=10)
 
     rc, took = d.stop()
-    eq(rc, 0, 'exit status')
+    eq(rc, 0, 'exit status; log:\n' + d.log())
     check(took < 10, 'took %.1f s to stop' % took)
     log = d.log()
     for name in faults:
@@ -566,12 +578,13 @@ def test_usr1_reload_and_one_daemon_per_repo(sb):
     for p in ('/a', '/b'):
         srv.set(p, body=page(srv.url(p), posts(prefix=p)))
     text = config(sb, 'interval = 60\ndelay = 0', [('a', srv.url('/a'), {})])
-    d = start(sb, text)
+    d = start(sb, text, args=['-vv'])
     d.wait_note(lambda n: n == 'READY=1')
     d.wait_log(r'^a: 4 new')
     eq(count(srv, '/a'), 1, 'polls of a')
 
-    # SIGUSR1 polls everything now.
+    # SIGUSR1 polls everything now (every blog whose poll is not running).
+    settle(d, srv, ['a'])
     d.kill(signal.SIGUSR1)
     wait_eq(lambda: count(srv, '/a'), 2, 'polls of a after SIGUSR1', timeout=10)
 
@@ -599,6 +612,7 @@ def test_usr1_reload_and_one_daemon_per_repo(sb):
     d.kill(signal.SIGHUP)
     d.wait_log(r'reload failed, keeping the old configuration: %s:3: '
                % re.escape(sb.config))
+    settle(d, srv, ['a', 'b'])
     d.kill(signal.SIGUSR1)
     wait_eq(lambda: (count(srv, '/a'), count(srv, '/b')), (3, 2),
             'polls of a and b: the old config still runs', timeout=10)
@@ -608,12 +622,13 @@ def test_usr1_reload_and_one_daemon_per_repo(sb):
         f.write(config(sb, 'interval = 60\ndelay = 0', [('a', srv.url('/a'), {})]))
     d.kill(signal.SIGHUP)
     d.wait_log(r'configuration reloaded: 1 blog$')
+    settle(d, srv, ['a'])
     d.kill(signal.SIGUSR1)
     wait_eq(lambda: count(srv, '/a'), 4, 'polls of a', timeout=10)
     time.sleep(0.5)
     eq(count(srv, '/b'), 2, 'polls of a removed blog')
     rc, _ = d.stop()
-    eq(rc, 0, 'exit status')
+    eq(rc, 0, 'exit status; log:\n' + d.log())
 
 
 @with_sandbox
@@ -633,7 +648,7 @@ def test_sigterm_with_a_stalled_transfer(sb):
     check(srv.requests('/s'), 'stalled blog never requested')
     time.sleep(0.5)
     rc, took = d.stop()
-    eq(rc, 0, 'exit status')
+    eq(rc, 0, 'exit status; log:\n' + d.log())
     check(took < 10, 'stopping took %.1f s' % took)
     eq(blog_commits(sb, 's'), 0, 'commits of the stalled blog')
     eq(blog_commits(sb, 'ok'), 1, 'commits of the healthy blog')
