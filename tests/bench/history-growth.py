@@ -256,9 +256,14 @@ def main():
                 print('  poll %d exited %d:\n%s' % (i, rc, out), flush=True)
                 if len(failures) > 3:
                     break
+            co = count_objects(repo)
+            rec['loose'] = co['count']
+            rec['packs'] = co.get('packs', 0)
+            prev = polls[-2] if len(polls) > 1 else {'loose': 0, 'packs': 0}
+            # A poll that packed: fewer loose objects than before it, or
+            # another set of packs.
+            rec['packed'] = rec['loose'] < prev['loose'] or rec['packs'] != prev['packs']
             if i == 1 or i % 10 == 0 or i == args.polls:
-                co = count_objects(repo)
-                rec['loose'] = co['count']
                 gitmb = dir_bytes(os.path.join(repo, '.git')) / 1e6
                 print('  %5d %8d %9.1f %9.1f %8d %8.1f'
                       % (i, served, cpu * 1000, wall * 1000, co['count'], gitmb), flush=True)
@@ -270,6 +275,12 @@ def main():
     early = cpus[1:11]
     late = cpus[-10:]
     ratio = mean(late) / mean(early) if early and late else float('nan')
+    # The same without the polls that packed (packing is paid now and
+    # then; the goal counts it, this shows what the rest costs).
+    early_np = [p['cpu_s'] for p in polls[1:11] if not p['packed']]
+    late_np = [p['cpu_s'] for p in polls[-10:] if not p['packed']]
+    ratio_np = mean(late_np) / mean(early_np) if early_np and late_np else float('nan')
+    packing = [p for p in polls if p['packed']]
 
     heads = entries_at_head(repo)
     at_head = sum(len(v) for v in heads.values())
@@ -309,6 +320,14 @@ def main():
         'cpu_late_ms': round(mean(late) * 1000, 1),
         'cpu_late_over_early': round(ratio, 3),
         'cpu_max_ms': round(max(cpus) * 1000, 1) if cpus else None,
+        'cpu_early_median_ms': round(statistics.median(early) * 1000, 1) if early else None,
+        'cpu_late_median_ms': round(statistics.median(late) * 1000, 1) if late else None,
+        'cpu_early_nopack_ms': round(mean(early_np) * 1000, 1),
+        'cpu_late_nopack_ms': round(mean(late_np) * 1000, 1),
+        'cpu_late_over_early_nopack': round(ratio_np, 3),
+        'packing_polls': len(packing),
+        'packing_poll_cpu_mean_ms': round(mean([p['cpu_s'] for p in packing]) * 1000, 1)
+        if packing else None,
         'cpu_total_s': round(sum(cpus), 2),
         'wall_early_ms': round(mean([p['wall_s'] for p in polls[1:11]]) * 1000, 1),
         'wall_late_ms': round(mean([p['wall_s'] for p in polls[-10:]]) * 1000, 1),
@@ -340,6 +359,13 @@ def main():
          'max %.0f ms' % (fig['cpu_first_ms'], fig['cpu_early_ms'], fig['cpu_late_ms'],
                           fig['cpu_max_ms'])),
         ('late / early', '%.2f (goal <= %.1f)' % (ratio, args.cpu_goal)),
+        ('  medians', 'early %.1f ms, late %.1f ms'
+         % (fig['cpu_early_median_ms'], fig['cpu_late_median_ms'])),
+        ('  without packing polls', 'early %.1f ms (%d polls), late %.1f ms (%d polls): %.2f'
+         % (fig['cpu_early_nopack_ms'], len(early_np), fig['cpu_late_nopack_ms'], len(late_np),
+            ratio_np)),
+        ('  packing polls', '%d of %d, mean %s ms CPU'
+         % (len(packing), len(polls), fig['packing_poll_cpu_mean_ms'])),
         ('poll wall (noisy)', 'early %.0f ms, late %.0f ms'
          % (fig['wall_early_ms'], fig['wall_late_ms'])),
         ('peak RSS of a poll', '%.1f MB' % fig['maxrss_mb']),
