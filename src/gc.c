@@ -441,41 +441,162 @@ static int insert_cb(const git_oid *id, void *payload)
 	return git_packbuilder_insert(payload, id, NULL);
 }
 
-/* Everything reachable from the refs and HEAD, walked so that the
- * packbuilder knows each tree's and blob's path (it pairs versions of
- * one path for deltas), then every other object in the repository. */
-static int insert_everything(git_repository *repo, git_packbuilder *pb)
+/* The packbuilder pairs objects for deltas after sorting them by a hash
+ * of their path, so every tree and blob is inserted with its path
+ * ("blog/entries/2023-02-14"): the versions of one day's folder, of
+ * index.md, of one post, sit side by side.  (libgit2's own
+ * git_packbuilder_insert_walk names no tree, and trees, rewritten by
+ * every commit, are most of what a history of small files holds.)
+ * Commits go first, newest first, for the pack's write order. */
+struct walker {
+	git_repository *repo;
+	git_packbuilder *pb;
+	GHashTable *seen;      /* git_oid *: commits and trees visited */
+	GHashTable *loose;     /* NULL: walk everything; else only these (loose) objects */
+	GString *path;
+};
+
+static guint oid_hash(gconstpointer p)
 {
-	git_revwalk *walk = NULL;
+	const unsigned char *id = ((const git_oid *)p)->id;
+	return (guint)id[0] | (guint)id[1] << 8 | (guint)id[2] << 16 | (guint)id[3] << 24;
+}
+
+static gboolean oid_equal(gconstpointer a, gconstpointer b)
+{
+	return git_oid_equal(a, b);
+}
+
+static GHashTable *oid_set_new(void)
+{
+	return g_hash_table_new_full(oid_hash, oid_equal, g_free, NULL);
+}
+
+/* Adds id to set; false when it was there already. */
+static bool oid_set_add(GHashTable *set, const git_oid *id)
+{
+	if (g_hash_table_contains(set, id))
+		return false;
+	g_hash_table_add(set, g_memdup2(id, sizeof(*id)));
+	return true;
+}
+
+static bool wanted(const struct walker *w, const git_oid *id)
+{
+	return !w->loose || g_hash_table_contains(w->loose, id);
+}
+
+static int walk_tree(struct walker *w, const git_oid *id)
+{
+	if (!oid_set_add(w->seen, id) || !wanted(w, id))
+		return 0;
+	git_tree *tree = NULL;
+	int rc = git_packbuilder_insert(w->pb, id, w->path->len ? w->path->str : NULL);
+	if (rc == 0)
+		rc = git_tree_lookup(&tree, w->repo, id);
+	gsize len = w->path->len;
+	for (size_t i = 0; rc == 0 && tree && i < git_tree_entrycount(tree); i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		const git_oid *eid = git_tree_entry_id(e);
+		if (len)
+			g_string_append_c(w->path, '/');
+		g_string_append(w->path, git_tree_entry_name(e));
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+			rc = walk_tree(w, eid);
+		else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB && wanted(w, eid))
+			rc = git_packbuilder_insert(w->pb, eid, w->path->str);
+		g_string_truncate(w->path, len);
+	}
+	git_tree_free(tree);
+	return rc;
+}
+
+/* Every commit from the tips down, each with its tree; with w->loose,
+ * a commit that is packed already ends the walk down its line (what it
+ * reaches went into a pack with it, or before it). */
+static int walk_commits(struct walker *w, GArray *stack)
+{
+	int rc = 0;
+	while (rc == 0 && stack->len > 0) {
+		git_oid id = g_array_index(stack, git_oid, stack->len - 1);
+		g_array_set_size(stack, stack->len - 1);
+		if (!oid_set_add(w->seen, &id) || !wanted(w, &id))
+			continue;
+		git_commit *c = NULL;
+		rc = git_packbuilder_insert(w->pb, &id, NULL);
+		if (rc == 0)
+			rc = git_commit_lookup(&c, w->repo, &id);
+		if (rc == 0) {
+			g_string_truncate(w->path, 0);
+			rc = walk_tree(w, git_commit_tree_id(c));
+			/* first parent last: it comes off the stack next */
+			for (unsigned int i = git_commit_parentcount(c); rc == 0 && i > 0; i--)
+				g_array_append_val(stack, *git_commit_parent_id(c, i - 1));
+		}
+		git_commit_free(c);
+	}
+	return rc;
+}
+
+/* The commits the refs and HEAD point at. */
+static int tips(git_repository *repo, GArray *stack)
+{
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
-	git_odb *odb = NULL;
-	int rc = -1;
+	git_oid head;
+	int rc;
 
-	if (git_revwalk_new(&walk, repo) < 0 || git_reference_iterator_new(&it, repo) < 0)
-		goto out;
+	if (git_reference_iterator_new(&it, repo) < 0)
+		return -1;
 	while ((rc = git_reference_next(&ref, it)) == 0) {
 		git_object *obj = NULL;
 		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
-			git_revwalk_push(walk, git_object_id(obj));
+			g_array_append_val(stack, *git_object_id(obj));
 		git_object_free(obj);
 		git_reference_free(ref);
-		ref = NULL;
 	}
-	if (rc != GIT_ITEROVER)
-		goto out;
-	if (git_revwalk_push_head(walk) < 0)
-		git_error_clear(); /* unborn or detached to nothing */
-	if (git_packbuilder_insert_walk(pb, walk) < 0 || git_repository_odb(&odb, repo) < 0 ||
-	    git_odb_foreach(odb, insert_cb, pb) < 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc == GIT_ITEROVER)
-		rc = -1;
-	git_odb_free(odb);
 	git_reference_iterator_free(it);
-	git_revwalk_free(walk);
+	if (rc != GIT_ITEROVER)
+		return -1;
+	/* HEAD last, so its history is walked first */
+	if (git_reference_name_to_id(&head, repo, "HEAD") == 0)
+		g_array_append_val(stack, head);
+	git_error_clear();
+	return 0;
+}
+
+/* Full: everything reachable, named, then every other object in the
+ * repository (nothing is ever dropped).  Incremental: the loose objects,
+ * named where a walk from the tips finds them, then the rest of them. */
+static int insert_objects(git_repository *repo, git_packbuilder *pb, const struct inventory *inv,
+			  bool full)
+{
+	struct walker w = { repo, pb, oid_set_new(), NULL, g_string_new(NULL) };
+	GArray *stack = g_array_new(FALSE, FALSE, sizeof(git_oid));
+	git_odb *odb = NULL;
+	int rc;
+
+	if (!full) {
+		w.loose = oid_set_new();
+		for (guint i = 0; i < inv->loose->len; i++)
+			oid_set_add(w.loose, &g_array_index(inv->loose, git_oid, i));
+	}
+	rc = tips(repo, stack);
+	if (rc == 0)
+		rc = walk_commits(&w, stack);
+	if (rc == 0 && full) {
+		rc = git_repository_odb(&odb, repo);
+		if (rc == 0)
+			rc = git_odb_foreach(odb, insert_cb, pb);
+	}
+	for (guint i = 0; rc == 0 && !full && i < inv->loose->len; i++)
+		rc = git_packbuilder_insert(pb, &g_array_index(inv->loose, git_oid, i), NULL);
+	git_odb_free(odb);
+	g_array_unref(stack);
+	g_string_free(w.path, TRUE);
+	g_hash_table_unref(w.seen);
+	if (w.loose)
+		g_hash_table_unref(w.loose);
 	return rc;
 }
 
@@ -706,13 +827,7 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 	}
 	git_packbuilder_set_threads(pb, opts->threads);
 	git_packbuilder_set_callbacks(pb, pb_progress, &cancel);
-	int rc = 0;
-	if (full) {
-		rc = insert_everything(repo, pb);
-	} else {
-		for (guint i = 0; i < inv.loose->len && rc == 0; i++)
-			rc = git_packbuilder_insert(pb, &g_array_index(inv.loose, git_oid, i), NULL);
-	}
+	int rc = insert_objects(repo, pb, &inv, full);
 	if (rc == 0)
 		rc = git_packbuilder_write(pb, tmp, 0, idx_progress, &cancel);
 	if (opts->cancel && g_atomic_int_get(opts->cancel)) {

@@ -6,7 +6,9 @@
  *
  * Besides the tests, two helpers for measuring by hand:
  *   test-gc make DIR COMMITS [NEW_PER_COMMIT]   write a history of COMMITS polls
- *   test-gc gc DIR [full|auto|incremental]      pack it, say what it took */
+ *   test-gc gc DIR [full|auto|incremental]      pack it, say what it took
+ *   test-gc simulate DIR COMMITS [CHECK]        write COMMITS polls of one new
+ *       entry each, packing when due every CHECK commits, as the daemon does */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <git2.h>
@@ -813,6 +815,51 @@ static int tool(int argc, char **argv)
 		hist_free(h);
 		return 0;
 	}
+	if (!strcmp(argv[1], "simulate") && argc >= 4) {
+		/* what the daemon does: a check every CHECK commits, packing when due */
+		struct hist *h = hist_new(argv[2], 42);
+		guint n = (guint)atoi(argv[3]);
+		guint every = argc > 4 ? (guint)atoi(argv[4]) : 1;
+		g_autofree char *git_dir = g_strdup(git_repository_path(h->repo));
+		git_dir[strlen(git_dir) - 1] = '\0';
+		g_autofree char *state = g_build_filename(git_dir, "livewatch", NULL);
+		g_mkdir_with_parents(state, 0755);
+		guint runs = 0, fulls = 0, max_loose = 0;
+		double gc_s = 0, max_full_s = 0, max_incr_s = 0;
+		for (guint i = 1; i <= n; i++) {
+			hist_commit(h, 1);
+			if (i % every)
+				continue;
+			if (!lw_gc_due(h->repo, git_dir))
+				continue;
+			struct lw_gc_stats st;
+			GError *err = NULL;
+			gint64 t0 = g_get_monotonic_time();
+			if (lw_gc_run(h->repo, git_dir, state, false, &st, &err) < 0) {
+				fprintf(stderr, "%s\n", err->message);
+				return 1;
+			}
+			double took = (double)(g_get_monotonic_time() - t0) / 1e6;
+			gc_s += took;
+			runs++;
+			fulls += st.full;
+			max_loose = MAX(max_loose, st.loose_before);
+			if (st.full)
+				max_full_s = MAX(max_full_s, took);
+			else
+				max_incr_s = MAX(max_incr_s, took);
+			if (st.full)
+				printf("commit %u: full repack of %u packs, %.1f MB -> %.1f MB in %.1f s\n", i,
+				       st.packs_before, (double)st.bytes_before / 1e6, (double)st.bytes_after / 1e6, took);
+			fflush(stdout);
+		}
+		g_autofree char *dotgit = g_strdup(git_dir);
+		printf("%u commits: %u runs (%u full), %.1f s packing, longest incremental %.2f s, longest full %.1f s, "
+		       "most loose objects seen %u; .git %" G_GUINT64_FORMAT " bytes\n", n, runs, fulls, gc_s,
+		       max_incr_s, max_full_s, max_loose, du(dotgit));
+		hist_free(h);
+		return 0;
+	}
 	if (!strcmp(argv[1], "gc") && argc >= 3) {
 		git_repository *repo = NULL;
 		if (git_repository_open(&repo, argv[2]) < 0) {
@@ -853,7 +900,7 @@ static int tool(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && (!strcmp(argv[1], "make") || !strcmp(argv[1], "gc")))
+	if (argc > 1 && (!strcmp(argv[1], "make") || !strcmp(argv[1], "gc") || !strcmp(argv[1], "simulate")))
 		return tool(argc, argv);
 	/* no git config of the person running the tests, set before any
 	 * thread starts */
