@@ -99,6 +99,29 @@ static void remember(struct file_sink *f, char *id, gsize len)
 		forget_first(f);
 }
 
+/* The id of one line of the file, or NULL when it is no alert.  Lines
+ * this sink wrote begin {"id":"…", and an id holds no quote or
+ * backslash (alert.h), so it is read without parsing the line (reading a
+ * megabyte of alerts through a JSON parser costs more than a poll); a
+ * line written before alerts had ids is parsed, and its id derived. */
+static char *line_id(const char *line, gsize len)
+{
+	static const char head[] = "{\"id\":\"";
+	if (len > sizeof(head) && !memcmp(line, head, sizeof(head) - 1)) {
+		const char *id = line + sizeof(head) - 1, *end = line + len;
+		const char *q = memchr(id, '"', (gsize)(end - id));
+		if (q && q > id && !memchr(id, '\\', (gsize)(q - id)))
+			return g_strndup(id, (gsize)(q - id));
+	}
+	if (len == 0 || *line != '{')
+		return NULL;
+	g_autofree char *copy = g_strndup(line, len);
+	struct lw_alert *a = lw_alert_from_json(copy, NULL);
+	char *id = a ? g_steal_pointer(&a->id) : NULL;
+	lw_alert_free(a);
+	return id;
+}
+
 /* Remembers the lines of [from, to) of the file.  A line cut by `from`
  * is skipped; so is a last line without its newline (a torn append
  * being made, or left by a crash: not an alert the file holds). */
@@ -128,11 +151,9 @@ static int read_lines(struct file_sink *f, int fd, off_t from, off_t to)
 		const char *nl = memchr(p, '\n', (gsize)(end - p));
 		if (!nl)
 			break;
-		g_autofree char *line = g_strndup(p, (gsize)(nl - p));
 		/* lines that are no alert still take their room in the window */
-		struct lw_alert *a = *line == '{' ? lw_alert_from_json(line, NULL) : NULL;
-		remember(f, a ? g_steal_pointer(&a->id) : NULL, (gsize)(nl + 1 - p));
-		lw_alert_free(a);
+		char *id = line_id(p, (gsize)(nl - p));
+		remember(f, id, (gsize)(nl + 1 - p));
 		p = nl + 1;
 	}
 	return 0;
