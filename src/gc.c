@@ -246,7 +246,11 @@ int lw_gc_recover(const char *git_dir, const char *state_dir, guint wait_ms, boo
 {
 	g_autofree char *repo = repo_name(git_dir);
 	g_autofree char *busy = busy_path(state_dir);
-	bool crashed = g_file_test(busy, G_FILE_TEST_EXISTS) && !busy_held_here(state_dir);
+	/* This process is writing (a repack on a thread): nothing here is
+	 * anyone's leftover, and its locks and files are in use. */
+	if (busy_held_here(state_dir))
+		return 0;
+	bool crashed = g_file_test(busy, G_FILE_TEST_EXISTS);
 
 	remove_own_temp(state_dir, repo, warnings);
 

@@ -48,6 +48,9 @@ void lw_gc_busy_end(const char *state_dir);
  *   "repository 'P': 'P/.git/index.lock' is held by another program;
  *   livewatch will not remove it".  It is never deleted.
  *
+ * While this process itself holds the busy marker (lw_gc_busy_begin
+ * without its end, say a repack on another thread), does nothing.
+ *
  * *dirty is only ever set to true (never cleared); dirty may be NULL.
  * Each removal adds one line (char *, owned by the array: give it a
  * g_free free func) to warnings, which may be NULL. */
