@@ -19,10 +19,10 @@ void lw_app_free(struct lw_app *app)
 	GError *err = NULL;
 	if (!app)
 		return;
-	/* git's index catches up with this process's commits, so `git
-	 * status` is clean after a `livewatch poll` (the daemon's store is
-	 * its loop's, flushed when idle) */
-	if (app->store && lw_store_flush(app->store, true, &err) < 0)
+	/* git's index catches up with this process's commits (store.h:
+	 * at once while it is small, else once a minute; the daemon's store
+	 * is its loop's) */
+	if (app->store && lw_store_flush(app->store, false, &err) < 0)
 		lw_warn("%s", err->message);
 	g_clear_error(&err);
 	lw_store_free(app->store);

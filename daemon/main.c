@@ -135,7 +135,9 @@ static const char gc_usage[] =
 	"\n"
 	"Packs the history repository now: every object into one pack, loose\n"
 	"objects and older packs removed.  poll and run do this by themselves\n"
-	"when enough loose objects or packs pile up.\n";
+	"when enough loose objects or packs pile up.  Also brings git's index\n"
+	"up to date (poll and run do that at once while it is small, else once\n"
+	"a minute).\n";
 
 static int cmd_gc(const char *config_path, int argc, char **argv)
 {
@@ -169,6 +171,12 @@ static int cmd_gc(const char *config_path, int argc, char **argv)
 	} else {
 		g_autofree char *what = lw_gc_stats_describe(&st);
 		printf("gc: %s\n", what);
+	}
+	/* and git's index catches up, however big it is */
+	if (lw_store_flush(s, true, &err) < 0) {
+		lw_error("%s", err->message);
+		g_clear_error(&err);
+		status = EXIT_RUNTIME;
 	}
 	lw_app_free(app);
 	return status;

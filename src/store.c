@@ -43,8 +43,10 @@
 /* Caps on what we read back: an entry file, index.md, a state file. */
 #define ENTRY_FILE_MAX (16 * 1024 * 1024)
 #define NAME_MAX_LEN 120
-/* The index catches up with HEAD at most this often (seconds), unless forced. */
+/* A big index catches up with HEAD at most this often (seconds), unless
+ * forced; one under INDEX_SMALL bytes (about 2,500 files) at once. */
 #define INDEX_FLUSH_EVERY 60
+#define INDEX_SMALL (256 * 1024)
 /* How long a git lock held by another program is waited for (ms). */
 #define FOREIGN_LOCK_WAIT_MS 3000
 
@@ -1719,9 +1721,11 @@ int lw_store_flush(struct lw_store *s, bool force, GError **error)
 	if (!g_file_test(p, G_FILE_TEST_EXISTS))
 		return 0;
 	if (!force) {
+		/* a small index costs little to rewrite: at once; a big one
+		 * (every file of a long history) at most once a minute */
 		g_autofree char *ipath = g_build_filename(s->git_dir, "index", NULL);
 		GStatBuf sb;
-		if (g_stat(ipath, &sb) == 0 &&
+		if (g_stat(ipath, &sb) == 0 && sb.st_size > INDEX_SMALL &&
 		    g_get_real_time() / G_USEC_PER_SEC - sb.st_mtime < INDEX_FLUSH_EVERY)
 			return 0;
 	}

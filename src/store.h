@@ -107,7 +107,9 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 /* git's index lists every file of the repository and is rewritten whole,
  * so commits do not write it: they write the working tree's files and note
  * the paths.  lw_store_flush() brings the index up to date with them (so
- * `git status` is clean), when the index is a minute old or more, or at
- * once with force.  `livewatch poll` calls it before it exits, the daemon
- * when idle and when it stops, `livewatch gc` with force. */
+ * `git status` is clean): at once when the index is small (under 256 KB,
+ * about 2,500 files) or with force, else when it is a minute old or more,
+ * so a poll never pays more than a small index's rewrite.  `livewatch
+ * poll` calls it before it exits, the daemon once a minute, and both (with
+ * force) when they stop for good: `gc`, the daemon's exit. */
 int lw_store_flush(struct lw_store *s, bool force, GError **error);
