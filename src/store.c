@@ -342,10 +342,15 @@ static int wt_apply(struct lw_store *s, const struct wt_change *c)
 	g_autofree char *dir = g_path_get_dirname(full);
 	if (g_mkdir_with_parents(dir, 0755) < 0)
 		return errno;
-	/* no fsync: the working tree is a copy of HEAD, and a crash before
-	 * this is repaired from HEAD (lw_store_lock) */
-	g_autofree char *tmp = g_strconcat(full, ".tmp-lw", NULL);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* Written in place, no temporary file and no fsync: the working
+	 * tree is a copy of HEAD, written inside the busy marker, and a
+	 * livewatch killed half-way checks HEAD out again (lw_store_lock). */
+	int fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 && errno == ELOOP) {
+		/* a symlink someone put there is replaced, never written through */
+		g_unlink(full);
+		fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	}
 	if (fd < 0)
 		return errno;
 	gsize done = 0;
@@ -356,17 +361,11 @@ static int wt_apply(struct lw_store *s, const struct wt_change *c)
 		if (w < 0) {
 			int e = errno;
 			close(fd);
-			g_unlink(tmp);
 			return e;
 		}
 		done += (gsize)w;
 	}
-	if (close(fd) < 0 || g_rename(tmp, full) < 0) {
-		int e = errno;
-		g_unlink(tmp);
-		return e;
-	}
-	return 0;
+	return close(fd) < 0 ? errno : 0;
 }
 
 /* The paths git's index must catch up with, one "+<blob id> path" or "-path" a line,
