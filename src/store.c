@@ -50,13 +50,18 @@
 /* How long a git lock held by another program is waited for (ms). */
 #define FOREIGN_LOCK_WAIT_MS 3000
 
-/* Where each id of one blog lives. */
+/* Where each id of one blog lives: "YYYY-MM-DD", or "" for a file still
+ * in the flat layout.  Removed ids stay, so a restored entry comes back to
+ * its old folder.  The ids the file held sorted when it was read are looked
+ * up in place, by binary search in the mapped file; the rest (its tail,
+ * this process's additions) are in a hash table. */
 struct blog_ids {
-	GHashTable *day;     /* id -> "YYYY-MM-DD", or "" for a file still in the flat
-	                        layout (keys and values owned).  Removed ids stay, so a
-	                        restored entry comes back to its old folder. */
+	GMappedFile *map;    /* <blog>.ids as read, or NULL */
+	const char *base;    /* its sorted "id day\n" lines, inside map */
+	gsize base_len;
+	GHashTable *day;     /* id -> day, ids not in base (keys and values owned) */
 	git_oid entries;     /* the <blog>/entries tree this describes (zero: none) */
-	guint marks;         /* "@" lines in the file: compacted when they pile up */
+	guint tail;          /* lines after base in the file: compacted when many */
 };
 
 struct lw_store {
@@ -721,6 +726,8 @@ static void blog_ids_free(gpointer p)
 	struct blog_ids *ix = p;
 	if (!ix)
 		return;
+	if (ix->map)
+		g_mapped_file_unref(ix->map);
 	g_hash_table_unref(ix->day);
 	g_free(ix);
 }
@@ -782,45 +789,151 @@ static int ids_scan(struct lw_store *s, const char *blog, const git_tree *etree,
 	return 0;
 }
 
+/* The day of an "id day" line's day field ("-": flat). */
+static bool parse_day(const char *p, gsize n, char out[11])
+{
+	if (n == 1 && *p == '-') {
+		out[0] = '\0';
+		return true;
+	}
+	if (n != 10)
+		return false;
+	memcpy(out, p, 10);
+	out[10] = '\0';
+	return is_day(out);
+}
+
+/* Looks id up; false when the blog never recorded it. */
+static bool ids_lookup(const struct blog_ids *ix, const char *id, char day[11])
+{
+	const char *d = g_hash_table_lookup(ix->day, id);
+	if (d) {
+		g_strlcpy(day, d, 11);
+		return true;
+	}
+	/* binary search over the sorted lines of base */
+	gsize idlen = strlen(id);
+	const char *lo = ix->base, *hi = ix->base ? ix->base + ix->base_len : NULL;
+	while (lo && lo < hi) {
+		const char *mid = lo + (hi - lo) / 2;
+		while (mid > lo && mid[-1] != '\n')
+			mid--;
+		const char *nl = memchr(mid, '\n', (gsize)(hi - mid));
+		const char *sp = nl ? memchr(mid, ' ', (gsize)(nl - mid)) : NULL;
+		if (!sp)
+			return false;   /* damaged: ids_read checked the shape */
+		gsize n = (gsize)(sp - mid);
+		int c = memcmp(id, mid, MIN(idlen, n));
+		if (c == 0)
+			c = idlen < n ? -1 : idlen > n ? 1 : 0;
+		if (c == 0)
+			return parse_day(sp + 1, (gsize)(nl - sp - 1), day);
+		if (c < 0)
+			hi = mid;
+		else
+			lo = nl + 1;
+	}
+	return false;
+}
+
+static void ids_add(struct blog_ids *ix, const char *id, const char *day)
+{
+	g_hash_table_replace(ix->day, g_strdup(id), g_strdup(day));
+}
+
+/* Calls fn for every id (base first, then the table). */
+static void ids_foreach(const struct blog_ids *ix, void (*fn)(const char *id, const char *day, void *),
+			void *data)
+{
+	const char *p = ix->base, *end = ix->base ? ix->base + ix->base_len : NULL;
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (gsize)(end - p));
+		const char *sp = nl ? memchr(p, ' ', (gsize)(nl - p)) : NULL;
+		if (!sp)
+			break;
+		g_autofree char *id = g_strndup(p, (gsize)(sp - p));
+		char day[11];
+		if (!g_hash_table_contains(ix->day, id) && parse_day(sp + 1, (gsize)(nl - sp - 1), day))
+			fn(id, day, data);
+		p = nl + 1;
+	}
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, ix->day);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		fn(k, v, data);
+}
+
 /* Reads <blog>.ids when it describes `want`; false when it is missing,
- * damaged (a torn append) or out of date: the caller then rescans. */
+ * damaged (a torn append) or out of date: the caller then rescans.
+ *
+ *   livewatch-ids 2 <bytes of sorted lines>
+ *   <id> <day or ->          sorted by id (bytes), looked up in place
+ *   ...
+ *   <id> <day or ->          appended since, in any order
+ *   @ <entries tree id>      after each commit's appends
+ *
+ * Only the header and the tail are parsed: the cost of reading it does
+ * not grow with the blog's history, only with the appends since the
+ * last compaction (at most LW_IDS_TAIL_MAX lines). */
+#define LW_IDS_TAIL_MAX 4096
 static bool ids_read(struct lw_store *s, const char *blog, const git_oid *want, struct blog_ids *ix)
 {
 	g_autofree char *p = ids_path(s, blog);
-	g_autofree char *text = NULL;
-	gsize len;
-	if (!g_file_get_contents(p, &text, &len, NULL) || !g_str_has_prefix(text, "livewatch-ids 1\n"))
+	GMappedFile *map = g_mapped_file_new(p, FALSE, NULL);
+	if (!map)
 		return false;
-	git_oid last = { { 0 } };
-	bool have_mark = false;
-	guint marks = 0;
-	char *line = text + strlen("livewatch-ids 1\n");
-	while (*line) {
-		char *nl = strchr(line, '\n');
-		if (!nl)
-			return false;  /* torn: the append did not finish */
-		*nl = '\0';
-		if (line[0] == '@' && line[1] == ' ') {
-			if (git_oid_fromstr(&last, line + 2) < 0)
-				return false;
-			have_mark = true;
-			marks++;
-		} else {
-			char *sp = strchr(line, ' ');
-			if (!sp)
-				return false;
-			*sp = '\0';
-			const char *day = sp + 1;
-			if (!name_ok(line) || (strcmp(day, "-") && !is_day(day)))
-				return false;
-			g_hash_table_replace(ix->day, g_strdup(line), g_strdup(strcmp(day, "-") ? day : ""));
-		}
-		line = nl + 1;
+	const char *text = g_mapped_file_get_contents(map);
+	gsize len = g_mapped_file_get_length(map);
+	static const char magic[] = "livewatch-ids 2 ";
+	const char *nl = text ? memchr(text, '\n', MIN(len, 64)) : NULL;
+	if (!nl || len < sizeof(magic) || memcmp(text, magic, sizeof(magic) - 1)) {
+		g_mapped_file_unref(map);
+		return false;
 	}
-	if (!have_mark || !git_oid_equal(&last, want))
+	char *endp = NULL;
+	guint64 base_len = g_ascii_strtoull(text + sizeof(magic) - 1, &endp, 10);
+	const char *base = nl + 1;
+	if (endp != nl || base_len > (guint64)(text + len - base) ||
+	    (base_len && base[base_len - 1] != '\n')) {
+		g_mapped_file_unref(map);
 		return false;
+	}
+	git_oid last = { { 0 } };
+	bool have_mark = false, ok = true;
+	guint tail = 0;
+	const char *line = base + base_len, *end = text + len;
+	while (line < end && ok) {
+		const char *lnl = memchr(line, '\n', (gsize)(end - line));
+		if (!lnl) {
+			ok = false;   /* torn: the append did not finish */
+			break;
+		}
+		const char *sp = memchr(line, ' ', (gsize)(lnl - line));
+		g_autofree char *id = sp ? g_strndup(line, (gsize)(sp - line)) : NULL;
+		char day[11];
+		tail++;
+		if (id && !strcmp(id, "@")) {
+			g_autofree char *hex = g_strndup(sp + 1, (gsize)(lnl - sp - 1));
+			ok = git_oid_fromstr(&last, hex) == 0;
+			have_mark = true;
+		} else if (id && name_ok(id) && parse_day(sp + 1, (gsize)(lnl - sp - 1), day)) {
+			ids_add(ix, id, day);
+		} else {
+			ok = false;
+		}
+		line = lnl + 1;
+	}
+	if (!ok || !have_mark || !git_oid_equal(&last, want)) {
+		g_mapped_file_unref(map);
+		g_hash_table_remove_all(ix->day);
+		return false;
+	}
+	ix->map = map;
+	ix->base = base;
+	ix->base_len = (gsize)base_len;
 	ix->entries = last;
-	ix->marks = marks;
+	ix->tail = tail;
 	return true;
 }
 
@@ -836,22 +949,39 @@ static void ids_mark(GString *out, const git_oid *tree)
 	g_string_append_printf(out, "@ %s\n", hex);
 }
 
-/* Rewrites <blog>.ids whole (a cache: failing to write it costs a rescan
- * next time, nothing more). */
+static void collect(const char *id, const char *day, void *data)
+{
+	GPtrArray *lines = data;
+	g_ptr_array_add(lines, g_strdup_printf("%s %s\n", id, *day ? day : "-"));
+}
+
+static int cmp_lines(gconstpointer a, gconstpointer b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	/* by id: the space ends it, and sorts before every id character */
+	return strcmp(x, y);
+}
+
+/* Rewrites <blog>.ids whole, sorted (a cache: failing to write it costs a
+ * rescan next time, nothing more). */
 static void ids_write(struct lw_store *s, const char *blog, struct blog_ids *ix)
 {
-	GString *out = g_string_new("livewatch-ids 1\n");
-	GHashTableIter it;
-	gpointer k, v;
-	g_hash_table_iter_init(&it, ix->day);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		ids_line(out, k, v);
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+	ids_foreach(ix, collect, lines);
+	g_ptr_array_sort(lines, cmp_lines);
+	GString *body = g_string_new(NULL);
+	for (guint i = 0; i < lines->len; i++)
+		g_string_append(body, lines->pdata[i]);
+	GString *out = g_string_new(NULL);
+	g_string_append_printf(out, "livewatch-ids 2 %" G_GSIZE_FORMAT "\n", body->len);
+	g_string_append_len(out, body->str, (gssize)body->len);
 	ids_mark(out, &ix->entries);
-	ix->marks = 1;
+	ix->tail = 1;
 	g_autofree char *p = ids_path(s, blog);
 	if (lw_file_write_atomic(p, out->str, out->len, NULL) < 0)
 		g_unlink(p);
 	g_string_free(out, TRUE);
+	g_string_free(body, TRUE);
 }
 
 /* Appends what a commit added; on any failure the file goes (and is
@@ -859,9 +989,10 @@ static void ids_write(struct lw_store *s, const char *blog, struct blog_ids *ix)
 static void ids_append(struct lw_store *s, const char *blog, struct blog_ids *ix, GString *lines)
 {
 	ids_mark(lines, &ix->entries);
-	ix->marks++;
+	for (const char *c = lines->str; *c; c++)
+		ix->tail += *c == '\n';
 	g_autofree char *p = ids_path(s, blog);
-	if (ix->marks > 4096 + g_hash_table_size(ix->day) / 4) {
+	if (ix->tail > LW_IDS_TAIL_MAX) {
 		ids_write(s, blog, ix);
 		return;
 	}
@@ -951,8 +1082,8 @@ static void tree_free0(gpointer p)
 static const git_tree_entry *etree_file(struct lw_store *s, struct etree *t, struct blog_ids *ix,
 					const char *id)
 {
-	const char *day = g_hash_table_lookup(ix->day, id);
-	if (!day || !t->tree)
+	char day[11];
+	if (!t->tree || !ids_lookup(ix, id, day))
 		return NULL;
 	g_autofree char *fname = g_strconcat(id, ".md", NULL);
 	const git_tree *folder = t->tree;
@@ -987,7 +1118,8 @@ static struct lw_entry *load_entry(struct lw_store *s, const char *blog, struct 
 	const git_tree_entry *te = etree_file(s, t, ix, id);
 	if (!te)
 		return NULL;   /* removed from the page: the id is remembered, the file gone */
-	const char *day = g_hash_table_lookup(ix->day, id);
+	char day[11];
+	ids_lookup(ix, id, day);
 	g_autofree char *shown = *day ? g_strdup_printf("%s/entries/%s/%s.md", blog, day, id)
 				      : g_strdup_printf("%s/entries/%s.md", blog, id);
 	git_blob *b = read_blob(s, git_tree_entry_id(te), shown, error);
@@ -1050,12 +1182,13 @@ static struct lw_history *load(struct lw_store *s, const char *blog,
 
 	if (!page) {
 		/* everything (tests, tools): every recorded file parsed */
-		GHashTableIter it;
-		gpointer k;
-		g_hash_table_iter_init(&it, ix->day);
-		while (g_hash_table_iter_next(&it, &k, NULL)) {
+		g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+		ids_foreach(ix, collect, ids);
+		for (guint i = 0; i < ids->len; i++) {
+			char *line = ids->pdata[i];
+			*strchr(line, ' ') = '\0';
 			GError *e2 = NULL;
-			struct lw_entry *e = load_entry(s, blog, &t, ix, k, &e2);
+			struct lw_entry *e = load_entry(s, blog, &t, ix, line, &e2);
 			if (e2) {
 				g_propagate_error(error, e2);
 				goto err;
@@ -1182,8 +1315,8 @@ static char *index_md(const char *blog, const struct lw_snapshot *page, struct b
 		}
 		g_string_append_c(out, '[');
 		append_index_text(out, heading);
-		const char *day = g_hash_table_lookup(ix->day, e->id);
-		if (day && *day)
+		char day[11];
+		if (ids_lookup(ix, e->id, day) && *day)
 			g_string_append_printf(out, "](entries/%s/%s.md)\n", day, e->id);
 		else
 			g_string_append_printf(out, "](entries/%s.md)\n", e->id);
@@ -1324,13 +1457,10 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 
 	for (guint i = 0; c->write && i < c->write->len; i++) {
 		const struct lw_entry *e = c->write->pdata[i];
-		const char *known = g_hash_table_lookup(ix->day, e->id);
 		char day[11] = "";
-		if (known) {
-			g_strlcpy(day, known, sizeof(day));
-		} else {
+		if (!ids_lookup(ix, e->id, day)) {
 			entry_day(e, c->time, day);
-			g_hash_table_replace(ix->day, g_strdup(e->id), g_strdup(day));
+			ids_add(ix, e->id, day);
 			g_ptr_array_add(added, g_strdup(e->id));
 			ids_line(new_ids, e->id, day);
 		}
@@ -1352,8 +1482,8 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 	}
 	for (guint i = 0; c->remove && i < c->remove->len; i++) {
 		const char *id = c->remove->pdata[i];
-		const char *day = g_hash_table_lookup(ix->day, id);
-		if (!day)
+		char day[11];
+		if (!ids_lookup(ix, id, day))
 			continue;
 		git_treebuilder *tb = folder(&f, blog, day, error);
 		if (!tb)
@@ -1385,10 +1515,10 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 		 * skip the diff do this) is linked where it would go */
 		for (guint i = 0; i < c->page->entries->len; i++) {
 			const struct lw_entry *e = c->page->entries->pdata[i];
-			if (!g_hash_table_contains(ix->day, e->id)) {
-				char day[11];
+			char day[11];
+			if (!ids_lookup(ix, e->id, day)) {
 				entry_day(e, c->time, day);
-				g_hash_table_replace(ix->day, g_strdup(e->id), g_strdup(day));
+				ids_add(ix, e->id, day);
 				g_ptr_array_add(added, g_strdup(e->id));
 				ids_line(new_ids, e->id, day);
 			}

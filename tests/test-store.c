@@ -610,6 +610,32 @@ static void test_load_page(struct fx *f, gconstpointer data)
 	g_assert_cmpuint(g_hash_table_size(part->all), ==, 10);
 	lw_history_free(part);
 
+	/* another process reads the id index from its file: sorted and
+	 * searched in place, appends after it */
+	lw_store_free(s);
+	s = open_ok(f);
+	g_autoptr(GPtrArray) one = entries_new();
+	g_ptr_array_add(one, mk("zz-last", "", "Appended.", "2023-03-01T10:00:00Z"));
+	g_ptr_array_add(one, lw_entry_dup(many->pdata[4321]));
+	lw_entry_set(&((struct lw_entry *)one->pdata[1])->body, "Old post, edited.");
+	g_free(do_commit(s, "blog", one, NULL, NULL, "two\n", 1676399600, &err));
+	g_assert_no_error(err);
+	g_autofree char *ns = git(f, "diff --name-status HEAD~1 HEAD");
+	g_assert_cmpstr(ns, ==, "M\tblog/entries/2022-02-10/old04321.md\n"
+				"A\tblog/entries/2023-03-01/zz-last.md\n");
+	lw_store_free(s);
+	s = open_ok(f);
+	part = lw_store_load_page(s, "blog", now, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(g_hash_table_size(part->all), ==, 10);
+	lw_history_free(part);
+	full = lw_store_load(s, "blog", &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(g_hash_table_size(full->all), ==, 10011);
+	g_assert_cmpstr(((struct lw_entry *)g_hash_table_lookup(full->all, "old04321"))->body, ==,
+			"Old post, edited.");
+	lw_history_free(full);
+
 	lw_snapshot_free(now);
 	lw_snapshot_free(page);
 	lw_store_free(s);
