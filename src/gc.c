@@ -691,6 +691,26 @@ static void delete_loose(const char *objects, const GArray *loose)
 	}
 }
 
+/* Removes the emptied objects/XX folders (a folder that held thousands
+ * of names keeps its size on ext4 until it goes).  libgit2 makes the
+ * folder and then the object in it, so this must not run while this
+ * process writes objects elsewhere: with the busy lock held and no
+ * other writer counted, no write is under way and none can start. */
+static void prune_fanout(const char *objects, const char *state_dir)
+{
+	G_LOCK(busy);
+	guint writers = busy_counts ? GPOINTER_TO_UINT(g_hash_table_lookup(busy_counts, state_dir)) : 0;
+	if (writers <= 1) {
+		for (guint fan = 0; fan < 256; fan++) {
+			char sub[3];
+			g_snprintf(sub, sizeof(sub), "%02x", fan);
+			g_autofree char *dir = g_build_filename(objects, sub, NULL);
+			g_rmdir(dir); /* fails, as it should, when not empty */
+		}
+	}
+	G_UNLOCK(busy);
+}
+
 /* An old pack goes .idx first: a kill half-way leaves a .pack without
  * .idx, which nothing reads and recovery removes. */
 static void delete_pack(const char *stem)
@@ -850,6 +870,7 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 
 	/* The new pack is whole and on the disk: what it holds may go. */
 	delete_loose(objects, inv.loose);
+	prune_fanout(objects, state_dir);
 	crash_point(7);
 	if (full) {
 		for (guint i = 0; i < inv.packs->len; i++)

@@ -361,6 +361,13 @@ static void run_gc(struct fx *f, bool full, struct lw_gc_stats *st)
 
 /* ---- tests ---- */
 
+static bool exists(const char *dir, const char *name)
+{
+	g_autofree char *p = g_build_filename(dir, name, NULL);
+	return g_file_test(p, G_FILE_TEST_EXISTS);
+}
+
+
 static void test_incremental(struct fx *f, gconstpointer data)
 {
 	(void)data;
@@ -381,6 +388,10 @@ static void test_incremental(struct fx *f, gconstpointer data)
 	g_assert_cmpuint(count_loose(f), ==, 0);
 	g_assert_cmpuint(count_packs(f), ==, 1);
 	g_assert_false(lw_gc_due(f->h->repo, f->git_dir));
+	/* the emptied objects/XX folders are gone too */
+	g_autofree char *objects = g_build_filename(f->git_dir, "objects", NULL);
+	g_assert_false(exists(objects, "00"));
+	g_assert_false(exists(objects, "ff"));
 	assert_fsck(f);
 	assert_readable(f, before);
 
@@ -498,11 +509,6 @@ static void touch(const char *dir, const char *name)
 	g_assert_true(g_file_set_contents(p, "x", 1, NULL));
 }
 
-static bool exists(const char *dir, const char *name)
-{
-	g_autofree char *p = g_build_filename(dir, name, NULL);
-	return g_file_test(p, G_FILE_TEST_EXISTS);
-}
 
 static void test_recover_crashed(struct fx *f, gconstpointer data)
 {
@@ -806,6 +812,10 @@ static guint64 du(const char *dir)
 static int tool(int argc, char **argv)
 {
 	git_libgit2_init();
+	/* LW_GC_CACHE_MB: libgit2's object cache limit, to see what it costs */
+	const char *cache = g_getenv("LW_GC_CACHE_MB");
+	if (cache)
+		git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)atoi(cache) << 20);
 	if (!strcmp(argv[1], "make") && argc >= 4) {
 		struct hist *h = hist_new(argv[2], 42);
 		guint n = (guint)atoi(argv[3]);
