@@ -530,6 +530,13 @@ struct lw_store *lw_store_open(const char *path, GError **error)
 	s->path = g_strdup(path);
 	s->warning = g_strdup("");
 	git_libgit2_init();
+	/* A daemon reads trees and commits for years: keep what libgit2
+	 * caches and maps of them small (its defaults are 256 MB of objects
+	 * and gigabytes of pack windows), so memory follows the pages being
+	 * polled, not the size of the history. */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(8 << 20));
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(1 << 20));
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(16 << 20));
 
 	if (g_mkdir_with_parents(path, 0755) < 0) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot create repository '%s': %s",
@@ -1864,7 +1871,10 @@ int lw_store_flush(struct lw_store *s, bool force, GError **error)
 	int ret = -1;
 	if (lw_gc_busy_begin(s->state_dir, error) < 0)
 		return -1;
-	if (git_repository_index(&idx, s->repo) < 0 || git_index_read(idx, false) < 0) {
+	/* its own handle on the index file, freed when done: the repository's
+	 * would keep every file's entry in memory between flushes */
+	g_autofree char *ipath = g_build_filename(s->git_dir, "index", NULL);
+	if (git_index_open(&idx, ipath) < 0) {
 		lw_store_git_error(error, "repository '%s': cannot read git's index", s->path);
 		goto out;
 	}
