@@ -1,0 +1,104 @@
+/* What the store's files share (store.c, store-ids.c, store-read.c,
+ * store-write.c, store-migrate.c, store-index.c).  Not for other modules. */
+#pragma once
+
+#include <git2.h>
+#include <glib.h>
+#include <stdbool.h>
+#include "store.h"
+
+/* Caps on what we read back: an entry file, index.md, a state file. */
+#define ENTRY_FILE_MAX (16 * 1024 * 1024)
+#define NAME_MAX_LEN 120
+/* A big index catches up with HEAD at most this often (seconds), unless
+ * forced; one under INDEX_SMALL bytes (about 2,500 files) at once. */
+#define INDEX_FLUSH_EVERY 60
+#define INDEX_SMALL (256 * 1024)
+/* How long a git lock held by another program is waited for (ms). */
+#define FOREIGN_LOCK_WAIT_MS 3000
+
+/* Where each id of one blog lives: "YYYY-MM-DD", or "" for a file still
+ * in the flat layout.  Removed ids stay, so a restored entry comes back to
+ * its old folder.  The ids the file held sorted when it was read are looked
+ * up in place, by binary search in the mapped file; the rest (its tail,
+ * this process's additions) are in a hash table. */
+struct blog_ids {
+	GMappedFile *map;    /* <blog>.ids as read, or NULL */
+	const char *base;    /* its sorted "id day\n" lines, inside map */
+	gsize base_len;
+	GHashTable *day;     /* id -> day, ids not in base (keys and values owned) */
+	git_oid entries;     /* the <blog>/entries tree this describes (zero: none) */
+	guint tail;          /* lines after base in the file: compacted when many */
+};
+
+struct lw_store {
+	git_repository *repo;
+	char *path;       /* as given to lw_store_open */
+	char *git_dir;    /* <repo>/.git, no trailing slash */
+	char *state_dir;  /* <repo>/.git/livewatch */
+	char *lock_path;
+	int lock_fd;      /* >= 0 while we hold the store lock */
+	char *warning;    /* last non-fatal problem, "" when none */
+	GHashTable *ids;  /* blog -> struct blog_ids * */
+};
+
+/* A tree builder per folder touched by one commit. */
+struct folders {
+	struct lw_store *s;
+	git_tree *etree;          /* <blog>/entries at HEAD, or NULL */
+	git_treebuilder *entries; /* <blog>/entries */
+	GHashTable *days;         /* day ("" = entries/ itself) -> git_treebuilder * */
+};
+
+/* One file of the working tree to bring in step after a commit. */
+struct wt_change {
+	char *path;   /* relative to the repository */
+	char *text;   /* the file's bytes; NULL: the file is deleted */
+	gsize len;
+	git_oid blob; /* the blob of text */
+};
+
+extern const char store_readme_text[];
+extern const char store_readme_text_flat[];
+
+void store_set_warning(struct lw_store *s, char *msg);
+int store_head_tree(struct lw_store *s, git_commit **commit, git_tree **tree, GError **error);
+int store_subtree(struct lw_store *s, const git_tree *parent, const char *name,
+		  const char *shown, git_tree **out, GError **error);
+int store_blog_trees(struct lw_store *s, const char *blog, git_commit **head, git_tree **root,
+		     git_tree **btree, git_tree **etree, GError **error);
+git_blob *store_read_blob(struct lw_store *s, const git_oid *oid, const char *shown, GError **error);
+
+/* the working tree */
+void store_wt_change_free(gpointer p);
+void store_wt_add(GPtrArray *changes, char *path, char *text, gsize len, const git_oid *blob);
+char *store_pending_path(struct lw_store *s);
+int store_checkout_head(struct lw_store *s);
+int store_commit_tree(struct lw_store *s, git_commit *parent, const git_oid *tree_oid,
+		      const char *message, gint64 when, GPtrArray *changes, char *oid_hex,
+		      git_oid *out, GError **error);
+
+/* tree builders for one commit */
+git_treebuilder *store_folder(struct folders *f, const char *blog, const char *day, GError **error);
+int store_folders_write(struct folders *f, const char *blog, GError **error);
+void store_folders_clear(struct folders *f);
+int store_set_subtree(git_treebuilder *tb, const char *name, git_treebuilder *sub);
+
+/* day folders and the id index (store-ids.c) */
+bool store_is_day(const char *name);
+void store_entry_day(const struct lw_entry *e, gint64 when, char out[11]);
+char *store_entry_path(const char *blog, const char *day, const char *id);
+void store_blog_ids_free(gpointer p);
+struct blog_ids *store_ids_get(struct lw_store *s, const char *blog, const git_tree *etree,
+			       GError **error);
+bool store_ids_lookup(const struct blog_ids *ix, const char *id, char day[11]);
+void store_ids_add(struct blog_ids *ix, const char *id, const char *day);
+void store_ids_foreach(const struct blog_ids *ix,
+		       void (*fn)(const char *id, const char *day, void *), void *data);
+void store_ids_collect(const char *id, const char *day, void *data);  /* "id day\n" into a GPtrArray */
+void store_ids_line(GString *out, const char *id, const char *day);
+void store_ids_append(struct lw_store *s, const char *blog, struct blog_ids *ix, GString *lines);
+
+/* after a crash, and the move from the flat layout */
+int store_recover(struct lw_store *s, GError **error);
+int store_migrate(struct lw_store *s, GError **error);
