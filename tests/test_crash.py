@@ -213,6 +213,8 @@ class World:
             if missing:
                 raise AssertionError('%s: %d served posts of %s have no file in the working '
                                      'tree: %s' % (what, len(missing), b, sorted(missing)[:5]))
+        # git's index too: a poll brings it up to date at once while it is
+        # small (under ~2,500 files, as here; a big one may lag a minute).
         status = self.sb.git('status', '--porcelain', '--untracked-files=no')
         if status.strip():
             raise AssertionError('%s: working tree differs from HEAD after the poll:\n%s'
