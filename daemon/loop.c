@@ -1,18 +1,17 @@
-/* `livewatch run`: the event loop, the scheduler and the daemon's life.
+/* `livewatch run`: the event loop, the blogs' cycles and the daemon's life.
  *
- * One GLib main loop drives everything: curl's multi "socket" interface
- * (its sockets and its timeout become GLib sources), one timer per blog,
- * a dispatch timer for host politeness, unix signals and the systemd
- * watchdog.  Fetches never block; parsing, diffing and committing one
- * page runs synchronously in the loop (milliseconds), between transfers.
+ * One GLib main loop drives everything: the fetcher (fetcher.h: curl's
+ * multi interface, the request queue, host politeness), one timer per
+ * blog, unix signals, the systemd watchdog and the history's packing
+ * timer.  Fetches never block; parsing, diffing and committing one page
+ * runs synchronously in the loop (milliseconds), between transfers.
  *
  * A blog's poll is a cycle: [fetch the followed series page] -> fetch the
  * blog's page(s) through a struct lw_poll_job -> finish (commit, outbox,
- * state) -> report -> schedule the next cycle.  Alerts go to the courier
- * (courier.h), which delivers them on its own thread, so no webhook or
- * hook ever holds up the loop.  Every fetch is a request
- * that waits in one FIFO queue until the global limit, its host's
- * concurrency and its host's delay allow it to start.
+ * state) -> report -> schedule the next cycle, at the delay the policy
+ * in schedule.h computes from the facts this file gathers.  Alerts go to
+ * the courier (courier.h), which delivers them on threads of its own, so
+ * no webhook or hook ever holds up the loop.
  *
  * Configuration is reference counted (struct app_ref): a cycle keeps the
  * configuration it started with until it ends, so SIGHUP can swap in a
@@ -20,13 +19,13 @@
 #include "cli.h"
 #include "courier.h"
 #include "error.h"
-#include "fetch.h"
+#include "fetcher.h"
 #include "follow.h"
 #include "gc.h"
 #include "log.h"
 #include "notify.h"
+#include "schedule.h"
 
-#include <curl/curl.h>
 #include <git2.h>
 #include <glib-unix.h>
 #ifdef __GLIBC__
@@ -35,12 +34,6 @@
 #include <signal.h>
 #include <string.h>
 
-#define HOURLY 3600
-#define OVER_AFTER (24 * 3600)
-/* The Guardian sets coverageEndTime to its newest post's time while the
- * blog is still live, so an end counts only once it is this far past. */
-#define COVERAGE_GRACE (3 * 3600)
-#define MAX_RETRY_AFTER (24 * 3600)
 #define SLOW_STEP_MS 250
 /* How long stopping waits for a delivery in progress (SIGTERM must end
  * the daemon within 10 s). */
@@ -57,23 +50,6 @@ struct app_ref {
 	int refs;
 };
 
-struct host {
-	char *name;
-	int inflight;
-	gint64 next_ok;             /* monotonic µs before which nothing starts */
-};
-
-struct blog;
-
-struct req {
-	struct blog *blog;
-	char *url;
-	bool follow;                /* the series page, not the blog's own */
-	struct host *host;
-	struct lw_fetch *fetch;     /* non-NULL while in flight */
-	gint64 started;             /* monotonic µs */
-};
-
 struct blog {
 	char *name;
 	char *sig;                  /* what of its config matters (reload: changed?) */
@@ -83,14 +59,15 @@ struct blog {
 	bool removed;               /* dropped by a reload: freed when the cycle ends */
 	struct app_ref *ar;         /* the cycle's configuration */
 	const struct lw_blog_config *cfg;   /* in ar */
-	struct req *req;            /* queued or in flight */
+	struct lw_fetcher_req *req; /* queued or in flight */
+	bool req_follow;            /* req is the series page, not the blog's own */
 	struct lw_poll_job *job;
 	GRegex *follow_re;
 	/* What scheduling needs, loaded from the state when the blog starts. */
 	int failures;
 	gint64 failing_since;       /* unix seconds, 0 = healthy */
 	gint64 last_change;         /* unix seconds, 0 = never */
-	char *coverage_end;         /* last JSON-LD coverageEndTime seen, or NULL */
+	gint64 coverage_end;        /* unix seconds of the last coverageEndTime seen, 0 = none */
 	char *follow_url;           /* page the series led to, or NULL: cfg->url */
 	char *follow_from;
 	bool follow_failing;
@@ -104,19 +81,12 @@ static struct {
 	struct app_ref *cur;
 	struct lw_store *store;
 	GHashTable *blogs;          /* name -> struct blog * */
-	GHashTable *hosts;          /* name -> struct host * */
-	GQueue queue;               /* struct req *, waiting */
-	int inflight;
-	CURLM *multi;
-	guint curl_timer;
-	guint pump_timer;
-	gint64 pump_at;
+	struct lw_fetcher *fetcher;
 	guint watchdog;
 	struct lw_courier *courier;
 	bool retry_queued;          /* a retry job is with the courier */
 	guint sending;              /* alerts with the courier, not delivered yet */
 	bool stopping;
-	bool cleaning;              /* inside curl_multi_cleanup: the handle is going */
 	guint failing;
 	char last_change[96];
 	gint64 max_step_us;         /* longest synchronous page step so far */
@@ -284,245 +254,19 @@ static void set_failing(struct blog *b, int failures)
 	b->failures = failures;
 }
 
-/* ---- hosts ---- */
+/* ---- requests (fetcher.h) ---- */
 
-static struct host *host_get(const char *url)
-{
-	g_autofree char *name = lw_config_url_host(url);
-	if (!name)
-		name = g_strdup("");
-	struct host *h = g_hash_table_lookup(L.hosts, name);
-	if (!h) {
-		h = g_new0(struct host, 1);
-		h->name = g_steal_pointer(&name);
-		g_hash_table_insert(L.hosts, h->name, h);
-	}
-	return h;
-}
-
-static void host_free(gpointer p)
-{
-	struct host *h = p;
-	g_free(h->name);
-	g_free(h);
-}
-
-static void host_limits(const struct host *h, int *concurrency, double *delay)
-{
-	const struct lw_config *cfg = cur_cfg();
-	const struct lw_host_config *hc = lw_config_find_host(cfg, h->name);
-	*concurrency = hc ? hc->concurrency : 1;
-	*delay = hc ? hc->delay : cfg->host_delay;
-}
-
-/* ---- curl multi in the GLib loop ---- */
-
-struct sock {
-	curl_socket_t fd;
-	guint source;
-};
-
-static void check_done(void);
-
-static gboolean on_socket(gint fd, GIOCondition cond, gpointer data)
-{
-	int ev = 0;
-	if (cond & G_IO_IN)
-		ev |= CURL_CSELECT_IN;
-	if (cond & G_IO_OUT)
-		ev |= CURL_CSELECT_OUT;
-	if (cond & (G_IO_ERR | G_IO_HUP))
-		ev |= CURL_CSELECT_ERR;
-	int running;
-	curl_multi_socket_action(L.multi, fd, ev, &running);
-	check_done();
-	return G_SOURCE_CONTINUE;
-}
-
-static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	struct sock *s = socketp;
-	if (what == CURL_POLL_REMOVE) {
-		if (s) {
-			if (s->source)
-				g_source_remove(s->source);
-			g_free(s);
-			if (!L.cleaning)
-				curl_multi_assign(L.multi, fd, NULL);
-		}
-		return 0;
-	}
-	if (!s) {
-		s = g_new0(struct sock, 1);
-		s->fd = fd;
-		curl_multi_assign(L.multi, fd, s);
-	}
-	if (s->source)
-		g_source_remove(s->source);
-	GIOCondition cond = G_IO_ERR | G_IO_HUP;
-	if (what & CURL_POLL_IN)
-		cond |= G_IO_IN;
-	if (what & CURL_POLL_OUT)
-		cond |= G_IO_OUT;
-	s->source = g_unix_fd_add(fd, cond, on_socket, NULL);
-	return 0;
-}
-
-static gboolean on_curl_timeout(gpointer data)
-{
-	L.curl_timer = 0;
-	int running;
-	curl_multi_socket_action(L.multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done();
-	return G_SOURCE_REMOVE;
-}
-
-static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-	if (L.curl_timer) {
-		g_source_remove(L.curl_timer);
-		L.curl_timer = 0;
-	}
-	if (timeout_ms >= 0)
-		L.curl_timer = g_timeout_add((guint)timeout_ms, on_curl_timeout, NULL);
-	return 0;
-}
-
-/* ---- requests ---- */
-
-static void pump(void);
-static void fetched(struct req *q, const struct lw_fetch_result *fr, const GError *err);
-
-static void req_free(struct req *q)
-{
-	if (!q)
-		return;
-	if (q->fetch) {
-		curl_multi_remove_handle(L.multi, lw_fetch_handle(q->fetch));
-		lw_fetch_free(q->fetch);
-		q->host->inflight--;
-		L.inflight--;
-	}
-	g_free(q->url);
-	g_free(q);
-}
+static void fetched(void *data, const struct lw_fetch_result *fr, const GError *err);
 
 static void enqueue(struct blog *b, const char *url, bool follow)
 {
-	struct req *q = g_new0(struct req, 1);
-	q->blog = b;
-	q->url = g_strdup(url);
-	q->follow = follow;
-	q->host = host_get(url);
-	b->req = q;
-	g_queue_push_tail(&L.queue, q);
-	pump();
-}
-
-static bool start(struct req *q)
-{
-	const struct lw_config *cfg = q->blog->ar->app->cfg;
+	const struct lw_config *cfg = b->ar->app->cfg;
 	struct lw_fetch_opts fo = lw_poll_fetch_opts(cfg);
-	const struct lw_fetch_cond *cond = q->follow ? NULL : lw_poll_job_cond(q->blog->job);
-	GError *err = NULL;
-	q->fetch = lw_fetch_setup(q->url, &fo, cond, &err);
-	int delay_conc;
-	double delay;
-	host_limits(q->host, &delay_conc, &delay);
-	gint64 now = g_get_monotonic_time();
-	q->host->next_ok = MAX(q->host->next_ok, now + (gint64)(delay * G_USEC_PER_SEC));
-	if (!q->fetch) {
-		fetched(q, NULL, err);
-		g_error_free(err);
-		return false;
-	}
-	lw_fetch_set_data(q->fetch, q);
-	q->started = now;
-	q->host->inflight++;
-	L.inflight++;
-	lw_debug("%s: fetching '%s'", q->blog->name, q->url);
-	curl_multi_add_handle(L.multi, lw_fetch_handle(q->fetch));
-	return true;
+	const struct lw_fetch_cond *cond = follow ? NULL : lw_poll_job_cond(b->job);
+	b->req_follow = follow;
+	b->req = lw_fetcher_queue(L.fetcher, url, &fo, cond, b->name, fetched, b);
+	lw_fetcher_pump(L.fetcher);
 }
-
-static gboolean on_pump_timer(gpointer data)
-{
-	L.pump_timer = 0;
-	pump();
-	return G_SOURCE_REMOVE;
-}
-
-/* Starts every waiting request the limits allow, oldest first, and
- * arms a timer for the earliest host delay still holding one back. */
-static void pump(void)
-{
-	if (L.stopping)
-		return;
-	gint64 now = g_get_monotonic_time();
-	gint64 wake = 0;
-	int limit = cur_cfg()->concurrency;
-again:
-	for (GList *l = L.queue.head; l && L.inflight < limit; l = l->next) {
-		struct req *q = l->data;
-		int conc;
-		double delay;
-		host_limits(q->host, &conc, &delay);
-		if (q->host->inflight >= conc)
-			continue;
-		if (q->host->next_ok > now) {
-			if (!wake || q->host->next_ok < wake)
-				wake = q->host->next_ok;
-			continue;
-		}
-		g_queue_delete_link(&L.queue, l);
-		start(q);
-		/* start() may have finished a cycle and queued more. */
-		goto again;
-	}
-	if (wake && (!L.pump_timer || wake < L.pump_at)) {
-		if (L.pump_timer)
-			g_source_remove(L.pump_timer);
-		L.pump_at = wake;
-		L.pump_timer = g_timeout_add((guint)((wake - now + 999) / 1000), on_pump_timer, NULL);
-	}
-}
-
-static void check_done(void)
-{
-	CURLMsg *msg;
-	int left;
-	while ((msg = curl_multi_info_read(L.multi, &left))) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		CURL *easy = msg->easy_handle;
-		CURLcode code = msg->data.result;
-		struct lw_fetch *f = lw_fetch_from_handle(easy);
-		struct req *q = lw_fetch_get_data(f);
-		curl_multi_remove_handle(L.multi, easy);
-		q->fetch = NULL;
-		q->host->inflight--;
-		L.inflight--;
-		int conc;
-		double delay;
-		host_limits(q->host, &conc, &delay);
-		gint64 now = g_get_monotonic_time();
-		/* The pause between requests to a host runs from the end of the last. */
-		q->host->next_ok = MAX(q->host->next_ok, now + (gint64)(delay * G_USEC_PER_SEC));
-		struct lw_fetch_result fr;
-		memset(&fr, 0, sizeof(fr));
-		GError *err = NULL;
-		bool ok = lw_fetch_finish(f, code, &fr, &err) == 0;
-		lw_fetch_free(f);
-		lw_debug("%s: '%s' %s in %.2f s", q->blog->name, q->url,
-		         ok ? "fetched" : "failed", (double)(now - q->started) / G_USEC_PER_SEC);
-		fetched(q, ok ? &fr : NULL, err);
-		if (ok)
-			lw_fetch_result_clear(&fr);
-		g_clear_error(&err);
-	}
-	pump();
-}
-
 /* ---- blogs ---- */
 
 static void cycle_start(struct blog *b);
@@ -548,11 +292,30 @@ static void schedule_ms(struct blog *b, gint64 ms)
 	b->timer = g_timeout_add((guint)MIN(ms, G_MAXUINT), on_blog_timer, b);
 }
 
+static double jitter(void)
+{
+	return g_random_double_range(1.0 - LW_SCHEDULE_JITTER, 1.0 + LW_SCHEDULE_JITTER);
+}
+
 static gint64 jitter_ms(gint64 seconds)
 {
-	/* ±10% so blogs started together drift apart. */
-	double f = g_random_double_range(0.9, 1.1);
-	return (gint64)((double)seconds * 1000.0 * f);
+	return lw_schedule_jitter_ms(seconds, jitter());
+}
+
+/* What the scheduling policy (schedule.h) looks at, now. */
+static struct lw_schedule_facts facts(const struct blog *b, const struct lw_config *cfg,
+                                      const struct lw_blog_config *c)
+{
+	return (struct lw_schedule_facts){
+		.now = g_get_real_time() / G_USEC_PER_SEC,
+		.interval = c->interval,
+		.max_backoff = cfg->max_backoff,
+		.adaptive = cfg->adaptive,
+		.max_interval = cfg->max_interval,
+		.last_change = b->last_change,
+		.coverage_end = b->coverage_end,
+		.follow = c->follow != NULL,
+	};
 }
 
 static char *blog_sig(const struct lw_blog_config *c)
@@ -628,11 +391,8 @@ static void blog_set_config(struct blog *b, const struct lw_blog_config *c)
 /* Drops the cycle in progress without recording anything. */
 static void cycle_cancel(struct blog *b)
 {
-	if (b->req) {
-		g_queue_remove(&L.queue, b->req);
-		req_free(b->req);
-		b->req = NULL;
-	}
+	lw_fetcher_cancel(L.fetcher, b->req);
+	b->req = NULL;
 	lw_poll_job_free(b->job);
 	b->job = NULL;
 	app_unref(b->ar);
@@ -652,7 +412,6 @@ static void blog_free(struct blog *b)
 		g_regex_unref(b->follow_re);
 	g_free(b->name);
 	g_free(b->sig);
-	g_free(b->coverage_end);
 	g_free(b->follow_url);
 	g_free(b->follow_from);
 	g_free(b);
@@ -680,38 +439,13 @@ static void cycle_end(struct blog *b, gint64 next_ms)
 	update_status();
 }
 
-/* Seconds until the next poll of a healthy blog: adaptive slowing of
- * quiet blogs, hourly once a blog is over. */
+/* Seconds until the next poll of a healthy blog (schedule.h); sets
+ * b->over. */
 static gint64 healthy_interval(struct blog *b, const struct lw_config *cfg,
                                const struct lw_blog_config *c, const char **why)
 {
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	gint64 base = c->interval;
-	gint64 quiet = b->last_change ? now - b->last_change : 0;
-	gint64 next = base;
-	*why = "";
-	if (cfg->adaptive && quiet / 10 > base) {
-		/* Poll at a tenth of the quiet time, up to max_interval. */
-		next = MIN(quiet / 10, MAX(base, (gint64)cfg->max_interval));
-		*why = " (quiet)";
-	}
-	b->over = false;
-	if (b->coverage_end) {
-		g_autoptr(GDateTime) end = g_date_time_new_from_iso8601(b->coverage_end, NULL);
-		if (end && g_date_time_to_unix(end) + COVERAGE_GRACE < now)
-			b->over = true;
-	}
-	if (b->last_change && quiet >= OVER_AFTER)
-		b->over = true;
-	if (b->over) {
-		/* A followed series is still read at the usual pace: the next
-		 * day's page appears there, and only its page is worth reading. */
-		if (!c->follow) {
-			next = MAX(next, HOURLY);
-			*why = " (over)";
-		}
-	}
-	return next;
+	struct lw_schedule_facts f = facts(b, cfg, c);
+	return lw_schedule_healthy(&f, &b->over, why);
 }
 
 static void health_alert(struct blog *b, const char *change, const char *title)
@@ -758,12 +492,13 @@ static void job_done(struct blog *b)
 	L.max_step_us = MAX(L.max_step_us, took);
 	if (took / 1000 >= SLOW_STEP_MS)
 		lw_info("%s: recording the page took %" G_GINT64_FORMAT " ms", b->name, took / 1000);
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	struct lw_schedule_facts f = facts(b, cfg, c);
+	gint64 now = f.now;
 	gint64 next_s;
 	const char *why = "";
 	if (rc < 0) {
 		/* Our own fault (repository, disk): say so every time, it needs a person. */
-		next_s = MIN((gint64)cfg->max_backoff, MAX((gint64)c->interval, 60));
+		next_s = lw_schedule_store_error(&f);
 		lw_error("%s: %s, retrying in %" G_GINT64_FORMAT " s", b->name, err->message, next_s);
 		g_error_free(err);
 		lw_poll_result_clear(&r);
@@ -771,16 +506,7 @@ static void job_done(struct blog *b)
 		return;
 	}
 	if (r.outcome == LW_POLL_FAILED) {
-		gint64 back = c->interval;
-		for (int i = 1; i < r.failures && back < cfg->max_backoff; i++)
-			back *= 2;
-		back = MAX((gint64)c->interval, MIN(back, (gint64)cfg->max_backoff));
-		gint64 ms = jitter_ms(back);
-		if (r.retry_after > 0) {
-			gint64 ra = MIN(r.retry_after, MAX_RETRY_AFTER);
-			ms = MAX(ms, ra * 1000);
-			why = " (Retry-After)";
-		}
+		gint64 ms = lw_schedule_failed_ms(&f, r.failures, r.retry_after, jitter(), &why);
 		next_s = (ms + 500) / 1000;
 		if (r.started_failing || !b->failing_since) {
 			b->failing_since = now;
@@ -819,8 +545,8 @@ static void job_done(struct blog *b)
 	set_failing(b, 0);
 	r.recovered = false;     /* said above, with more to say */
 	if (r.coverage_end) {
-		g_free(b->coverage_end);
-		b->coverage_end = g_strdup(r.coverage_end);
+		g_autoptr(GDateTime) end = g_date_time_new_from_iso8601(r.coverage_end, NULL);
+		b->coverage_end = end ? g_date_time_to_unix(end) : 0;
 	}
 	if (r.outcome == LW_POLL_CHANGED) {
 		b->last_change = now;
@@ -839,7 +565,7 @@ static void job_done(struct blog *b)
 		lw_notice("%s: the blog is over, polling it %s", b->name,
 		          c->follow ? "only when its series moves on (or hourly)" : "hourly");
 	if (b->over && c->follow)
-		b->page_due = now + HOURLY;
+		b->page_due = lw_schedule_page_due(&f);
 	lw_debug("%s: next poll in %" G_GINT64_FORMAT " s%s", b->name, next_s, why);
 	cycle_end(b, jitter_ms(next_s));
 }
@@ -849,7 +575,8 @@ static void job_start(struct blog *b)
 	GError *err = NULL;
 	b->job = lw_poll_job_new(&b->ar->app->ctx, b->cfg, b->follow_url, &err);
 	if (!b->job) {
-		gint64 next_s = MAX((gint64)b->cfg->interval, 60);
+		struct lw_schedule_facts f = facts(b, b->ar->app->cfg, b->cfg);
+		gint64 next_s = lw_schedule_start_error(&f);
 		lw_error("%s: %s, retrying in %" G_GINT64_FORMAT " s", b->name, err->message, next_s);
 		g_error_free(err);
 		cycle_end(b, jitter_ms(next_s));
@@ -896,7 +623,7 @@ static void follow_done(struct blog *b, const struct lw_fetch_result *fr, const 
 		g_free(b->follow_from);
 		b->follow_from = g_strdup(c->follow);
 		blog_save_state(b);
-		g_clear_pointer(&b->coverage_end, g_free);
+		b->coverage_end = 0;
 		b->over = false;
 		moved = true;
 	}
@@ -912,12 +639,11 @@ static void follow_done(struct blog *b, const struct lw_fetch_result *fr, const 
 	job_start(b);
 }
 
-static void fetched(struct req *q, const struct lw_fetch_result *fr, const GError *err)
+static void fetched(void *data, const struct lw_fetch_result *fr, const GError *err)
 {
-	struct blog *b = q->blog;
-	bool follow = q->follow;
+	struct blog *b = data;
+	bool follow = b->req_follow;
 	b->req = NULL;
-	req_free(q);
 	gint64 t0 = g_get_monotonic_time();
 	if (follow) {
 		follow_done(b, fr, err);
@@ -954,10 +680,6 @@ static void cycle_start(struct blog *b)
 static void sync_blogs(void)
 {
 	const struct lw_config *cfg = cur_cfg();
-	/* Keep one idle connection per blog (hosts at most): curl's default
-	 * cache is small, and reconnecting (a TLS handshake) each poll is the
-	 * cost politeness is meant to avoid. */
-	curl_multi_setopt(L.multi, CURLMOPT_MAXCONNECTS, (long)MAX(cfg->blogs->len, 8u));
 	GHashTable *want = g_hash_table_new(g_str_hash, g_str_equal);
 	guint added = 0, changed = 0, removed = 0;
 	for (guint i = 0; i < cfg->blogs->len; i++) {
@@ -1144,11 +866,12 @@ static gboolean on_hup(gpointer data)
 	} else {
 		struct app_ref *old = L.cur;
 		L.cur = app_ref_new(fresh);
+		lw_fetcher_set_config(L.fetcher, cur_cfg());
 		app_unref(old);
 		sync_blogs();
 		lw_notice("configuration reloaded: %u blog%s", cur_cfg()->blogs->len,
 		          cur_cfg()->blogs->len == 1 ? "" : "s");
-		pump();
+		lw_fetcher_pump(L.fetcher);
 	}
 	lw_notify("READY=1");
 	update_status();
@@ -1164,6 +887,7 @@ static gboolean on_term(gpointer data)
 	/* Commits run synchronously in this loop, so none is half done here:
 	 * dropping what is queued or in flight loses nothing recorded. */
 	L.stopping = true;
+	lw_fetcher_stop(L.fetcher);
 	g_main_loop_quit(L.main);
 	return G_SOURCE_CONTINUE;
 }
@@ -1194,7 +918,6 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 {
 	GError *err = NULL;
 	memset(&L, 0, sizeof(L));
-	g_queue_init(&L.queue);
 	lw_notify_init();
 	struct lw_app *app = lw_app_new(cfg, TRUE, &err);
 	if (!app) {
@@ -1210,12 +933,10 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 	flush_outbox();
 	retry_kept();
 
-	L.multi = curl_multi_init();
-	curl_multi_setopt(L.multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-	curl_multi_setopt(L.multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	L.fetcher = lw_fetcher_new();
+	lw_fetcher_set_config(L.fetcher, cur_cfg());
 	L.main = g_main_loop_new(NULL, FALSE);
 	L.blogs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, blog_free0);
-	L.hosts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, host_free);
 	sync_blogs();
 	guint sig[4] = {
 		g_unix_signal_add(SIGHUP, on_hup, NULL),
@@ -1242,19 +963,11 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 		lw_warn("a delivery did not stop within %d s; its alert is delivered again at "
 		        "the next start", COURIER_WAIT_MS / 1000);
 	g_hash_table_unref(L.blogs);
-	while (!g_queue_is_empty(&L.queue))
-		req_free(g_queue_pop_head(&L.queue));
 	for (guint i = 0; i < G_N_ELEMENTS(sig); i++)
 		g_source_remove(sig[i]);
 	if (L.watchdog)
 		g_source_remove(L.watchdog);
-	if (L.pump_timer)
-		g_source_remove(L.pump_timer);
-	if (L.curl_timer)
-		g_source_remove(L.curl_timer);
-	L.cleaning = true;
-	curl_multi_cleanup(L.multi);
-	g_hash_table_unref(L.hosts);
+	lw_fetcher_free(L.fetcher);
 	g_main_loop_unref(L.main);
 	lw_debug("longest page step: %" G_GINT64_FORMAT " ms", L.max_step_us / 1000);
 	/* A delivery still running uses the configuration and the store. */

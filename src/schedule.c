@@ -1,0 +1,70 @@
+/* The scheduling policy (schedule.h): arithmetic on the facts given,
+ * nothing else. */
+#include "schedule.h"
+
+bool lw_schedule_over(const struct lw_schedule_facts *f)
+{
+	if (f->coverage_end && f->coverage_end + LW_SCHEDULE_COVERAGE_GRACE < f->now)
+		return true;
+	return f->last_change && f->now - f->last_change >= LW_SCHEDULE_OVER_AFTER;
+}
+
+gint64 lw_schedule_healthy(const struct lw_schedule_facts *f, bool *over, const char **why)
+{
+	gint64 base = f->interval;
+	gint64 quiet = f->last_change ? f->now - f->last_change : 0;
+	gint64 next = base;
+	*why = "";
+	if (f->adaptive && quiet / 10 > base) {
+		/* Poll at a tenth of the quiet time, up to max_interval. */
+		next = MIN(quiet / 10, MAX(base, f->max_interval));
+		*why = " (quiet)";
+	}
+	bool is_over = lw_schedule_over(f);
+	if (over)
+		*over = is_over;
+	/* A followed series is still read at the usual pace: the next day's
+	 * page appears there, and only its page is worth reading. */
+	if (is_over && !f->follow) {
+		next = MAX(next, LW_SCHEDULE_HOURLY);
+		*why = " (over)";
+	}
+	return next;
+}
+
+gint64 lw_schedule_failed_ms(const struct lw_schedule_facts *f, int failures,
+                             gint64 retry_after, double jitter, const char **why)
+{
+	gint64 back = f->interval;
+	for (int i = 1; i < failures && back < f->max_backoff; i++)
+		back *= 2;
+	back = MAX(f->interval, MIN(back, f->max_backoff));
+	gint64 ms = lw_schedule_jitter_ms(back, jitter);
+	*why = "";
+	if (retry_after > 0) {
+		gint64 ra = MIN(retry_after, LW_SCHEDULE_MAX_RETRY_AFTER);
+		ms = MAX(ms, ra * 1000);
+		*why = " (Retry-After)";
+	}
+	return ms;
+}
+
+gint64 lw_schedule_store_error(const struct lw_schedule_facts *f)
+{
+	return MIN(f->max_backoff, MAX(f->interval, 60));
+}
+
+gint64 lw_schedule_start_error(const struct lw_schedule_facts *f)
+{
+	return MAX(f->interval, 60);
+}
+
+gint64 lw_schedule_page_due(const struct lw_schedule_facts *f)
+{
+	return f->now + LW_SCHEDULE_HOURLY;
+}
+
+gint64 lw_schedule_jitter_ms(gint64 seconds, double jitter)
+{
+	return (gint64)((double)seconds * 1000.0 * jitter);
+}

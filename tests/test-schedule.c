@@ -1,0 +1,197 @@
+/* The scheduling policy (schedule.h): every case gives the facts and
+ * checks the delay; no clock, no waiting. */
+#include <glib.h>
+
+#include "schedule.h"
+
+#define NOW ((gint64)1700000000)
+#define HOUR ((gint64)3600)
+
+static struct lw_schedule_facts facts(void)
+{
+	return (struct lw_schedule_facts){
+		.now = NOW,
+		.interval = 120,
+		.max_backoff = 1800,
+		.adaptive = true,
+		.max_interval = 900,
+	};
+}
+
+static void test_fresh_blog_uses_its_interval(void)
+{
+	struct lw_schedule_facts f = facts();
+	const char *why = NULL;
+	bool over = true;
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 120);
+	g_assert_cmpstr(why, ==, "");
+	g_assert_false(over);
+	/* a change a minute ago: still the interval */
+	f.last_change = NOW - 60;
+	g_assert_cmpint(lw_schedule_healthy(&f, NULL, &why), ==, 120);
+	g_assert_cmpstr(why, ==, "");
+}
+
+static void test_quiet_blog_slows_down(void)
+{
+	struct lw_schedule_facts f = facts();
+	const char *why;
+	/* quiet for 2 h: a tenth of that */
+	f.last_change = NOW - 2 * HOUR;
+	g_assert_cmpint(lw_schedule_healthy(&f, NULL, &why), ==, 720);
+	g_assert_cmpstr(why, ==, " (quiet)");
+	/* quiet for 5 h: capped at max_interval */
+	f.last_change = NOW - 5 * HOUR;
+	g_assert_cmpint(lw_schedule_healthy(&f, NULL, &why), ==, 900);
+	g_assert_cmpstr(why, ==, " (quiet)");
+	/* quiet, but a tenth of it is still below the interval */
+	f.last_change = NOW - 1000;
+	g_assert_cmpint(lw_schedule_healthy(&f, NULL, &why), ==, 120);
+	g_assert_cmpstr(why, ==, "");
+	/* a max_interval below the interval never speeds a blog up */
+	f.last_change = NOW - 5 * HOUR;
+	f.interval = 1200;
+	f.max_interval = 300;
+	g_assert_cmpint(lw_schedule_healthy(&f, NULL, &why), ==, 1200);
+	g_assert_cmpstr(why, ==, " (quiet)");
+	/* adaptive = no */
+	f = facts();
+	f.adaptive = false;
+	f.last_change = NOW - 5 * HOUR;
+	g_assert_cmpint(lw_schedule_healthy(&f, NULL, &why), ==, 120);
+	g_assert_cmpstr(why, ==, "");
+}
+
+static void test_over_after_a_quiet_day(void)
+{
+	struct lw_schedule_facts f = facts();
+	const char *why;
+	bool over = false;
+	f.last_change = NOW - 24 * HOUR + 1;
+	g_assert_false(lw_schedule_over(&f));
+	f.last_change = NOW - 24 * HOUR;
+	g_assert_true(lw_schedule_over(&f));
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, HOUR);
+	g_assert_true(over);
+	g_assert_cmpstr(why, ==, " (over)");
+	/* over, adaptive off: hourly too */
+	f.adaptive = false;
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, HOUR);
+	/* an interval longer than an hour stays */
+	f.interval = 2 * HOUR;
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 2 * HOUR);
+}
+
+static void test_over_when_coverage_ended(void)
+{
+	struct lw_schedule_facts f = facts();
+	const char *why;
+	bool over = false;
+	f.last_change = NOW - 60;
+	/* the Guardian's end is its newest post while live: grace of 3 h */
+	f.coverage_end = NOW - 2 * HOUR;
+	g_assert_false(lw_schedule_over(&f));
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 120);
+	g_assert_false(over);
+	f.coverage_end = NOW - 3 * HOUR;
+	g_assert_false(lw_schedule_over(&f));
+	f.coverage_end = NOW - 3 * HOUR - 1;
+	g_assert_true(lw_schedule_over(&f));
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, HOUR);
+	g_assert_true(over);
+	g_assert_cmpstr(why, ==, " (over)");
+	/* an end in the future */
+	f.coverage_end = NOW + HOUR;
+	g_assert_false(lw_schedule_over(&f));
+}
+
+static void test_over_followed_series_keeps_its_pace(void)
+{
+	struct lw_schedule_facts f = facts();
+	const char *why;
+	bool over = false;
+	f.follow = true;
+	f.last_change = NOW - 25 * HOUR;
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 900);
+	g_assert_true(over);
+	g_assert_cmpstr(why, ==, " (quiet)");
+	f.adaptive = false;
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 120);
+	g_assert_cmpstr(why, ==, "");
+	/* its page: hourly while the series stays */
+	g_assert_cmpint(lw_schedule_page_due(&f), ==, NOW + HOUR);
+}
+
+static void test_backoff_doubles_up_to_the_cap(void)
+{
+	struct lw_schedule_facts f = facts();
+	const char *why = NULL;
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 1, 0, 1.0, &why), ==, 120000);
+	g_assert_cmpstr(why, ==, "");
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 2, 0, 1.0, &why), ==, 240000);
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 3, 0, 1.0, &why), ==, 480000);
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 4, 0, 1.0, &why), ==, 960000);
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 5, 0, 1.0, &why), ==, 1800000);
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 500, 0, 1.0, &why), ==, 1800000);
+	/* the jitter the caller drew scales it */
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 2, 0, 0.9, &why), ==, 216000);
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 5, 0, 1.1, &why), ==, 1980000);
+	/* a cap below the interval: the interval */
+	f.interval = 3600;
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 1, 0, 1.0, &why), ==, 3600000);
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 9, 0, 1.0, &why), ==, 3600000);
+}
+
+static void test_retry_after_lengthens_never_shortens(void)
+{
+	struct lw_schedule_facts f = facts();
+	const char *why = NULL;
+	/* shorter than the backoff: the backoff, but the log says why */
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 2, 30, 1.0, &why), ==, 240000);
+	g_assert_cmpstr(why, ==, " (Retry-After)");
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 1, 600, 1.1, &why), ==, 600000);
+	g_assert_cmpstr(why, ==, " (Retry-After)");
+	/* a server asking for a week gets a day */
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 1, 7 * 24 * HOUR, 1.0, &why), ==,
+	                24 * HOUR * 1000);
+	/* none */
+	g_assert_cmpint(lw_schedule_failed_ms(&f, 1, 0, 1.0, &why), ==, 120000);
+	g_assert_cmpstr(why, ==, "");
+}
+
+static void test_errors_of_our_own(void)
+{
+	struct lw_schedule_facts f = facts();
+	f.interval = 10;
+	g_assert_cmpint(lw_schedule_store_error(&f), ==, 60);
+	g_assert_cmpint(lw_schedule_start_error(&f), ==, 60);
+	f.interval = 600;
+	g_assert_cmpint(lw_schedule_store_error(&f), ==, 600);
+	g_assert_cmpint(lw_schedule_start_error(&f), ==, 600);
+	f.max_backoff = 300;
+	g_assert_cmpint(lw_schedule_store_error(&f), ==, 300);
+	g_assert_cmpint(lw_schedule_start_error(&f), ==, 600);
+}
+
+static void test_jitter(void)
+{
+	g_assert_cmpint(lw_schedule_jitter_ms(120, 1.0), ==, 120000);
+	g_assert_cmpint(lw_schedule_jitter_ms(120, 1.0 - LW_SCHEDULE_JITTER), ==, 108000);
+	g_assert_cmpint(lw_schedule_jitter_ms(120, 1.0 + LW_SCHEDULE_JITTER), ==, 132000);
+	g_assert_cmpint(lw_schedule_jitter_ms(0, 1.1), ==, 0);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/schedule/fresh", test_fresh_blog_uses_its_interval);
+	g_test_add_func("/schedule/quiet", test_quiet_blog_slows_down);
+	g_test_add_func("/schedule/over-quiet-day", test_over_after_a_quiet_day);
+	g_test_add_func("/schedule/over-coverage", test_over_when_coverage_ended);
+	g_test_add_func("/schedule/over-follow", test_over_followed_series_keeps_its_pace);
+	g_test_add_func("/schedule/backoff", test_backoff_doubles_up_to_the_cap);
+	g_test_add_func("/schedule/retry-after", test_retry_after_lengthens_never_shortens);
+	g_test_add_func("/schedule/own-errors", test_errors_of_our_own);
+	g_test_add_func("/schedule/jitter", test_jitter);
+	return g_test_run();
+}
