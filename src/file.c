@@ -7,6 +7,22 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
+/* Retries short writes (signals); with O_APPEND the rest still lands at
+ * the end. */
+static int write_all(int fd, const char *text, gsize len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, text, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		text += w;
+		len -= (gsize)w;
+	}
+	return 0;
+}
+
 int lw_file_write_atomic(const char *path, const char *text, gsize len, GError **error)
 {
 	g_autofree char *tmp = g_strconcat(path, ".tmp-XXXXXX", NULL);
@@ -16,16 +32,7 @@ int lw_file_write_atomic(const char *path, const char *text, gsize len, GError *
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot write '%s': %s", path, g_strerror(errno));
 		return -1;
 	}
-	gsize done = 0;
-	while (done < len) {
-		ssize_t w = write(fd, text + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto err;
-		done += (gsize)w;
-	}
-	if (fsync(fd) < 0)
+	if (write_all(fd, text, len) < 0 || fsync(fd) < 0)
 		goto err;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -35,11 +42,7 @@ int lw_file_write_atomic(const char *path, const char *text, gsize len, GError *
 	if (g_rename(tmp, path) < 0)
 		goto err;
 	/* the rename itself must reach the disk too */
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	lw_file_sync_dir(dir);
 	return 0;
 err:;
 	int e = errno;
@@ -47,5 +50,39 @@ err:;
 		close(fd);
 	g_unlink(tmp);
 	g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot write '%s': %s", path, g_strerror(e));
+	return -1;
+}
+
+void lw_file_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+int lw_file_append(const char *path, const char *text, gsize len, GError **error)
+{
+	const char *what = "open";
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto err;
+	what = "write";
+	if (write_all(fd, text, len) < 0 || fsync(fd) < 0)
+		goto err;
+	int rc = close(fd);
+	fd = -1;
+	if (rc < 0)
+		goto err;
+	char *dir = g_path_get_dirname(path);
+	lw_file_sync_dir(dir);
+	g_free(dir);
+	return 0;
+err:;
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot %s '%s': %s", what, path, g_strerror(e));
 	return -1;
 }

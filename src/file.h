@@ -10,3 +10,14 @@
  * lw_gc_recover() removes).  Fails with LW_ERROR_STORE "cannot write
  * 'PATH': REASON", leaving path as it was. */
 int lw_file_write_atomic(const char *path, const char *text, gsize len, GError **error);
+
+/* Appends len bytes of text to path (created 0600 when missing) and
+ * fsyncs it and its folder before returning, retrying short writes.  For
+ * a file whose readers take whole lines and skip a torn last one (the
+ * outbox): a crash may leave part of the text, never a reordered file.
+ * Fails with LW_ERROR_STORE "cannot open|write 'PATH': REASON". */
+int lw_file_append(const char *path, const char *text, gsize len, GError **error);
+
+/* Makes a name created, renamed or removed in dir durable: fsyncs the
+ * folder.  Best effort: some file systems refuse it. */
+void lw_file_sync_dir(const char *dir);

@@ -125,23 +125,36 @@ static struct lw_alert *make_alert(const struct lw_rule *rule, const char *blog,
 static void match_rules(struct lw_poll_ctx *ctx, const char *blog, const struct lw_diff *d,
                         const char *fetched, GPtrArray *alerts)
 {
-	g_autoptr(GPtrArray) rules = rules_for(ctx, blog);
-	if (rules->len == 0)
+	/* The order of rules_for: the global set, then the blog's own.  Each
+	 * set's index picks the rules that may match (rindex.h); only those
+	 * are evaluated, which finds exactly what evaluating all would. */
+	const struct lw_ruleset *sets[2] = {
+		ctx->rules,
+		ctx->blog_rules ? g_hash_table_lookup(ctx->blog_rules, blog) : NULL,
+	};
+	if (lw_ruleset_count(sets[0]) + lw_ruleset_count(sets[1]) == 0)
 		return;
+	g_autoptr(GArray) cand = g_array_new(FALSE, FALSE, sizeof(guint));
 	for (guint i = 0; i < d->changes->len; i++) {
 		const struct lw_change *c = d->changes->pdata[i];
 		if (c->kind == LW_CHANGE_REMOVED)
 			continue;
 		struct lw_doc *now = lw_doc_new(c->entry->title, c->entry->body);
 		struct lw_doc *before = c->old ? lw_doc_new(c->old->title, c->old->body) : NULL;
-		for (guint r = 0; r < rules->len; r++) {
-			const struct lw_rule *rule = rules->pdata[r];
-			struct lw_match m;
-			lw_match_init(&m);
-			if (lw_query_eval(rule->query, now, &m) &&
-			    !(before && lw_query_eval(rule->query, before, NULL)))
-				g_ptr_array_add(alerts, make_alert(rule, blog, c, &m, fetched));
-			lw_match_clear(&m);
+		for (int s = 0; s < 2; s++) {
+			g_array_set_size(cand, 0);
+			lw_ruleset_candidates(sets[s], now, cand);
+			for (guint k = 0; k < cand->len; k++) {
+				const struct lw_rule *rule = lw_ruleset_get(sets[s], g_array_index(cand, guint, k));
+				if (!lw_rule_applies_to_blog(rule, blog))
+					continue;
+				struct lw_match m;
+				lw_match_init(&m);
+				if (lw_query_eval(rule->query, now, &m) &&
+				    !(before && lw_query_eval(rule->query, before, NULL)))
+					g_ptr_array_add(alerts, make_alert(rule, blog, c, &m, fetched));
+				lw_match_clear(&m);
+			}
 		}
 		lw_doc_free(now);
 		lw_doc_free(before);
@@ -169,86 +182,18 @@ static char *alerts_trailer(GPtrArray *alerts)
 	return g_string_free(s, FALSE);
 }
 
-/* One alert to one sink; false when the delivery was cancelled. */
-static bool deliver_one(struct lw_poll_ctx *ctx, struct lw_sink *s, const struct lw_alert *a,
-                        GPtrArray *errors, guint *held)
+/* The rule an alert came from picks its sinks; a rule that is gone,
+ * every sink. */
+static bool rule_wants(void *data, const struct lw_sink *s, const struct lw_alert *a)
 {
-	const struct lw_rule *rule = find_rule(ctx, a->blog, a->rule);
-	if (rule && !lw_rule_uses_sink(rule, lw_sink_name(s)))
-		return true;
-	GError *err = NULL;
-	if (lw_sink_holding(s, g_get_real_time() / G_USEC_PER_SEC)) {
-		/* after a timeout: not tried before its retry, kept in order */
-		if (lw_sink_hold(s, lw_store_state_dir(ctx->store), a, &err) == 0) {
-			(*held)++;
-		} else {
-			if (errors)
-				g_ptr_array_add(errors, g_strdup_printf("sink '%s': cannot keep an "
-				                "alert to retry: %s", lw_sink_name(s), err->message));
-			g_error_free(err);
-		}
-		return true;
-	}
-	if (lw_sink_deliver(s, a, &err) == 0)
-		return true;
-	if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-		/* stopping: the alert stays in the outbox for the next start */
-		g_error_free(err);
-		return false;
-	}
-	char *msg = NULL;
-	if (lw_sink_retries(s)) {
-		GError *kerr = NULL;
-		gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-		if (lw_sink_keep(s, lw_store_state_dir(ctx->store), a, now, &kerr) == 0)
-			msg = g_strdup_printf("%s; kept to retry in %" G_GINT64_FORMAT " s",
-			                      err->message, lw_sink_retry_at(s) - now);
-		else
-			msg = g_strdup_printf("%s; cannot keep it to retry: %s",
-			                      err->message, kerr->message);
-		g_clear_error(&kerr);
-	}
-	if (errors)
-		g_ptr_array_add(errors, msg ? msg : g_strdup(err->message));
-	else
-		g_free(msg);
-	g_error_free(err);
-	return true;
-}
-
-static void retry_due(struct lw_poll_ctx *ctx, struct lw_sink *s, GPtrArray *errors)
-{
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	g_autoptr(GPtrArray) dropped = errors ? NULL : g_ptr_array_new_with_free_func(g_free);
-	lw_sink_retry(s, lw_store_state_dir(ctx->store), now, errors ? errors : dropped);
-}
-
-static void end_batch(struct lw_sink *s, GPtrArray *errors)
-{
-	GError *err = NULL;
-	if (lw_sink_end_batch(s, &err) < 0) {
-		if (errors)
-			g_ptr_array_add(errors, g_strdup(err->message));
-		g_error_free(err);
-	}
+	const struct lw_rule *rule = find_rule(data, a->blog, a->rule);
+	return !rule || lw_rule_uses_sink(rule, lw_sink_name(s));
 }
 
 void lw_poll_deliver_to(struct lw_poll_ctx *ctx, struct lw_sink *s, GPtrArray *alerts,
                         GPtrArray *errors)
 {
-	guint held = 0;
-	lw_sink_begin_batch(s);
-	retry_due(ctx, s, errors);
-	for (guint i = 0; alerts && i < alerts->len; i++)
-		if (!deliver_one(ctx, s, alerts->pdata[i], errors, &held))
-			break;
-	end_batch(s, errors);
-	if (held && errors) {
-		gint64 wait = lw_sink_retry_at(s) - g_get_real_time() / G_USEC_PER_SEC;
-		g_ptr_array_add(errors, g_strdup_printf("sink '%s': %u alert%s kept for its next "
-		                "try in %" G_GINT64_FORMAT " s, after a timeout", lw_sink_name(s),
-		                held, held == 1 ? "" : "s", MAX(wait, 0)));
-	}
+	lw_sink_deliver_batch(s, lw_store_state_dir(ctx->store), alerts, rule_wants, ctx, errors);
 }
 
 void lw_poll_retry(struct lw_poll_ctx *ctx, GPtrArray *errors)

@@ -20,7 +20,9 @@
 #include "config.h"
 #include "diff.h"
 #include "fetch.h"
+#include "outbox.h"
 #include "rules.h"
+#include "sink.h"
 #include "store.h"
 
 /* Everything a poll needs that outlives it.  Borrowed pointers: the
@@ -130,11 +132,13 @@ int lw_poll_flush_outbox(struct lw_poll_ctx *ctx, GPtrArray *sink_errors, GError
 void lw_poll_deliver_all(struct lw_poll_ctx *ctx, GPtrArray *alerts, GPtrArray *errors);
 
 /* The same for one sink of ctx (alerts NULL: only its kept alerts that
- * are due), for callers that give each sink its own thread. */
+ * are due), for callers that give each sink its own thread: the policy
+ * is lw_sink_deliver_batch() (sink.h), the sinks each alert goes to are
+ * its rule's. */
 void lw_poll_deliver_to(struct lw_poll_ctx *ctx, struct lw_sink *s, GPtrArray *alerts,
                         GPtrArray *errors);
 
-/* Retries the kept alerts of every sink whose retry is due (alert.h,
+/* Retries the kept alerts of every sink whose retry is due (sink.h,
  * "Retrying"); cheap when none is.  Errors as for lw_poll_deliver_all. */
 void lw_poll_retry(struct lw_poll_ctx *ctx, GPtrArray *errors);
 

@@ -1,10 +1,10 @@
-/* The interface between alert.c (generic sink handling) and the sink
+/* The interface between sink.c (generic sink handling) and the sink
  * implementations in sink-*.c.  Not installed, not for other modules. */
 #pragma once
 
 #include <gio/gio.h>
 #include <stdbool.h>
-#include "alert.h"
+#include "sink.h"
 #include "config.h"
 
 struct lw_sink;

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "entry.h"
 #include "error.h"
+#include "outbox.h"
 #include "sink-private.h"
 
 /* ---- helpers ---- */
