@@ -308,6 +308,23 @@ static void note_pending(struct lw_store *s, GPtrArray *changes)
  * migration); the paths waiting for the index are then done. */
 int store_checkout_head(struct lw_store *s)
 {
+	/* The index first becomes HEAD's tree (entries whose blob did not
+	 * change keep their stat data): a checkout alone leaves out of the
+	 * index a file that the working tree already holds as HEAD has it,
+	 * which is just what a kill between the commit and the index leaves. */
+	git_index *idx = NULL;
+	git_commit *head = NULL;
+	git_tree *tree = NULL;
+	int rc = store_head_tree(s, &head, &tree, NULL);
+	if (rc == 0 && tree && (git_repository_index(&idx, s->repo) < 0 ||
+				git_index_read(idx, false) < 0 ||
+				git_index_read_tree(idx, tree) < 0 || git_index_write(idx) < 0))
+		rc = -1;
+	git_index_free(idx);
+	git_tree_free(tree);
+	git_commit_free(head);
+	if (rc < 0)
+		return -1;
 	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
 	co.checkout_strategy = GIT_CHECKOUT_FORCE;
 	if (git_checkout_head(s->repo, &co) < 0)

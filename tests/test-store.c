@@ -472,9 +472,14 @@ static void test_stale_index_lock(struct fx *f, gconstpointer data)
 	g_assert_true(g_file_set_contents(busy, "12345\n", -1, NULL));
 	g_assert_true(g_file_set_contents(reflock, "", 0, NULL));
 	g_autofree char *readme = g_build_filename(f->repo, "README.md", NULL);
+	g_assert_cmpint(g_unlink(lock), ==, 0);
+	g_free(git(f, "rm --cached -q README.md"));   /* the index lost it too */
 	g_assert_cmpint(g_unlink(readme), ==, 0);
+	g_assert_true(g_file_set_contents(lock, "", 0, NULL));
 	s = open_ok(f);
 	g_assert_cmpint(lw_store_lock(s, &err), ==, 0);
+	g_autofree char *clean = git(f, "status --porcelain");
+	g_assert_cmpstr(clean, ==, "");
 	g_assert_no_error(err);
 	g_assert_false(g_file_test(lock, G_FILE_TEST_EXISTS));
 	g_assert_false(g_file_test(reflock, G_FILE_TEST_EXISTS));
