@@ -90,20 +90,6 @@ static char *attr(xmlNode *n, const char *name)
 	return s;
 }
 
-/* The element's text (entities and CDATA resolved), collapsed to a
- * line; NULL when the element is absent or empty. */
-static char *text_of(xmlNode *n)
-{
-	if (!n)
-		return NULL;
-	xmlChar *v = xmlNodeGetContent(n);
-	char *s = lw_text_collapse((const char *)v, -1);
-	xmlFree(v);
-	if (!s[0])
-		g_clear_pointer(&s, g_free);
-	return s;
-}
-
 /* Atom text constructs carry a type (text, html, xhtml); RSS elements
  * hold escaped HTML (or plain text, which renders the same). */
 static char *render(struct lw_page *p, xmlNode *n, bool atom, gsize max)
@@ -121,15 +107,6 @@ static char *render(struct lw_page *p, xmlNode *n, bool atom, gsize max)
 	xmlFree(v);
 	(void)p;
 	return s;
-}
-
-static void set_time(char **field, const char *raw)
-{
-	char *t = lw_text_time_utc(raw);
-	if (t) {
-		g_free(*field);
-		*field = t;
-	}
 }
 
 /* Atom's link to the alternate (HTML) version: rel absent or alternate. */
@@ -156,7 +133,7 @@ static struct lw_entry *item_entry(struct lw_page *p, xmlNode *item, bool atom)
 	if (atom) {
 		link = atom_link(item, "alternate");
 	} else {
-		link = text_of(child(item, "link"));
+		link = lw_page_node_string(child(item, "link"));
 		if (!link)
 			link = atom_link(item, "alternate");
 		if (!link) {
@@ -169,9 +146,9 @@ static struct lw_entry *item_entry(struct lw_page *p, xmlNode *item, bool atom)
 	}
 	g_autofree char *url = lw_page_resolve(p, link);
 
-	g_autofree char *id = text_of(child(item, atom ? "id" : "guid"));
+	g_autofree char *id = lw_page_node_string(child(item, atom ? "id" : "guid"));
 	if (!id && !atom)
-		id = text_of(child(item, "id"));
+		id = lw_page_node_string(child(item, "id"));
 	if (!id)
 		id = g_strdup(link);
 	if (id) {
@@ -182,7 +159,7 @@ static struct lw_entry *item_entry(struct lw_page *p, xmlNode *item, bool atom)
 	if (!url && !atom) {
 		xmlNode *guid = child(item, "guid");
 		g_autofree char *perma = guid ? attr(guid, "isPermaLink") : NULL;
-		g_autofree char *g = text_of(guid);
+		g_autofree char *g = lw_page_node_string(guid);
 		if (g && lw_url_is_absolute(g) && (!perma || strcmp(perma, "false") != 0))
 			url = g_strdup(g);
 	}
@@ -190,13 +167,13 @@ static struct lw_entry *item_entry(struct lw_page *p, xmlNode *item, bool atom)
 
 	static const char *const published[] = { "published", "pubDate", "date", "issued", "created" };
 	for (gsize i = 0; i < G_N_ELEMENTS(published) && !e->published[0]; i++) {
-		g_autofree char *t = text_of(child(item, published[i]));
-		set_time(&e->published, t);
+		g_autofree char *t = lw_page_node_string(child(item, published[i]));
+		lw_text_set_time(&e->published, t);
 	}
 	static const char *const updated[] = { "updated", "modified" };
 	for (gsize i = 0; i < G_N_ELEMENTS(updated) && !e->updated[0]; i++) {
-		g_autofree char *t = text_of(child(item, updated[i]));
-		set_time(&e->updated, t);
+		g_autofree char *t = lw_page_node_string(child(item, updated[i]));
+		lw_text_set_time(&e->updated, t);
 	}
 	/* Atom requires updated and makes published optional */
 	if (atom && !e->published[0] && e->updated[0]) {
@@ -221,10 +198,10 @@ static struct lw_entry *item_entry(struct lw_page *p, xmlNode *item, bool atom)
 		}
 	}
 	xmlNode *author = child(item, "author");
-	g_autofree char *who = atom || child(author, "name") ? text_of(child(author, "name"))
-	                                                     : text_of(author);
+	xmlNode *name = atom || child(author, "name") ? child(author, "name") : author;
+	g_autofree char *who = lw_page_node_string(name);
 	if (!who)
-		who = text_of(child(item, "creator"));
+		who = lw_page_node_string(child(item, "creator"));
 	lw_entry_set(&e->author, who);
 	return e;
 }
@@ -245,7 +222,7 @@ int lw_extract_feed(struct lw_page *p, struct lw_snapshot *s, GError **error)
 		lw_entry_set(&s->page_title, line);
 		if (!p->base[0]) {
 			g_autofree char *home = atom ? atom_link(channel, "alternate")
-			                             : text_of(child(channel, "link"));
+			                             : lw_page_node_string(child(channel, "link"));
 			if (lw_url_is_absolute(home)) {
 				g_free(p->base);
 				p->base = g_strdup(home);

@@ -61,13 +61,6 @@ static bool is_element(const xmlNode *n, const char *name)
 	       g_ascii_strcasecmp((const char *)n->name, name) == 0;
 }
 
-static const char *skip_json_ws(const char *pos, const char *end)
-{
-	while (pos < end && (*pos == ' ' || *pos == '\t' || *pos == '\n' || *pos == '\r'))
-		pos++;
-	return pos;
-}
-
 /* Appends "block-" + id for each {"id": …} in the array at *pos. */
 static bool key_event_list(const char **pos, const char *end, GPtrArray *ids)
 {
@@ -107,7 +100,7 @@ static void carousel_ids(const char *json, gsize len, GHashTable *set)
 	gsize key_len;
 	bool done;
 	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
-	pos = skip_json_ws(pos, end);
+	pos = lw_json_ws(pos, end);
 	if (pos >= end || *pos != '{')
 		return;
 	bool listed = false;
@@ -123,7 +116,7 @@ static void carousel_ids(const char *json, gsize len, GHashTable *set)
 		if (!ok)
 			return;
 	}
-	if (!done || skip_json_ws(pos, end) != end)
+	if (!done || lw_json_ws(pos, end) != end)
 		return;
 	for (guint i = 0; i < ids->len; i++)
 		g_hash_table_add(set, g_steal_pointer(&ids->pdata[i]));
@@ -305,18 +298,10 @@ static struct lw_entry *post_entry(struct lw_page *p, xmlNode *article,
 
 	g_autofree char *pub = header ? first_datetime(header) : lw_page_string(p,
 		".//time[@datetime][not(ancestor::footer)]/@datetime", article);
-	char *t = lw_text_time_utc(pub);
-	if (t) {
-		g_free(e->published);
-		e->published = t;
-	}
+	lw_text_set_time(&e->published, pub);
 	if (footer) {
 		g_autofree char *upd = first_datetime(footer);
-		t = lw_text_time_utc(upd);
-		if (t) {
-			g_free(e->updated);
-			e->updated = t;
-		}
+		lw_text_set_time(&e->updated, upd);
 	}
 	if (header) {
 		xmlNode *h2 = header;
@@ -340,15 +325,6 @@ static struct lw_entry *post_entry(struct lw_page *p, xmlNode *article,
 	e->pinned = (id && g_hash_table_contains(pinned, id)) ||
 	            links_pinned_post(article);
 	return e;
-}
-
-static void set_time(char **field, const char *raw)
-{
-	char *t = lw_text_time_utc(raw);
-	if (t) {
-		g_free(*field);
-		*field = t;
-	}
 }
 
 static bool has_class(xmlNode *n, const char *name)
@@ -394,10 +370,10 @@ static struct lw_entry *frontend_entry(struct lw_page *p, xmlNode *block)
 	xmlNode *when = lw_page_node(p, ".//*[" HAS_CLASS("block-time") "]", block);
 	g_autofree char *pub = lw_page_string(p, when ? ".//time/@datetime" :
 		".//time[@itemprop='datePublished']/@datetime", when ? when : block);
-	set_time(&e->published, pub);
+	lw_text_set_time(&e->published, pub);
 	g_autofree char *upd = lw_page_string(p,
 		".//*[contains(@class,'updated-time')]//time/@datetime", block);
-	set_time(&e->updated, upd);
+	lw_text_set_time(&e->updated, upd);
 	xmlNode *title = lw_page_node(p, ".//*[" HAS_CLASS("block-title") "]", block);
 	if (title) {
 		g_free(e->title);

@@ -290,37 +290,9 @@ static void set_page_fields(struct lw_snapshot *s, JsonObject *posting, bool for
 		lw_entry_set(&s->coverage_end, end);
 }
 
-/* The string value of the first "key": "…" in text, decoded, or NULL.
- * Only the token is parsed, so a page-level field can be read without
- * building the tree of a JSON-LD block that holds every post's text. */
-static char *scan_string_member(const char *text, const char *key)
-{
-	g_autofree char *needle = g_strdup_printf("\"%s\"", key);
-	const char *q = strstr(text, needle);
-	if (!q)
-		return NULL;
-	q += strlen(needle);
-	while (g_ascii_isspace(*q))
-		q++;
-	if (*q++ != ':')
-		return NULL;
-	while (g_ascii_isspace(*q))
-		q++;
-	if (*q != '"')
-		return NULL;
-	const char *end = q + 1;
-	while (*end && *end != '"' && end - q < 4096)
-		end += *end == '\\' && end[1] ? 2 : 1;
-	if (*end != '"')
-		return NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
-	if (!json_parser_load_from_data(parser, q, end - q + 1, NULL))
-		return NULL;
-	JsonNode *root = json_parser_get_root(parser);
-	if (!root || !JSON_NODE_HOLDS_VALUE(root) || json_node_get_value_type(root) != G_TYPE_STRING)
-		return NULL;
-	return g_strdup(json_node_get_string(root));
-}
+/* A page-level field is read from the token alone, without building the
+ * tree of a JSON-LD block that holds every post's text. */
+#define PAGE_FIELD_MAX 4096
 
 void lw_jsonld_page_fields(struct lw_page *p, struct lw_snapshot *s)
 {
@@ -330,12 +302,14 @@ void lw_jsonld_page_fields(struct lw_page *p, struct lw_snapshot *s)
 		if (!text)
 			continue;
 		if (strstr((const char *)text, "LiveBlogPosting")) {
-			g_autofree char *raw = scan_string_member((const char *)text, "coverageEndTime");
+			g_autofree char *raw = lw_json_find_string((const char *)text,
+			                                           "coverageEndTime", PAGE_FIELD_MAX);
 			g_autofree char *end = lw_text_time_utc(raw);
 			if (end)
 				lw_entry_set(&s->coverage_end, end);
 			if (!s->page_title[0]) {
-				g_autofree char *h = scan_string_member((const char *)text, "headline");
+				g_autofree char *h = lw_json_find_string((const char *)text, "headline",
+				                                           PAGE_FIELD_MAX);
 				g_autofree char *line = one_line(h);
 				if (line && *line)
 					lw_entry_set(&s->page_title, line);

@@ -644,3 +644,13 @@ char *lw_text_time_utc(const char *s)
 	g_date_time_unref(u);
 	return out;
 }
+
+bool lw_text_set_time(char **field, const char *raw)
+{
+	char *t = lw_text_time_utc(raw);
+	if (!t)
+		return false;
+	g_free(*field);
+	*field = t;
+	return true;
+}

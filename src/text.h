@@ -78,6 +78,10 @@ bool lw_text_truncate(char *s, gsize max);
  * A time without zone is taken as UTC.  Returns NULL when s is NULL or not a date. */
 char *lw_text_time_utc(const char *s);
 
+/* Replaces *field (freed) with lw_text_time_utc(raw) when raw is a date;
+ * leaves it alone otherwise.  Returns whether it replaced it. */
+bool lw_text_set_time(char **field, const char *raw);
+
 /* True when the line is volatile page furniture, not content: a relative
  * time ("4m ago", "From 49m ago", "2 hours ago") or an "Updated at 12.08
  * BST" stamp. */

@@ -1,4 +1,4 @@
-/* libFuzzer target for the tree-less JSON reader in src/extract.c
+/* libFuzzer target for the tree-less JSON reader in src/json-scan.c
  * (lw_json_skip, lw_json_next_member, lw_json_next_element,
  * lw_json_string), checked against json-glib: whatever json-glib parses
  * as one value, the reader must step through, finding at least as many
@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "extract-private.h"
+#include "json-scan.h"
 
 /* Counts the members and elements of the value at *pos, descending at
  * most depth levels (deeper values are skipped whole). */

@@ -1,0 +1,43 @@
+/* Reading JSON found in pages: a bounded parse into a json-glib tree, and
+ * a scanner that reads a few values out of large JSON without building
+ * its tree (a Guardian carousel's props, a JSON-LD block's page fields).
+ *
+ * The scanner never reads outside [*pos, end): every function returns
+ * false (or NULL) when the text there is not well-formed JSON, with
+ * *pos anywhere inside the range.  It is iterative: any depth is safe. */
+#pragma once
+
+#include <stdbool.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+/* Parses JSON text unless it is larger than max_bytes or nested deeper
+ * than max_depth (checked before parsing, so json-glib never recurses
+ * deeper).  Returns a new root node or NULL. */
+JsonNode *lw_json_parse_bounded(const char *text, gsize len, guint max_depth,
+                                gsize max_bytes);
+
+/* p moved past JSON whitespace (space, tab, newline, carriage return);
+ * at most end. */
+const char *lw_json_ws(const char *p, const char *end);
+
+/* lw_json_skip: past one value.
+ * lw_json_next_member: *pos at '{' or just past a member's value; moves
+ *   past the next member's key and ':' and sets key/key_len to the key's
+ *   raw bytes (escapes undecoded); false at the object's end ('}' consumed,
+ *   *done set) or on an error (*done clear).
+ * lw_json_next_element: the same for an array's elements ('[' or after
+ *   an element), leaving *pos at the element.
+ * lw_json_string: the string value at *pos (after whitespace), decoded,
+ *   newly allocated; NULL when *pos is not at a string. */
+bool lw_json_skip(const char **pos, const char *end);
+bool lw_json_next_member(const char **pos, const char *end, const char **key,
+                         gsize *key_len, bool *done);
+bool lw_json_next_element(const char **pos, const char *end, bool *done);
+char *lw_json_string(const char **pos, const char *end);
+
+/* The string value of the first "key" in text (a NUL-terminated JSON
+ * document), when a ':' and a string of at most max_bytes follow it:
+ * decoded and newly allocated, else NULL.  Not a walk of the structure:
+ * the first "key" anywhere, at any depth, is the one read. */
+char *lw_json_find_string(const char *text, const char *key, gsize max_bytes);
