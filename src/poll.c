@@ -125,23 +125,36 @@ static struct lw_alert *make_alert(const struct lw_rule *rule, const char *blog,
 static void match_rules(struct lw_poll_ctx *ctx, const char *blog, const struct lw_diff *d,
                         const char *fetched, GPtrArray *alerts)
 {
-	g_autoptr(GPtrArray) rules = rules_for(ctx, blog);
-	if (rules->len == 0)
+	/* The order of rules_for: the global set, then the blog's own.  Each
+	 * set's index picks the rules that may match (rindex.h); only those
+	 * are evaluated, which finds exactly what evaluating all would. */
+	const struct lw_ruleset *sets[2] = {
+		ctx->rules,
+		ctx->blog_rules ? g_hash_table_lookup(ctx->blog_rules, blog) : NULL,
+	};
+	if (lw_ruleset_count(sets[0]) + lw_ruleset_count(sets[1]) == 0)
 		return;
+	g_autoptr(GArray) cand = g_array_new(FALSE, FALSE, sizeof(guint));
 	for (guint i = 0; i < d->changes->len; i++) {
 		const struct lw_change *c = d->changes->pdata[i];
 		if (c->kind == LW_CHANGE_REMOVED)
 			continue;
 		struct lw_doc *now = lw_doc_new(c->entry->title, c->entry->body);
 		struct lw_doc *before = c->old ? lw_doc_new(c->old->title, c->old->body) : NULL;
-		for (guint r = 0; r < rules->len; r++) {
-			const struct lw_rule *rule = rules->pdata[r];
-			struct lw_match m;
-			lw_match_init(&m);
-			if (lw_query_eval(rule->query, now, &m) &&
-			    !(before && lw_query_eval(rule->query, before, NULL)))
-				g_ptr_array_add(alerts, make_alert(rule, blog, c, &m, fetched));
-			lw_match_clear(&m);
+		for (int s = 0; s < 2; s++) {
+			g_array_set_size(cand, 0);
+			lw_ruleset_candidates(sets[s], now, cand);
+			for (guint k = 0; k < cand->len; k++) {
+				const struct lw_rule *rule = lw_ruleset_get(sets[s], g_array_index(cand, guint, k));
+				if (!lw_rule_applies_to_blog(rule, blog))
+					continue;
+				struct lw_match m;
+				lw_match_init(&m);
+				if (lw_query_eval(rule->query, now, &m) &&
+				    !(before && lw_query_eval(rule->query, before, NULL)))
+					g_ptr_array_add(alerts, make_alert(rule, blog, c, &m, fetched));
+				lw_match_clear(&m);
+			}
 		}
 		lw_doc_free(now);
 		lw_doc_free(before);

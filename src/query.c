@@ -970,3 +970,107 @@ bool lw_query_eval(const struct lw_query *q, const struct lw_doc *d, struct lw_m
 	}
 	return ok;
 }
+
+const GArray *lw_doc_words(const struct lw_doc *d, int field)
+{
+	g_return_val_if_fail(d && (field == 0 || field == 1), NULL);
+	return d->f[field].words;
+}
+
+/* ---- what a query needs (for rindex.c) ---- */
+
+/* A guess at how many rules a term makes candidates for a document:
+ * short words and prefixes are common, typos cost more to probe. */
+static guint term_cost(enum lw_query_term_kind k, gsize len)
+{
+	switch (k) {
+	case LW_QUERY_TERM_WORD:
+		return len >= 4 ? 2 : 8;
+	case LW_QUERY_TERM_PREFIX:
+		return len >= 4 ? 3 : 16;
+	case LW_QUERY_TERM_TYPO:
+	default:
+		return 4;
+	}
+}
+
+static void add_term(GArray *terms, guint *cost, enum lw_query_term_kind k, const char *fold,
+                     gsize len)
+{
+	struct lw_query_term t = { .kind = k, .fold = fold, .len = len };
+	g_array_append_val(terms, t);
+	*cost += term_cost(k, len);
+}
+
+/* Appends n's terms to terms and adds their cost; false when n can be
+ * true with no term present (terms is then left as it was). */
+static bool needs(const struct node *n, GArray *terms, guint *cost)
+{
+	guint saved = terms->len;
+	switch (n->kind) {
+	case N_WORD:
+		add_term(terms, cost, LW_QUERY_TERM_WORD, n->w.fold, n->w.base_len);
+		return true;
+	case N_PREFIX:
+		add_term(terms, cost, LW_QUERY_TERM_PREFIX, n->w.fold, n->w.base_len);
+		return true;
+	case N_TYPO:
+		add_term(terms, cost, LW_QUERY_TERM_TYPO, n->w.fold, n->w.base_len);
+		return true;
+	case N_PHRASE: {
+		/* every word of a phrase must be there: the longest is the rarest */
+		const struct qword *best = NULL;
+		for (guint i = 0; i < n->phrase->len; i++) {
+			const struct qword *q = &g_array_index(n->phrase, struct qword, i);
+			if (!best || q->base_len > best->base_len)
+				best = q;
+		}
+		add_term(terms, cost, LW_QUERY_TERM_WORD, best->fold, best->base_len);
+		return true;
+	}
+	case N_REGEX:
+	case N_NOT:
+		return false;
+	case N_FIELD:
+		return needs(n->kids->pdata[0], terms, cost);
+	case N_OR:
+		for (guint i = 0; i < n->kids->len; i++) {
+			if (!needs(n->kids->pdata[i], terms, cost)) {
+				g_array_set_size(terms, saved);
+				return false;
+			}
+		}
+		return true;
+	case N_AND:
+	case N_NEAR: {
+		/* every side must match: any one side's terms will do */
+		g_autoptr(GArray) best = NULL;
+		guint best_cost = 0;
+		for (guint i = 0; i < n->kids->len; i++) {
+			GArray *t = g_array_new(FALSE, FALSE, sizeof(struct lw_query_term));
+			guint c = 0;
+			if (needs(n->kids->pdata[i], t, &c) && (!best || c < best_cost)) {
+				if (best)
+					g_array_unref(best);
+				best = t;
+				best_cost = c;
+			} else {
+				g_array_unref(t);
+			}
+		}
+		if (!best)
+			return false;
+		g_array_append_vals(terms, best->data, best->len);
+		*cost += best_cost;
+		return true;
+	}
+	}
+	return false;
+}
+
+bool lw_query_needs(const struct lw_query *q, GArray *terms)
+{
+	g_array_set_size(terms, 0);
+	guint cost = 0;
+	return q && needs(q->root, terms, &cost);
+}

@@ -68,3 +68,29 @@ void lw_match_clear(struct lw_match *m);
 /* True when q matches d.  When m is not NULL (and initialised) it is
  * filled with the positive hits that made the query true. */
 bool lw_query_eval(const struct lw_query *q, const struct lw_doc *d, struct lw_match *m);
+
+/* The words of one field of d (0: title, 1: body), struct lw_word in text
+ * order, exactly as lw_query_eval sees them; owned by d. */
+const GArray *lw_doc_words(const struct lw_doc *d, int field);
+
+/* What a query needs, for indexing rules (rindex.h).  A term matches a
+ * folded text word W when:
+ *   WORD    lw_word_match(base(W), fold[0..len)), len the base's bytes;
+ *   PREFIX  W's whole fold begins with fold (len = strlen(fold));
+ *   TYPO    WORD does, or lw_word_match_typo does (len as for WORD).
+ * fold is borrowed from the query. */
+enum lw_query_term_kind { LW_QUERY_TERM_WORD, LW_QUERY_TERM_PREFIX, LW_QUERY_TERM_TYPO };
+struct lw_query_term {
+	enum lw_query_term_kind kind;
+	const char *fold;
+	gsize len;
+};
+
+/* Fills terms (struct lw_query_term; emptied first) with terms such that
+ * q matches a document only if some word of the document matches one of
+ * them: an over-approximation, so a document with none of them cannot
+ * match.  Of an AND or a NEAR it takes the cheapest side; of an OR,
+ * every side; of a phrase, its longest word.  Returns false (terms
+ * empty) when no such set exists: a regex, or a NOT, where the query
+ * needs it (`a OR /x/`, `-a` on its own). */
+bool lw_query_needs(const struct lw_query *q, GArray *terms);

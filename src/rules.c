@@ -1,6 +1,7 @@
 #include "rules.h"
 #include "error.h"
 #include "ini-file.h"
+#include "rindex.h"
 
 #include <string.h>
 
@@ -10,6 +11,7 @@
 struct lw_ruleset {
 	GPtrArray *rules;      /* struct lw_rule *, in file order */
 	GHashTable *by_name;   /* name -> struct lw_rule * (borrowed) */
+	struct lw_rindex *index;  /* built once every rule is loaded */
 };
 
 struct load {
@@ -51,6 +53,7 @@ struct lw_ruleset *lw_ruleset_new_empty(void)
 	struct lw_ruleset *rs = g_new0(struct lw_ruleset, 1);
 	rs->rules = g_ptr_array_new_with_free_func((GDestroyNotify)rule_free);
 	rs->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+	rs->index = lw_rindex_new();
 	return rs;
 }
 
@@ -58,6 +61,7 @@ void lw_ruleset_free(struct lw_ruleset *rs)
 {
 	if (!rs)
 		return;
+	lw_rindex_free(rs->index);
 	g_hash_table_unref(rs->by_name);
 	g_ptr_array_unref(rs->rules);
 	g_free(rs);
@@ -281,5 +285,13 @@ struct lw_ruleset *lw_ruleset_load(const char *const *paths, GError **error)
 			return NULL;
 		}
 	}
+	for (guint i = 0; i < rs->rules->len; i++)
+		lw_rindex_add(rs->index, i, ((const struct lw_rule *)rs->rules->pdata[i])->query);
 	return rs;
+}
+
+void lw_ruleset_candidates(const struct lw_ruleset *rs, const struct lw_doc *d, GArray *out)
+{
+	if (rs)
+		lw_rindex_candidates(rs->index, d, out);
 }

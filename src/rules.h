@@ -42,6 +42,12 @@ const struct lw_rule *lw_ruleset_get(const struct lw_ruleset *rs, guint i);
 /* The rule called name, or NULL; owned by rs. */
 const struct lw_rule *lw_ruleset_find(const struct lw_ruleset *rs, const char *name);
 
+/* Appends to out (guint) the indices, ascending, of the rules whose query
+ * may match d (rindex.h): every rule that matches d is among them, so
+ * evaluating only these finds what evaluating every rule finds.  The
+ * index behind it is built once, when the set is loaded. */
+void lw_ruleset_candidates(const struct lw_ruleset *rs, const struct lw_doc *d, GArray *out);
+
 /* True when the rule's blogs / sinks list names it (or there is no list). */
 bool lw_rule_applies_to_blog(const struct lw_rule *r, const char *blog);
 bool lw_rule_uses_sink(const struct lw_rule *r, const char *sink);
