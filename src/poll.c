@@ -140,7 +140,7 @@ static void match_rules(struct lw_poll_ctx *ctx, const char *blog, const struct 
 		if (c->kind == LW_CHANGE_REMOVED)
 			continue;
 		struct lw_doc *now = lw_doc_new(c->entry->title, c->entry->body);
-		struct lw_doc *before = c->old ? lw_doc_new(c->old->title, c->old->body) : NULL;
+		struct lw_doc *before = NULL;   /* made when a rule matches now */
 		for (int s = 0; s < 2; s++) {
 			g_array_set_size(cand, 0);
 			lw_ruleset_candidates(sets[s], now, cand);
@@ -150,9 +150,12 @@ static void match_rules(struct lw_poll_ctx *ctx, const char *blog, const struct 
 					continue;
 				struct lw_match m;
 				lw_match_init(&m);
-				if (lw_query_eval(rule->query, now, &m) &&
-				    !(before && lw_query_eval(rule->query, before, NULL)))
-					g_ptr_array_add(alerts, make_alert(rule, blog, c, &m, fetched));
+				if (lw_query_eval(rule->query, now, &m)) {
+					if (c->old && !before)
+						before = lw_doc_new(c->old->title, c->old->body);
+					if (!(before && lw_query_eval(rule->query, before, NULL)))
+						g_ptr_array_add(alerts, make_alert(rule, blog, c, &m, fetched));
+				}
 				lw_match_clear(&m);
 			}
 		}

@@ -187,14 +187,25 @@ static void test_property(void)
 		for (guint k = 1; k < cand->len; k++)
 			g_assert_cmpuint(g_array_index(cand, guint, k - 1), <, g_array_index(cand, guint, k));
 		candidates += cand->len;
+		g_autoptr(GArray) brute = g_array_new(FALSE, FALSE, sizeof(guint));
+		g_autoptr(GArray) indexed = g_array_new(FALSE, FALSE, sizeof(guint));
 		for (guint q = 0; q < queries->len; q++) {
 			if (!lw_query_eval(queries->pdata[q], d, NULL))
 				continue;
-			matched++;
+			g_array_append_val(brute, q);
 			if (!has(cand, q))
 				g_error("query %s matches title «%s» body «%s» but is not a candidate",
 				        (char *)texts->pdata[q], title, body);
 		}
+		for (guint k = 0; k < cand->len; k++) {
+			guint q = g_array_index(cand, guint, k);
+			if (lw_query_eval(queries->pdata[q], d, NULL))
+				g_array_append_val(indexed, q);
+		}
+		/* matching through the index finds the same, in the same order */
+		g_assert_cmpmem(indexed->data, indexed->len * sizeof(guint), brute->data,
+		                brute->len * sizeof(guint));
+		matched += brute->len;
 		lw_doc_free(d);
 	}
 	/* it is an index: far fewer candidates than queries, yet some hits */
