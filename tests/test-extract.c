@@ -351,51 +351,8 @@ static void test_dcr_fixture(void)
 	g_assert_cmpstr(s->format, ==, "guardian");
 	g_assert_cmpstr(s->page_title, ==, "Harbour festival live: boats, bands and a very late ferry");
 	g_assert_cmpstr(s->coverage_end, ==, "2031-07-04T23:59:00Z");
+	/* the entries: dcr-liveblog.jsonl (test_extract_cases.py) */
 	g_assert_cmpuint(s->entries->len, ==, 3); /* the pinned copy is no entry */
-
-	struct lw_entry *e = nth(s, 0);
-	g_assert_cmpstr(e->id, ==, "block-65a0000000000000000000c3");
-	g_assert_cmpstr(e->published, ==, "2031-07-04T11:15:42Z");
-	g_assert_cmpstr(e->updated, ==, "2031-07-04T11:20:05Z");
-	g_assert_cmpstr(e->title, ==, "");
-	g_assert_cmpstr(e->author, ==, "Ada Quill");
-	g_assert_cmpstr(e->url, ==, "https://news.example.org/live/harbour-festival"
-	                "?page=with:block-65a0000000000000000000c3#block-65a0000000000000000000c3");
-	g_assert_cmpstr(e->body, ==,
-		"Fog has delayed the last ferry of the evening by at least forty minutes, the operator said.\n"
-		"Passengers were told to wait in the north terminal:\n"
-		"- free tea at the kiosk\n"
-		"- blankets for children\n"
-		"- updates every ten minutes");
-	g_assert_false(e->pinned);
-	g_assert_false(e->key_event);
-
-	e = nth(s, 1);
-	g_assert_cmpstr(e->id, ==, "block-65a0000000000000000000b2");
-	g_assert_cmpstr(e->title, ==, "The brass band's surprise encore");
-	g_assert_cmpstr(e->updated, ==, "");
-	/* the JSON-LD's author is the page's, not this post's */
-	g_assert_cmpstr(e->author, ==, "");
-	g_assert_true(e->key_event);
-	g_assert_cmpstr(e->body, ==,
-		"The brass band played a second encore after the crowd refused to leave.\n"
-		"Its conductor said afterwards:\n"
-		"> We had rehearsed exactly one extra tune, so we played it twice.\n"
-		"> Nobody seemed to mind.");
-
-	e = nth(s, 2);
-	g_assert_cmpstr(e->id, ==, "block-65a0000000000000000000a1");
-	g_assert_cmpstr(e->title, ==, "Welcome to the harbour festival");
-	g_assert_cmpstr(e->published, ==, "2031-07-04T09:00:13Z");
-	g_assert_true(e->pinned);
-	g_assert_cmpstr(e->body, ==,
-		"Good morning and welcome to our coverage of the harbour festival.\n"
-		"Sailing boats gather at the mouth of the harbour. Photograph: Test Agency\n"
-		"Softhyphen and zerowidth characters vanish.");
-	for (guint i = 0; i < s->entries->len; i++) {
-		g_assert_null(strstr(nth(s, i)->body, "ago"));
-		g_assert_null(strstr(nth(s, i)->body, "Share"));
-	}
 	lw_snapshot_free(s);
 }
 
@@ -438,40 +395,14 @@ static void test_jsonld_graph(void)
 	g_assert_cmpstr(s->format, ==, "jsonld");
 	g_assert_cmpstr(s->page_title, ==, "Night market live: lanterns & late stalls");
 	g_assert_cmpstr(s->coverage_end, ==, "2031-03-02T01:00:00Z");
+	/* the entries: jsonld-graph.jsonl, jsonld-single.jsonl */
 	g_assert_cmpuint(s->entries->len, ==, 3);
-
-	struct lw_entry *e = nth(s, 0);
-	g_assert_cmpstr(e->id, ==, "post-3");
-	g_assert_cmpstr(e->title, ==, "Lantern parade reaches the \"old bridge\"");
-	g_assert_cmpstr(e->published, ==, "2031-03-01T20:30:00Z");
-	g_assert_cmpstr(e->updated, ==, "2031-03-01T20:45:10Z");
-	g_assert_cmpstr(e->author, ==, "Bo Lindqvist");
-	g_assert_cmpstr(e->url, ==, "https://live.example.net/night-market#post-3");
-	g_assert_cmpstr(e->body, ==,
-		"The lantern parade reached the old bridge at half past nine.\n"
-		"Organisers said it was the longest yet \xe2\x80\x93 more than 300 lanterns.");
-
-	e = nth(s, 1);
-	g_assert_cmpstr(e->id, ==, "post-2"); /* from the url's fragment */
-	g_assert_cmpstr(e->author, ==, "Bo Lindqvist, Cy Ortega");
-	g_assert_cmpstr(e->body, ==,
-		"The noodle stall by the fountain sold out within an hour.\n"
-		"Its owner promised a second batch.");
-
-	e = nth(s, 2);
-	g_assert_cmpstr(e->id, ==, "post-1");
-	g_assert_cmpstr(e->title, ==, ""); /* the page's own headline */
-	g_assert_cmpstr(e->url, ==, "https://live.example.net/night-market#post-1");
-	g_assert_cmpstr(e->body, ==, "Welcome to the night market. Caf\xc3\xa9 owners are setting up.");
 	lw_snapshot_free(s);
 
 	s = extract_file("jsonld-single.html", NULL);
 	assert_snapshot_sane(s);
 	g_assert_cmpstr(s->format, ==, "jsonld");
 	g_assert_cmpuint(s->entries->len, ==, 1);
-	g_assert_cmpstr(nth(s, 0)->id, ==, "update-77");
-	g_assert_cmpstr(nth(s, 0)->title, ==, "Count begins");
-	g_assert_cmpstr(nth(s, 0)->published, ==, "2031-05-06T00:00:00Z");
 	lw_snapshot_free(s);
 
 	/* asking for a format the page does not have is an error */
@@ -502,12 +433,9 @@ static void check_cafe(struct lw_snapshot *s)
 
 static void test_charset(void)
 {
+	/* the pages as they are: cp1252.jsonl, cp1252-metacharset.jsonl */
 	struct lw_snapshot *s = extract_file("cp1252.html", NULL);
 	g_assert_cmpstr(s->format, ==, "article");
-	check_cafe(s);
-	lw_snapshot_free(s);
-	s = extract_file("cp1252-metacharset.html", NULL);
-	check_cafe(s);
 	lw_snapshot_free(s);
 
 	/* the HTTP charset wins; Latin-1 labels mean windows-1252 */
@@ -628,21 +556,12 @@ static void test_deep_nesting(void)
 
 static void test_duplicate_ids(void)
 {
-	struct lw_snapshot *s = extract_file("dup-ids.html", NULL);
-	assert_snapshot_sane(s);
-	g_assert_cmpuint(s->entries->len, ==, 3);
-	g_assert_cmpstr(nth(s, 0)->id, ==, "block-aaa");
-	g_assert_cmpstr(nth(s, 0)->body, ==, "First copy wins.");
-	g_assert_cmpstr(nth(s, 1)->id, ==, "block-bbb");
-	/* an id never escapes the entries folder */
-	g_assert_null(strstr(nth(s, 2)->id, "/"));
-	g_assert_false(g_str_has_prefix(nth(s, 2)->id, "."));
-	lw_snapshot_free(s);
-
-	/* posts without ids get stable hash ids */
+	/* dup-ids.html (the first copy wins, no id escapes the entries
+	 * folder): dup-ids.jsonl.  Posts without ids get stable hash ids: */
 	const char *page = "<div id=\"liveblog-body\"><article id=\"block-\"><p>no id one</p></article>"
 	                   "<article id=\"block-!!\"><p>no id two</p></article></div>";
-	s = extract_with(page, strlen(page), &(struct lw_extract_opts){ .format = "guardian" });
+	struct lw_snapshot *s = extract_with(page, strlen(page),
+	                                     &(struct lw_extract_opts){ .format = "guardian" });
 	g_assert_cmpuint(s->entries->len, ==, 2);
 	g_autofree char *h = lw_entry_hash_id("", "", "no id two");
 	g_assert_true(g_str_has_prefix(nth(s, 0)->id, "h-"));
@@ -753,25 +672,7 @@ static void test_frontend(void)
 	g_assert_cmpuint(s->entries->len, ==, 3);
 	g_assert_cmpstr(s->next_url, ==, "https://news.example.org/politics/live/2019/dec/12/"
 	                "election-night?page=with:block-5df2b0000000000000000009");
-	struct lw_entry *e = nth(s, 0);
-	g_assert_cmpstr(e->id, ==, "block-5df2c0000000000000000003");
-	g_assert_cmpstr(e->published, ==, "2019-12-12T23:41:07Z");
-	g_assert_cmpstr(e->updated, ==, "2019-12-12T23:52:30Z");
-	g_assert_cmpstr(e->title, ==, "First result: Newcastle Central declares");
-	g_assert_cmpstr(e->author, ==, "Ada Quill");
-	g_assert_true(e->key_event);
-	g_assert_cmpstr(e->body, ==, "The first seat of the night has declared, at 11.41pm.\n"
-	                "- Turnout: 61.7%\n- Majority: 12,278");
-	g_assert_true(g_str_has_suffix(e->url, "?page=with:block-5df2c0000000000000000003#block-5df2c0000000000000000003"));
-	e = nth(s, 1);
-	g_assert_true(e->key_event); /* a summary */
-	g_assert_cmpstr(e->title, ==, "");
-	g_assert_cmpstr(e->body, ==, "Summary: the exit poll points to a large majority.\n"
-	                "> It is a clear result, if the poll is right.");
-	e = nth(s, 2);
-	g_assert_false(e->key_event);
-	g_assert_cmpstr(e->body, ==, "Polls close in half an hour.\nStay with us all night.\n"
-	                "Counting begins in Sunderland. Photograph: Test Agency");
+	/* the entries: frontend-liveblog.jsonl */
 	lw_snapshot_free(s);
 }
 
@@ -782,22 +683,8 @@ static void test_feeds(void)
 	g_assert_cmpstr(s->format, ==, "feed");
 	g_assert_cmpstr(s->page_title, ==, "Harbour news & notes");
 	g_assert_cmpstr(s->next_url, ==, "https://feeds.example.com/harbour/rss?page=2");
+	/* the entries: rss.jsonl, atom.jsonl, rdf.jsonl */
 	g_assert_cmpuint(s->entries->len, ==, 3);
-	struct lw_entry *e = nth(s, 0);
-	g_assert_cmpstr(e->id, ==, "tag-example.com-2031-ferry-17");
-	g_assert_cmpstr(e->published, ==, "2031-07-04T11:15:42Z");
-	g_assert_cmpstr(e->title, ==, "Ferry delayed by fog");
-	g_assert_cmpstr(e->author, ==, "Ada Quill");
-	g_assert_cmpstr(e->url, ==, "https://feeds.example.com/harbour/ferry-delayed");
-	g_assert_cmpstr(e->body, ==, "Fog has delayed the last ferry by forty minutes.\n- free tea\n- blankets");
-	e = nth(s, 1); /* no guid: the link is the id; ISO-8859-1 decoded */
-	g_assert_cmpstr(e->id, ==, "feeds.example.com-harbour-cafe");
-	g_assert_cmpstr(e->title, ==, "Caf\xc3\xa9 opens late");
-	g_assert_cmpstr(e->published, ==, "2031-07-04T09:00:00Z");
-	g_assert_cmpstr(e->body, ==, "The caf\xc3\xa9 on the quay opened at nine. Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e is back.");
-	e = nth(s, 2); /* nothing to name it: a hash */
-	g_assert_true(g_str_has_prefix(e->id, "h-"));
-	g_assert_cmpstr(e->published, ==, "2031-07-04T13:00:00Z");
 	lw_snapshot_free(s);
 
 	s = extract_file("atom.xml", "feed");
@@ -805,26 +692,11 @@ static void test_feeds(void)
 	g_assert_cmpstr(s->format, ==, "feed");
 	g_assert_cmpstr(s->next_url, ==, "https://live.example.net/night-market/feed?before=2");
 	g_assert_cmpuint(s->entries->len, ==, 3);
-	e = nth(s, 0);
-	g_assert_cmpstr(e->id, ==, "live.example.net-night-market-post-3");
-	g_assert_cmpstr(e->updated, ==, "2031-03-01T20:45:10Z");
-	g_assert_cmpstr(e->author, ==, "Bo Lindqvist");
-	g_assert_cmpstr(e->body, ==, "The parade reached the old bridge.\n> Longest yet.");
-	e = nth(s, 1);
-	g_assert_cmpstr(e->title, ==, "Noodles & more");
-	g_assert_cmpstr(e->published, ==, "2031-03-01T20:00:00Z"); /* updated only: it is the time */
-	g_assert_cmpstr(e->updated, ==, "");
-	g_assert_cmpstr(e->url, ==, "https://live.example.net/night-market/post-2");
-	g_assert_cmpstr(e->body, ==, "The noodle stall sold out.\nA second batch is coming.");
-	e = nth(s, 2); /* type text: markup-like text is text, lines stay lines */
-	g_assert_cmpstr(e->body, ==, "Welcome to the night market.\nStalls open at six <sharp>.");
 	lw_snapshot_free(s);
 
 	s = extract_file("rdf.xml", NULL);
 	g_assert_cmpstr(s->format, ==, "feed");
 	g_assert_cmpuint(s->entries->len, ==, 2);
-	g_assert_cmpstr(nth(s, 0)->published, ==, "2031-01-02T02:04:05Z");
-	g_assert_cmpstr(nth(s, 1)->url, ==, "https://old.example.org/b");
 	lw_snapshot_free(s);
 
 	/* entities declared by the feed never expand, nothing is read */
@@ -864,19 +736,9 @@ static void test_xpath(void)
 	g_assert_cmpstr(s->format, ==, "xpath");
 	g_assert_cmpstr(s->next_url, ==, "https://town.example.com/live/council/page/2");
 	/* the <template> copy is not shown: no entry; the old JSON-LD update is not added */
+	/* its entries (the JSON-LD anchors p203 as #update-203: its time
+	 * still joins): xpath-blog.jsonl, with this profile in xpath-blog.args */
 	g_assert_cmpuint(s->entries->len, ==, 3);
-	struct lw_entry *e = nth(s, 0);
-	g_assert_cmpstr(e->id, ==, "p203");
-	g_assert_cmpstr(e->title, ==, "Budget vote passes");
-	g_assert_cmpstr(e->body, ==, "The budget passed by nine votes to four after a long debate.\nNext: parking.");
-	/* JSON-LD anchors the same post as #update-203: its time still joins */
-	g_assert_cmpstr(e->published, ==, "2031-09-01T10:00:00Z");
-	g_assert_cmpstr(e->url, ==, "https://town.example.com/live/council#p203");
-	e = nth(s, 1);
-	g_assert_cmpstr(e->id, ==, "p202");
-	g_assert_cmpstr(e->published, ==, "2031-09-01T09:15:00Z");
-	g_assert_cmpstr(e->body, ==, "Members broke for coffee & biscuits; the vote is next.");
-	g_assert_true(g_str_has_prefix(nth(s, 2)->id, "h-"));
 	lw_snapshot_free(s);
 
 	/* id from an anchor's fragment, time as a string expression */
