@@ -24,6 +24,10 @@ Reports:
   - `.git` size (the sum of its files' sizes; du's disk usage is printed
     too) over that of a copy after `git gc --aggressive --prune=now`
     (goal <= 2.0).
+With --instructions N, polls 2..N+1 and the last N run under valgrind's
+callgrind and the goal is judged on their instruction counts instead:
+the same for the same work whatever else the machine is doing (CPU time
+on a shared, loaded machine moves by tens of percent).
 Prints progress every 10 polls, a table, and as the last line one JSON
 object with every figure.  Exit status 1 when a goal is missed or a poll
 fails.  Standard library only.
@@ -34,6 +38,7 @@ import datetime
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -136,11 +141,14 @@ class Blogs:
         self.server.set(self.path(b), body=html, auto_etag=True)
 
 
-def run_poll(binary, config, env):
-    """One `livewatch poll`: (exit status, cpu seconds, wall seconds, output)."""
+def run_poll(binary, config, env, callgrind=False):
+    """One `livewatch poll`: (exit status, cpu seconds, wall seconds, output).
+    With callgrind, under valgrind's callgrind: the output then ends with
+    its "Collected : N" line, the instructions the poll ran."""
     t0 = time.monotonic()
     out = tempfile.TemporaryFile()
-    proc = subprocess.Popen([binary, '-c', config, 'poll'], env=env,
+    pre = ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null'] if callgrind else []
+    proc = subprocess.Popen(pre + [binary, '-c', config, 'poll'], env=env,
                             stdout=out, stderr=subprocess.STDOUT)
     _, status, ru = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -204,6 +212,10 @@ def main():
                     help='rules for the config ("" for none)')
     ap.add_argument('--cpu-goal', type=float, default=1.3)
     ap.add_argument('--gc-goal', type=float, default=2.0)
+    ap.add_argument('--instructions', type=int, default=0, metavar='N',
+                    help='run polls 2..N+1 and the last N under callgrind and compare '
+                         'their instruction counts (independent of the machine\'s load); '
+                         'the goal is then judged on instructions')
     ap.add_argument('--json', help='write the figures here too')
     ap.add_argument('--keep', action='store_true', help='keep the temporary folder')
     args = ap.parse_args()
@@ -246,10 +258,15 @@ def main():
         for i in range(1, args.polls + 1):
             for b in range(args.blogs):
                 blogs.publish(b, args.page if i == 1 else args.new)
-            rc, cpu, wall, out, maxrss = run_poll(binary, config, env)
+            n_ins = args.instructions
+            measured = n_ins > 0 and (2 <= i <= n_ins + 1 or i > args.polls - n_ins)
+            rc, cpu, wall, out, maxrss = run_poll(binary, config, env, callgrind=measured)
             served = sum(blogs.total)
             rec = {'poll': i, 'posts': served, 'cpu_s': cpu, 'wall_s': wall,
                    'rc': rc, 'maxrss_kb': maxrss}
+            if measured:
+                m = re.search(r'Collected : (\d+)', out)
+                rec['instructions'] = int(m.group(1)) if m else None
             polls.append(rec)
             if rc != 0:
                 failures.append('poll %d exited %d: %s' % (i, rc, out.strip()[-400:]))
@@ -281,6 +298,20 @@ def main():
     late_np = [p['cpu_s'] for p in polls[-10:] if not p['packed']]
     ratio_np = mean(late_np) / mean(early_np) if early_np and late_np else float('nan')
     packing = [p for p in polls if p['packed']]
+    ins = {}
+    if args.instructions:
+        n_ins = args.instructions
+        e = [p for p in polls[1:n_ins + 1] if p.get('instructions')]
+        l = [p for p in polls[-n_ins:] if p.get('instructions')]
+        def ratio_of(a, b):
+            a = [p['instructions'] for p in a]
+            b = [p['instructions'] for p in b]
+            return (mean(b) / mean(a) if a and b else float('nan')), mean(a), mean(b)
+        r, me, ml = ratio_of(e, l)
+        rn, men, mln = ratio_of([p for p in e if not p['packed']], [p for p in l if not p['packed']])
+        ins = {'ins_early': me, 'ins_late': ml, 'ins_late_over_early': r,
+               'ins_early_nopack': men, 'ins_late_nopack': mln,
+               'ins_late_over_early_nopack': rn}
 
     heads = entries_at_head(repo)
     at_head = sum(len(v) for v in heads.values())
@@ -341,7 +372,14 @@ def main():
         'git_over_gc': round(gc_ratio, 2), 'gc_aggressive_wall_s': round(gc_wall, 1),
         'run_wall_s': round(elapsed, 1),
     }
-    if not ratio <= args.cpu_goal:
+    fig.update({k: (round(v, 3) if isinstance(v, float) else v) for k, v in ins.items()})
+    if args.instructions:
+        # the polls under callgrind have no meaningful CPU time: judge on
+        # their instructions (the same for the same work, whatever the load)
+        if not ins['ins_late_over_early'] <= args.cpu_goal:
+            failures.append('late/early poll instructions %.2f, goal <= %.2f'
+                            % (ins['ins_late_over_early'], args.cpu_goal))
+    elif not ratio <= args.cpu_goal:
         failures.append('late/early poll CPU %.2f, goal <= %.2f' % (ratio, args.cpu_goal))
     if not gc_ratio <= args.gc_goal:
         failures.append('.git is %.2f x its gc --aggressive size, goal <= %.1f'
@@ -369,6 +407,16 @@ def main():
         ('poll wall (noisy)', 'early %.0f ms, late %.0f ms'
          % (fig['wall_early_ms'], fig['wall_late_ms'])),
         ('peak RSS of a poll', '%.1f MB' % fig['maxrss_mb']),
+    ]
+    if args.instructions:
+        rows += [
+            ('poll instructions', 'early %.0fM, late %.0fM: %.2f (goal <= %.1f); '
+             'without packing polls %.0fM, %.0fM: %.2f'
+             % (ins['ins_early'] / 1e6, ins['ins_late'] / 1e6, ins['ins_late_over_early'],
+                args.cpu_goal, ins['ins_early_nopack'] / 1e6, ins['ins_late_nopack'] / 1e6,
+                ins['ins_late_over_early_nopack'])),
+        ]
+    rows += [
         ('loose objects', '%d (%.1f MB); %d packed in %d packs'
          % (co['count'], co['size'] / 1024, fig['packed_objects'], fig['packs'])),
         ('.git', '%.1f MB of files (objects %.1f MB); %.1f MB on disk'
