@@ -1,7 +1,12 @@
-/* Each sink has a lane: a thread and a queue of its own, so a webhook
- * that hangs delays nothing but its own later alerts.  A job is split
- * into one task per sink; the lane that finishes a job's last task does
- * what comes after (the outbox) and hands the job back to the owner.
+/* Each sink has a lane: a thread running a main loop on a GMainContext
+ * of its own, so a webhook that hangs delays nothing but its own later
+ * alerts.  A job is split into one task per sink, queued on the lanes
+ * with g_main_context_invoke_full() (same priority, so in order); the
+ * lane that finishes a job's last task does what comes after (the
+ * outbox) and hands the job back to the owner.  Between tasks a lane's
+ * loop keeps running, so what its sink left in the context (libnotify's
+ * D-Bus proxy: a click on a notification) is handled at once, not when
+ * the next alert comes.
  *
  * Lanes are named after their sink, so the same sink in a reloaded
  * configuration keeps its order; every desktop sink shares one lane,
@@ -29,16 +34,18 @@ struct job {
 	gint tasks_left;            /* atomic */
 };
 
-struct task {
-	struct job *job;            /* NULL: the lane's last task */
-	struct lw_sink *sink;
-};
-
 struct lane {
 	char *name;
 	GThread *thread;
-	GAsyncQueue *tasks;         /* struct task * */
+	GMainContext *ctx;          /* the lane's; tasks are sources in it */
+	GMainLoop *loop;
 	struct lw_courier *c;
+};
+
+struct task {
+	struct job *job;
+	struct lw_sink *sink;
+	struct lane *lane;
 };
 
 struct lw_courier {
@@ -89,8 +96,10 @@ static void job_finish(struct lw_courier *c, struct job *j)
 		;
 }
 
-static void run_task(struct lw_courier *c, struct task *t)
+static gboolean run_task(gpointer data)
 {
+	struct task *t = data;
+	struct lw_courier *c = t->lane->c;
 	struct job *j = t->job;
 	if (!g_cancellable_is_cancelled(c->cancel)) {
 		g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
@@ -107,6 +116,14 @@ static void run_task(struct lw_courier *c, struct task *t)
 	}
 	if (g_atomic_int_dec_and_test(&j->tasks_left))
 		job_finish(c, j);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean quit_lane(gpointer data)
+{
+	struct lane *l = data;
+	g_main_loop_quit(l->loop);
+	return G_SOURCE_REMOVE;
 }
 
 static gpointer lane_thread(gpointer data)
@@ -115,21 +132,12 @@ static gpointer lane_thread(gpointer data)
 	struct lw_courier *c = l->c;
 	/* Sources and signal subscriptions a sink makes (libnotify's D-Bus
 	 * proxy) belong to this thread, not to the loop's context. */
-	GMainContext *mc = g_main_context_new();
-	g_main_context_push_thread_default(mc);
-	for (;;) {
-		struct task *t = g_async_queue_pop(l->tasks);
-		if (!t->job) {
-			g_free(t);
-			break;
-		}
-		run_task(c, t);
-		g_free(t);
-		while (g_main_context_iteration(mc, FALSE))
-			;
-	}
-	g_main_context_pop_thread_default(mc);
-	g_main_context_unref(mc);
+	g_main_context_push_thread_default(l->ctx);
+	g_main_loop_run(l->loop);
+	/* tasks queued behind the quit still end their jobs (cancelled) */
+	while (g_main_context_iteration(l->ctx, FALSE))
+		;
+	g_main_context_pop_thread_default(l->ctx);
 	g_mutex_lock(&c->lock);
 	c->lanes_ended++;
 	g_cond_signal(&c->ended_cond);
@@ -146,7 +154,8 @@ static struct lane *lane_for(struct lw_courier *c, struct lw_sink *s)
 	l = g_new0(struct lane, 1);
 	l->name = g_strdup(name);
 	l->c = c;
-	l->tasks = g_async_queue_new();
+	l->ctx = g_main_context_new();
+	l->loop = g_main_loop_new(l->ctx, FALSE);
 	g_hash_table_insert(c->lanes, l->name, l);
 	g_autofree char *tname = g_strdup_printf("sink %s", *name ? name : "desktop");
 	l->thread = g_thread_new(tname, lane_thread, l);
@@ -209,7 +218,8 @@ void lw_courier_send(struct lw_courier *c, struct lw_poll_ctx *ctx, GPtrArray *a
 		struct task *t = g_new0(struct task, 1);
 		t->job = j;
 		t->sink = ctx->sinks->pdata[i];
-		g_async_queue_push(lane_for(c, t->sink)->tasks, t);
+		t->lane = lane_for(c, t->sink);
+		g_main_context_invoke_full(t->lane->ctx, G_PRIORITY_DEFAULT, run_task, t, g_free);
 	}
 }
 
@@ -220,8 +230,10 @@ bool lw_courier_stop(struct lw_courier *c, guint wait_ms)
 	GHashTableIter it;
 	gpointer v;
 	g_hash_table_iter_init(&it, c->lanes);
-	while (g_hash_table_iter_next(&it, NULL, &v))
-		g_async_queue_push(((struct lane *)v)->tasks, g_new0(struct task, 1));
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct lane *l = v;
+		g_main_context_invoke_full(l->ctx, G_PRIORITY_DEFAULT, quit_lane, l, NULL);
+	}
 
 	gint64 until = g_get_monotonic_time() + (gint64)wait_ms * 1000;
 	g_mutex_lock(&c->lock);
@@ -237,7 +249,8 @@ bool lw_courier_stop(struct lw_courier *c, guint wait_ms)
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct lane *l = v;
 		g_thread_join(l->thread);
-		g_async_queue_unref(l->tasks);
+		g_main_loop_unref(l->loop);
+		g_main_context_unref(l->ctx);
 		g_free(l->name);
 		g_free(l);
 	}

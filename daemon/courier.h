@@ -4,12 +4,14 @@
  * own; the event loop must not wait on either, or one slow server would
  * hold up every blog's polls.  The loop hands each poll's alerts (already
  * in the outbox, see poll.h) to the courier, which gives every sink a
- * thread of its own (a lane): each sink gets the jobs in the order they
- * were sent, and a sink that hangs holds up only itself.  Once every
- * sink had its go, the job's alerts are taken out of the outbox.
+ * thread of its own (a lane) running a GLib main loop: each sink gets
+ * the jobs in the order they were sent, a sink that hangs holds up only
+ * itself, and what a sink waits for between alerts (a click on a desktop
+ * notification) is handled when it comes.  Once every sink had its go,
+ * the job's alerts are taken out of the outbox.
  *
- * Threads: only its lane touches a sink while a job runs (the loop never
- * delivers itself), and every
+ * Threads: only its lane touches a sink (the loop never delivers itself;
+ * a sink's own callbacks, like a click, run on its lane), and every
  * `done` callback runs on the thread that made the courier, in its main
  * context, so reference counts and logging stay single-threaded there.
  * The job's ctx (and its sinks) must stay alive until `done` ran. */

@@ -6,7 +6,13 @@
  * owns or can be started for that name; a failure is remembered for a
  * minute so a desktop-less machine costs one quick check per minute, not
  * one per alert.  A server that owns the name and then hangs can still
- * stall a delivery; nothing short of bypassing libnotify avoids that. */
+ * stall a delivery; nothing short of bypassing libnotify avoids that.
+ *
+ * A click (the "default" action) opens the alert's url: with the program
+ * in $LIVEWATCH_BROWSER when set (read when the sink is made), else with
+ * the desktop's default browser (GIO).  libnotify reports the click in the thread-default main context
+ * in which the notification was shown, so it is handled only while that
+ * context runs: the daemon's courier lanes run theirs all the time. */
 #include <stdlib.h>
 #include <string.h>
 #include <gio/gio.h>
@@ -20,12 +26,14 @@
 #define REMEMBER_US (60 * G_USEC_PER_SEC)
 #define SUMMARY_LINES 5
 #define KEEP_ALIVE 16   /* notifications kept so their click still works */
+#define BROWSER_ENV "LIVEWATCH_BROWSER"
 
 struct desktop_sink {
 	int timeout_ms;           /* NOTIFY_EXPIRES_DEFAULT unless set */
 	gint64 coalesce_us;       /* 0: only batches coalesce */
 	guint burst;
 	bool actions;
+	char **open;              /* argv of $LIVEWATCH_BROWSER, the url goes last; NULL: GIO */
 
 	/* the current burst */
 	guint count;
@@ -37,6 +45,7 @@ struct desktop_sink {
 	NotifyNotification *summary;
 
 	GQueue recent;            /* of NotifyNotification *, with actions */
+	GMainContext *shown_in;   /* where libnotify reports on them, or NULL */
 };
 
 /* The notification server is per session, hence per process. */
@@ -70,11 +79,22 @@ static int desktop_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GE
 		return -1;
 	}
 
+	g_auto(GStrv) open = NULL;
+	if ((v = g_getenv(BROWSER_ENV)) && *v) {
+		g_autoptr(GError) perr = NULL;
+		if (!g_shell_parse_argv(v, NULL, &open, &perr)) {
+			g_set_error(error, LW_ERROR, LW_ERROR_CONFIG, "%s: cannot parse '%s': %s",
+				    BROWSER_ENV, v, perr->message);
+			return -1;
+		}
+	}
+
 	struct desktop_sink *d = g_new0(struct desktop_sink, 1);
 	d->timeout_ms = timeout < 0 ? NOTIFY_EXPIRES_DEFAULT : (int)MIN(timeout * 1000, G_MAXINT);
 	d->coalesce_us = (gint64)coalesce * G_USEC_PER_SEC;
 	d->burst = (guint)burst;
 	d->actions = actions;
+	d->open = g_steal_pointer(&open);
 	d->more_lines = g_ptr_array_new_with_free_func(g_free);
 	g_queue_init(&d->recent);
 	s->priv = d;
@@ -91,12 +111,37 @@ static void reset_burst(struct desktop_sink *d)
 	g_clear_object(&d->summary);
 }
 
+static void unref_all(gpointer q)
+{
+	g_queue_free_full(q, g_object_unref);
+}
+
+static gboolean nothing(gpointer data)
+{
+	return G_SOURCE_REMOVE;
+}
+
 static void desktop_free(void *priv)
 {
 	struct desktop_sink *d = priv;
+	/* A click is reported in the context the notification was shown in,
+	 * maybe on another thread right now: the notifications go there to
+	 * die (or with that context, when nothing runs it any more). */
+	GQueue *dying = g_queue_new();
+	if (d->summary)
+		g_queue_push_tail(dying, g_steal_pointer(&d->summary));
+	for (GList *l = d->recent.head; l; l = l->next)
+		g_queue_push_tail(dying, l->data);
+	g_queue_clear(&d->recent);
+	if (d->shown_in) {
+		g_main_context_invoke_full(d->shown_in, G_PRIORITY_DEFAULT, nothing, dying, unref_all);
+		g_main_context_unref(d->shown_in);
+	} else {
+		unref_all(dying);
+	}
 	reset_burst(d);
 	g_ptr_array_unref(d->more_lines);
-	g_queue_clear_full(&d->recent, g_object_unref);
+	g_strfreev(d->open);
 	g_free(d);
 }
 
@@ -184,6 +229,9 @@ static int ensure_server(struct lw_sink *s, GError **error)
 
 static int show(struct lw_sink *s, NotifyNotification *n, GError **error)
 {
+	struct desktop_sink *d = s->priv;
+	if (!d->shown_in)
+		d->shown_in = g_main_context_ref_thread_default();
 	g_autoptr(GError) err = NULL;
 	if (!notify_notification_show(n, &err)) {
 		g_autofree char *why = g_strdup_printf("cannot show a notification: %s",
@@ -280,10 +328,35 @@ char *lw_sink_desktop_body(const struct lw_alert *a)
 	return g_string_free(b, FALSE);
 }
 
-static void open_url(NotifyNotification *n, char *action, gpointer url)
+/* What a click opens, and with what: its own copy, as the notification
+ * may outlive the sink. */
+struct click {
+	char **open;
+	char *url;
+};
+
+static void click_free(gpointer p)
 {
+	struct click *k = p;
+	g_strfreev(k->open);
+	g_free(k->url);
+	g_free(k);
+}
+
+static void open_url(NotifyNotification *n, char *action, gpointer data)
+{
+	struct click *k = data;
 	/* Nobody to tell if it fails: the user clicked and nothing opened. */
-	g_app_info_launch_default_for_uri(url, NULL, NULL);
+	if (!k->open) {
+		g_app_info_launch_default_for_uri(k->url, NULL, NULL);
+		return;
+	}
+	guint len = g_strv_length(k->open);
+	g_autofree char **argv = g_new0(char *, len + 2);
+	memcpy(argv, k->open, len * sizeof(char *));
+	argv[len] = k->url;
+	/* not reaped by us: GLib's intermediate child makes init its parent */
+	g_spawn_async(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL);
 }
 
 static void set_common(struct desktop_sink *d, NotifyNotification *n, NotifyUrgency u)
@@ -305,8 +378,12 @@ static int show_alert(struct lw_sink *s, const struct lw_alert *a, GError **erro
 	/* Urls come from pages: only ever hand http(s) to the launcher. */
 	bool keep = d->actions && a->url && (g_str_has_prefix(a->url, "https://") ||
 					     g_str_has_prefix(a->url, "http://"));
-	if (keep)
-		notify_notification_add_action(n, "default", "Open", open_url, g_strdup(a->url), g_free);
+	if (keep) {
+		struct click *k = g_new0(struct click, 1);
+		k->open = g_strdupv(d->open);
+		k->url = g_strdup(a->url);
+		notify_notification_add_action(n, "default", "Open", open_url, k, click_free);
+	}
 	int r = show(s, n, error);
 	if (r == 0 && keep) {
 		g_queue_push_tail(&d->recent, n);

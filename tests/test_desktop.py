@@ -11,7 +11,9 @@ through the desktop sink), then reads back what the server received with
 the mock's GetCalls and checks it.  Output is TAP.
 
 End-to-end cases that drive the real binary (`$LW_BIN -c CONFIG poll`)
-belong in the section marked END-TO-END below.
+belong in the section marked END-TO-END below.  The click case has the
+mock emit ActionInvoked itself (dbusmock's EmitSignal) and points
+LIVEWATCH_BROWSER at a script that records the url.
 """
 
 import os
@@ -315,6 +317,112 @@ def check_daemon(tap, bus):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def check_click(tap, bus):
+    """`livewatch run`: a click on a notification (the server's
+    ActionInvoked for the "default" action) opens the entry's url with the
+    program in $LIVEWATCH_BROWSER at once, with no alert coming after it."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    from lwblog import Post, render_blog
+    from lwhttpd import LiveServer
+    import json
+    import shutil
+    import signal
+    import tempfile
+
+    lw_bin = os.environ.get('LW_BIN')
+    if not lw_bin:
+        return
+    d = tempfile.mkdtemp(prefix='lw-desktop-click-')
+    srv = LiveServer()
+    srv.start()
+    proc = None
+    try:
+        opened = os.path.join(d, 'opened')
+        opener = os.path.join(d, 'opener')
+        with open(opener, 'w') as f:
+            f.write('#!/bin/sh\nprintf "%%s\\n" "$1" >> %s\n' % opened)
+        os.chmod(opener, 0o755)
+        alerts = os.path.join(d, 'alerts.jsonl')
+        rules = os.path.join(d, 'r.rules')
+        with open(rules, 'w') as f:
+            f.write('[bakhmut]\nquery = Bakhmut\n')
+        cfg = os.path.join(d, 'config.ini')
+        with open(cfg, 'w') as f:
+            f.write('[livewatch]\nrepo = %s/h\nrules = %s\ninterval = 1\n\n'
+                    '[blog "live"]\nurl = %s\n\n'
+                    '[sink "desk"]\ntype = desktop\n\n'
+                    '[sink "file"]\ntype = file\npath = %s\n'
+                    % (d, rules, srv.url('/live'), alerts))
+        now = time.time()
+        stamp = lambda ago: time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(now - ago))
+        posts = [Post(published=stamp(3600), title='Morning', paras=['Quiet night.'])]
+        srv.set('/live', body=render_blog(posts, page_url=srv.url('/live'), headline='Live'))
+        clear_calls(bus)
+        log_path = os.path.join(d, 'log')
+        logf = open(log_path, 'w')
+        proc = subprocess.Popen([lw_bin, '-c', cfg, 'run'],
+                                env=dict(os.environ, HOME=d, LIVEWATCH_BROWSER=opener),
+                                stdout=logf, stderr=subprocess.STDOUT)
+
+        def wait_for(pred, seconds):
+            end = time.monotonic() + seconds
+            while time.monotonic() < end and not pred():
+                time.sleep(0.02)
+            return pred()
+
+        def alert_lines():
+            try:
+                with open(alerts) as f:
+                    return [json.loads(l) for l in f if l.strip()]
+            except FileNotFoundError:
+                return []
+
+        def opened_lines():
+            try:
+                with open(opened) as f:
+                    return f.read().splitlines()
+            except FileNotFoundError:
+                return []
+
+        wait_for(lambda: len(srv.requests('/live')) >= 2, 15)
+        hot = Post(published=stamp(60), title='Shelling near Bakhmut',
+                   paras=['Shelling continued near Bakhmut overnight.'])
+        srv.set('/live', body=render_blog([hot] + posts, page_url=srv.url('/live'),
+                                          headline='Live'))
+        got = wait_for(lambda: len(notify_calls(bus)) >= 1 and len(alert_lines()) >= 1, 15)
+        if not tap.check(got, 'click: the daemon shows the alert', open(log_path).read()):
+            return
+        calls = notify_calls(bus)
+        tap.check(calls[0]['actions'][:1] == ['default'], 'click: the notification has a '
+                  'default action', calls[0]['actions'])
+        url = alert_lines()[0]['url']
+        tap.check(url.startswith(srv.url('/live')), 'click: the alert has the entry url', url)
+        # the id the mock gave that notification: its last one
+        mock = dbus.Interface(bus.get_object(MOCK_NAME, MOCK_PATH), MOCK_IFACE)
+        mock.AddMethod(MOCK_NAME, 'LastId', '', 'u', 'ret = self.next_id - 1')
+        last_id = dbus.Interface(bus.get_object(MOCK_NAME, MOCK_PATH), MOCK_NAME).LastId()
+        tap.check(not opened_lines(), 'click: nothing opened before the click', opened_lines())
+        t = time.monotonic()
+        mock.EmitSignal(MOCK_NAME, 'ActionInvoked', 'us', [dbus.UInt32(last_id), 'default'])
+        ok = wait_for(lambda: opened_lines(), 1.0)
+        took = time.monotonic() - t
+        tap.check(ok, 'click: the url is opened within a second (%.2f s)' % took,
+                  open(log_path).read())
+        tap.equal(opened_lines(), [url], 'click: the opener got the entry url')
+        tap.equal(len(notify_calls(bus)), 1, 'click: no notification came after the alert')
+        tap.equal(len(alert_lines()), 1, 'click: no alert came after the first')
+        proc.send_signal(signal.SIGTERM)
+        tap.equal(proc.wait(timeout=15), 0, 'click: exit status after SIGTERM')
+        logf.close()
+    finally:
+        if proc and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        srv.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     if not os.environ.get('DBUS_SESSION_BUS_ADDRESS'):
         bail('no private session bus (run under dbus-run-session)')
@@ -337,6 +445,7 @@ def main():
         check_library(tap, bus, builddir)
         check_end_to_end(tap, bus)
         check_daemon(tap, bus)
+        check_click(tap, bus)
     finally:
         mock.terminate()
         try:
