@@ -1,5 +1,11 @@
 /* The file sink: one JSON line per alert appended to `path`, never one
- * whose id the file's recent lines already hold. */
+ * whose id the file's recent lines already hold.
+ *
+ * Not through file.h: the file is the user's, shared with tail -f,
+ * logrotate and other livewatch processes, so the append is one write()
+ * under flock() (a short write fails rather than retrying, since the rest
+ * could land after someone else's line), a torn line is taken back, and
+ * a pipe or /dev/null is written without fsync. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
