@@ -3,8 +3,8 @@
  * its tree (a Guardian carousel's props, a JSON-LD block's page fields).
  *
  * The scanner never reads outside [*pos, end): every function returns
- * false (or NULL) when the text there is not well-formed JSON, with
- * *pos anywhere inside the range.  It is iterative: any depth is safe. */
+ * false (or NULL) when it cannot step through the text there, with *pos
+ * anywhere inside the range.  It is iterative: any depth is safe. */
 #pragma once
 
 #include <stdbool.h>
@@ -21,7 +21,9 @@ JsonNode *lw_json_parse_bounded(const char *text, gsize len, guint max_depth,
  * at most end. */
 const char *lw_json_ws(const char *p, const char *end);
 
-/* lw_json_skip: past one value.
+/* lw_json_skip: past one value, found by its brackets, strings and
+ *   bare words: what stands between them is not checked ({"a" 1} is
+ *   skipped whole), a value cut short or unbalanced is false.
  * lw_json_next_member: *pos at '{' or just past a member's value; moves
  *   past the next member's key and ':' and sets key/key_len to the key's
  *   raw bytes (escapes undecoded); false at the object's end ('}' consumed,
@@ -37,7 +39,8 @@ bool lw_json_next_element(const char **pos, const char *end, bool *done);
 char *lw_json_string(const char **pos, const char *end);
 
 /* The string value of the first "key" in text (a NUL-terminated JSON
- * document), when a ':' and a string of at most max_bytes follow it:
+ * document), when a ':' and a string of at most max_bytes (as written,
+ * between its quotes) follow it:
  * decoded and newly allocated, else NULL.  Not a walk of the structure:
  * the first "key" anywhere, at any depth, is the one read. */
 char *lw_json_find_string(const char *text, const char *key, gsize max_bytes);

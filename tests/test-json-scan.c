@@ -1,0 +1,103 @@
+/* Tests for src/json-scan.c: the bounded parse and the tree-less scanner
+ * (tests/fuzz/fuzz-json.c checks the scanner against json-glib on
+ * random input). */
+#include <string.h>
+#include <glib.h>
+
+#include "json-scan.h"
+
+static void test_find_string(void)
+{
+	static const struct { const char *text, *key, *want; } cases[] = {
+		{ "{\"headline\": \"Live: the vote\"}", "headline", "Live: the vote" },
+		{ "{\"headline\"\n\t:\r \"a\"}", "headline", "a" },
+		{ "{\"h\":\"caf\\u00e9 \\\"x\\\"\"}", "h", "caf\xc3\xa9 \"x\"" },
+		/* the first "key" anywhere, at any depth */
+		{ "{\"a\":{\"k\":\"inner\"},\"k\":\"outer\"}", "k", "inner" },
+		/* the first one is not a string: no answer, no search further */
+		{ "{\"k\":1,\"b\":{\"k\":\"later\"}}", "k", NULL },
+		{ "{\"k\" \"no colon\"}", "k", NULL },
+		{ "{\"k\":\"unterminated}", "k", NULL },
+		{ "{\"other\":\"x\"}", "k", NULL },
+		{ "{\"k\":", "k", NULL },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_test_message("%s", cases[i].text);
+		g_autofree char *got = lw_json_find_string(cases[i].text, cases[i].key, 4096);
+		g_assert_cmpstr(got, ==, cases[i].want);
+	}
+
+	/* a value of exactly max_bytes is read, one byte more is not */
+	g_autofree char *fits = lw_json_find_string("{\"k\":\"abcd\"}", "k", 4);
+	g_assert_cmpstr(fits, ==, "abcd");
+	g_autofree char *over = lw_json_find_string("{\"k\":\"abcde\"}", "k", 4);
+	g_assert_null(over);
+}
+
+/* Reads {"items":[{"id":…},…]} the way the Guardian's carousel is read. */
+static void test_walk(void)
+{
+	const char *text = "{ \"skip\": [1, {\"x\": [true, null]}, \"s\\\"]\"],"
+	                   " \"items\" : [ {\"id\": \"a1\", \"n\": -1.5e3}, 7, {\"id\": \"b\\u0032\"} ] }";
+	const char *pos = text, *end = text + strlen(text), *key;
+	gsize key_len;
+	bool done;
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	while (lw_json_next_member(&pos, end, &key, &key_len, &done)) {
+		if (key_len != 5 || memcmp(key, "items", 5) != 0) {
+			g_assert_true(lw_json_skip(&pos, end));
+			continue;
+		}
+		bool items_done;
+		while (lw_json_next_element(&pos, end, &items_done)) {
+			if (*pos != '{') {
+				g_assert_true(lw_json_skip(&pos, end));
+				continue;
+			}
+			bool obj_done;
+			while (lw_json_next_member(&pos, end, &key, &key_len, &obj_done)) {
+				if (key_len == 2 && memcmp(key, "id", 2) == 0)
+					g_ptr_array_add(ids, lw_json_string(&pos, end));
+				else
+					g_assert_true(lw_json_skip(&pos, end));
+			}
+			g_assert_true(obj_done);
+		}
+		g_assert_true(items_done);
+	}
+	g_assert_true(done);
+	g_assert_true(lw_json_ws(pos, end) == end);
+	g_assert_cmpuint(ids->len, ==, 2);
+	g_assert_cmpstr(ids->pdata[0], ==, "a1");
+	g_assert_cmpstr(ids->pdata[1], ==, "b2");
+
+	/* cut short or unbalanced: false, and never past the end */
+	static const char *const bad[] = { "", "{", "[1,", "{\"a\": [}", "]", ",", "\"open" };
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		const char *p = bad[i], *e = bad[i] + strlen(bad[i]);
+		g_assert_false(lw_json_skip(&p, e));
+		g_assert_true(p >= bad[i] && p <= e);
+	}
+}
+
+static void test_parse_bounded(void)
+{
+	JsonNode *n = lw_json_parse_bounded("[[[\"]]]]]\"]]]", 13, 3, 100);
+	g_assert_nonnull(n); /* brackets inside a string do not count */
+	json_node_unref(n);
+	g_assert_null(lw_json_parse_bounded("[[[[1]]]]", 9, 3, 100));
+	g_assert_null(lw_json_parse_bounded("[1,2,3]", 7, 3, 6));
+	n = lw_json_parse_bounded("[1,2,3]", 7, 3, 7);
+	g_assert_nonnull(n);
+	json_node_unref(n);
+	g_assert_null(lw_json_parse_bounded("{\"a\":", 5, 3, 100));
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/json-scan/find-string", test_find_string);
+	g_test_add_func("/json-scan/walk", test_walk);
+	g_test_add_func("/json-scan/parse-bounded", test_parse_bounded);
+	return g_test_run();
+}
