@@ -988,6 +988,8 @@ static guint term_cost(enum lw_query_term_kind k, gsize len)
 		return len >= 4 ? 2 : 8;
 	case LW_QUERY_TERM_PREFIX:
 		return len >= 4 ? 3 : 16;
+	case LW_QUERY_TERM_PAIR:
+		return 1;
 	case LW_QUERY_TERM_TYPO:
 	default:
 		return 4;
@@ -1018,14 +1020,30 @@ static bool needs(const struct node *n, GArray *terms, guint *cost)
 		add_term(terms, cost, LW_QUERY_TERM_TYPO, n->w.fold, n->w.base_len);
 		return true;
 	case N_PHRASE: {
-		/* every word of a phrase must be there: the longest is the rarest */
-		const struct qword *best = NULL;
-		for (guint i = 0; i < n->phrase->len; i++) {
-			const struct qword *q = &g_array_index(n->phrase, struct qword, i);
-			if (!best || q->base_len > best->base_len)
-				best = q;
+		/* every pair of neighbours in a phrase must be there: the longest
+		 * is the rarest ("47th brigade" is, "brigade" is not) */
+		const GArray *ph = n->phrase;
+		const struct qword *w0 = &g_array_index(ph, struct qword, 0);
+		if (ph->len == 1) {
+			add_term(terms, cost, LW_QUERY_TERM_WORD, w0->fold, w0->base_len);
+			return true;
 		}
-		add_term(terms, cost, LW_QUERY_TERM_WORD, best->fold, best->base_len);
+		guint best = 0;
+		gsize best_len = 0;
+		for (guint i = 0; i + 1 < ph->len; i++) {
+			gsize l = g_array_index(ph, struct qword, i).base_len +
+			          g_array_index(ph, struct qword, i + 1).base_len;
+			if (l > best_len) {
+				best = i;
+				best_len = l;
+			}
+		}
+		const struct qword *a = &g_array_index(ph, struct qword, best);
+		const struct qword *b = &g_array_index(ph, struct qword, best + 1);
+		struct lw_query_term t = { .kind = LW_QUERY_TERM_PAIR, .fold = a->fold,
+		                           .len = a->base_len, .fold2 = b->fold, .len2 = b->base_len };
+		g_array_append_val(terms, t);
+		*cost += term_cost(LW_QUERY_TERM_PAIR, best_len);
 		return true;
 	}
 	case N_REGEX:

@@ -77,20 +77,26 @@ const GArray *lw_doc_words(const struct lw_doc *d, int field);
  * folded text word W when:
  *   WORD    lw_word_match(base(W), fold[0..len)), len the base's bytes;
  *   PREFIX  W's whole fold begins with fold (len = strlen(fold));
- *   TYPO    WORD does, or lw_word_match_typo does (len as for WORD).
- * fold is borrowed from the query. */
-enum lw_query_term_kind { LW_QUERY_TERM_WORD, LW_QUERY_TERM_PREFIX, LW_QUERY_TERM_TYPO };
+ *   TYPO    WORD does, or lw_word_match_typo does (len as for WORD);
+ *   PAIR    W and the next word of the same field match fold and fold2
+ *           as WORD does (two neighbours of a phrase).
+ * fold and fold2 are borrowed from the query. */
+enum lw_query_term_kind {
+	LW_QUERY_TERM_WORD, LW_QUERY_TERM_PREFIX, LW_QUERY_TERM_TYPO, LW_QUERY_TERM_PAIR,
+};
 struct lw_query_term {
 	enum lw_query_term_kind kind;
 	const char *fold;
 	gsize len;
+	const char *fold2;    /* PAIR only */
+	gsize len2;
 };
 
 /* Fills terms (struct lw_query_term; emptied first) with terms such that
  * q matches a document only if some word of the document matches one of
  * them: an over-approximation, so a document with none of them cannot
  * match.  Of an AND or a NEAR it takes the cheapest side; of an OR,
- * every side; of a phrase, its longest word.  Returns false (terms
+ * every side; of a phrase, its longest pair of neighbours.  Returns false (terms
  * empty) when no such set exists: a regex, or a NOT, where the query
  * needs it (`a OR /x/`, `-a` on its own). */
 bool lw_query_needs(const struct lw_query *q, GArray *terms);

@@ -15,6 +15,7 @@ struct lw_rindex {
 	GHashTable *words;    /* struct key * -> GArray of guint ids */
 	GHashTable *prefixes;
 	GHashTable *typos;    /* deletion variants of typo bases */
+	GHashTable *pairs;    /* "base base": neighbours in a phrase */
 	GArray *prefix_lens;  /* guint: distinct prefix lengths, ascending */
 	GArray *typo_lens;    /* gboolean by code points: a typo base that long */
 	GArray *always;       /* guint ids */
@@ -54,6 +55,7 @@ struct lw_rindex *lw_rindex_new(void)
 	ix->words = table_new();
 	ix->prefixes = table_new();
 	ix->typos = table_new();
+	ix->pairs = table_new();
 	ix->prefix_lens = g_array_new(FALSE, FALSE, sizeof(guint));
 	ix->typo_lens = g_array_new(FALSE, TRUE, sizeof(gboolean));
 	ix->always = g_array_new(FALSE, FALSE, sizeof(guint));
@@ -67,6 +69,7 @@ void lw_rindex_free(struct lw_rindex *ix)
 	g_hash_table_unref(ix->words);
 	g_hash_table_unref(ix->prefixes);
 	g_hash_table_unref(ix->typos);
+	g_hash_table_unref(ix->pairs);
 	g_array_unref(ix->prefix_lens);
 	g_array_unref(ix->typo_lens);
 	g_array_unref(ix->always);
@@ -149,6 +152,13 @@ void lw_rindex_add(struct lw_rindex *ix, guint id, const struct lw_query *q)
 		case LW_QUERY_TERM_TYPO:
 			add_typo(ix, t->fold, t->len, id);
 			break;
+		case LW_QUERY_TERM_PAIR: {
+			/* a folded word holds no space */
+			g_autofree char *k = g_strdup_printf("%.*s %.*s", (int)t->len, t->fold,
+			                                     (int)t->len2, t->fold2);
+			file_under(ix->pairs, k, strlen(k), id);
+			break;
+		}
 		}
 	}
 }
@@ -186,23 +196,51 @@ static void probe_typos(struct probe *pr, const char *s, gsize len)
 	}
 }
 
+/* The lengths of w's base and of it without a plural ending: the query
+ * bases that lw_word_match accepts for w. */
+static guint stems(const struct lw_word *w, gsize out[3])
+{
+	const char *b = w->fold;
+	gsize n = w->base_len;
+	guint k = 0;
+	out[k++] = n;
+	if (n > 1 && b[n - 1] == 's')
+		out[k++] = n - 1;
+	if (n > 2 && b[n - 1] == 's' && b[n - 2] == 'e')
+		out[k++] = n - 2;
+	return k;
+}
+
+static void probe_pairs(struct probe *pr, const GArray *ws)
+{
+	for (guint i = 0; i + 1 < ws->len; i++) {
+		const struct lw_word *a = &g_array_index(ws, struct lw_word, i);
+		const struct lw_word *b = &g_array_index(ws, struct lw_word, i + 1);
+		gsize sa[3], sb[3];
+		guint na = stems(a, sa), nb = stems(b, sb);
+		for (guint x = 0; x < na; x++) {
+			for (guint y = 0; y < nb; y++) {
+				g_string_truncate(pr->buf, 0);
+				g_string_append_len(pr->buf, a->fold, (gssize)sa[x]);
+				g_string_append_c(pr->buf, ' ');
+				g_string_append_len(pr->buf, b->fold, (gssize)sb[y]);
+				mark(pr, pr->ix->pairs, pr->buf->str, pr->buf->len);
+			}
+		}
+	}
+}
+
 static void probe_word(struct probe *pr, const struct lw_word *w)
 {
 	const struct lw_rindex *ix = pr->ix;
 	const char *b = w->fold;
-	gsize n = w->base_len;
-	/* the base and the base without a plural ending: lw_word_match */
-	gsize stems[3] = { n, 0, 0 };
-	guint nstems = 1;
-	if (n > 1 && b[n - 1] == 's')
-		stems[nstems++] = n - 1;
-	if (n > 2 && b[n - 1] == 's' && b[n - 2] == 'e')
-		stems[nstems++] = n - 2;
-	for (guint i = 0; i < nstems; i++)
-		mark(pr, ix->words, b, stems[i]);
+	gsize st[3];
+	guint nst = stems(w, st);
+	for (guint i = 0; i < nst; i++)
+		mark(pr, ix->words, b, st[i]);
 	if (ix->typo_lens->len > 0)
-		for (guint i = 0; i < nstems; i++)
-			probe_typos(pr, b, stems[i]);
+		for (guint i = 0; i < nst; i++)
+			probe_typos(pr, b, st[i]);
 	gsize full = strlen(w->fold);
 	for (guint i = 0; i < ix->prefix_lens->len; i++) {
 		guint l = g_array_index(ix->prefix_lens, guint, i);
@@ -236,6 +274,8 @@ void lw_rindex_candidates(const struct lw_rindex *ix, const struct lw_doc *d, GA
 		const GArray *ws = lw_doc_words(d, f);
 		for (guint i = 0; i < ws->len; i++)
 			g_ptr_array_add(words, &g_array_index(ws, struct lw_word, i));
+		if (g_hash_table_size(ix->pairs) > 0)
+			probe_pairs(&pr, ws);
 	}
 	g_ptr_array_sort(words, cmp_fold);
 	for (guint i = 0; i < words->len; i++) {

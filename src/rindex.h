@@ -2,7 +2,7 @@
  * every query against every word.
  *
  * Each query is filed under the terms it needs (lw_query_needs: words,
- * prefixes, phrase words, typo words); a query that has no such terms
+ * prefixes, typo words, neighbours in a phrase); a query that has no such terms
  * (a regex, or a NOT that it needs) goes into a small set that is always
  * a candidate.  For a document, one pass over its distinct folded words
  * looks up:
@@ -10,6 +10,8 @@
  *     word's base and that base without a plural "s" / "es";
  *   - prefixes: the same hash idea, probed with the text word's leading
  *     bytes at each length some prefix has;
+ *   - phrases: a hash of "base base", probed with each two neighbouring
+ *     words of a field (each as its base or without "s" / "es");
  *   - typos: symmetric deletion (SymSpell): a typo query is filed under
  *     its base and the base with any one letter deleted; a text word
  *     (and it without "s" / "es") within Damerau-Levenshtein distance 1

@@ -268,7 +268,9 @@ static void test_edges(void)
 		{ "Ukrain*", false, "Ukrainian", "Ukrai" },
 		{ "Bakhmut~", false, "Bahkmuts", "Bkahmtu" },
 		{ "\"Leopard 2\"", false, "Leopard-2", "tanks" },
-		{ "F-16", false, "F 16", "jets" },
+		{ "F-16", false, "F 16", "16 F" },
+		{ "\"Leopard 2\"", false, "LEOPARDS' 2", "Leopard, tanks 2" },
+		{ "title:\"Leopard 2\"", false, "Leopard 2", NULL },
 		{ "title:Bakhmut", false, "Bakhmut", "Soledar" },
 		{ "body:(Bakhmut OR Soledar)", false, "Soledar", "Kyiv" },
 		{ "Leopard NEAR/3 tank", false, "Leopard x tank", "x y" },
@@ -320,7 +322,8 @@ static void test_needs(void)
 		{ "Leopard's", "w:leopard" },
 		{ "Leopard NEAR/8 (tank OR tanks OR \"Leopard 2\")", "w:leopard" },
 		{ "a Bakhmut", "w:bakhmut" },
-		{ "\"the 47th brigade\"", "w:brigade" },
+		{ "\"the 47th brigade\"", "2:47th brigade" },
+		{ "\"Leopard's\" OR F-16", "w:leopard 2:f 16" },
 		{ "Ukrain* OR Kyiv~", "p:ukrain t:kyiv" },
 		{ "title:(x OR y) -z", "w:x w:y" },
 		{ "/re/ Lviv", "w:lviv" },
@@ -336,7 +339,9 @@ static void test_needs(void)
 		for (guint k = 0; k < terms->len; k++) {
 			const struct lw_query_term *t = &g_array_index(terms, struct lw_query_term, k);
 			g_string_append_printf(s, "%s%c:%.*s", k ? " " : "",
-			                       "wpt"[t->kind], (int)t->len, t->fold);
+			                       "wpt2"[t->kind], (int)t->len, t->fold);
+			if (t->kind == LW_QUERY_TERM_PAIR)
+				g_string_append_printf(s, " %.*s", (int)t->len2, t->fold2);
 		}
 		if (rows[i].terms) {
 			g_assert_true(ok);
