@@ -308,10 +308,16 @@ static void note_pending(struct lw_store *s, GPtrArray *changes)
  * migration); the paths waiting for the index are then done. */
 int store_checkout_head(struct lw_store *s)
 {
-	/* The index first becomes HEAD's tree (entries whose blob did not
-	 * change keep their stat data): a checkout alone leaves out of the
-	 * index a file that the working tree already holds as HEAD has it,
-	 * which is just what a kill between the commit and the index leaves. */
+	/* The checkout compares HEAD with the index as it was: files the
+	 * index still lists that HEAD no longer has go (the move to day
+	 * folders).  Then the index becomes HEAD's tree (entries whose blob
+	 * did not change keep their stat data): a checkout alone leaves out
+	 * of the index a file the working tree already holds as HEAD has it,
+	 * which is what a kill between a commit and the index leaves. */
+	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+	co.checkout_strategy = GIT_CHECKOUT_FORCE;
+	if (git_checkout_head(s->repo, &co) < 0)
+		return -1;
 	git_index *idx = NULL;
 	git_commit *head = NULL;
 	git_tree *tree = NULL;
@@ -324,10 +330,6 @@ int store_checkout_head(struct lw_store *s)
 	git_tree_free(tree);
 	git_commit_free(head);
 	if (rc < 0)
-		return -1;
-	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
-	co.checkout_strategy = GIT_CHECKOUT_FORCE;
-	if (git_checkout_head(s->repo, &co) < 0)
 		return -1;
 	g_autofree char *p = store_pending_path(s);
 	g_unlink(p);
