@@ -985,7 +985,7 @@ static guint term_cost(enum lw_query_term_kind k, gsize len)
 {
 	switch (k) {
 	case LW_QUERY_TERM_WORD:
-		return len >= 4 ? 2 : 8;
+		return len >= 3 ? 2 : 8;
 	case LW_QUERY_TERM_PREFIX:
 		return len >= 4 ? 3 : 16;
 	case LW_QUERY_TERM_PAIR:
