@@ -2,8 +2,8 @@
  *
  * One GLib main loop drives everything: the fetcher (fetcher.h: curl's
  * multi interface, the request queue, host politeness), one timer per
- * blog, unix signals, the systemd watchdog and the history's packing
- * timer.  Fetches never block; parsing, diffing and committing one page
+ * blog, unix signals, the systemd watchdog and the packer's timer
+ * (packer.h: git's index caught up, the history packed).  Fetches never block; parsing, diffing and committing one page
  * runs synchronously in the loop (milliseconds), between transfers.
  *
  * A blog's poll is a cycle: [fetch the followed series page] -> fetch the
@@ -15,22 +15,25 @@
  *
  * Configuration is reference counted (struct app_ref): a cycle keeps the
  * configuration it started with until it ends, so SIGHUP can swap in a
- * new one at any moment.  The store (and its lock) belongs to the loop. */
+ * new one at any moment.  The store (and its lock) belongs to the loop.
+ *
+ * Why one file of some 850 lines: the blogs' cycles, the hand-over of
+ * alerts to the courier, the status line and the signal handlers all act
+ * on one state (L below) that only the loop's thread touches; the parts
+ * with a noun of their own have moved out (fetcher.c, packer.c,
+ * courier.c, src/schedule.c), and cutting the rest apart would only
+ * spread L over a private header. */
 #include "cli.h"
 #include "courier.h"
 #include "error.h"
 #include "fetcher.h"
 #include "follow.h"
-#include "gc.h"
 #include "log.h"
 #include "notify.h"
+#include "packer.h"
 #include "schedule.h"
 
-#include <git2.h>
 #include <glib-unix.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <signal.h>
 #include <string.h>
 
@@ -38,12 +41,6 @@
 /* How long stopping waits for a delivery in progress (SIGTERM must end
  * the daemon within 10 s). */
 #define COURIER_WAIT_MS 5000
-/* When the daemon asks whether the history needs packing (first soon
- * after the start: poll may have left it due), and how long it waits
- * after packing failed. */
-#define GC_FIRST_S 10
-#define GC_CHECK_S 60
-#define GC_RETRY_S 3600
 
 struct app_ref {
 	struct lw_app *app;
@@ -91,9 +88,6 @@ static struct {
 	char last_change[96];
 	gint64 max_step_us;         /* longest synchronous page step so far */
 	char *status;               /* last STATUS= sent */
-	guint gc_timer;
-	struct gc_job *gc;          /* the packing in progress, or NULL */
-	gint64 gc_next;             /* monotonic µs before which no packing starts */
 } L;
 
 /* ---- configuration references ---- */
@@ -723,124 +717,6 @@ static void sync_blogs(void)
 		lw_info("blogs: %u added, %u changed, %u removed", added, changed, removed);
 }
 
-/* ---- keeping the history packed (gc.h) ----
- *
- * Packing runs on a thread with its own libgit2 handle: a full repack of
- * a long history takes minutes of CPU, and even packing a thousand loose
- * objects is too long for the loop.  Commits go on meanwhile; gc.c only
- * deletes what its new pack holds.  The timer callback never runs in the
- * middle of recording a page (that is synchronous in the loop). */
-
-struct gc_job {
-	char *git_dir;
-	char *state_dir;
-	gint cancel;
-	gint done;
-	int rc;
-	struct lw_gc_stats stats;
-	GError *error;
-	gint64 started;             /* monotonic µs */
-	GThread *thread;
-};
-
-static gboolean gc_finished(gpointer data);
-
-static gpointer gc_thread(gpointer data)
-{
-	struct gc_job *j = data;
-	git_repository *repo = NULL;
-	if (git_repository_open_ext(&repo, j->git_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-		const git_error *ge = git_error_last();
-		g_set_error(&j->error, LW_ERROR, LW_ERROR_STORE, "cannot open '%s' to pack it: %s",
-		            j->git_dir, ge && ge->message ? ge->message : "unknown libgit2 error");
-		j->rc = -1;
-	} else {
-		/* one thread for deltas: the daemon shares the machine */
-		struct lw_gc_opts o = { .full = false, .threads = 1, .cancel = &j->cancel };
-		j->rc = lw_gc_run_opts(repo, j->git_dir, j->state_dir, &o, &j->stats, &j->error);
-	}
-	git_repository_free(repo);
-	g_atomic_int_set(&j->done, 1);
-	g_idle_add(gc_finished, NULL);
-	return NULL;
-}
-
-/* Joins the packing thread and says what it did. */
-static void gc_end(void)
-{
-	struct gc_job *j = L.gc;
-	L.gc = NULL;
-	g_thread_join(j->thread);
-#ifdef __GLIBC__
-	malloc_trim(0);   /* what the packbuilder held goes back to the system */
-#endif
-	double secs = (double)(g_get_monotonic_time() - j->started) / G_USEC_PER_SEC;
-	if (j->rc < 0 && g_atomic_int_get(&j->cancel)) {
-		lw_info("gc: stopped after %.1f s", secs);
-	} else if (j->rc < 0) {
-		L.gc_next = g_get_monotonic_time() + (gint64)GC_RETRY_S * G_USEC_PER_SEC;
-		lw_warn("%s, trying again in %d s", j->error->message, GC_RETRY_S);
-	} else {
-		g_autofree char *what = lw_gc_stats_describe(&j->stats);
-		lw_info("gc: %s%s in %.1f s", what, j->stats.full ? " (full)" : "", secs);
-		/* the loop's own handle still holds the packs just deleted */
-		if (j->stats.full && L.store)
-			lw_gc_reopen(lw_store_repo(L.store), lw_store_git_dir(L.store), NULL);
-	}
-	g_clear_error(&j->error);
-	g_free(j->git_dir);
-	g_free(j->state_dir);
-	g_free(j);
-}
-
-static gboolean gc_finished(gpointer data)
-{
-	if (L.gc && g_atomic_int_get(&L.gc->done))
-		gc_end();
-	return G_SOURCE_REMOVE;
-}
-
-static gboolean on_gc_timer(gpointer data)
-{
-	if (data) {
-		/* the first check: from now on, once a minute */
-		L.gc_timer = g_timeout_add_seconds(GC_CHECK_S, on_gc_timer, NULL);
-		on_gc_timer(NULL);
-		return G_SOURCE_REMOVE;
-	}
-	/* git's index catches up with the commits of the last minute */
-	GError *err = NULL;
-	if (!L.stopping && lw_store_flush(L.store, false, &err) < 0) {
-		lw_warn("%s", err->message);
-		g_clear_error(&err);
-	}
-	if (L.stopping || L.gc || g_get_monotonic_time() < L.gc_next)
-		return G_SOURCE_CONTINUE;
-	if (!lw_gc_due(lw_store_repo(L.store), lw_store_git_dir(L.store)))
-		return G_SOURCE_CONTINUE;
-	struct gc_job *j = g_new0(struct gc_job, 1);
-	j->git_dir = g_strdup(lw_store_git_dir(L.store));
-	j->state_dir = g_strdup(lw_store_state_dir(L.store));
-	j->started = g_get_monotonic_time();
-	lw_debug("gc: packing the history");
-	L.gc = j;
-	j->thread = g_thread_new("gc", gc_thread, j);
-	return G_SOURCE_CONTINUE;
-}
-
-/* Stopping: a packing in progress stops at its next step and deletes
- * nothing (what it wrote so far is removed). */
-static void gc_stop(void)
-{
-	if (L.gc_timer)
-		g_source_remove(L.gc_timer);
-	L.gc_timer = 0;
-	if (!L.gc)
-		return;
-	g_atomic_int_set(&L.gc->cancel, 1);
-	gc_end();
-}
-
 /* ---- signals ---- */
 
 static gboolean on_hup(gpointer data)
@@ -944,7 +820,7 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 		g_unix_signal_add(SIGINT, on_term, NULL),
 		g_unix_signal_add(SIGUSR1, on_usr1, NULL),
 	};
-	L.gc_timer = g_timeout_add_seconds(GC_FIRST_S, on_gc_timer, GINT_TO_POINTER(1));
+	lw_packer_start(L.store, &L.stopping);
 	guint64 wd = lw_notify_watchdog_usec();
 	if (wd)
 		L.watchdog = g_timeout_add((guint)MAX(wd / 2000, 1), on_watchdog, NULL);
@@ -957,7 +833,7 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 	/* Stopping: nothing new starts; what is queued or in flight is dropped
 	 * (see on_term), the state of every finished poll is already saved,
 	 * and alerts not yet delivered wait in the outbox for the next start. */
-	gc_stop();
+	lw_packer_stop();
 	bool courier_ended = lw_courier_stop(L.courier, COURIER_WAIT_MS);
 	if (!courier_ended)
 		lw_warn("a delivery did not stop within %d s; its alert is delivered again at "
