@@ -1,5 +1,6 @@
 /* Durable file writes: the one way livewatch replaces a file it must not
- * lose or leave half-written (state, id indexes). */
+ * lose or leave half-written (state, id indexes, the outbox), and appends
+ * to one (the outbox). */
 #pragma once
 
 #include <glib.h>
