@@ -122,7 +122,9 @@ struct run {
 	gsize in_len, in_off;
 	GSource *in_src;
 
-	bool cancelled;       /* the sink's cancellable fired: stop the child */
+	gint cancelled;       /* the sink's cancellable fired: stop the child (set from
+	                         the cancelling thread: atomic) */
+	GMainContext *ctx;    /* the context supervise() iterates */
 	int err_fd;           /* our end of the child's stderr */
 	GString *err_tail;
 	GSource *err_src;
@@ -236,10 +238,14 @@ static gboolean on_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static gboolean on_cancel(GCancellable *cancel, gpointer data)
+/* Runs in the thread that cancels (GLib 2.74's GCancellable source can
+ * leak its watcher when that is another thread, so no source: a flag and
+ * a wake-up of the supervising loop). */
+static void on_cancel(GCancellable *cancel, gpointer data)
 {
-	((struct run *)data)->cancelled = true;
-	return G_SOURCE_REMOVE;
+	struct run *r = data;
+	g_atomic_int_set(&r->cancelled, 1);
+	g_main_context_wakeup(r->ctx);
 }
 
 static void signal_group(struct run *r, int sig)
@@ -260,7 +266,7 @@ static void wait_for(GMainContext *ctx, struct run *r, long ms, bool *flag)
 		g_source_set_callback(t, on_timeout, flag, NULL);
 		g_source_attach(t, ctx);
 	}
-	while (!r->exited && !(flag && (*flag || r->cancelled)))
+	while (!r->exited && !(flag && (*flag || g_atomic_int_get(&r->cancelled))))
 		g_main_context_iteration(ctx, TRUE);
 	if (t) {
 		g_source_destroy(t);
@@ -346,12 +352,10 @@ static int supervise(struct lw_sink *s, struct run *r, GMainContext *ctx, GError
 	r->in_src = fd_source(ctx, r->in_fd, G_IO_OUT | G_IO_ERR | G_IO_HUP, on_stdin, r);
 	r->err_src = fd_source(ctx, r->err_fd, G_IO_IN | G_IO_ERR | G_IO_HUP, on_stderr, r);
 
-	GSource *cancel_src = NULL;
-	if (s->cancel) {
-		cancel_src = g_cancellable_source_new(s->cancel);
-		g_source_set_callback(cancel_src, (GSourceFunc)(void (*)(void))on_cancel, r, NULL);
-		g_source_attach(cancel_src, ctx);
-	}
+	gulong cancel_id = 0;
+	r->ctx = ctx;
+	if (s->cancel)
+		cancel_id = g_cancellable_connect(s->cancel, G_CALLBACK(on_cancel), r, NULL);
 	wait_for(ctx, r, x->timeout_ms, &r->timed_out);
 	if (!r->exited) {
 		signal_group(r, SIGTERM);
@@ -371,15 +375,13 @@ static int supervise(struct lw_sink *s, struct run *r, GMainContext *ctx, GError
 		 * of the child may hold it open. */
 		read_stderr(r, 16);
 	}
-	if (cancel_src) {
-		g_source_destroy(cancel_src);
-		g_source_unref(cancel_src);
-	}
+	if (cancel_id)
+		g_cancellable_disconnect(s->cancel, cancel_id);
 
 	g_autofree char *status = NULL;
 	bool ok = r->exited && !g_subprocess_get_if_signaled(r->proc) &&
 		  g_subprocess_get_exit_status(r->proc) == 0;
-	if (r->cancelled && !ok) {
+	if (g_atomic_int_get(&r->cancelled) && !ok) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
 			    "sink '%s': '%s' stopped: livewatch is stopping", s->name, x->command);
 		return -1;
