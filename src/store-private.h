@@ -99,6 +99,11 @@ void store_ids_collect(const char *id, const char *day, void *data);  /* "id day
 void store_ids_line(GString *out, const char *id, const char *day);
 void store_ids_append(struct lw_store *s, const char *blog, struct blog_ids *ix, GString *lines);
 
+/* reflogs: past this size, trimmed to their newest lines when the store is locked */
+#define REFLOG_MAX_BYTES (1 << 20)
+#define REFLOG_KEEP 1000
+void store_trim_reflogs(struct lw_store *s, goffset max_bytes, size_t keep);
+
 /* after a crash, and the move from the flat layout */
 int store_recover(struct lw_store *s, GError **error);
 int store_migrate(struct lw_store *s, GError **error);

@@ -570,7 +570,44 @@ int lw_store_lock(struct lw_store *s, GError **error)
 		return -1;
 	}
 	s->lock_fd = fd;
-	return store_recover(s, error) < 0 || store_migrate(s, error) < 0 ? -1 : 0;
+	if (store_recover(s, error) < 0 || store_migrate(s, error) < 0)
+		return -1;
+	store_trim_reflogs(s, REFLOG_MAX_BYTES, REFLOG_KEEP);
+	return 0;
+}
+
+/* Reflogs (HEAD's and its branch's) get one line a commit, for years, and
+ * nothing else expires them: past max_bytes only the newest `keep` lines
+ * stay.  Checked when the store is locked (a stat each); a failure only
+ * leaves them long. */
+void store_trim_reflogs(struct lw_store *s, goffset max_bytes, size_t keep)
+{
+	git_reference *head = NULL;
+	const char *names[2] = { "HEAD", NULL };
+	if (git_reference_lookup(&head, s->repo, "HEAD") == 0 &&
+	    git_reference_type(head) == GIT_REFERENCE_SYMBOLIC)
+		names[1] = git_reference_symbolic_target(head);
+	for (gsize i = 0; i < G_N_ELEMENTS(names) && names[i]; i++) {
+		g_autofree char *path = g_build_filename(s->git_dir, "logs", names[i], NULL);
+		GStatBuf sb;
+		if (g_stat(path, &sb) < 0 || sb.st_size <= max_bytes)
+			continue;
+		git_reflog *rl = NULL;
+		if (lw_gc_busy_begin(s->state_dir, NULL) < 0)
+			break;
+		if (git_reflog_read(&rl, s->repo, names[i]) == 0) {
+			size_t n = git_reflog_entrycount(rl);
+			/* entry 0 is the newest */
+			for (size_t k = n; k > keep; k--)
+				git_reflog_drop(rl, k - 1, 0);
+			if (n > keep)
+				git_reflog_write(rl);
+		}
+		git_reflog_free(rl);
+		lw_gc_busy_end(s->state_dir);
+	}
+	git_reference_free(head);
+	git_error_clear();
 }
 
 /* ---- keeping up after a crash and across versions ---- */

@@ -10,6 +10,7 @@
 #include "entry.h"
 #include "error.h"
 #include "store.h"
+#include "store-private.h"
 
 struct fx {
 	char *tmp;
@@ -896,6 +897,40 @@ static void test_many(struct fx *f, gconstpointer data)
 	lw_store_free(s);
 }
 
+/* Reflogs get a line a commit for years: past a size, only the newest
+ * lines stay (checked when the store is locked). */
+static void test_reflog_trim(struct fx *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	struct lw_store *s = open_ok(f);
+	for (int i = 0; i < 30; i++) {
+		g_autoptr(GPtrArray) w = entries_new();
+		g_autofree char *body = g_strdup_printf("Version %d.", i);
+		g_ptr_array_add(w, mk("x", "X", body, "2023-02-14T10:00:00Z"));
+		g_free(do_commit(s, "blog", w, NULL, NULL, "m\n", 1676399460 + i, &err));
+		g_assert_no_error(err);
+	}
+	g_autofree char *head = git(f, "rev-parse HEAD");
+	g_autofree char *before = git(f, "reflog show --format=%H main");
+	g_auto(GStrv) all = g_strsplit(before, "\n", -1);
+	g_assert_cmpuint(g_strv_length(all), ==, 32);  /* 31 lines and the "" after the last */
+	store_trim_reflogs(s, 100, 5);
+	g_autofree char *after = git(f, "reflog show --format=%H main");
+	g_autofree char *after_head = git(f, "reflog show --format=%H HEAD");
+	g_auto(GStrv) lines = g_strsplit(after, "\n", -1);
+	g_assert_cmpuint(g_strv_length(lines), ==, 6);
+	g_assert_cmpstr(after, ==, after_head);
+	g_assert_true(g_str_has_prefix(before, after));   /* the newest ones */
+	g_autofree char *head2 = git(f, "rev-parse HEAD");
+	g_assert_cmpstr(head2, ==, head);
+	g_free(git(f, "fsck --full --no-progress"));
+	/* under the size: left alone */
+	store_trim_reflogs(s, 1 << 20, 1);
+	g_autofree char *same = git(f, "reflog show --format=%H main");
+	g_assert_cmpstr(same, ==, after);
+	lw_store_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -912,6 +947,7 @@ int main(int argc, char **argv)
 	ADD("/store/day-folders", test_day_folders);
 	ADD("/store/load-page", test_load_page);
 	ADD("/store/migrate", test_migrate);
+	ADD("/store/reflog-trim", test_reflog_trim);
 	ADD("/store/ref-locked", test_ref_locked);
 	ADD("/store/read-only", test_read_only);
 	ADD("/store/state", test_state);
