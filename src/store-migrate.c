@@ -40,33 +40,10 @@ const char store_readme_text[] =
 	"by hand are overwritten.  Fetch state lives in .git/livewatch/, outside\n"
 	"the history.\n";
 
-/* README.md as livewatch wrote it before day folders: replaced when the
- * repository is moved to day folders (a README someone edited is kept). */
-const char store_readme_text_flat[] =
-	"# livewatch history\n"
-	"\n"
-	"This repository is written by livewatch, a daemon that watches news live\n"
-	"blogs.  Every poll of a blog that changed anything is one commit, made at\n"
-	"the time the page was fetched, touching only what changed.\n"
-	"\n"
-	"Layout:\n"
-	"\n"
-	"- `<blog>/index.md`: the page as last seen, newest entry first\n"
-	"- `<blog>/entries/<id>.md`: one file per entry ever seen\n"
-	"\n"
-	"An entry file is its heading, a short list (id, published, updated, url)\n"
-	"and the text, one paragraph after another.  A file deleted in a commit\n"
-	"is an entry the page removed; entries the page merely paged out stay.\n"
-	"\n"
-	"Reading it:\n"
-	"\n"
-	"    git log --stat -- <blog>/              what changed, poll by poll\n"
-	"    git diff --name-status HEAD~1 HEAD     A = new, M = edited, D = removed\n"
-	"    git log -p -- <blog>/entries/<id>.md   one entry's whole life\n"
-	"\n"
-	"The working tree is kept in step with the last commit; edits made here\n"
-	"by hand are overwritten.  Fetch state lives in .git/livewatch/, outside\n"
-	"the history.\n";
+/* The blob of README.md as livewatch wrote it before day folders (the
+ * flat layout's text, at e3bb431 and before): replaced when the repository
+ * is moved to day folders; a README someone edited is kept. */
+static const char readme_flat_blob[] = "9d61ed0af54f5b7fe1b9fff6dad1aa03ff980d26";
 
 /* Rewrites index.md's links "(entries/<id>.md)" to "(entries/<day>/<id>.md)". */
 static char *index_to_days(const char *text, gsize len, GHashTable *day_of)
@@ -238,7 +215,7 @@ int store_migrate(struct lw_store *s, GError **error)
 	}
 	const git_tree_entry *rm = git_tree_entry_byname(root, "README.md");
 	git_oid old_readme, new_readme;
-	if (rm && git_odb_hash(&old_readme, store_readme_text_flat, strlen(store_readme_text_flat), GIT_OBJECT_BLOB) == 0 &&
+	if (rm && git_oid_fromstr(&old_readme, readme_flat_blob) == 0 &&
 	    git_oid_equal(&old_readme, git_tree_entry_id(rm)) &&
 	    (git_blob_create_from_buffer(&new_readme, s->repo, store_readme_text, strlen(store_readme_text)) < 0 ||
 	     git_treebuilder_insert(NULL, tb_r, "README.md", &new_readme, GIT_FILEMODE_BLOB) < 0)) {

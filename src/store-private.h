@@ -59,7 +59,6 @@ struct wt_change {
 };
 
 extern const char store_readme_text[];
-extern const char store_readme_text_flat[];
 
 void store_set_warning(struct lw_store *s, char *msg);
 int store_head_tree(struct lw_store *s, git_commit **commit, git_tree **tree, GError **error);

@@ -90,6 +90,8 @@ def test_flat_history_moves_to_day_folders():
                       for x in [today[0], today[1], today[2], today[3], today[4]])
         eq(files, want, 'every entry in the day folder of its published time')
         eq(sb.last_changes(), {('A', today[0].id)}, 'only the new post is new')
+        readme = sb.git('show', 'HEAD:README.md')
+        check('entries/<YYYY-MM-DD>/<id>.md' in readme, 'README.md tells the new layout: ' + readme)
         eq(sb.git('status', '--porcelain'), '', 'working tree and index in step')
         with open(os.path.join(sb.dir, 'alerts.jsonl')) as f:
             eq(f.read(), before_alerts, 'no alert fires again after the move')
