@@ -7,9 +7,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-/* Retries short writes (signals); with O_APPEND the rest still lands at
- * the end. */
-static int write_all(int fd, const char *text, gsize len)
+int lw_file_write_all(int fd, const char *text, gsize len)
 {
 	while (len > 0) {
 		ssize_t w = write(fd, text, len);
@@ -32,7 +30,7 @@ int lw_file_write_atomic(const char *path, const char *text, gsize len, GError *
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot write '%s': %s", path, g_strerror(errno));
 		return -1;
 	}
-	if (write_all(fd, text, len) < 0 || fsync(fd) < 0)
+	if (lw_file_write_all(fd, text, len) < 0 || fsync(fd) < 0)
 		goto err;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -69,7 +67,7 @@ int lw_file_append(const char *path, const char *text, gsize len, GError **error
 	if (fd < 0)
 		goto err;
 	what = "write";
-	if (write_all(fd, text, len) < 0 || fsync(fd) < 0)
+	if (lw_file_write_all(fd, text, len) < 0 || fsync(fd) < 0)
 		goto err;
 	int rc = close(fd);
 	fd = -1;

@@ -19,6 +19,11 @@ int lw_file_write_atomic(const char *path, const char *text, gsize len, GError *
  * Fails with LW_ERROR_STORE "cannot open|write 'PATH': REASON". */
 int lw_file_append(const char *path, const char *text, gsize len, GError **error);
 
+/* Writes all of text to fd, retrying short writes (signals); with
+ * O_APPEND the rest still lands at the end.  No fsync: for copies and
+ * caches that a crash may lose.  -1 with errno set on failure. */
+int lw_file_write_all(int fd, const char *text, gsize len);
+
 /* Makes a name created, renamed or removed in dir durable: fsyncs the
  * folder.  Best effort: some file systems refuse it. */
 void lw_file_sync_dir(const char *dir);

@@ -324,7 +324,7 @@ void store_ids_append(struct lw_store *s, const char *blog, struct blog_ids *ix,
 		return;
 	}
 	int fd = open(p, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd < 0 || write(fd, lines->str, lines->len) != (ssize_t)lines->len)
+	if (fd < 0 || lw_file_write_all(fd, lines->str, lines->len) < 0)
 		g_unlink(p);
 	if (fd >= 0)
 		close(fd);

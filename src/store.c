@@ -259,17 +259,10 @@ static int wt_apply(struct lw_store *s, const struct wt_change *c)
 	}
 	if (fd < 0)
 		return errno;
-	gsize done = 0;
-	while (done < c->len) {
-		ssize_t w = write(fd, c->text + done, c->len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int e = errno;
-			close(fd);
-			return e;
-		}
-		done += (gsize)w;
+	if (lw_file_write_all(fd, c->text, c->len) < 0) {
+		int e = errno;
+		close(fd);
+		return e;
 	}
 	return close(fd) < 0 ? errno : 0;
 }
@@ -295,7 +288,7 @@ static void note_pending(struct lw_store *s, GPtrArray *changes)
 	}
 	g_autofree char *p = store_pending_path(s);
 	int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, lines->str, lines->len) != (ssize_t)lines->len)
+	if (fd < 0 || lw_file_write_all(fd, lines->str, lines->len) < 0)
 		store_set_warning(s, g_strdup_printf("repository '%s': cannot note the paths git's index "
 					       "must catch up with in '%s': %s", s->path, p,
 					       g_strerror(errno)));
