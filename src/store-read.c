@@ -174,6 +174,22 @@ int store_blog_trees(struct lw_store *s, const char *blog, git_commit **head, gi
 	return 0;
 }
 
+/* Adds the recorded version of id to h->all (nothing when it has no
+ * file at HEAD); -1 when its file cannot be read or parsed. */
+static int add_recorded(struct lw_store *s, const char *blog, struct etree *t,
+			struct blog_ids *ix, struct lw_history *h, const char *id, GError **error)
+{
+	GError *err = NULL;
+	struct lw_entry *e = load_entry(s, blog, t, ix, id, &err);
+	if (err) {
+		g_propagate_error(error, err);
+		return -1;
+	}
+	if (e)
+		g_hash_table_replace(h->all, e->id, e);
+	return 0;
+}
+
 static struct lw_history *load(struct lw_store *s, const char *blog,
 			       const struct lw_snapshot *page, GError **error)
 {
@@ -212,14 +228,8 @@ static struct lw_history *load(struct lw_store *s, const char *blog,
 		for (guint i = 0; i < ids->len; i++) {
 			char *line = ids->pdata[i];
 			*strchr(line, ' ') = '\0';
-			GError *e2 = NULL;
-			struct lw_entry *e = load_entry(s, blog, &t, ix, line, &e2);
-			if (e2) {
-				g_propagate_error(error, e2);
+			if (add_recorded(s, blog, &t, ix, h, line, error) < 0)
 				goto err;
-			}
-			if (e)
-				g_hash_table_replace(h->all, e->id, e);
 		}
 	} else {
 		/* What the page needs: an entry the page shows whose rendering
@@ -233,20 +243,13 @@ static struct lw_history *load(struct lw_store *s, const char *blog,
 			if (!rec)
 				continue;
 			g_autofree char *md = lw_entry_to_md(pe);
-			struct lw_entry *e = NULL;
 			if (git_odb_hash(&now, md, strlen(md), GIT_OBJECT_BLOB) == 0 &&
 			    git_oid_equal(&now, git_tree_entry_id(rec))) {
-				e = lw_entry_dup(pe);
-			} else {
-				GError *e2 = NULL;
-				e = load_entry(s, blog, &t, ix, pe->id, &e2);
-				if (e2) {
-					g_propagate_error(error, e2);
-					goto err;
-				}
-			}
-			if (e)
+				struct lw_entry *e = lw_entry_dup(pe);
 				g_hash_table_replace(h->all, e->id, e);
+			} else if (add_recorded(s, blog, &t, ix, h, pe->id, error) < 0) {
+				goto err;
+			}
 		}
 		/* the previous window: what is gone from the page is read to
 		 * tell a removal from paging */
@@ -254,14 +257,8 @@ static struct lw_history *load(struct lw_store *s, const char *blog,
 			const char *id = window->pdata[i];
 			if (g_hash_table_contains(h->all, id))
 				continue;
-			GError *e2 = NULL;
-			struct lw_entry *e = load_entry(s, blog, &t, ix, id, &e2);
-			if (e2) {
-				g_propagate_error(error, e2);
+			if (add_recorded(s, blog, &t, ix, h, id, error) < 0)
 				goto err;
-			}
-			if (e)
-				g_hash_table_replace(h->all, e->id, e);
 		}
 	}
 	/* ids whose file is gone (a hand edit) are skipped: the window is
