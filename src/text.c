@@ -1,8 +1,7 @@
 #include "text.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <curl/curl.h>
 #include <libxml/HTMLparser.h>
 
 struct lw_text_render {
@@ -527,72 +526,22 @@ char *lw_text_from_html(const char *html, gssize len, gsize max_bytes)
 	return text;
 }
 
-/* RFC 822 / 2822 as RSS writes it: "[Mon,] 15 May 2023 11:50[:54] +0100"
- * (or GMT, UT, Z, a US zone, a military letter); a 2-digit year. */
-static char *time_rfc822(const char *s)
+/* RFC 822 / 2822 as RSS writes it, through curl's parser (the one HTTP
+ * dates go through); text.h says what it accepts.  A trailing comment
+ * ("+0100 (BST)") is dropped first: curl reads no comments. */
+static char *time_rfc822(char *s)
 {
-	static const char *const months[] = {
-		"jan", "feb", "mar", "apr", "may", "jun",
-		"jul", "aug", "sep", "oct", "nov", "dec",
-	};
-	static const struct { const char *name; int minutes; } zones[] = {
-		{ "gmt", 0 }, { "ut", 0 }, { "utc", 0 }, { "z", 0 },
-		{ "est", -300 }, { "edt", -240 }, { "cst", -360 }, { "cdt", -300 },
-		{ "mst", -420 }, { "mdt", -360 }, { "pst", -480 }, { "pdt", -420 },
-		{ "bst", 60 }, { "cet", 60 }, { "cest", 120 },
-	};
-	const char *c = strchr(s, ',');
-	c = c ? c + 1 : s;
-	int day, year, hour, min, sec = 0;
-	char mon[4] = "", zone[8] = "";
-	int n = 0;
-	if (sscanf(c, " %d %3s %d %d:%d%n", &day, mon, &year, &hour, &min, &n) != 5)
-		return NULL;
-	c += n;
-	if (*c == ':') {
-		int m = 0;
-		if (sscanf(c, ":%d%n", &sec, &m) != 1)
-			return NULL;
-		c += m;
+	gsize len = strlen(s);
+	if (len && s[len - 1] == ')') {
+		char *open = strrchr(s, '(');
+		if (open)
+			*open = '\0';
 	}
-	while (*c == ' ')
-		c++;
-	if (sscanf(c, "%7s", zone) != 1)
-		zone[0] = '\0';
-	int month = 0;
-	for (int i = 0; i < 12; i++)
-		if (g_ascii_strcasecmp(mon, months[i]) == 0)
-			month = i + 1;
-	if (!month)
+	time_t t = curl_getdate(s, NULL);
+	if (t == -1)
 		return NULL;
-	if (year < 50)
-		year += 2000;
-	else if (year < 100)
-		year += 1900;
-	int offset = 0;
-	if ((zone[0] == '+' || zone[0] == '-') && strlen(zone) == 5 &&
-	    g_ascii_isdigit(zone[1]) && g_ascii_isdigit(zone[4])) {
-		int v = atoi(zone + 1);
-		offset = (v / 100) * 60 + v % 100;
-		if (zone[0] == '-')
-			offset = -offset;
-	} else {
-		for (gsize i = 0; i < G_N_ELEMENTS(zones); i++)
-			if (g_ascii_strcasecmp(zone, zones[i].name) == 0)
-				offset = zones[i].minutes;
-	}
-	GTimeZone *utc = g_time_zone_new_utc();
-	GDateTime *dt = g_date_time_new(utc, year, month, day, hour, min, sec);
-	g_time_zone_unref(utc);
-	if (!dt)
-		return NULL;
-	GDateTime *u = g_date_time_add_minutes(dt, -offset);
-	g_date_time_unref(dt);
-	if (!u)
-		return NULL;
-	char *out = g_date_time_format(u, "%Y-%m-%dT%H:%M:%SZ");
-	g_date_time_unref(u);
-	return out;
+	g_autoptr(GDateTime) u = g_date_time_new_from_unix_utc((gint64)t);
+	return u ? g_date_time_format(u, "%Y-%m-%dT%H:%M:%SZ") : NULL;
 }
 
 char *lw_text_time_utc(const char *s)

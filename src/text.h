@@ -75,7 +75,17 @@ bool lw_text_truncate(char *s, gsize max);
  * "2023-05-15T11:50:54+0100", "2023-05-15 11:50", "2023-05-15") as RFC
  * 3339 UTC without fractions ("2023-05-15T11:50:54Z"); also RFC 822 as
  * feeds write it ("Mon, 15 May 2023 12:50:54 +0100", "... GMT", "EST").
- * A time without zone is taken as UTC.  Returns NULL when s is NULL or not a date. */
+ * A time without zone is taken as UTC.  Returns NULL when s is NULL or not a date.
+ *
+ * ISO 8601 goes through GLib (g_date_time_new_from_iso8601), RFC 822
+ * through curl_getdate(), which decides these edges: the weekday and the
+ * seconds are optional, so is the time (midnight); a two-digit year is
+ * 20xx up to 70 and 19xx from 71 (RFC 2822 pivots at 50); years 1583 to
+ * 9999; zones are +hhmm / -hhmm, GMT, UT, UTC, Z, the US zones, BST, CET,
+ * CEST, EET, JST and the other names curl knows, and a military letter as
+ * RFC 822 wrote it (A = -0100); a trailing "(comment)" is ignored; an
+ * unknown zone name, "+01:00" or a day past 31 is not a date, while a day
+ * the month lacks rolls over ("31 Feb" is 3 March). */
 char *lw_text_time_utc(const char *s);
 
 /* Replaces *field (freed) with lw_text_time_utc(raw) when raw is a date;

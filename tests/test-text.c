@@ -125,6 +125,40 @@ static void test_rfc822(void)
 		{ "Sun, 31 Dec 2023 23:30:00 -0130", "2024-01-01T01:00:00Z" },
 		{ "Mon, 32 May 2023 12:50:54 +0100", NULL },
 		{ "yesterday", NULL },
+		/* no weekday, no seconds, no time */
+		{ "15 May 2023 12:50 +0100", "2023-05-15T11:50:00Z" },
+		{ "15 May 2023", "2023-05-15T00:00:00Z" },
+		{ "15 May 2023 12:50", "2023-05-15T12:50:00Z" },
+		/* obsolete zones: names, UT, military letters as RFC 822 wrote them */
+		{ "Fri, 13 Feb 2009 23:31:30 PST", "2009-02-14T07:31:30Z" },
+		{ "Mon, 15 May 2023 12:50:54 EDT", "2023-05-15T16:50:54Z" },
+		{ "15 May 2023 11:50 BST", "2023-05-15T10:50:00Z" },
+		{ "15 May 2023 11:50 CEST", "2023-05-15T09:50:00Z" },
+		{ "15 May 2023 11:50 UT", "2023-05-15T11:50:00Z" },
+		{ "15 May 2023 11:50 Z", "2023-05-15T11:50:00Z" },
+		{ "15 May 2023 11:50 A", "2023-05-15T12:50:00Z" },
+		{ "15 May 2023 12:50:54 +0100 (BST)", "2023-05-15T11:50:54Z" },
+		/* two-digit years: 20xx up to 70, 19xx from 71 */
+		{ "Mon, 15 May 00 12:00:00 GMT", "2000-05-15T12:00:00Z" },
+		{ "Mon, 15 May 70 12:00:00 GMT", "2070-05-15T12:00:00Z" },
+		{ "Mon, 15 May 71 12:00:00 GMT", "1971-05-15T12:00:00Z" },
+		{ "Mon, 15 May 99 12:00:00 GMT", "1999-05-15T12:00:00Z" },
+		{ "31 Dec 9999 23:59:59 GMT", "9999-12-31T23:59:59Z" },
+		/* a day the month lacks rolls over, as in curl */
+		{ "31 Feb 2023 10:00 GMT", "2023-03-03T10:00:00Z" },
+		/* garbage */
+		{ "15 May 2023 11:50 XYZ", NULL },
+		{ "Mon, 15 May 2023 12:50:54 +01:00", NULL },
+		{ "Mon, 15 May 2023 12:50:54 +2500", NULL },
+		{ "15 May 2023 25:00 GMT", NULL },
+		{ "15 May 2023 11:50:61 GMT", NULL },
+		{ "1 Jan 10000 00:00 GMT", NULL },
+		{ "15 May 1500 11:00 GMT", NULL },
+		{ "Updated 10.08 BST", NULL },
+		{ "Monday 5", NULL },
+		{ "15 mayo 2023", NULL },
+		{ "(", NULL },
+		{ ")", NULL },
 	};
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autofree char *t = lw_text_time_utc(cases[i][0]);
