@@ -65,7 +65,7 @@ static const char *window_floor(const struct lw_snapshot *now)
 	return floor;
 }
 
-struct lw_diff *lw_diff_compute(const struct lw_history *prev, GHashTable *removed,
+struct lw_diff *lw_diff_compute(const struct lw_record *prev, GHashTable *removed,
                                 const struct lw_snapshot *now, GError **error)
 {
 	if (now->entries->len == 0) {

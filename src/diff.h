@@ -4,7 +4,6 @@
 
 #include <glib.h>
 #include "entry.h"
-#include "store.h"
 
 enum lw_change_kind {
 	LW_CHANGE_NEW,
@@ -42,7 +41,7 @@ void lw_diff_free(struct lw_diff *d);
  * no entries, or it collapsed (more than half of a window of 4 or more
  * entries gone and nothing new).  The returned diff borrows from prev and
  * now: free it before them. */
-struct lw_diff *lw_diff_compute(const struct lw_history *prev, GHashTable *removed,
+struct lw_diff *lw_diff_compute(const struct lw_record *prev, GHashTable *removed,
                                 const struct lw_snapshot *now, GError **error);
 
 /* The commit message of DESIGN.md: "BLOG: 2 new, 1 edited, 1 removed",

@@ -178,6 +178,25 @@ void lw_snapshot_free(struct lw_snapshot *s)
 	g_free(s);
 }
 
+struct lw_record *lw_record_new(void)
+{
+	struct lw_record *r = g_new0(struct lw_record, 1);
+	r->window = g_ptr_array_new();
+	r->all = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)lw_entry_free);
+	return r;
+}
+
+void lw_record_free(struct lw_record *r)
+{
+	if (!r)
+		return;
+	if (r->window)
+		g_ptr_array_unref(r->window);
+	if (r->all)
+		g_hash_table_unref(r->all);
+	g_free(r);
+}
+
 struct lw_entry *lw_snapshot_find(const struct lw_snapshot *s, const char *id)
 {
 	for (guint i = 0; i < s->entries->len; i++) {

@@ -72,6 +72,19 @@ void lw_snapshot_free(struct lw_snapshot *s);
 /* Looks an id up (linear; snapshots are at most a few thousand entries). */
 struct lw_entry *lw_snapshot_find(const struct lw_snapshot *s, const char *id);
 
+/* What the history holds for one blog at HEAD (store.h lw_store_load and
+ * lw_store_load_page fill it; diff.h compares a snapshot against it).
+ * Plain data, like the snapshot. */
+struct lw_record {
+	GPtrArray *window;  /* struct lw_entry * in <blog>/index.md order: the page as last seen;
+	                       borrowed from all */
+	GHashTable *all;    /* id -> struct lw_entry *: every recorded entry loaded (owns them) */
+};
+
+/* An empty record (window and all allocated, all owning its entries). */
+struct lw_record *lw_record_new(void);
+void lw_record_free(struct lw_record *r);
+
 /* Entry files (DESIGN.md "The history repository"), in src/entry-md.c.
  *
  * lw_entry_to_md() renders the file text: "# heading", a blank line, the

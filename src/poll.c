@@ -17,7 +17,7 @@ void lw_poll_result_clear(struct lw_poll_result *r)
 	/* The diff borrows from the snapshot and the history: free it first. */
 	lw_diff_free(r->diff);
 	lw_snapshot_free(r->snapshot);
-	lw_history_free(r->history);
+	lw_record_free(r->record);
 	g_free(r->error);
 	g_free(r->format);
 	g_free(r->coverage_end);
@@ -453,18 +453,18 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 	if (*out->snapshot->coverage_end)
 		out->coverage_end = g_strdup(out->snapshot->coverage_end);
 
-	out->history = lw_store_load_page(ctx->store, name, out->snapshot, error);
-	if (!out->history)
+	out->record = lw_store_load_page(ctx->store, name, out->snapshot, error);
+	if (!out->record)
 		return -1;
 	/* A live blog that suddenly reads as an ordinary page is an error page
 	 * or a redesign we do not understand, not a blog of one new entry. */
-	if (!strcmp(out->snapshot->format, "article") && out->history->window->len > 1) {
+	if (!strcmp(out->snapshot->format, "article") && out->record->window->len > 1) {
 		fail(out, st, now, g_strdup_printf("ignoring '%s': the page has no live blog "
 		                                   "entries any more (it reads as an ordinary page)",
 		                                   j->url));
 		goto save;
 	}
-	out->diff = lw_diff_compute(out->history, st->removed, out->snapshot, &err);
+	out->diff = lw_diff_compute(out->record, st->removed, out->snapshot, &err);
 	if (!out->diff) {
 		fail(out, st, now, g_strdup_printf("ignoring '%s': %s", j->url, err->message));
 		g_clear_error(&err);

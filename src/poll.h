@@ -61,7 +61,7 @@ struct lw_poll_result {
 	guint entries;           /* entries on the page */
 	struct lw_diff *diff;    /* the changes, or NULL */
 	struct lw_snapshot *snapshot;
-	struct lw_history *history;
+	struct lw_record *record;   /* what HEAD held for the page (the diff borrows from it) */
 	char commit[41];         /* commit id, "" when none */
 	GPtrArray *alerts;       /* struct lw_alert *: fired (delivered or not) */
 	GPtrArray *sink_errors;  /* char *: "sink 'x': ..." one per failed delivery */

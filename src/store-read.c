@@ -13,25 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void lw_history_free(struct lw_history *h)
-{
-	if (!h)
-		return;
-	if (h->window)
-		g_ptr_array_unref(h->window);
-	if (h->all)
-		g_hash_table_unref(h->all);
-	g_free(h);
-}
-
-static struct lw_history *history_new(void)
-{
-	struct lw_history *h = g_new0(struct lw_history, 1);
-	h->window = g_ptr_array_new();
-	h->all = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)lw_entry_free);
-	return h;
-}
-
 /* A blob's bytes (capped); NULL with an error naming `shown`. */
 git_blob *store_read_blob(struct lw_store *s, const git_oid *oid, const char *shown, GError **error)
 {
@@ -177,7 +158,7 @@ int store_blog_trees(struct lw_store *s, const char *blog, git_commit **head, gi
 /* Adds the recorded version of id to h->all (nothing when it has no
  * file at HEAD); -1 when its file cannot be read or parsed. */
 static int add_recorded(struct lw_store *s, const char *blog, struct etree *t,
-			struct blog_ids *ix, struct lw_history *h, const char *id, GError **error)
+			struct blog_ids *ix, struct lw_record *h, const char *id, GError **error)
 {
 	GError *err = NULL;
 	struct lw_entry *e = load_entry(s, blog, t, ix, id, &err);
@@ -190,13 +171,13 @@ static int add_recorded(struct lw_store *s, const char *blog, struct etree *t,
 	return 0;
 }
 
-static struct lw_history *load(struct lw_store *s, const char *blog,
+static struct lw_record *load(struct lw_store *s, const char *blog,
 			       const struct lw_snapshot *page, GError **error)
 {
 	git_commit *head = NULL;
 	git_tree *root = NULL, *btree = NULL, *etree = NULL;
 	struct etree t = { 0 };
-	struct lw_history *h = NULL;
+	struct lw_record *h = NULL;
 	g_autoptr(GPtrArray) window = g_ptr_array_new_with_free_func(g_free);
 
 	if (!lw_store_name_valid(blog)) {
@@ -209,7 +190,7 @@ static struct lw_history *load(struct lw_store *s, const char *blog,
 	if (!ix)
 		goto err;
 	t.tree = etree;
-	h = history_new();
+	h = lw_record_new();
 
 	const git_tree_entry *ie = btree ? git_tree_entry_byname(btree, "index.md") : NULL;
 	if (ie && git_tree_entry_type(ie) == GIT_OBJECT_BLOB) {
@@ -270,7 +251,7 @@ static struct lw_history *load(struct lw_store *s, const char *blog,
 	}
 	goto out;
 err:
-	lw_history_free(h);
+	lw_record_free(h);
 	h = NULL;
 out:
 	etree_clear(&t);
@@ -281,12 +262,12 @@ out:
 	return h;
 }
 
-struct lw_history *lw_store_load(struct lw_store *s, const char *blog, GError **error)
+struct lw_record *lw_store_load(struct lw_store *s, const char *blog, GError **error)
 {
 	return load(s, blog, NULL, error);
 }
 
-struct lw_history *lw_store_load_page(struct lw_store *s, const char *blog,
+struct lw_record *lw_store_load_page(struct lw_store *s, const char *blog,
 				      const struct lw_snapshot *page, GError **error)
 {
 	return load(s, blog, page, error);

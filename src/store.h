@@ -45,18 +45,10 @@ struct git_repository *lw_store_repo(struct lw_store *s);
  * on it. */
 const char *lw_store_warning(const struct lw_store *s);
 
-/* What the repository holds for one blog at HEAD. */
-struct lw_history {
-	GPtrArray *window;  /* struct lw_entry * in <blog>/index.md order: the page as last seen */
-	GHashTable *all;    /* id -> struct lw_entry *: every file in <blog>/entries/ (owns the entries;
-	                       window points into it) */
-};
-void lw_history_free(struct lw_history *h);
-
 /* Loads a blog's whole history: every entry file parsed (tests and tools;
  * polls use lw_store_load_page).  An unknown blog gives an empty history.
  * A malformed entry file is an error naming it ("<blog>/entries/X.md: ..."). */
-struct lw_history *lw_store_load(struct lw_store *s, const char *blog, GError **error);
+struct lw_record *lw_store_load(struct lw_store *s, const char *blog, GError **error);
 
 /* What a poll of `page` needs of the history, at a cost that depends on the
  * page and never on how much the blog has recorded:
@@ -66,7 +58,7 @@ struct lw_history *lw_store_load(struct lw_store *s, const char *blog, GError **
  *           the previous window;
  *   window  the previous window, as lw_store_load() gives it.
  * lw_diff_compute() gives the same answer on this as on lw_store_load(). */
-struct lw_history *lw_store_load_page(struct lw_store *s, const char *blog,
+struct lw_record *lw_store_load_page(struct lw_store *s, const char *blog,
                                       const struct lw_snapshot *page, GError **error);
 
 /* One commit for one poll of one blog. */

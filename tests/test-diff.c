@@ -17,24 +17,15 @@ static struct lw_entry *mk(const char *id, const char *published, const char *ti
 	return e;
 }
 
-/* A history whose window is the given entries (newest first). */
-static struct lw_history *history(struct lw_entry **entries, int n)
+/* A record whose window is the given entries (newest first). */
+static struct lw_record *record(struct lw_entry **entries, int n)
 {
-	struct lw_history *h = g_new0(struct lw_history, 1);
-	h->window = g_ptr_array_new();
-	h->all = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)lw_entry_free);
+	struct lw_record *h = lw_record_new();
 	for (int i = 0; i < n; i++) {
 		g_ptr_array_add(h->window, entries[i]);
 		g_hash_table_insert(h->all, entries[i]->id, entries[i]);
 	}
 	return h;
-}
-
-static void history_free(struct lw_history *h)
-{
-	g_ptr_array_unref(h->window);
-	g_hash_table_unref(h->all);
-	g_free(h);
 }
 
 static struct lw_snapshot *snap(struct lw_entry **entries, int n)
@@ -96,7 +87,7 @@ static void test_first_poll(void)
 static void test_unchanged_and_edit(void)
 {
 	struct lw_entry **old = ten();
-	struct lw_history *h = history(old, 10);
+	struct lw_record *h = record(old, 10);
 	struct lw_entry **now = dup_all(old, 10);
 	/* `updated` and flags are not content. */
 	lw_entry_set(&now[2]->updated, "2023-02-14T19:00:00Z");
@@ -119,7 +110,7 @@ static void test_unchanged_and_edit(void)
 		"Livewatch-Blog: blog\nLivewatch-Url: https://example.org/live\n");
 	lw_diff_free(d);
 	lw_snapshot_free(s);
-	history_free(h);
+	lw_record_free(h);
 	g_free(old);
 	g_free(now);
 }
@@ -127,7 +118,7 @@ static void test_unchanged_and_edit(void)
 static void test_new_removed_paged(void)
 {
 	struct lw_entry **old = ten();
-	struct lw_history *h = history(old, 10);
+	struct lw_record *h = record(old, 10);
 	/* Page now: a new post on top, p9..p2 minus p6 (deleted inside the
 	 * window); p1 and p0 paged out below the oldest post shown (p2). */
 	struct lw_entry *e[9];
@@ -150,14 +141,14 @@ static void test_new_removed_paged(void)
 		"Livewatch-Blog: blog\nLivewatch-Url: u\nLivewatch-Alerts: leopard=1\n");
 	lw_diff_free(d);
 	lw_snapshot_free(s);
-	history_free(h);
+	lw_record_free(h);
 	g_free(old);
 }
 
 static void test_restored(void)
 {
 	struct lw_entry **old = ten();
-	struct lw_history *h = history(old, 9);
+	struct lw_record *h = record(old, 9);
 	struct lw_entry **now = dup_all(old, 10);
 	lw_entry_free(old[9]);
 	GHashTable *removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -169,7 +160,7 @@ static void test_restored(void)
 	g_assert_cmpstr(kinds(d), ==, "restored:block-p0");
 	lw_diff_free(d);
 	lw_snapshot_free(s);
-	history_free(h);
+	lw_record_free(h);
 	g_hash_table_unref(removed);
 	g_free(old);
 	g_free(now);
@@ -181,7 +172,7 @@ static void test_no_times_uses_positions(void)
 		mk("d", "", "", "four"), mk("c", "", "", "three"),
 		mk("b", "", "", "two"), mk("a", "", "", "one"),
 	};
-	struct lw_history *h = history(o, 4);
+	struct lw_record *h = record(o, 4);
 	/* c vanished between d and b: removed; a below the last kept: paged out. */
 	struct lw_entry *n[3] = { mk("e", "", "", "five"), lw_entry_dup(o[0]), lw_entry_dup(o[2]) };
 	struct lw_snapshot *s = snap(n, 3);
@@ -192,13 +183,13 @@ static void test_no_times_uses_positions(void)
 	g_assert_cmpuint(d->n_paged_out, ==, 1);
 	lw_diff_free(d);
 	lw_snapshot_free(s);
-	history_free(h);
+	lw_record_free(h);
 }
 
 static void test_unhealthy(void)
 {
 	struct lw_entry **old = ten();
-	struct lw_history *h = history(old, 10);
+	struct lw_record *h = record(old, 10);
 	GError *err = NULL;
 	struct lw_snapshot *empty = lw_snapshot_new();
 	g_assert_null(lw_diff_compute(h, NULL, empty, &err));
@@ -222,14 +213,14 @@ static void test_unhealthy(void)
 	g_assert_null(lw_diff_compute(h, NULL, s, &err));
 	g_clear_error(&err);
 	lw_snapshot_free(s);
-	history_free(h);
+	lw_record_free(h);
 	g_free(old);
 }
 
 static void test_pinned_does_not_widen(void)
 {
 	struct lw_entry **old = ten();
-	struct lw_history *h = history(old, 10);
+	struct lw_record *h = record(old, 10);
 	/* The page shows p9..p5 plus an old pinned post (p0) on top: the
 	 * window is p9..p5, so p4..p1 paged out rather than removed. */
 	struct lw_entry *n[6];
@@ -248,7 +239,7 @@ static void test_pinned_does_not_widen(void)
 	g_assert_cmpuint(d->n_paged_out, ==, 4);
 	lw_diff_free(d);
 	lw_snapshot_free(s);
-	history_free(h);
+	lw_record_free(h);
 	g_free(old);
 }
 

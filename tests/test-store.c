@@ -268,11 +268,11 @@ static void test_load(struct fx *f, gconstpointer data)
 	g_autoptr(GError) err = NULL;
 	struct lw_store *s = open_ok(f);
 
-	struct lw_history *h = lw_store_load(s, "blog", &err);
+	struct lw_record *h = lw_store_load(s, "blog", &err);
 	g_assert_no_error(err);
 	g_assert_cmpuint(h->window->len, ==, 0);
 	g_assert_cmpuint(g_hash_table_size(h->all), ==, 0);
-	lw_history_free(h);
+	lw_record_free(h);
 
 	g_autoptr(GPtrArray) w = entries_new();
 	g_ptr_array_add(w, mk("c", "Gamma [with] brackets", "Three\nlines\nhere", "2023-02-14T18:31:00Z"));
@@ -308,13 +308,13 @@ static void test_load(struct fx *f, gconstpointer data)
 	g_assert_cmpstr(((struct lw_entry *)h->window->pdata[0])->id, ==, "a");
 	g_assert_cmpstr(((struct lw_entry *)h->window->pdata[1])->id, ==, "c");
 	g_assert_true(h->window->pdata[0] == g_hash_table_lookup(h->all, "a"));
-	lw_history_free(h);
+	lw_record_free(h);
 
 	/* another blog in the same repository is separate */
 	h = lw_store_load(s, "other", &err);
 	g_assert_no_error(err);
 	g_assert_cmpuint(g_hash_table_size(h->all), ==, 0);
-	lw_history_free(h);
+	lw_record_free(h);
 
 	/* an unchanged page gives the same index.md, so no commit */
 	g_autoptr(GPtrArray) none = entries_new();
@@ -341,7 +341,7 @@ static void test_load_malformed(struct fx *f, gconstpointer data)
 	g_free(git(f, "-c user.name=t -c user.email=t@t commit -q -m hand"));
 
 	s = open_ok(f);
-	struct lw_history *h = lw_store_load(s, "blog", &err);
+	struct lw_record *h = lw_store_load(s, "blog", &err);
 	g_assert_null(h);
 	g_assert_error(err, LW_ERROR, LW_ERROR_PARSE);
 	g_assert_nonnull(strstr(err->message, "blog/entries/bad.md: line 3:"));
@@ -550,10 +550,10 @@ static void test_day_folders(struct fx *f, gconstpointer data)
 	lw_store_free(s);
 	g_assert_true(g_file_set_contents(ids, "livewatch-ids 1\nlate 2023-0", -1, NULL));
 	s = open_ok(f);
-	struct lw_history *h = lw_store_load(s, "blog", &err);
+	struct lw_record *h = lw_store_load(s, "blog", &err);
 	g_assert_no_error(err);
 	g_assert_cmpuint(g_hash_table_size(h->all), ==, 2);
-	lw_history_free(h);
+	lw_record_free(h);
 	lw_snapshot_free(page);
 	lw_store_free(s);
 }
@@ -589,9 +589,9 @@ static void test_load_page(struct fx *f, gconstpointer data)
 			lw_entry_set(&e->body, "Post 9, corrected.");
 		g_ptr_array_add(now->entries, e);
 	}
-	struct lw_history *full = lw_store_load(s, "blog", &err);
+	struct lw_record *full = lw_store_load(s, "blog", &err);
 	g_assert_no_error(err);
-	struct lw_history *part = lw_store_load_page(s, "blog", now, &err);
+	struct lw_record *part = lw_store_load_page(s, "blog", now, &err);
 	g_assert_no_error(err);
 	g_assert_cmpuint(g_hash_table_size(full->all), ==, 10);
 	/* page entries that have a file (8), plus the window's gone ones (p8, p0) */
@@ -599,8 +599,8 @@ static void test_load_page(struct fx *f, gconstpointer data)
 	g_assert_cmpuint(part->window->len, ==, full->window->len);
 	const struct lw_entry *old9 = g_hash_table_lookup(part->all, "p9");
 	g_assert_cmpstr(old9->body, ==, "Post 9.");
-	lw_history_free(part);
-	lw_history_free(full);
+	lw_record_free(part);
+	lw_record_free(full);
 
 	/* ten thousand entries recorded: a page of ten reads only its own */
 	g_autoptr(GPtrArray) many = entries_new();
@@ -614,7 +614,7 @@ static void test_load_page(struct fx *f, gconstpointer data)
 	part = lw_store_load_page(s, "blog", now, &err);
 	g_assert_no_error(err);
 	g_assert_cmpuint(g_hash_table_size(part->all), ==, 10);
-	lw_history_free(part);
+	lw_record_free(part);
 
 	/* another process reads the id index from its file: sorted and
 	 * searched in place, appends after it */
@@ -634,13 +634,13 @@ static void test_load_page(struct fx *f, gconstpointer data)
 	part = lw_store_load_page(s, "blog", now, &err);
 	g_assert_no_error(err);
 	g_assert_cmpuint(g_hash_table_size(part->all), ==, 10);
-	lw_history_free(part);
+	lw_record_free(part);
 	full = lw_store_load(s, "blog", &err);
 	g_assert_no_error(err);
 	g_assert_cmpuint(g_hash_table_size(full->all), ==, 10011);
 	g_assert_cmpstr(((struct lw_entry *)g_hash_table_lookup(full->all, "old04321"))->body, ==,
 			"Old post, edited.");
-	lw_history_free(full);
+	lw_record_free(full);
 
 	lw_snapshot_free(now);
 	lw_snapshot_free(page);
@@ -680,10 +680,10 @@ static void test_migrate(struct fx *f, gconstpointer data)
 
 	/* reading needs no lock and moves nothing */
 	s = open_ok(f);
-	struct lw_history *h = lw_store_load(s, "blog", &err);
+	struct lw_record *h = lw_store_load(s, "blog", &err);
 	g_assert_no_error(err);
 	g_assert_cmpuint(g_hash_table_size(h->all), ==, 3);
-	lw_history_free(h);
+	lw_record_free(h);
 	g_assert_cmpint(commit_count(f), ==, before);
 
 	g_assert_cmpint(lw_store_lock(s, &err), ==, 0);
@@ -711,7 +711,7 @@ static void test_migrate(struct fx *f, gconstpointer data)
 	h = lw_store_load(s, "blog", &err);
 	g_assert_no_error(err);
 	g_assert_cmpuint(h->window->len, ==, 3);
-	lw_history_free(h);
+	lw_record_free(h);
 	lw_store_free(s);
 
 	/* once is enough */
@@ -871,7 +871,7 @@ static void test_many(struct fx *f, gconstpointer data)
 	g_autofree char *hex = do_commit(s, "big", w, NULL, page, "big: 2000 new\n", 1676399460, &err);
 	g_assert_no_error(err);
 	gint64 t1 = g_get_monotonic_time();
-	struct lw_history *h = lw_store_load(s, "big", &err);
+	struct lw_record *h = lw_store_load(s, "big", &err);
 	g_assert_no_error(err);
 	gint64 t2 = g_get_monotonic_time();
 	g_test_message("commit %d ms, load %d ms", (int)((t1 - t0) / 1000), (int)((t2 - t1) / 1000));
@@ -879,7 +879,7 @@ static void test_many(struct fx *f, gconstpointer data)
 	g_assert_cmpuint(h->window->len, ==, n);
 	g_assert_cmpstr(((struct lw_entry *)h->window->pdata[0])->id, ==, "block-00000");
 	g_assert_cmpstr(((struct lw_entry *)h->window->pdata[n - 1])->id, ==, "block-01999");
-	lw_history_free(h);
+	lw_record_free(h);
 
 	/* one edit touches one file */
 	g_autoptr(GPtrArray) w2 = entries_new();
