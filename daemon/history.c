@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "error.h"
 #include "history.h"
+#include "wdiff.h"
 #include "log.h"
 
 #include <errno.h>

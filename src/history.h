@@ -1,6 +1,6 @@
 /* Reading the history repository back: what changed when (`livewatch
- * log`), every version of one entry (`livewatch show`), and the word diff
- * between two versions.
+ * log`, history-walk.c), every version of one entry (`livewatch show`,
+ * history-versions.c).  The word diff between two versions is wdiff.h.
  *
  * The tree diff of <blog>/entries/ between a commit and its first parent
  * is the source of truth (DESIGN.md "The history repository"): A is a new
@@ -129,37 +129,3 @@ struct lw_history_version {
  * over 16 MB is an error naming it. */
 GPtrArray *lw_history_versions(struct lw_history_reader *r, const char *blog, const char *id,
                                GError **error);
-
-/* The word diff.  Words are runs of non-whitespace bytes (as git's
- * --word-diff); whitespace is carried with the new text. */
-enum lw_wdiff_op {
-	LW_WDIFF_SAME,    /* text of the new version (words and whitespace) */
-	LW_WDIFF_DEL,     /* words of the old version, from the first to the last removed word
-	                     (and the old line breaks after them when they were whole lines) */
-	LW_WDIFF_INS,     /* words of the new version, from the first to the last added word */
-};
-
-struct lw_wdiff_span {
-	enum lw_wdiff_op op;
-	const char *text;     /* points into old (DEL) or new (SAME, INS) */
-	gsize len;
-};
-
-/* Above this many words on either side, or this many edits, the diff is
- * not computed word by word: the whole old text is deleted and the whole
- * new one inserted, and lw_wdiff.whole is set. */
-#define LW_WDIFF_MAX_WORDS 50000
-#define LW_WDIFF_MAX_EDITS 1000
-
-struct lw_wdiff {
-	GArray *spans;    /* struct lw_wdiff_span; SAME and INS concatenated give new exactly */
-	bool whole;       /* the limits above were hit: one DEL and one INS */
-	guint added, removed;  /* words */
-};
-
-/* Diffs old against new (both borrowed: free the result before them).
- * The edit script is minimal (Myers) after the common prefix and suffix
- * are stripped.  Never fails. */
-struct lw_wdiff *lw_wdiff_compute(const char *old, gsize old_len, const char *new_text,
-                                  gsize new_len);
-void lw_wdiff_free(struct lw_wdiff *d);
