@@ -104,9 +104,10 @@ def must(cmd, what, **kw):
 def need_packaging():
     if os.geteuid() != 0:
         raise Skip('dpkg -i needs root (CI runs as root)')
+    if not os.path.exists(os.path.join(SRCDIR, '.git')):
+        raise Skip('%s is not a git checkout (a release tarball): git ls-files lists '
+                   'what to package' % SRCDIR)
     missing = [t for t in TOOLS if not shutil.which(t, path=CLEAN_ENV['PATH'])]
-    if not os.path.isdir(os.path.join(SRCDIR, '.git')):
-        missing.append('a git checkout of the source (git ls-files lists what to package)')
     if missing:
         msg = 'missing %s (tools/bootstrap.sh test installs them)' % ', '.join(missing)
         if os.environ.get('CI'):
