@@ -30,8 +30,9 @@ static const char usage[] =
 	"                             what changed, when (T: 2023-02-14, RFC 3339, 30m, 2h, 3d, 1w)\n"
 	"  show BLOG ID               every version of one entry, with word diffs\n"
 	"                             (ID may be a unique prefix)\n"
-	"  extract [--format F] [--json] [--entry X --body X ...] FILE|URL\n"
-	"                             show the entries of one page\n"
+	"  extract [--format F] [--json] [--explain] [--profile] [--entry X --body X ...] FILE|URL\n"
+	"                             show the entries of one page (--explain: what auto chose\n"
+	"                             and why; --profile: that choice as an xpath profile)\n"
 	"  match QUERY [FILE...]      try a rule query on text (stdin without FILE)\n"
 	"  gc                         pack the history now (poll and run do it when due)\n"
 	"  demo                       replay a bundled live blog, offline\n"
@@ -282,8 +283,56 @@ static char *first_words(const char *body, gsize max)
 	return g_strdup_printf("%.*s\u2026", (int)end, line);
 }
 
+/* One profile key as an ini line, continued on indented lines so that no
+ * line passes inih's 199 bytes (cut at a space outside quotes; the config
+ * joins continuation lines with one space). */
+static void print_profile_key(const char *key, const char *value)
+{
+	if (!value)
+		return;
+	printf("%-7s = ", key);
+	gsize col = 10, len = strlen(value), start = 0;
+	char quote = 0;
+	gsize last_space = 0;
+	for (gsize i = 0; i < len; i++) {
+		char c = value[i];
+		if (quote) {
+			quote = c == quote ? 0 : quote;
+		} else if (c == '\'' || c == '"') {
+			quote = c;
+		} else if (c == ' ') {
+			last_space = i;
+		}
+		if (col + (i - start) >= 150 && last_space > start) {
+			printf("%.*s\n    ", (int)(last_space - start), value + start);
+			start = last_space + 1;
+			col = 4;
+		}
+	}
+	printf("%s\n", value + start);
+}
+
+static void print_profile(const struct lw_extract_report *r, const char *format)
+{
+	if (!r->profile.entry) {
+		printf("; format %s is built in: pin it by its name\nformat = %s\n", format, format);
+		return;
+	}
+	printf("; livewatch extract --profile: paste into the page's [blog \"NAME\"] section\n");
+	if (r->note)
+		printf("; note: %s\n", r->note);
+	printf("format  = xpath\n");
+	print_profile_key("entry", r->profile.entry);
+	print_profile_key("id", r->profile.id);
+	print_profile_key("time", r->profile.time);
+	print_profile_key("updated", r->profile.updated);
+	print_profile_key("title", r->profile.title);
+	print_profile_key("body", r->profile.body);
+}
+
 static int cmd_extract(int argc, char **argv)
 {
+	gboolean explain = FALSE, profile = FALSE;
 	const char *format = NULL;
 	gboolean json = FALSE;
 	const char *src = NULL;
@@ -309,6 +358,10 @@ static int cmd_extract(int argc, char **argv)
 			any_xpath = true;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = TRUE;
+		} else if (!strcmp(argv[i], "--explain")) {
+			explain = TRUE;
+		} else if (!strcmp(argv[i], "--profile")) {
+			profile = TRUE;
 		} else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
 			format = argv[++i];
 		} else if (!strncmp(argv[i], "--format=", 9)) {
@@ -331,7 +384,7 @@ static int cmd_extract(int argc, char **argv)
 	if (!format)
 		format = any_xpath ? "xpath" : "auto";
 	if (!lw_extract_format_known(format)) {
-		lw_error("extract: unknown format '%s' (auto, guardian, jsonld, feed, xpath, article)",
+		lw_error("extract: unknown format '%s' (auto, guardian, jsonld, feed, xpath, generic, article)",
 		         format);
 		return EXIT_USAGE;
 	}
@@ -351,6 +404,9 @@ static int cmd_extract(int argc, char **argv)
 	struct lw_extract_opts xo = LW_EXTRACT_OPTS_DEFAULT;
 	xo.format = format;
 	xo.xpath = &prof;
+	struct lw_extract_report report = { 0 };
+	if (explain || profile)
+		xo.report = &report;
 	if (g_str_has_prefix(src, "http://") || g_str_has_prefix(src, "https://")) {
 		lw_fetch_global_init();
 		struct lw_fetch_opts fo = LW_FETCH_OPTS_DEFAULT;
@@ -375,13 +431,17 @@ static int cmd_extract(int argc, char **argv)
 	}
 	struct lw_snapshot *snap = lw_extract(data, len, &xo, &err);
 	int status = EXIT_OK;
+	if (explain && report.explain)
+		fputs(report.explain->str, json ? stderr : stdout);
 	if (!snap) {
 		lw_error("%s: %s", src, err->message);
 		g_error_free(err);
 		status = EXIT_RUNTIME;
 		goto out;
 	}
-	if (json) {
+	if (profile) {
+		print_profile(&report, snap->format);
+	} else if (json) {
 		for (guint i = 0; i < snap->entries->len; i++)
 			print_entry_json(snap->entries->pdata[i]);
 	} else {
@@ -405,6 +465,7 @@ static int cmd_extract(int argc, char **argv)
 	}
 	lw_snapshot_free(snap);
 out:
+	lw_extract_report_clear(&report);
 	if (fetched)
 		lw_fetch_result_clear(&fr);
 	return status;
