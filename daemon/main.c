@@ -284,28 +284,28 @@ static char *first_words(const char *body, gsize max)
 }
 
 /* One profile key as an ini line, continued on indented lines so that no
- * line passes inih's 199 bytes (cut at a space outside quotes; the config
- * joins continuation lines with one space). */
+ * line passes inih's 199 bytes: cut at a space or before a '[' outside
+ * quotes (the config joins continuation lines with one space, and XPath
+ * allows a space between any two tokens). */
 static void print_profile_key(const char *key, const char *value)
 {
 	if (!value)
 		return;
 	printf("%-7s = ", key);
-	gsize col = 10, len = strlen(value), start = 0;
+	gsize col = 10, len = strlen(value), start = 0, cut = 0;
 	char quote = 0;
-	gsize last_space = 0;
 	for (gsize i = 0; i < len; i++) {
 		char c = value[i];
 		if (quote) {
 			quote = c == quote ? 0 : quote;
 		} else if (c == '\'' || c == '"') {
 			quote = c;
-		} else if (c == ' ') {
-			last_space = i;
+		} else if ((c == ' ' || c == '[') && i > start) {
+			cut = i;
 		}
-		if (col + (i - start) >= 150 && last_space > start) {
-			printf("%.*s\n    ", (int)(last_space - start), value + start);
-			start = last_space + 1;
+		if (col + (i - start) >= 120 && cut > start) {
+			printf("%.*s\n    ", (int)(cut - start), value + start);
+			start = value[cut] == ' ' ? cut + 1 : cut;
 			col = 4;
 		}
 	}

@@ -33,6 +33,36 @@ int lw_extract_feed(struct lw_page *p, struct lw_snapshot *s, GError **error);
 /* extract-xpath.c: the blog's own profile (opts.xpath). */
 int lw_extract_xpath(struct lw_page *p, struct lw_snapshot *s, GError **error);
 
+/* Called for each entry a profile finds, before it is added: may change
+ * e's fields (raw_time is the `time` expression's text, NULL when empty).
+ * Returning false drops the entry (e is then freed by the caller). */
+typedef bool (*lw_xpath_fixup)(struct lw_page *p, xmlNode *node, struct lw_entry *e,
+                               const char *raw_time, void *data);
+/* Runs profile prof over p (what lw_extract_xpath() does with
+ * opts.xpath), with fixup (may be NULL) for each entry; sets
+ * s->page_title from <title> when it is empty. */
+int lw_xpath_run(struct lw_page *p, struct lw_snapshot *s,
+                 const struct lw_xpath_profile *prof,
+                 lw_xpath_fixup fixup, void *data, GError **error);
+/* lw_text_time_utc(), and Unix time of 10 or 13 digits; NULL when raw is
+ * neither. */
+char *lw_xpath_time(const char *raw);
+
+/* extract-generic.c: any live blog, from its structure (a run of sibling
+ * posts with times, an AMP live list, schema.org microdata, a ticker of
+ * headings with times).  lw_generic_detect() looks (once per page; the
+ * result is kept in p->generic) and says whether the page has such a
+ * stream of posts; lw_extract_generic() extracts it (failing with
+ * LW_ERROR_PARSE when there is none).  lw_generic_explain() appends to
+ * `out` what was found and why, and fills prof (strings newly allocated)
+ * with the choice as an xpath profile; returns a note on what the
+ * profile cannot carry, or NULL. */
+bool lw_generic_detect(struct lw_page *p);
+int lw_extract_generic(struct lw_page *p, struct lw_snapshot *s, GError **error);
+void lw_generic_explain(struct lw_page *p, GString *out);
+void lw_generic_profile(struct lw_page *p, struct lw_xpath_profile *prof, char **note);
+void lw_generic_free(struct lw_page *p);
+
 /* extract-jsonld.c */
 /* Parses the page's ld+json blocks into p->jsonld (once). */
 void lw_jsonld_load(struct lw_page *p);

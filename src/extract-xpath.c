@@ -7,7 +7,11 @@
  * text node gives its value.  `body` renders every selected node in
  * turn with the same text renderer as the other formats, so its text is
  * the same whichever way the page is read.  An expression giving a
- * string, number or boolean gives its string value.  No id: hash id. */
+ * string, number or boolean gives its string value.  No id: hash id.
+ * A time that is a number of 10 or 13 digits is Unix time (seconds or
+ * milliseconds).  A post's body ends where the next post begins: body
+ * nodes at or after the next entry node are left out, so `body` may be
+ * `following-sibling::*` (a heading and the paragraphs under it). */
 #include "extract-private.h"
 #include "error.h"
 #include "text.h"
@@ -148,7 +152,19 @@ static char *eval_line(struct lw_page *p, const struct field *f, xmlNode *node)
 	return s;
 }
 
-static char *eval_body(struct lw_page *p, const struct field *f, xmlNode *node)
+/* True when n is at or after `next` in document order (n inside next
+ * included): past the end of the post being read. */
+static bool past(xmlNode *n, xmlNode *next)
+{
+	if (!next)
+		return false;
+	if (n->type == XML_ATTRIBUTE_NODE)
+		n = n->parent;
+	return n && xmlXPathCmpNodes(n, next) != 1;
+}
+
+static char *eval_body(struct lw_page *p, const struct field *f, xmlNode *node,
+                       xmlNode *next)
 {
 	xmlXPathObject *o = eval(p, f, node);
 	if (!o)
@@ -158,6 +174,8 @@ static char *eval_body(struct lw_page *p, const struct field *f, xmlNode *node)
 		struct lw_text_render *r = lw_text_render_new(p->opts.max_entry_bytes);
 		for (int i = 0; o->nodesetval && i < o->nodesetval->nodeNr; i++) {
 			xmlNode *n = o->nodesetval->nodeTab[i];
+			if (past(n, next))
+				break;
 			if (n->type == XML_ATTRIBUTE_NODE) {
 				/* an attribute's value may hold markup (data-body="<p>…") */
 				xmlChar *v = xmlNodeGetContent(n);
@@ -182,10 +200,27 @@ static char *eval_body(struct lw_page *p, const struct field *f, xmlNode *node)
 	return s;
 }
 
-int lw_extract_xpath(struct lw_page *p, struct lw_snapshot *s, GError **error)
+/* A time as the page wrote it, or Unix time in seconds or milliseconds
+ * (data-post-time="1722888018921"), as RFC 3339 UTC; NULL when neither. */
+char *lw_xpath_time(const char *raw)
+{
+	if (!raw)
+		return NULL;
+	gsize n = strspn(raw, "0123456789");
+	if (raw[n] == '\0' && (n == 10 || n == 13)) {
+		gint64 secs = g_ascii_strtoll(raw, NULL, 10) / (n == 13 ? 1000 : 1);
+		g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(secs);
+		return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+	}
+	return lw_text_time_utc(raw);
+}
+
+int lw_xpath_run(struct lw_page *p, struct lw_snapshot *s,
+                 const struct lw_xpath_profile *prof,
+                 lw_xpath_fixup fixup, void *data, GError **error)
 {
 	struct field f[F_COUNT];
-	fields_init(f, p->opts.xpath);
+	fields_init(f, prof);
 	xmlStructuredErrorFunc saved = p->xpath->error;
 	p->xpath->error = (xmlStructuredErrorFunc)quiet;
 	int rc = fields_compile(f, p->xpath, error);
@@ -198,30 +233,36 @@ int lw_extract_xpath(struct lw_page *p, struct lw_snapshot *s, GError **error)
 			rc = -1;
 		}
 	}
-	if (rc == 0) {
+	if (rc == 0 && !s->page_title[0]) {
 		g_autofree char *title = lw_page_string(p, p->xml ? "/*/*[local-name()='title'][1]"
 		                                                  : "//title", NULL);
 		lw_entry_set(&s->page_title, title);
 	}
-	for (int i = 0; rc == 0 && entries->nodesetval && i < entries->nodesetval->nodeNr; i++) {
+	int nr = rc == 0 && entries->nodesetval ? entries->nodesetval->nodeNr : 0;
+	for (int i = 0; rc == 0 && i < nr; i++) {
 		xmlNode *n = entries->nodesetval->nodeTab[i];
 		if (is_inert(n))
 			continue;
+		xmlNode *next = i + 1 < nr ? entries->nodesetval->nodeTab[i + 1] : NULL;
 		struct lw_entry *e = lw_entry_new();
 		g_autofree char *id = eval_line(p, &f[F_ID], n);
 		/* an anchor href ("#post-3", "…/live#post-3") names the post by its fragment */
 		const char *frag = id ? strrchr(id, '#') : NULL;
 		lw_entry_set(&e->id, frag && frag[1] ? frag + 1 : id);
 		g_autofree char *t = eval_line(p, &f[F_TIME], n);
-		g_autofree char *pub = lw_text_time_utc(t);
+		g_autofree char *pub = lw_xpath_time(t);
 		lw_entry_set(&e->published, pub);
 		g_autofree char *u = eval_line(p, &f[F_UPDATED], n);
-		g_autofree char *upd = lw_text_time_utc(u);
+		g_autofree char *upd = lw_xpath_time(u);
 		lw_entry_set(&e->updated, upd);
 		g_autofree char *title = eval_line(p, &f[F_TITLE], n);
 		lw_entry_set(&e->title, title);
 		g_free(e->body);
-		e->body = eval_body(p, &f[F_BODY], n);
+		e->body = eval_body(p, &f[F_BODY], n, next);
+		if (fixup && !fixup(p, n, e, t, data)) {
+			lw_entry_free(e);
+			continue;
+		}
 		rc = lw_page_add_entry(p, s, e, error);
 	}
 	if (entries)
@@ -229,4 +270,9 @@ int lw_extract_xpath(struct lw_page *p, struct lw_snapshot *s, GError **error)
 	fields_clear(f);
 	p->xpath->error = saved;
 	return rc;
+}
+
+int lw_extract_xpath(struct lw_page *p, struct lw_snapshot *s, GError **error)
+{
+	return lw_xpath_run(p, s, p->opts.xpath, NULL, NULL, error);
 }

@@ -6,6 +6,7 @@
 #include "extract-private.h"
 #include "error.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #define DEFAULT_PARSE_TIME 5.0
@@ -18,10 +19,11 @@ static const struct {
 	{ "jsonld", lw_extract_jsonld },
 	{ "feed", lw_extract_feed },
 	{ "xpath", lw_extract_xpath },
+	{ "generic", lw_extract_generic },
 	{ "article", lw_extract_article },
 };
 
-#define KNOWN_FORMATS "auto, guardian, jsonld, feed, xpath, article"
+#define KNOWN_FORMATS "auto, guardian, jsonld, feed, xpath, generic, article"
 
 gboolean lw_extract_format_known(const char *name)
 {
@@ -45,13 +47,44 @@ static bool markup_complete(const struct lw_snapshot *s)
 	return true;
 }
 
-/* "auto": a feed, else Guardian markup, else JSON-LD updates, else an
- * article.  Returns the format used, or NULL with error set. */
+static void say(struct lw_page *p, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void say(struct lw_page *p, const char *fmt, ...)
+{
+	if (!p->opts.report)
+		return;
+	if (!p->opts.report->explain)
+		p->opts.report->explain = g_string_new(NULL);
+	va_list ap;
+	va_start(ap, fmt);
+	g_string_append_vprintf(p->opts.report->explain, fmt, ap);
+	va_end(ap);
+	g_string_append_c(p->opts.report->explain, '\n');
+}
+
+/* The generic extractor's findings into the report. */
+static void report_generic(struct lw_page *p)
+{
+	struct lw_extract_report *r = p->opts.report;
+	if (!r || !p->generic)
+		return;
+	if (!r->explain)
+		r->explain = g_string_new(NULL);
+	lw_generic_explain(p, r->explain);
+	lw_generic_profile(p, &r->profile, &r->note);
+}
+
+/* "auto": a feed, else Guardian markup, else JSON-LD updates, else a
+ * generic stream of posts, else an article.  Returns the format used,
+ * or NULL with error set. */
 static const char *run_auto(struct lw_page *p, struct lw_snapshot *s, GError **error)
 {
-	if (p->xml)
+	if (p->xml) {
+		say(p, "format feed: the root element is rss, feed or rdf:RDF");
 		return lw_extract_feed(p, s, error) < 0 ? NULL : "feed";
+	}
 	if (p->guardian_markup) {
+		say(p, "format guardian: the Guardian's live blog markup (div#liveblog-body, "
+		       "article[id^=block-] or div.block[id^=block-])");
 		if (lw_extract_guardian(p, s, error) < 0)
 			return NULL;
 		if (s->entries->len > 0 && markup_complete(s)) {
@@ -62,13 +95,32 @@ static const char *run_auto(struct lw_page *p, struct lw_snapshot *s, GError **e
 			return "guardian";
 		}
 		if (s->entries->len > 0 || !lw_jsonld_has_updates(p)) {
+			say(p, "fields the markup left empty: from the JSON-LD updates");
 			lw_jsonld_enrich(p, s);
 			return "guardian";
 		}
-		/* markup without posts (rendered by script): the JSON-LD has them */
+		say(p, "the markup has no posts (rendered by script): the JSON-LD has them");
 	}
-	if (lw_jsonld_has_updates(p))
+	if (lw_jsonld_has_updates(p)) {
+		say(p, "format jsonld: a schema.org LiveBlogPosting with liveBlogUpdate items");
 		return lw_extract_jsonld(p, s, error) < 0 ? NULL : "jsonld";
+	}
+	bool generic = lw_generic_detect(p);
+	if (generic) {
+		say(p, "format generic: no feed, Guardian markup or JSON-LD updates; "
+		       "the page's structure has a stream of posts");
+		report_generic(p);
+		if (lw_extract_generic(p, s, error) < 0)
+			return NULL;
+		if (s->entries->len > 0)
+			return "generic";
+		/* a plan that finds nothing after all: the page is an article */
+		say(p, "generic: the profile found no posts");
+	}
+	say(p, "format article: no feed, Guardian markup, JSON-LD updates or stream of "
+	       "posts with times: the page is one entry");
+	if (!generic)
+		report_generic(p);
 	return lw_extract_article(p, s, error) < 0 ? NULL : "article";
 }
 
@@ -80,10 +132,15 @@ static int run_format(struct lw_page *p, const char *format,
 		if (!format)
 			return -1;
 	} else {
+		say(p, "format %s: as asked", format);
+		int rc = 0;
 		for (gsize i = 0; i < G_N_ELEMENTS(extractors); i++)
-			if (strcmp(format, extractors[i].name) == 0 &&
-			    extractors[i].fn(p, s, error) < 0)
-				return -1;
+			if (strcmp(format, extractors[i].name) == 0)
+				rc = extractors[i].fn(p, s, error);
+		if (strcmp(format, "generic") == 0)
+			report_generic(p);
+		if (rc < 0)
+			return -1;
 		/* the markup's posts, with what the JSON-LD knows better */
 		if (!p->xml && strcmp(format, "xpath") == 0)
 			lw_jsonld_enrich(p, s);
@@ -164,6 +221,23 @@ struct lw_snapshot *lw_extract(const char *data, gsize len,
 		s = NULL;
 	}
 out:
+	lw_generic_free(&page);
 	lw_page_clear(&page);
 	return s;
+}
+
+void lw_extract_report_clear(struct lw_extract_report *r)
+{
+	if (!r)
+		return;
+	if (r->explain)
+		g_string_free(r->explain, TRUE);
+	g_free(r->profile.entry);
+	g_free(r->profile.id);
+	g_free(r->profile.time);
+	g_free(r->profile.updated);
+	g_free(r->profile.title);
+	g_free(r->profile.body);
+	g_free(r->note);
+	memset(r, 0, sizeof(*r));
 }

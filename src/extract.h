@@ -4,9 +4,12 @@
  * dotcom-rendering and the older "frontend" div.block), "jsonld"
  * (schema.org LiveBlogPosting / liveBlogUpdate), "feed" (RSS 2.0, RSS 1.0
  * and Atom: one item, one entry), "xpath" (the blog's own profile of
- * XPath expressions), "article" (an ordinary page: one entry), and
- * "auto", which chooses from the page's evidence (a feed root, Guardian
- * markup, JSON-LD updates, else an article) and, when a page has both
+ * XPath expressions), "generic" (any live blog, from the structure of its
+ * page: a run of sibling posts with times, an AMP live list, schema.org
+ * microdata, a ticker of headings with times), "article" (an ordinary
+ * page: one entry), and "auto", which chooses from the page's evidence
+ * (a feed root, Guardian markup, JSON-LD updates, a generic stream of
+ * posts, else an article) and, when a page has both
  * markup and JSON-LD, reconciles them into one entry per post using the
  * richer source for each field.  snapshot->format names the choice. */
 #pragma once
@@ -16,7 +19,7 @@
 #include "entry.h"
 
 struct lw_extract_opts {
-	const char *format;    /* "auto" (NULL means auto), "guardian", "jsonld", "feed", "xpath", "article" */
+	const char *format;    /* "auto" (NULL means auto), "guardian", "jsonld", "feed", "xpath", "generic", "article" */
 	const char *charset;   /* from the HTTP Content-Type, or NULL */
 	const char *base_url;  /* page url, for absolute permalinks; may be NULL for files */
 	guint max_entries;     /* default 5000; more is an error (LW_ERROR_TOO_BIG) */
@@ -24,8 +27,28 @@ struct lw_extract_opts {
 	guint max_json_depth;  /* default 64 */
 	const struct lw_xpath_profile *xpath; /* format "xpath": the blog's profile, or NULL */
 	double max_parse_time; /* seconds; 0 = default (5); past it the page is an error */
+	struct lw_extract_report *report; /* NULL, or filled: see below */
 };
-#define LW_EXTRACT_OPTS_DEFAULT { "auto", NULL, NULL, 5000, 1024 * 1024, 64, NULL, 0 }
+#define LW_EXTRACT_OPTS_DEFAULT { "auto", NULL, NULL, 5000, 1024 * 1024, 64, NULL, 0, NULL }
+
+/* What lw_extract() chose and why, for `livewatch extract --explain` and
+ * `--profile`: set opts.report to a zeroed one; lw_extract() fills it
+ * (also when it fails) and the caller frees its contents with
+ * lw_extract_report_clear().
+ *   explain  lines ending in "\n": the format, and for the generic
+ *            structure the container, the repeated element, where the
+ *            time, id, title and body came from, the runner-up rejected
+ *   profile  the generic choice as xpath profile keys (owned strings);
+ *            entry NULL when the format is not generic (a built-in
+ *            format is pinned by its name: format = guardian)
+ *   note     what that profile cannot carry (text clocks, missing ids),
+ *            or NULL */
+struct lw_extract_report {
+	GString *explain;
+	struct lw_xpath_profile profile;
+	char *note;
+};
+void lw_extract_report_clear(struct lw_extract_report *r);
 
 /* Returns the page's snapshot (entries in page order, ids sanitised,
  * unique within the snapshot; snapshot->format says which extractor

@@ -14,6 +14,7 @@
 
 #include "entry.h"
 #include "extract.h"
+#include "url.h"
 
 struct lw_page {
 	xmlDoc *doc;
@@ -27,6 +28,7 @@ struct lw_page {
 	GPtrArray *carousels;         /* xmlNode *: see lw_page_scan(); NULL until scanned */
 	GHashTable *ids;              /* id -> entry of the snapshot (both borrowed) */
 	GHashTable *compiled;         /* XPath expression -> xmlXPathCompExpr *, or NULL */
+	struct lw_generic *generic;   /* extract-generic.c's findings; NULL until it looks */
 	gint64 deadline;              /* thread CPU time (µs) past which parsing stops */
 	const char *where;            /* the page's name for messages */
 };
@@ -102,6 +104,3 @@ char *lw_page_permalink(const struct lw_page *p, const char *id);
 /* The page's own idea of its address: <link rel=canonical>, else
  * og:url; collapsed, newly allocated, NULL when absent or empty. */
 char *lw_page_canonical(struct lw_page *p);
-
-/* True for "http://..." and "https://..." (any case); false for NULL. */
-bool lw_url_is_absolute(const char *url);
