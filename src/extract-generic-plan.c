@@ -211,7 +211,7 @@ static const char *const time_exprs[] = {
 
 static const char *const clock_exprs[] = {
 	".//time", "(.//h1|.//h2|.//h3|.//h4|.//h5|.//h6)[1]",
-	"substring(normalize-space(.),1,40)", NULL,
+	"normalize-space((.//text()[normalize-space()])[1])", NULL,
 };
 
 static const char *const updated_exprs[] = {
@@ -335,8 +335,13 @@ static bool day_above(struct lw_generic *g, xmlNode *n, int year, struct lw_gen_
 	for (xmlNode *s = n->prev; s && steps < 400; s = s->prev, steps++) {
 		if (s->type != XML_ELEMENT_NODE)
 			continue;
-		if (g_hash_table_contains(g->entry_nodes, s) && g->best.kind != LW_GEN_HEADINGS)
-			return false;
+		if (g_hash_table_contains(g->entry_nodes, s) && g->best.kind != LW_GEN_HEADINGS) {
+			/* the post above: the same day as it */
+			if (!g->day.month)
+				return false;
+			*out = g->day;
+			return true;
+		}
 		if (!lw_gen_heading_level(s) && !lw_gen_is(s, "p") && !lw_gen_is(s, "div") &&
 		    !lw_gen_is(s, "li") && !lw_gen_is(s, "span"))
 			continue;
@@ -361,10 +366,17 @@ static bool generic_fixup(struct lw_page *p, xmlNode *node, struct lw_entry *e,
 		if (day_above(g, node, g->page_date.year, &day)) {
 			day.offset_min = g->page_date.offset_min;
 			day.has_offset = g->page_date.has_offset;
+			g->day = day;
 		}
 		g_autofree char *pub = lw_gen_clock_utc(&day, &clk);
 		lw_entry_set(&e->published, pub);
 	}
+	/* the clock is the post's time, not a line of its text */
+	gsize rl = raw_time ? strlen(raw_time) : 0;
+	if (has_clock && rl && strncmp(e->body, raw_time, rl) == 0 &&
+	    (e->body[rl] == '\n' || e->body[rl] == '\0'))
+		memmove(e->body, e->body + rl + (e->body[rl] ? 1 : 0),
+		        strlen(e->body + rl + (e->body[rl] ? 1 : 0)) + 1);
 	if (g->best.kind == LW_GEN_HEADINGS && has_clock) {
 		struct lw_gen_clock tc;
 		if (lw_gen_parse_clock(e->title, &tc))

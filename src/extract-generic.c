@@ -361,6 +361,28 @@ bool lw_generic_detect(struct lw_page *p)
 		                            g->best.text * 100 / all);
 		return false;
 	}
+	/* a thread of comments under an article sits outside it */
+	xmlXPathObject *arts = lw_page_nodes(p, "//article|//*[@itemprop='articleBody']", NULL);
+	for (int i = 0; arts && i < arts->nodesetval->nodeNr; i++) {
+		xmlNode *a = arts->nodesetval->nodeTab[i], *k;
+		for (k = g->best.parent; k && k != a; k = k->parent)
+			;
+		if (k == a)
+			continue;
+		for (k = a; k && k != g->best.parent; k = k->parent)
+			;
+		if (k)
+			continue;
+		if (lw_gen_text_len(a, G_MAXSIZE) * 4 >= g->best.text) {
+			g->reject = g_strdup_printf("best candidate (%u %s) lies outside the page's "
+			                            "article, which has more text: comments or "
+			                            "related stories", g->best.timed,
+			                            lw_gen_kind_names[g->best.kind]);
+			xmlXPathFreeObject(arts);
+			return false;
+		}
+	}
+	xmlXPathFreeObject(arts);
 	if (g->best.text < (gsize)g->best.timed * 40) {
 		g->reject = g_strdup_printf("best candidate (%u %s) has under 40 characters a post",
 		                            g->best.timed, lw_gen_kind_names[g->best.kind]);

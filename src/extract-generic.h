@@ -40,6 +40,7 @@ struct lw_generic {
 	char *note;                     /* what the profile cannot carry, or NULL */
 	bool text_clock;                /* times are read from text */
 	struct lw_gen_date page_date;   /* the page's own date and offset */
+	struct lw_gen_date day;         /* the day of the post read last (runs) */
 	GString *why;                   /* where each field came from */
 	GHashTable *entry_nodes;        /* xmlNode * of the posts (a set) */
 };
