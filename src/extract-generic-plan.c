@@ -253,8 +253,10 @@ bool lw_gen_plan(struct lw_page *p, struct lw_generic *g)
 		return false;
 	guint all = (guint)o->nodesetval->nodeNr;
 	g->entry_nodes = g_hash_table_new(NULL, NULL);
-	for (guint i = 0; i < all; i++)
+	for (guint i = 0; i < all; i++) {
 		g_hash_table_add(g->entry_nodes, o->nodesetval->nodeTab[i]);
+		g->shown += lw_gen_text_len(o->nodesetval->nodeTab[i], 1) > 0;
+	}
 	xmlNode *posts[SAMPLE];
 	guint n = MIN(all, SAMPLE);
 	memcpy(posts, o->nodesetval->nodeTab, n * sizeof(*posts));
@@ -382,6 +384,9 @@ static bool generic_fixup(struct lw_page *p, xmlNode *node, struct lw_entry *e,
 		if (lw_gen_parse_clock(e->title, &tc))
 			memmove(e->title, e->title + tc.len, strlen(e->title + tc.len) + 1);
 	}
+	/* an ad slot or an empty placeholder among the posts */
+	if (!e->title[0] && !e->body[0])
+		return false;
 	if (!e->id[0]) {
 		/* time and heading: an edit of the body keeps the id */
 		g_autofree char *key = g_strdup_printf("%s %s", e->published,
@@ -400,6 +405,12 @@ int lw_extract_generic(struct lw_page *p, struct lw_snapshot *s, GError **error)
 		return -1;
 	}
 	return lw_xpath_run(p, s, &p->generic->prof, generic_fixup, p->generic, error);
+}
+
+guint lw_generic_count(struct lw_page *p)
+{
+	struct lw_generic *g = p->generic;
+	return g && g->found ? g->shown : 0;
 }
 
 void lw_generic_explain(struct lw_page *p, GString *out)

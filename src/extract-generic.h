@@ -43,6 +43,7 @@ struct lw_generic {
 	struct lw_gen_date day;         /* the day of the post read last (runs) */
 	GString *why;                   /* where each field came from */
 	GHashTable *entry_nodes;        /* xmlNode * of the posts (a set) */
+	guint shown;                    /* of them, those with any text */
 };
 
 extern const char *const lw_gen_kind_names[];

@@ -59,6 +59,8 @@ char *lw_xpath_time(const char *raw);
  * profile cannot carry, or NULL. */
 bool lw_generic_detect(struct lw_page *p);
 int lw_extract_generic(struct lw_page *p, struct lw_snapshot *s, GError **error);
+/* How many posts with any text the detected stream has (0 when none). */
+guint lw_generic_count(struct lw_page *p);
 void lw_generic_explain(struct lw_page *p, GString *out);
 void lw_generic_profile(struct lw_page *p, struct lw_xpath_profile *prof, char **note);
 void lw_generic_free(struct lw_page *p);

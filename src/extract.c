@@ -102,8 +102,24 @@ static const char *run_auto(struct lw_page *p, struct lw_snapshot *s, GError **e
 		say(p, "the markup has no posts (rendered by script): the JSON-LD has them");
 	}
 	if (lw_jsonld_has_updates(p)) {
-		say(p, "format jsonld: a schema.org LiveBlogPosting with liveBlogUpdate items");
-		return lw_extract_jsonld(p, s, error) < 0 ? NULL : "jsonld";
+		if (lw_extract_jsonld(p, s, error) < 0)
+			return NULL;
+		/* JSON-LD that lags behind the page: the markup shows more posts */
+		guint shown = lw_generic_detect(p) ? lw_generic_count(p) : 0;
+		if (shown <= s->entries->len) {
+			say(p, "format jsonld: a schema.org LiveBlogPosting with %u liveBlogUpdate "
+			       "items%s", s->entries->len, shown ? " (as many as the markup shows, or more)" : "");
+			return "jsonld";
+		}
+		say(p, "format generic: the markup shows %u posts, the JSON-LD only %u updates; "
+		       "fields the markup lacks come from the JSON-LD", shown, s->entries->len);
+		g_ptr_array_set_size(s->entries, 0);
+		g_hash_table_remove_all(p->ids);
+		report_generic(p);
+		if (lw_extract_generic(p, s, error) < 0)
+			return NULL;
+		lw_jsonld_enrich(p, s);
+		return "generic";
 	}
 	bool generic = lw_generic_detect(p);
 	if (generic) {
