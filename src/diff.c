@@ -188,6 +188,16 @@ char *lw_diff_message(const struct lw_diff *d, const char *blog, const char *url
 		}
 	}
 	g_string_append_printf(m, "\nLivewatch-Blog: %s\nLivewatch-Url: %s\n", blog, url);
+	if (d->n_restored) {
+		/* for history-walk.c: the tree shows a restored entry as A, like a new one */
+		g_string_append(m, "Livewatch-Restored:");
+		for (guint i = 0; i < d->changes->len; i++) {
+			const struct lw_change *c = d->changes->pdata[i];
+			if (c->kind == LW_CHANGE_RESTORED)
+				g_string_append_printf(m, " %s", c->entry->id);
+		}
+		g_string_append_c(m, '\n');
+	}
 	if (alerts && *alerts)
 		g_string_append_printf(m, "Livewatch-Alerts: %s\n", alerts);
 	return g_string_free(m, FALSE);

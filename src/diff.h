@@ -45,7 +45,8 @@ struct lw_diff *lw_diff_compute(const struct lw_record *prev, GHashTable *remove
                                 const struct lw_snapshot *now, GError **error);
 
 /* The commit message of DESIGN.md: "BLOG: 2 new, 1 edited, 1 removed",
- * one line per change, then the Livewatch-Blog, Livewatch-Url and (when
- * alerts is not NULL or empty) Livewatch-Alerts trailers. */
+ * one line per change, then the trailers: Livewatch-Blog, Livewatch-Url,
+ * Livewatch-Restored (the restored ids, space-separated, when there are
+ * any) and Livewatch-Alerts (when alerts is not NULL or empty). */
 char *lw_diff_message(const struct lw_diff *d, const char *blog, const char *url,
                       const char *alerts);

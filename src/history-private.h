@@ -11,7 +11,6 @@
 struct lw_history_reader {
 	git_repository *repo;
 	char *path;
-	const char *message;  /* of the livewatch commit being diffed, else NULL */
 };
 
 /* HEAD's tree into *tree (an unborn HEAD is not an error: *tree stays

@@ -101,16 +101,24 @@ static void parse_alerts(struct lw_history_poll *p, const char *value)
 }
 
 struct trailers {
-	char *blog;    /* NULL: not a livewatch commit */
+	char *blog;      /* NULL: not a livewatch commit */
 	char *alerts;
+	char **restored; /* ids of the Livewatch-Restored trailer, or NULL when it has none */
 	bool migration;  /* a Livewatch-Migration trailer: the writer moved files, nothing changed */
+	const char *message;  /* the whole message, borrowed from the commit */
 };
+
+static void trailers_clear(struct trailers *t)
+{
+	g_free(t->blog);
+	g_free(t->alerts);
+	g_strfreev(t->restored);
+}
 
 static void read_trailers(const char *message, struct trailers *t)
 {
 	git_message_trailer_array arr = { 0 };
-	t->blog = t->alerts = NULL;
-	t->migration = false;
+	*t = (struct trailers){ .message = message };
 	if (!message || git_message_trailers(&arr, message) < 0) {
 		git_error_clear();
 		return;
@@ -120,27 +128,40 @@ static void read_trailers(const char *message, struct trailers *t)
 			t->blog = g_strstrip(g_strdup(arr.trailers[i].value));
 		else if (!g_ascii_strcasecmp(arr.trailers[i].key, "Livewatch-Alerts") && !t->alerts)
 			t->alerts = g_strdup(arr.trailers[i].value);
+		else if (!g_ascii_strcasecmp(arr.trailers[i].key, "Livewatch-Restored") && !t->restored)
+			t->restored = g_strsplit_set(arr.trailers[i].value, " \t", -1);
 		else if (!g_ascii_strcasecmp(arr.trailers[i].key, "Livewatch-Migration"))
 			t->migration = true;
 	}
 	git_message_trailer_array_free(&arr);
 }
 
-/* The message line lw_diff_message() writes for a restored entry:
- * "+ HH:MM heading (restored)". */
-static bool listed_restored(const char *message, const struct lw_history_change *c,
-                            const char *heading)
+/* Whether a file added to blog by the livewatch commit of t (NULL: not
+ * one) brings a removed entry back.  The tree cannot tell (both are A):
+ * the commit's Livewatch-Restored trailer lists the ids.  A commit from
+ * before that trailer only says so in its message, in the line
+ * lw_diff_message() wrote: "+ HH:MM heading (restored)". */
+static bool is_restored(const struct trailers *t, const char *blog,
+                        const struct lw_history_change *c, const char *heading)
 {
+	if (!t || !t->blog || strcmp(t->blog, blog))
+		return false;
+	if (t->restored)
+		return g_strv_contains((const char *const *)t->restored, c->id);
+	if (!heading || !t->message)
+		return false;
 	const char *pub = c->published;
 	g_autofree char *line = g_strdup_printf("\n+ %.5s%s%s (restored)\n",
 						strlen(pub) >= 16 && pub[10] == 'T' ? pub + 11 : "",
 						strlen(pub) >= 16 && pub[10] == 'T' ? " " : "", heading);
-	return strstr(message, line) != NULL;
+	return strstr(t->message, line) != NULL;
 }
 
-/* te is the file <id>.md in entries/<day>/ (day NULL: in entries/ itself). */
+/* te is the file <id>.md in entries/<day>/ (day NULL: in entries/ itself);
+ * t: the trailers of a livewatch commit, else NULL. */
 static void add_change(struct lw_history_reader *r, GHashTable *polls, const char *blog,
-                       char kind, const git_tree_entry *te, const char *day)
+                       char kind, const git_tree_entry *te, const char *day,
+                       const struct trailers *t)
 {
 	const char *name = git_tree_entry_name(te);
 	g_autofree char *id = g_strndup(name, strlen(name) - 3);
@@ -156,7 +177,7 @@ static void add_change(struct lw_history_reader *r, GHashTable *polls, const cha
 	g_autofree char *heading = read_heading(r, git_tree_entry_id(te), path, ch);
 	ch->id = g_steal_pointer(&id);
 	g_ptr_array_add(p->changes, ch);
-	if (kind == 'A' && heading && r->message && listed_restored(r->message, ch, heading)) {
+	if (kind == 'A' && is_restored(t, blog, ch, heading)) {
 		ch->kind = 'R';
 		p->n_restored++;
 	} else if (kind == 'A')
@@ -246,8 +267,8 @@ static int diff_entries(struct lw_history_reader *r, const char *blog, const git
  * and a few files.  An id removed from one place and added at another
  * (flat to a day folder) was moved, which changes nothing. */
 static int diff_blog(struct lw_history_reader *r, const git_tree *old_root,
-                     const git_tree *new_root, const char *blog, GHashTable *polls,
-                     GError **error)
+                     const git_tree *new_root, const char *blog, const struct trailers *t,
+                     GHashTable *polls, GError **error)
 {
 	git_tree *a = entries_tree(r, old_root, blog), *b = entries_tree(r, new_root, blog);
 	g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func((GDestroyNotify)git_tree_free);
@@ -282,14 +303,14 @@ static int diff_blog(struct lw_history_reader *r, const git_tree *old_root,
 	for (guint k = 0; k < raws->len; k++) {
 		const struct raw_change *rc = &g_array_index(raws, struct raw_change, k);
 		if (rc->kind)
-			add_change(r, polls, blog, rc->kind, rc->te, rc->day);
+			add_change(r, polls, blog, rc->kind, rc->te, rc->day, t);
 	}
 	return 0;
 }
 
 /* Groups the entry changes of one commit (against its first parent) by blog. */
 static int diff_commit(struct lw_history_reader *r, git_commit *c, const char *only_blog,
-                       GHashTable *polls, GError **error)
+                       const struct trailers *t, GHashTable *polls, GError **error)
 {
 	git_tree *tree = NULL, *ptree = NULL;
 	git_commit *parent = NULL;
@@ -304,7 +325,7 @@ static int diff_commit(struct lw_history_reader *r, git_commit *c, const char *o
 		goto out;
 	}
 	if (only_blog) {
-		if (diff_blog(r, ptree, tree, only_blog, polls, error) < 0)
+		if (diff_blog(r, ptree, tree, only_blog, t, polls, error) < 0)
 			goto out;
 	} else if (!ptree || !git_oid_equal(git_tree_id(ptree), git_tree_id(tree))) {
 		/* every top-level folder that differs, in either tree */
@@ -323,7 +344,7 @@ static int diff_commit(struct lw_history_reader *r, git_commit *c, const char *o
 					git_tree_entry_byname(roots[1 - side], name) : NULL;
 				if (other && git_oid_equal(git_tree_entry_id(te), git_tree_entry_id(other)))
 					continue;
-				if (diff_blog(r, ptree, tree, name, polls, error) < 0)
+				if (diff_blog(r, ptree, tree, name, t, polls, error) < 0)
 					goto out;
 			}
 		}
@@ -384,8 +405,7 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
 		if (t.migration) {
 			/* the writer moving entry files into day folders: nothing
 			 * changed, and its diff would read every folder of every blog */
-			g_free(t.blog);
-			g_free(t.alerts);
+			trailers_clear(&t);
 			git_commit_free(c);
 			continue;
 		}
@@ -394,10 +414,8 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
 								    NULL, poll_free);
 		bool keep_going = true;
 		/* A livewatch commit of another blog is skipped without a diff. */
-		r->message = lw ? git_commit_message(c) : NULL;
 		int diffed = !(lw && only && strcmp(t.blog, only)) ?
-			     diff_commit(r, c, only, polls, error) : 0;
-		r->message = NULL;
+			     diff_commit(r, c, only, lw ? &t : NULL, polls, error) : 0;
 		if (diffed < 0) {
 			count = -1;
 			keep_going = false;
@@ -428,8 +446,7 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
 			count++;
 			keep_going = fn(p, data);
 		}
-		g_free(t.blog);
-		g_free(t.alerts);
+		trailers_clear(&t);
 		git_commit_free(c);
 		if (!keep_going || count < 0)
 			break;

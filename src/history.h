@@ -9,7 +9,9 @@
  * folder: a folder of entries/ named like a date) or, in a repository
  * from before day folders, <blog>/entries/<id>.md; files deeper down or
  * in other folders are not entries.  The commit message is only read for
- * its Livewatch-Blog, Livewatch-Alerts and Livewatch-Migration trailers.
+ * its Livewatch-Blog, Livewatch-Restored, Livewatch-Alerts and
+ * Livewatch-Migration trailers (and, in a livewatch commit from before
+ * Livewatch-Restored, for its "(restored)" lines).
  * Nothing here writes to the repository or needs its lock. */
 #pragma once
 
@@ -30,7 +32,9 @@ bool lw_history_has_blog(struct lw_history_reader *r, const char *blog);
 struct lw_history_change {
 	char kind;        /* 'A' new, 'R' restored, 'M' edited, 'D' removed.  The
 	                     tree tells A from M from D; an A is an R when the
-	                     livewatch commit's message lists it as "(restored)" */
+	                     livewatch commit's Livewatch-Restored trailer lists
+	                     it (or, in a commit without that trailer, when its
+	                     message lists it as "(restored)") */
 	char *id;
 	char *title;      /* heading of the file (the new version; the old one for D) */
 	char *published;  /* RFC 3339 from the file, or "" */

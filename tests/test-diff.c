@@ -158,6 +158,13 @@ static void test_restored(void)
 	struct lw_diff *d = lw_diff_compute(h, removed, s, &err);
 	g_assert_no_error(err);
 	g_assert_cmpstr(kinds(d), ==, "restored:block-p0");
+	/* the tree shows it as A, like a new entry: the trailer says which */
+	g_autofree char *msg = lw_diff_message(d, "blog", "u", "x=1");
+	g_assert_cmpstr(msg, ==,
+		"blog: 1 restored\n\n"
+		"+ 09:00 Post number 0 about the war. (restored)\n\n"
+		"Livewatch-Blog: blog\nLivewatch-Url: u\nLivewatch-Restored: block-p0\n"
+		"Livewatch-Alerts: x=1\n");
 	lw_diff_free(d);
 	lw_snapshot_free(s);
 	lw_record_free(h);

@@ -536,11 +536,71 @@ static void test_day_folders(void)
 	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
+/* A restored entry is an A in the tree, like a new one: the commit says
+ * which.  Today's commits carry a Livewatch-Restored trailer; commits
+ * from before it only list "+ HH:MM heading (restored)" in the message,
+ * and existing histories must still read as they did. */
+static void test_restored(void)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *tmp = g_dir_make_tmp("lw-history-XXXXXX", &err);
+	g_assert_no_error(err);
+	g_autofree char *path = g_build_filename(tmp, "history", NULL);
+	git_repository *repo = NULL;
+	git_libgit2_init();
+	g_assert_cmpint(git_repository_init(&repo, path, false), ==, 0);
+
+	const gint64 t0 = 1676400000, m = 60;
+	const char *day = "live/entries/2023-02-14/";
+	g_autofree char *a1 = md("a-1", "A one", "first text");
+	g_autofree char *b1 = md("b-1", "B one", "bee");
+	g_autofree char *c1 = md("c-1", "C one", "sea");
+	g_autofree char *a = g_strconcat(day, "a-1.md", NULL);
+	g_autofree char *b = g_strconcat(day, "b-1.md", NULL);
+	g_autofree char *c = g_strconcat(day, "c-1.md", NULL);
+	put(repo, "live: 2 new\n\nLivewatch-Blog: live\n", t0,
+	    (struct op[]){ { a, a1 }, { b, b1 } }, 2);
+	put(repo, "live: 2 removed\n\nLivewatch-Blog: live\n", t0 + m,
+	    (struct op[]){ { a, NULL }, { b, NULL } }, 2);
+	/* old style: the message line alone */
+	put(repo, "live: 1 restored\n\n+ 18:31 B one (restored)\n\nLivewatch-Blog: live\n",
+	    t0 + 2 * m, (struct op[]){ { b, b1 } }, 1);
+	/* new style: the trailer decides, whatever the lines say */
+	put(repo, "live: 1 new, 1 restored\n\n+ 18:31 C one (restored)\n+ 18:31 A one\n\n"
+	    "Livewatch-Blog: live\nLivewatch-Url: u\nLivewatch-Restored: a-1\n", t0 + 3 * m,
+	    (struct op[]){ { a, a1 }, { c, c1 } }, 2);
+	/* a trailer is the commit's own blog's: not another blog's ids */
+	put(repo, "x: 1 restored\n\nLivewatch-Blog: x\nLivewatch-Restored: c-1\n", t0 + 4 * m,
+	    (struct op[]){ { "live/entries/2023-02-14/d-1.md", c1 } }, 1);
+
+	struct lw_history_reader *r = lw_history_reader_open(path, &err);
+	g_assert_no_error(err);
+	int n;
+	g_autofree char *all = walk(r, NULL, 0, &n);
+	g_assert_cmpstr(all, ==,
+			"1676400240 x\n"
+			"1676400240 live (other) Ad-1:C one\n"
+			"1676400180 live Ac-1:C one Ra-1:A one\n"
+			"1676400120 live Rb-1:B one\n"
+			"1676400060 live Da-1:A one Db-1:B one\n"
+			"1676400000 live Aa-1:A one Ab-1:B one\n");
+	g_assert_cmpint(n, ==, 6);
+	g_autofree char *va = version_list(r, "live", "a-1", t0);
+	g_assert_cmpstr(va, ==, "a0 d1 r3");
+	lw_history_reader_free(r);
+
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	const char *argv[] = { "rm", "-rf", tmp, NULL };
+	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/history/parse-since", test_parse_since);
 	g_test_add_func("/history/repository", test_repository);
 	g_test_add_func("/history/day-folders", test_day_folders);
+	g_test_add_func("/history/restored", test_restored);
 	return g_test_run();
 }

@@ -189,6 +189,8 @@ def test_log_json(sb):
     eq(both['alerts'], {'bakhmut': 1, 'leopard': 1})
     eq(objs[3]['removed'][0]['id'], h.gone.id)
     eq([e['id'] for e in objs[2]['restored']], [h.gone.id], 'the restoration')
+    eq(sb.git('log', '-1', '--format=%(trailers:key=Livewatch-Restored,valueonly)',
+              objs[2]['commit']).strip(), h.gone.id, 'the trailer that says so')
     eq(objs[2]['new'], [])
     eq(sum(len(o['restored']) for o in objs), 1, 'restorations')
     for o in objs:
