@@ -1,4 +1,5 @@
-/* Logging for the command line and the daemon (the library never logs).
+/* Logging for the command line and the daemon.  It lives in daemon/ so
+ * that the library (src/), which never logs, cannot include it.
  *
  * Under systemd (JOURNAL_STREAM set) each line starts with a syslog
  * priority prefix "<3>".."<7>" so the journal keeps priorities; otherwise
