@@ -19,7 +19,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lwtest import LW_BIN, SRCDIR, Skip, run_tests  # noqa: E402
+from lwtest import LW_BIN, SRCDIR, Sandbox, Skip, check, eq, run_tests  # noqa: E402
 
 DATA = os.path.join(SRCDIR, 'tests', 'data', 'extract')
 REAL = os.environ.get('LW_FIXTURES_REAL',
@@ -81,10 +81,53 @@ def make(page, posts):
     return test
 
 
+def entry_fields(text):
+    """id, published, title (the heading) and body of an entry file."""
+    head, _, body = text.partition('\n\n- id: ')
+    meta, _, rest = body.partition('\n\n')
+    fields = {'heading': head.lstrip('# ').strip(), 'body': rest.strip()}
+    for line in ('- id: ' + meta).splitlines():
+        key, _, value = line[2:].partition(': ')
+        fields[key] = value
+    return fields
+
+
+def make_profile_test(name):
+    """`extract --profile` pasted into the blog's section, then `poll`:
+    the recorded entries are the ones auto extraction finds."""
+    def test():
+        with open(os.path.join(DATA, name), 'rb') as f:
+            page = f.read()
+        box = Sandbox(sinks=False)
+        try:
+            box.server.set('/live', body=page, headers={'Content-Type': 'text/html; charset=utf-8'})
+            auto = box.livewatch('extract', '--json', box.url(), check=0).stdout
+            want = [json.loads(line) for line in auto.splitlines()]
+            prof = box.livewatch('extract', '--profile', box.url(), check=0).stdout
+            check('format  = xpath' in prof, '%s: no xpath profile:\n%s' % (name, prof))
+            with open(box.config, 'a') as f:
+                f.write(prof)
+            box.livewatch('check', check=0)
+            box.poll()
+            eq(box.entry_ids(), sorted(e['id'] for e in want), '%s: recorded ids' % name)
+            for e in want:
+                got = entry_fields(box.entry_file(e['id']))
+                eq(got.get('published', ''), e['published'], '%s %s: published' % (name, e['id']))
+                if e['title']:
+                    eq(got['heading'], e['title'], '%s %s: title' % (name, e['id']))
+                eq(got['body'].split(), e['body'].split(), '%s %s: body' % (name, e['id']))
+        finally:
+            box.close()
+    return test
+
+
 def tests():
     with open(os.path.join(DATA, 'expected-posts.json'), encoding='utf-8') as f:
         pages = json.load(f)['pages']
-    return {'test_' + p['page'].replace('/', '_'): make(p['page'], p['posts']) for p in pages}
+    t = {'test_' + p['page'].replace('/', '_'): make(p['page'], p['posts']) for p in pages}
+    for name in ('generic-sports-microdata.html', 'generic-amp-live-list.html'):
+        t['test_profile_' + name] = make_profile_test(name)
+    return t
 
 
 if __name__ == '__main__':
