@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "url.h"
 
 struct host {
 	char *name;
@@ -43,7 +44,7 @@ struct lw_fetcher {
 
 static struct host *host_get(struct lw_fetcher *f, const char *url)
 {
-	g_autofree char *name = lw_config_url_host(url);
+	g_autofree char *name = lw_url_host(url);
 	if (!name)
 		name = g_strdup("");
 	struct host *h = g_hash_table_lookup(f->hosts, name);

@@ -6,6 +6,7 @@
 #include "gc.h"
 #include "log.h"
 #include "query.h"
+#include "url.h"
 
 #include <git2.h>
 #include <json-glib/json-glib.h>
@@ -407,7 +408,7 @@ static int cmd_extract(int argc, char **argv)
 	struct lw_extract_report report = { 0 };
 	if (explain || profile)
 		xo.report = &report;
-	if (g_str_has_prefix(src, "http://") || g_str_has_prefix(src, "https://")) {
+	if (lw_url_is_http(src)) {
 		lw_fetch_global_init();
 		struct lw_fetch_opts fo = LW_FETCH_OPTS_DEFAULT;
 		if (lw_fetch_page(&fr, src, &fo, NULL, &err) < 0) {

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "error.h"
 #include "ini-file.h"
+#include "url.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -487,9 +488,7 @@ static int main_item(struct loader *ld, const struct lw_ini_item *it, GError **e
 static int url_value(const struct loader *ld, const struct lw_ini_item *it, char **out,
                      GError **error)
 {
-	const char *scheme = g_uri_peek_scheme(it->value);
-	if (!scheme || (strcmp(scheme, "http") && strcmp(scheme, "https")) ||
-	    !g_uri_is_valid(it->value, G_URI_FLAGS_NONE, NULL)) {
+	if (!lw_url_is_http(it->value)) {
 		lw_ini_error(error, ld->cfg->path, it->line,
 		             "'%s' must be an http:// or https:// URL, not '%s'", it->key, it->value);
 		return -1;
@@ -697,13 +696,6 @@ struct lw_config *lw_config_new_default(void)
 	cfg->repo = lw_config_default_repo();
 	cfg->rules = g_new0(char *, 1);
 	return cfg;
-}
-
-char *lw_config_url_host(const char *url)
-{
-	g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
-	const char *host = uri ? g_uri_get_host(uri) : NULL;
-	return host ? g_ascii_strdown(host, -1) : NULL;
 }
 
 const struct lw_host_config *lw_config_find_host(const struct lw_config *c, const char *host)

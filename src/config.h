@@ -110,8 +110,6 @@ char *lw_config_default_repo(void);
 
 const struct lw_blog_config *lw_config_find_blog(const struct lw_config *c, const char *name);
 
-/* The host part of a URL, lowercased, or NULL. */
-char *lw_config_url_host(const char *url);
 /* The [host] section for host, or NULL. */
 const struct lw_host_config *lw_config_find_host(const struct lw_config *c, const char *host);
 

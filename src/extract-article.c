@@ -20,13 +20,9 @@
 /* The last non-empty path segment of a url, or NULL. */
 static char *url_last_segment(const char *url)
 {
-	const char *start = strstr(url, "://");
-	start = start ? start + 3 : url;
-	const char *path = strchr(start, '/');
-	if (!path)
+	g_autofree char *p = lw_url_path(url);
+	if (!p)
 		return NULL;
-	gsize n = strcspn(path, "?#");
-	g_autofree char *p = g_strndup(path, n);
 	g_auto(GStrv) parts = g_strsplit(p, "/", -1);
 	const char *last = NULL;
 	for (char **s = parts; *s; s++)
@@ -89,8 +85,8 @@ int lw_extract_article(struct lw_page *p, struct lw_snapshot *s, GError **error)
 {
 	struct lw_entry *e = lw_entry_new();
 	g_autofree char *canon = lw_page_canonical(p);
-	const char *url = lw_url_is_absolute(p->opts.base_url) ? p->opts.base_url : NULL;
-	if (lw_url_is_absolute(canon))
+	const char *url = lw_url_is_http(p->opts.base_url) ? p->opts.base_url : NULL;
+	if (lw_url_is_http(canon))
 		url = canon;
 	char *seg = url ? url_last_segment(url) : NULL;
 	lw_entry_set(&e->id, seg ? seg : "article");

@@ -153,14 +153,13 @@ static struct lw_entry *item_entry(struct lw_page *p, xmlNode *item, bool atom)
 		id = g_strdup(link);
 	if (id) {
 		/* a url as id: its scheme says nothing, its path and query do */
-		const char *sep = strstr(id, "://");
-		lw_entry_set(&e->id, sep && lw_url_is_absolute(id) ? sep + 3 : id);
+		lw_entry_set(&e->id, lw_url_is_http(id) ? lw_url_after_scheme(id) : id);
 	}
 	if (!url && !atom) {
 		xmlNode *guid = child(item, "guid");
 		g_autofree char *perma = guid ? attr(guid, "isPermaLink") : NULL;
 		g_autofree char *g = lw_page_node_string(guid);
-		if (g && lw_url_is_absolute(g) && (!perma || strcmp(perma, "false") != 0))
+		if (g && lw_url_is_http(g) && (!perma || strcmp(perma, "false") != 0))
 			url = g_strdup(g);
 	}
 	lw_entry_set(&e->url, url);
@@ -223,7 +222,7 @@ int lw_extract_feed(struct lw_page *p, struct lw_snapshot *s, GError **error)
 		if (!p->base[0]) {
 			g_autofree char *home = atom ? atom_link(channel, "alternate")
 			                             : lw_page_node_string(child(channel, "link"));
-			if (lw_url_is_absolute(home)) {
+			if (lw_url_is_http(home)) {
 				g_free(p->base);
 				p->base = g_strdup(home);
 			}

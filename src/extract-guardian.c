@@ -231,7 +231,7 @@ static char *permalink(xmlNode *header, const char *id)
 			continue;
 		xmlChar *owned;
 		const char *href = lw_text_attr(n, "href", &owned);
-		char *found = href && lw_url_is_absolute(href) && g_str_has_suffix(href, want) ?
+		char *found = href && lw_url_is_http(href) && g_str_has_suffix(href, want) ?
 		              g_strdup(href) : NULL;
 		xmlFree(owned);
 		if (found)

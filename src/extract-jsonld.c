@@ -268,9 +268,9 @@ static void fill_entry(struct lw_page *p, struct lw_entry *e, JsonObject *u,
 	if (!e->url[0]) {
 		const char *url = str_member(u, "url");
 		const char *at_id = str_member(u, "@id");
-		if (lw_url_is_absolute(url))
+		if (lw_url_is_http(url))
 			lw_entry_set(&e->url, url);
-		else if (lw_url_is_absolute(at_id) && strchr(at_id, '#'))
+		else if (lw_url_is_http(at_id) && strchr(at_id, '#'))
 			lw_entry_set(&e->url, at_id);
 	}
 	if (!e->author[0]) {
@@ -336,7 +336,7 @@ int lw_extract_jsonld(struct lw_page *p, struct lw_snapshot *s, GError **error)
 			static const char *const keys[] = { "url", "mainEntityOfPage", "@id" };
 			for (gsize k = 0; k < G_N_ELEMENTS(keys); k++) {
 				const char *base = str_member(posting, keys[k]);
-				if (lw_url_is_absolute(base)) {
+				if (lw_url_is_http(base)) {
 					g_free(p->base);
 					p->base = g_strdup(base);
 					break;

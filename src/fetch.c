@@ -1,6 +1,7 @@
 #include "fetch.h"
 
 #include "error.h"
+#include "url.h"
 
 #include <errno.h>
 #include <string.h>
@@ -246,8 +247,7 @@ struct lw_fetch *lw_fetch_setup(const char *url,
 	if (!opts)
 		opts = &defaults;
 
-	const char *scheme = url ? g_uri_peek_scheme(url) : NULL;
-	if (!scheme || (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+	if (!lw_url_is_http(url)) {
 		g_set_error(error, LW_ERROR, LW_ERROR_FETCH,
 		            "cannot fetch '%s': not an http or https url",
 		            url ? url : "(null)");

@@ -1,6 +1,7 @@
 /* Following a series: the newest matching link of a series page or feed. */
 #include "follow.h"
 #include "error.h"
+#include "url.h"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
@@ -23,12 +24,10 @@ int lw_follow_url_date(const char *url)
 	if (!url)
 		return 0;
 	/* Only the path: a query such as ?page=2023 is not a date. */
-	const char *p = strstr(url, "://");
-	p = p ? strchr(p + 3, '/') : url;
+	g_autofree char *p = lw_url_path(url);
 	if (!p)
 		return 0;
-	gsize n = strcspn(p, "?#");
-	g_autofree char *path = g_ascii_strdown(p, (gssize)n);
+	g_autofree char *path = g_ascii_strdown(p, -1);
 	int best = 0;
 	for (const char *s = path; *s; s++) {
 		if (!g_ascii_isdigit(s[0]) || (s > path && g_ascii_isdigit(s[-1])))
@@ -76,14 +75,12 @@ static void consider(struct finder *f, const char *raw)
 	g_autofree char *trimmed = g_strstrip(g_strdup(raw));
 	if (!*trimmed)
 		return;
-	g_autofree char *abs = g_uri_resolve_relative(f->base, trimmed, G_URI_FLAGS_NONE, NULL);
+	g_autofree char *abs = lw_url_resolve(f->base, trimmed);
 	if (!abs)
 		return;
 	char *hash = strchr(abs, '#');
 	if (hash)
 		*hash = '\0';
-	if (g_ascii_strncasecmp(abs, "http://", 7) && g_ascii_strncasecmp(abs, "https://", 8))
-		return;
 	if (!strcmp(abs, f->base))
 		return;
 	if (!g_regex_match(f->match, abs, 0, NULL))

@@ -2,16 +2,11 @@
 #include "charset.h"
 #include "error.h"
 #include "text.h"
+#include "url.h"
 
 #include <string.h>
 #include <time.h>
 #include <libxml/parser.h>
-
-bool lw_url_is_absolute(const char *url)
-{
-	return url && (g_ascii_strncasecmp(url, "http://", 7) == 0 ||
-	               g_ascii_strncasecmp(url, "https://", 8) == 0);
-}
 
 xmlXPathObject *lw_page_nodes(struct lw_page *p, const char *expr, xmlNode *ctx)
 {
@@ -247,22 +242,15 @@ char *lw_page_resolve(struct lw_page *p, const char *href)
 	if (!h[0] || h[0] == '#')
 		return NULL;
 	g_autofree char *base = NULL;
-	if (lw_url_is_absolute(p->opts.base_url))
+	if (lw_url_is_http(p->opts.base_url))
 		base = g_strdup(p->opts.base_url);
 	else if (!p->xml)
 		base = lw_page_string(p, "//base/@href", NULL);
-	if (!lw_url_is_absolute(base)) {
+	if (!lw_url_is_http(base)) {
 		g_free(base);
 		base = g_strdup(p->base);
 	}
-	char *abs = NULL;
-	if (lw_url_is_absolute(h))
-		abs = g_strdup(h);
-	else if (lw_url_is_absolute(base))
-		abs = g_uri_resolve_relative(base, h, G_URI_FLAGS_NONE, NULL);
-	if (abs && !lw_url_is_absolute(abs))
-		g_clear_pointer(&abs, g_free);
-	return abs;
+	return lw_url_resolve(base, h);
 }
 
 #define REL_NEXT "[contains(concat(' ',translate(normalize-space(@rel),'NEXT','next'),' '),' next ')]"
@@ -413,9 +401,9 @@ int lw_page_load(struct lw_page *p, const char *data, gsize len, GError **error)
 	}
 
 	g_autofree char *canon = p->xml ? NULL : lw_page_canonical(p);
-	if (lw_url_is_absolute(p->opts.base_url))
+	if (lw_url_is_http(p->opts.base_url))
 		p->base = g_strdup(p->opts.base_url);
-	else if (lw_url_is_absolute(canon))
+	else if (lw_url_is_http(canon))
 		p->base = g_strdup(canon);
 	else
 		p->base = g_strdup("");

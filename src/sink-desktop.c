@@ -20,6 +20,7 @@
 
 #include "error.h"
 #include "sink-private.h"
+#include "url.h"
 
 #define NOTIFY_NAME "org.freedesktop.Notifications"
 #define CHECK_TIMEOUT_MS 2000
@@ -376,8 +377,7 @@ static int show_alert(struct lw_sink *s, const struct lw_alert *a, GError **erro
 	NotifyNotification *n = notify_notification_new(summary, body, NULL);
 	set_common(d, n, urgency_of(a->urgency));
 	/* Urls come from pages: only ever hand http(s) to the launcher. */
-	bool keep = d->actions && a->url && (g_str_has_prefix(a->url, "https://") ||
-					     g_str_has_prefix(a->url, "http://"));
+	bool keep = d->actions && lw_url_is_http(a->url);
 	if (keep) {
 		struct click *k = g_new0(struct click, 1);
 		k->open = g_strdupv(d->open);

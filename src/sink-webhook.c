@@ -10,6 +10,7 @@
 #include "error.h"
 #include "fetch.h"
 #include "sink-private.h"
+#include "url.h"
 
 #define USER_AGENT "livewatch/" LW_VERSION " (+https://github.com/livewatch/livewatch)"
 #define DEFAULT_TIMEOUT_S 10
@@ -155,10 +156,7 @@ static int webhook_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GE
 		lw_sink_cfg_error(error, cfg, "url", "type webhook needs 'url = http(s)://...'");
 		return -1;
 	}
-	const char *scheme = g_uri_peek_scheme(url);
-	g_autoptr(GUri) parsed = g_uri_parse(url, G_URI_FLAGS_ENCODED, NULL);
-	if (!scheme || (strcmp(scheme, "http") && strcmp(scheme, "https")) || !parsed ||
-	    !g_uri_get_host(parsed) || !*g_uri_get_host(parsed)) {
+	if (!lw_url_is_http(url)) {
 		lw_sink_cfg_error(error, cfg, "url", "url '%s' is not an http or https url", url);
 		return -1;
 	}

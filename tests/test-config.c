@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "url.h"
 
 static char *tmpdir;
 
@@ -166,7 +167,7 @@ static void test_daemon_keys(void)
 	g_assert_false(b->health_alerts);
 	g_assert_cmpstr(b->xpath.entry, ==, "//div[@class='post']");
 	g_assert_cmpstr(b->xpath.title, ==, ".//h2");
-	g_autofree char *host = lw_config_url_host(a->url);
+	g_autofree char *host = lw_url_host(a->url);
 	g_assert_cmpstr(host, ==, "www.example.org");
 	const struct lw_host_config *h = lw_config_find_host(c, host);
 	g_assert_nonnull(h);
