@@ -224,6 +224,18 @@ def test_our_fixtures():
     compare(os.path.join(DATA, 'dup-ids.html'), same_ids=False)
 
 
+def test_generic_structures():
+    """Pages read by their structure (issue 11): each post's words are
+    words the browser shows there (or, for posts without an element id,
+    on the page), in order, and the page gives as many posts as it has."""
+    need_browser()
+    counts = {'generic-heading-ticker.html': 5, 'generic-sports-microdata.html': 4,
+              'generic-div-run.html': 5, 'generic-amp-live-list.html': 3,
+              'generic-clock-am.html': 4, 'generic-article-comments.html': 1}
+    for name, n in sorted(counts.items()):
+        eq(len(compare(os.path.join(DATA, name), coverage=False)), n, '%s: posts' % name)
+
+
 def test_charsets():
     """Pages in Windows-1252, declared in a meta tag: the browser decodes
     them its way, livewatch must read the same words."""
