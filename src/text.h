@@ -9,7 +9,11 @@
  * noscript, button, iframe, form, nav, aside, footer, template and
  * elements marked hidden or as share/social widgets are dropped, as are
  * <time> elements showing a relative time ("4m ago") and lines that are
- * an "Updated at ..." stamp or a relative time.  Lines are joined with
+ * an "Updated at ..." stamp or a relative time.  An embedded tweet,
+ * Instagram or Facebook post, YouTube or TikTok video (its blockquote,
+ * iframe or amp-* element) is kept as a line "Tweet: URL" ("Instagram
+ * post", "Facebook post", "YouTube video", "TikTok video") after the text
+ * the page quotes of it.  Lines are joined with
  * one "\n": no blank lines, no trailing newline.  Class names, attribute
  * order and whitespace between blocks never change the result.
  *

@@ -130,10 +130,17 @@ def browse(path, ids, tmp):
 INVISIBLE = dict.fromkeys(map(ord, '\u00ad\u200b\u200c\u200d\u2060\ufeff'))
 
 
+EMBED_LINE = re.compile(r'^(Tweet|Instagram post|Facebook post|YouTube video|TikTok video): '
+                        r'https?://\S+$', re.M)
+
+
 def words(text):
-    # livewatch's own line marks for quotes and list items; characters
-    # nobody sees (soft hyphens, zero-width spaces), which livewatch drops
-    text = re.sub(r'^(> |- |\d+\. )', '', text or '', flags=re.M)
+    # livewatch's own line marks for quotes and list items, and its lines
+    # naming an embed's link (a reader sees the embed, not its address);
+    # characters nobody sees (soft hyphens, zero-width spaces), which
+    # livewatch drops
+    text = EMBED_LINE.sub('', text or '')
+    text = re.sub(r'^(> |- |\d+\. )', '', text, flags=re.M)
     return text.translate(INVISIBLE).split()
 
 
@@ -230,6 +237,7 @@ def test_generic_structures():
     on the page), in order, and the page gives as many posts as it has."""
     need_browser()
     counts = {'generic-heading-ticker.html': 5, 'generic-sports-microdata.html': 4,
+              'embeds.html': 5,
               'generic-div-run.html': 5, 'generic-amp-live-list.html': 3,
               'generic-clock-am.html': 4, 'generic-article-comments.html': 1}
     for name, n in sorted(counts.items()):
