@@ -179,13 +179,11 @@ static void flushed(void *data, GPtrArray *errors, bool cancelled)
  * poll appends its own, delivered first. */
 static void flush_outbox(void)
 {
-	const char *dir = lw_store_state_dir(L.store);
 	GError *err = NULL;
-	char **warnings = NULL;
-	GPtrArray *left = lw_outbox_claim(dir, &warnings, &err);
-	for (char **w = warnings; w && *w; w++)
-		lw_warn("%s", *w);
-	g_strfreev(warnings);
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *left = lw_poll_claim_outbox(&L.cur->app->ctx, warnings, &err);
+	for (guint i = 0; i < warnings->len; i++)
+		lw_warn("%s", (char *)warnings->pdata[i]);
 	if (!left) {
 		lw_warn("%s", err->message);
 		g_error_free(err);
@@ -196,9 +194,6 @@ static void flush_outbox(void)
 		        left->len == 1 ? "" : "s");
 		lw_courier_send(L.courier, &L.cur->app->ctx, left, LW_COURIER_OUTBOX_DONE, flushed,
 		                sent_new(L.cur, left));
-	} else if (lw_outbox_done(dir, &err) < 0) {
-		lw_warn("%s", err->message);
-		g_error_free(err);
 	}
 	g_ptr_array_unref(left);
 }

@@ -3,7 +3,14 @@
  * Every function that can fail takes a trailing `GError **error` and
  * fills it with LW_ERROR and one of these codes.  The message names the
  * input that was wrong (FILE:LINE, URL, entry id) so that the caller can
- * print it as is; the library itself never logs. */
+ * print it as is; the library itself never logs.
+ *
+ * Warnings: a function that meets problems it can go on past (a corrupt
+ * line set aside, a stale lock file removed) takes a `GPtrArray *warnings`
+ * before its error and adds one newly allocated message (char *) per
+ * problem; the caller gives the array a g_free free func, or passes NULL
+ * when it does not want them.  That is the one way warnings come up from
+ * the library. */
 #pragma once
 
 #include <glib.h>

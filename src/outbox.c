@@ -98,7 +98,7 @@ static void parse_lines(const char *path, const char *data, gsize len, GPtrArray
 	}
 }
 
-GPtrArray *lw_outbox_claim(const char *dir, char ***warnings, GError **error)
+GPtrArray *lw_outbox_claim(const char *dir, GPtrArray *warnings, GError **error)
 {
 	g_autoptr(GMutexLocker) locked = g_mutex_locker_new(&outbox_lock);
 	g_autofree char *path = g_build_filename(dir, "outbox.jsonl", NULL);
@@ -146,13 +146,8 @@ GPtrArray *lw_outbox_claim(const char *dir, char ***warnings, GError **error)
 		g_ptr_array_unref(alerts);
 		return NULL;
 	}
-	if (warnings) {
-		*warnings = NULL;
-		if (warn->len > 0) {
-			g_ptr_array_add(warn, NULL);
-			*warnings = (char **)g_ptr_array_free(g_steal_pointer(&warn), FALSE);
-		}
-	}
+	for (guint i = 0; warnings && i < warn->len; i++)
+		g_ptr_array_add(warnings, g_steal_pointer(&warn->pdata[i]));
 	return alerts;
 }
 

@@ -32,15 +32,15 @@ GPtrArray *lw_outbox_take(const char *dir, GError **error);
  * by a crash) and returns its alerts without deleting them; done deletes
  * outbox.taking once every sink had its go.  A crash in between means
  * the next claim returns those alerts again (DESIGN.md allows duplicates
- * for alerts in flight at a crash).  warnings, when not NULL, receives a
- * NULL-terminated list of messages about rejected lines (or NULL when
- * there were none); the caller frees it with g_strfreev().  At most
+ * for alerts in flight at a crash).  Each rejected line adds a message
+ * (char *, owned by the array: give it a g_free free func) to warnings,
+ * which may be NULL (error.h, "Warnings").  At most
  * LW_OUTBOX_MAX_BYTES are read: a bigger outbox is an LW_ERROR_TOO_BIG
  * error and stays where it is; a line longer than LW_OUTBOX_MAX_LINE is
  * rejected. */
 #define LW_OUTBOX_MAX_BYTES (64u << 20)
 #define LW_OUTBOX_MAX_LINE (1u << 20)
-GPtrArray *lw_outbox_claim(const char *dir, char ***warnings, GError **error);
+GPtrArray *lw_outbox_claim(const char *dir, GPtrArray *warnings, GError **error);
 int lw_outbox_done(const char *dir, GError **error);
 
 /* Removes these alerts (one line each, as lw_outbox_append wrote them)

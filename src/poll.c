@@ -213,22 +213,27 @@ void lw_poll_deliver_all(struct lw_poll_ctx *ctx, GPtrArray *alerts, GPtrArray *
 		lw_poll_deliver_to(ctx, ctx->sinks->pdata[i], alerts, errors);
 }
 
-int lw_poll_flush_outbox(struct lw_poll_ctx *ctx, GPtrArray *sink_errors, GError **error)
+GPtrArray *lw_poll_claim_outbox(struct lw_poll_ctx *ctx, GPtrArray *warnings, GError **error)
 {
 	const char *dir = lw_store_state_dir(ctx->store);
-	char **warnings = NULL;
-	GPtrArray *left = lw_outbox_claim(dir, &warnings, error);
+	GPtrArray *left = lw_outbox_claim(dir, warnings, error);
+	if (left && left->len == 0 && lw_outbox_done(dir, error) < 0)
+		g_clear_pointer(&left, g_ptr_array_unref);
+	return left;
+}
+
+int lw_poll_flush_outbox(struct lw_poll_ctx *ctx, GPtrArray *sink_errors, GError **error)
+{
+	GPtrArray *left = lw_poll_claim_outbox(ctx, sink_errors, error);
 	if (!left)
 		return -1;
-	for (char **w = warnings; w && *w; w++)
-		if (sink_errors)
-			g_ptr_array_add(sink_errors, g_strdup(*w));
-	g_strfreev(warnings);
-	lw_poll_deliver_all(ctx, left, sink_errors);
 	int n = (int)left->len;
+	if (n > 0) {
+		lw_poll_deliver_all(ctx, left, sink_errors);
+		if (lw_outbox_done(lw_store_state_dir(ctx->store), error) < 0)
+			n = -1;
+	}
 	g_ptr_array_unref(left);
-	if (lw_outbox_done(dir, error) < 0)
-		return -1;
 	return n;
 }
 

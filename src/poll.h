@@ -118,8 +118,16 @@ struct lw_fetch_opts lw_poll_fetch_opts(const struct lw_config *cfg);
 int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
                  struct lw_poll_result *out, GError **error);
 
-/* Delivers alerts left in the outbox by a crash.  Returns how many were
- * delivered; errors go to sink_errors (char *) when not NULL. */
+/* Claims the alerts a crash left in the outbox (lw_outbox_claim), and
+ * when there are none, is done with it (lw_outbox_done): the caller
+ * delivers what it returns, then calls lw_outbox_done().  Rejected lines
+ * go to warnings (may be NULL).  NULL with an error when the outbox
+ * cannot be read. */
+GPtrArray *lw_poll_claim_outbox(struct lw_poll_ctx *ctx, GPtrArray *warnings, GError **error);
+
+/* Delivers alerts left in the outbox by a crash, on this thread (claim,
+ * every sink, done).  Returns how many were delivered; rejected lines and
+ * delivery errors go to sink_errors (char *) when not NULL. */
 int lw_poll_flush_outbox(struct lw_poll_ctx *ctx, GPtrArray *sink_errors, GError **error);
 
 /* Delivers alerts as one batch per sink (the desktop sink coalesces a
