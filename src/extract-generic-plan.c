@@ -42,12 +42,30 @@ static char *step_of(const xmlNode *n)
 	return g_strdup((const char *)n->name);
 }
 
-static guint count(struct lw_page *p, const char *expr)
+/* How many elements named like n have id `id` (when set) or the class
+ * token `cls`: a walk by hand, a fraction of the XPath scan's cost. */
+static guint count_like(struct lw_page *p, const xmlNode *n, const char *id, const char *cls)
 {
-	xmlXPathObject *o = lw_page_nodes(p, expr, NULL);
-	guint n = o ? (guint)o->nodesetval->nodeNr : 0;
-	xmlXPathFreeObject(o);
-	return n;
+	guint count = 0;
+	xmlNode *root = xmlDocGetRootElement(p->doc);
+	gsize cl = cls ? strlen(cls) : 0;
+	for (xmlNode *k = root; k && count < 2; k = lw_page_next(k, root)) {
+		if (k->type != XML_ELEMENT_NODE || !xmlStrEqual(k->name, n->name))
+			continue;
+		xmlChar *owned;
+		const char *v = lw_text_attr(k, id ? "id" : "class", &owned);
+		if (v && id) {
+			count += strcmp(v, id) == 0;
+		} else if (v) {
+			for (const char *t = v; (t = strstr(t, cls)); t += cl)
+				if ((t == v || g_ascii_isspace(t[-1])) && (!t[cl] || g_ascii_isspace(t[cl]))) {
+					count++;
+					break;
+				}
+		}
+		xmlFree(owned);
+	}
+	return count;
 }
 
 /* An expression that selects n alone: by its id, by its kind when only
@@ -59,21 +77,15 @@ static char *node_path(struct lw_page *p, xmlNode *n, int depth)
 	xmlChar *owned;
 	const char *id = lw_text_attr(n, "id", &owned);
 	char *path = NULL;
-	if (safe_literal(id)) {
+	if (safe_literal(id) && count_like(p, n, id, NULL) == 1)
 		path = g_strdup_printf("//%s[@id='%s']", (const char *)n->name, id);
-		if (count(p, path) != 1)
-			g_clear_pointer(&path, g_free);
-	}
 	xmlFree(owned);
 	if (path)
 		return path;
 	g_autofree char *step = step_of(n);
-	if (strchr(step, '[')) {
-		path = g_strdup_printf("//%s", step);
-		if (count(p, path) == 1)
-			return path;
-		g_clear_pointer(&path, g_free);
-	}
+	g_autofree char *cls = lw_gen_first_class(n);
+	if (cls && count_like(p, n, NULL, cls) == 1)
+		return g_strdup_printf("//%s", step);
 	if (!n->parent || n->parent->type != XML_ELEMENT_NODE)
 		return g_strdup_printf("/%s", (const char *)n->name);
 	int pos = 1;

@@ -308,8 +308,35 @@ bool lw_generic_detect(struct lw_page *p)
 	if (p->xml)
 		return false;
 
-	/* explicit markup first */
-	xmlNode *amp = lw_page_node(p, "//amp-live-list/*[@items]", NULL);
+	/* explicit markup first: one walk by hand finds the AMP live list's
+	 * items, the microdata updates and the articles (three XPath scans
+	 * of the whole page cost several times more) */
+	xmlNode *root = xmlDocGetRootElement(p->doc);
+	xmlNode *amp = NULL, *md_parent = NULL;
+	guint md = 0;
+	g->articles = g_ptr_array_new();
+	for (xmlNode *k = root; k; k = lw_page_next(k, root)) {
+		if (k->type != XML_ELEMENT_NODE || k->ns)
+			continue;
+		if (!amp && lw_gen_is(k, "amp-live-list")) {
+			for (xmlNode *c = k->children; c && !amp; c = c->next)
+				if (c->type == XML_ELEMENT_NODE && xmlHasProp(c, (const xmlChar *)"items"))
+					amp = c;
+		}
+		if (lw_gen_is(k, "article")) {
+			g_ptr_array_add(g->articles, k);
+			continue;
+		}
+		if (!k->properties)
+			continue;
+		xmlChar *owned;
+		const char *ip = lw_text_attr(k, "itemprop", &owned);
+		if (ip && strcmp(ip, "liveBlogUpdate") == 0 && md++ == 0)
+			md_parent = k->parent;
+		else if (ip && strcmp(ip, "articleBody") == 0)
+			g_ptr_array_add(g->articles, k);
+		xmlFree(owned);
+	}
 	if (amp) {
 		guint n = 0;
 		for (xmlNode *c = amp->children; c; c = c->next)
@@ -319,17 +346,12 @@ bool lw_generic_detect(struct lw_page *p)
 			return g->found = lw_gen_plan(p, g);
 		}
 	}
-	xmlXPathObject *md = lw_page_nodes(p, "//*[@itemprop='liveBlogUpdate']", NULL);
-	if (md && md->nodesetval->nodeNr >= 2) {
-		guint n = (guint)md->nodesetval->nodeNr;
-		g->best = (struct lw_gen_cand){ .kind = LW_GEN_MICRODATA, .parent = md->nodesetval->nodeTab[0]->parent,
-		                         .items = n, .timed = n };
-		xmlXPathFreeObject(md);
+	if (md >= 2) {
+		g->best = (struct lw_gen_cand){ .kind = LW_GEN_MICRODATA, .parent = md_parent,
+		                                .items = md, .timed = md };
 		return g->found = lw_gen_plan(p, g);
 	}
-	xmlXPathFreeObject(md);
 
-	xmlNode *root = xmlDocGetRootElement(p->doc);
 	xmlNode *n = root;
 	while (n) {
 		if (n->type != XML_ELEMENT_NODE) {
@@ -362,9 +384,8 @@ bool lw_generic_detect(struct lw_page *p)
 		return false;
 	}
 	/* a thread of comments under an article sits outside it */
-	xmlXPathObject *arts = lw_page_nodes(p, "//article|//*[@itemprop='articleBody']", NULL);
-	for (int i = 0; arts && i < arts->nodesetval->nodeNr; i++) {
-		xmlNode *a = arts->nodesetval->nodeTab[i], *k;
+	for (guint i = 0; i < g->articles->len; i++) {
+		xmlNode *a = g->articles->pdata[i], *k;
 		for (k = g->best.parent; k && k != a; k = k->parent)
 			;
 		if (k == a)
@@ -378,11 +399,9 @@ bool lw_generic_detect(struct lw_page *p)
 			                            "article, which has more text: comments or "
 			                            "related stories", g->best.timed,
 			                            lw_gen_kind_names[g->best.kind]);
-			xmlXPathFreeObject(arts);
 			return false;
 		}
 	}
-	xmlXPathFreeObject(arts);
 	if (g->best.text < (gsize)g->best.timed * 40) {
 		g->reject = g_strdup_printf("best candidate (%u %s) has under 40 characters a post",
 		                            g->best.timed, lw_gen_kind_names[g->best.kind]);
@@ -405,6 +424,8 @@ void lw_generic_free(struct lw_page *p)
 		g_string_free(g->why, TRUE);
 	if (g->entry_nodes)
 		g_hash_table_unref(g->entry_nodes);
+	if (g->articles)
+		g_ptr_array_unref(g->articles);
 	g_free(g);
 	p->generic = NULL;
 }

@@ -44,6 +44,7 @@ struct lw_generic {
 	GString *why;                   /* where each field came from */
 	GHashTable *entry_nodes;        /* xmlNode * of the posts (a set) */
 	guint shown;                    /* of them, those with any text */
+	GPtrArray *articles;            /* xmlNode *: article, itemprop=articleBody */
 };
 
 extern const char *const lw_gen_kind_names[];

@@ -253,24 +253,58 @@ char *lw_page_resolve(struct lw_page *p, const char *href)
 	return lw_url_resolve(base, h);
 }
 
-#define REL_NEXT "[contains(concat(' ',translate(normalize-space(@rel),'NEXT','next'),' '),' next ')]"
+/* rel's value holds the token "next", in any case. */
+static bool rel_is_next(const char *rel)
+{
+	for (const char *t = rel; *t; t++)
+		if (g_ascii_strncasecmp(t, "next", 4) == 0 &&
+		    (t == rel || g_ascii_isspace(t[-1])) && (!t[4] || g_ascii_isspace(t[4])))
+			return true;
+	return false;
+}
 
 char *lw_page_generic_next(struct lw_page *p)
 {
-	static const char *const exprs[] = {
-		"//*[self::link or self::a]" REL_NEXT "/@href",
-		/* AMP live-list: the list's own pagination block */
-		"//amp-live-list//*[@pagination]//a[@href]"
-		"[starts-with(translate(normalize-space(.),'NEXTOLDR','nextoldr'),'next') or "
-		" starts-with(translate(normalize-space(.),'NEXTOLDR','nextoldr'),'older')]/@href",
-	};
-	for (gsize i = 0; i < G_N_ELEMENTS(exprs); i++) {
-		g_autofree char *href = lw_page_string(p, exprs[i], NULL);
+	/* The first <link> or <a> with rel "next" and an href, found by a
+	 * walk by hand (an XPath scan of the page costs several times more);
+	 * the walk also says whether an AMP live list is there to look in */
+	xmlNode *doc = (xmlNode *)p->doc;
+	bool amp = false;
+	for (xmlNode *n = lw_page_next(doc, doc); n; n = lw_page_next(n, doc)) {
+		if (n->type != XML_ELEMENT_NODE || n->ns || !n->properties)
+			continue;
+		if (xmlStrEqual(n->name, (const xmlChar *)"amp-live-list")) {
+			amp = true;
+			continue;
+		}
+		if (!xmlStrEqual(n->name, (const xmlChar *)"a") &&
+		    !xmlStrEqual(n->name, (const xmlChar *)"link"))
+			continue;
+		xmlChar *owned_rel;
+		const char *rel = lw_text_attr(n, "rel", &owned_rel);
+		bool next = rel && rel_is_next(rel);
+		xmlFree(owned_rel);
+		if (!next)
+			continue;
+		xmlChar *owned;
+		const char *href = lw_text_attr(n, "href", &owned);
+		if (!href)
+			continue;
 		char *abs = lw_page_resolve(p, href);
+		xmlFree(owned);
 		if (abs)
 			return abs;
+		/* the first such element decides, as string() of the XPath did */
+		break;
 	}
-	return NULL;
+	if (!amp)
+		return NULL;
+	/* AMP live-list: the list's own pagination block */
+	g_autofree char *href = lw_page_string(p,
+		"//amp-live-list//*[@pagination]//a[@href]"
+		"[starts-with(translate(normalize-space(.),'NEXTOLDR','nextoldr'),'next') or "
+		" starts-with(translate(normalize-space(.),'NEXTOLDR','nextoldr'),'older')]/@href", NULL);
+	return lw_page_resolve(p, href);
 }
 
 char *lw_page_canonical(struct lw_page *p)

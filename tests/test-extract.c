@@ -756,7 +756,8 @@ static void test_rerendered_lwblog(void)
 	g_assert_true(nth(a, 2)->key_event);
 	g_assert_cmpstr(nth(a, 0)->body, ==,
 		"Paragraph one of post 0 with a link.\n> Quoted 0.\n> Another.\n- First.\n- Second.\n"
-		"Caption 0. Photograph: Reuters\n> Tweet text 0.\n> \xe2\x80\x94 Handle (@Handle) February 14, 2031");
+		"Caption 0. Photograph: Reuters\n> Tweet text 0.\n> \xe2\x80\x94 Handle (@Handle) February 14, 2031\n"
+		"Tweet: https://twitter.com/Handle/status/756314932831339523");
 	lw_snapshot_free(a);
 	lw_snapshot_free(b);
 }
@@ -806,6 +807,66 @@ static void test_carousel_props(void)
 	g_assert_false(carousel_marks("", "block-a1"));
 }
 
+/* The report behind --explain and --profile (issue 11). */
+static void test_report(void)
+{
+	gsize len;
+	g_autofree char *data = load_data("generic-heading-ticker.html", &len);
+	struct lw_extract_report r = { 0 };
+	struct lw_extract_opts o = LW_EXTRACT_OPTS_DEFAULT;
+	o.report = &r;
+	struct lw_snapshot *s = extract_with(data, len, &o);
+	g_assert_cmpstr(s->format, ==, "generic");
+	g_assert_cmpuint(s->entries->len, ==, 5);
+	g_assert_nonnull(r.explain);
+	g_assert_nonnull(strstr(r.explain->str, "ticker of headings with times"));
+	g_assert_nonnull(strstr(r.explain->str, "day heading"));
+	g_assert_nonnull(r.profile.entry);
+	g_assert_true(g_str_has_suffix(r.profile.entry, "]"));
+	g_assert_cmpstr(r.profile.title, ==, ".");
+	g_assert_nonnull(r.profile.body);
+	/* clocks in text cannot be carried by a profile: said so */
+	g_assert_nonnull(r.note);
+	GError *err = NULL;
+	g_assert_cmpint(lw_extract_check_profile(&r.profile, &err), ==, 0);
+	g_assert_no_error(err);
+	/* the ids are a hash of day, clock and heading: an edit of a body
+	 * keeps them */
+	g_autofree char *id0 = g_strdup(nth(s, 0)->id);
+	lw_snapshot_free(s);
+	lw_extract_report_clear(&r);
+	g_assert_null(r.explain);
+
+	GString *edited = g_string_new_len(data, (gssize)len);
+	g_string_replace(edited, "Die Gespräche sollen am Nachmittag beginnen.",
+	                 "Die Gespräche sollen am Abend beginnen.", 1);
+	s = extract_with(edited->str, edited->len, NULL);
+	g_assert_cmpstr(nth(s, 0)->id, ==, id0);
+	g_assert_nonnull(strstr(nth(s, 0)->body, "am Abend"));
+	lw_snapshot_free(s);
+	g_string_free(edited, TRUE);
+
+	/* a built-in format has no profile to print: it is pinned by name */
+	g_autofree char *dcr = load_data("dcr-liveblog.html", &len);
+	o.report = &r;
+	s = extract_with(dcr, len, &o);
+	g_assert_cmpstr(s->format, ==, "guardian");
+	g_assert_null(r.profile.entry);
+	g_assert_nonnull(strstr(r.explain->str, "format guardian"));
+	lw_snapshot_free(s);
+	lw_extract_report_clear(&r);
+
+	/* an article says why it is not split */
+	g_autofree char *art = load_data("generic-article-comments.html", &len);
+	o.report = &r;
+	s = extract_with(art, len, &o);
+	g_assert_cmpstr(s->format, ==, "article");
+	g_assert_nonnull(strstr(r.explain->str, "format article"));
+	g_assert_nonnull(strstr(r.explain->str, "generic: "));
+	lw_snapshot_free(s);
+	lw_extract_report_clear(&r);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -827,5 +888,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/extract/big-pages", test_big_pages);
 	g_test_add_func("/extract/rerendered-lwblog", test_rerendered_lwblog);
 	g_test_add_func("/extract/carousel-props", test_carousel_props);
+	g_test_add_func("/extract/report", test_report);
 	return g_test_run();
 }
