@@ -1,7 +1,8 @@
 #include "config.h"
 #include "error.h"
 #include "ini-file.h"
-#include "url.h"
+#include "name.h"
+#include "value.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,20 +20,68 @@ struct loader {
 	struct lw_config *cfg;
 	char *dir;                         /* folder of the config file */
 	enum section_kind kind;
-	struct lw_config_section *cur;     /* section being filled, or NULL for [livewatch] */
-	GHashTable *main_lines;            /* key -> line, for messages about [livewatch] */
+	struct lw_config_section *cur;     /* section being filled */
 };
 
-static const char *const main_keys[] = {
-	"repo", "rules", "interval", "user_agent", "timeout", "connect_timeout", "max_size",
-	"max_redirects", "max_entries", "alert_on_first_poll", "concurrency", "delay",
-	"max_backoff", "adaptive", "max_interval", "max_parse_time", "health_alerts", "pages",
-	"max_pages", NULL,
+#define OPEN_MAX G_MAXINT32   /* seconds: no upper bound but what an int holds */
+
+static const char *const no_words[] = { NULL };
+
+#define KEY(T, k, type_, f, lo, hi) \
+	{ .key = k, .type = type_, LW_VALUE_AT(T, f), .min = lo, .max = hi, .names = no_words }
+
+/* [livewatch] */
+static const struct lw_value_key main_keys[] = {
+	KEY(struct lw_config, "repo", LW_VALUE_PATH, repo, 0, 0),
+	KEY(struct lw_config, "rules", LW_VALUE_PATHS, rules, 0, 0),
+	KEY(struct lw_config, "interval", LW_VALUE_SECONDS, interval, 1, OPEN_MAX),
+	KEY(struct lw_config, "user_agent", LW_VALUE_STRING, user_agent, 0, 0),
+	KEY(struct lw_config, "timeout", LW_VALUE_SECONDS, timeout, 1, OPEN_MAX),
+	KEY(struct lw_config, "connect_timeout", LW_VALUE_SECONDS, connect_timeout, 1, OPEN_MAX),
+	KEY(struct lw_config, "max_size", LW_VALUE_SIZE, max_size, 1, 1e15),
+	KEY(struct lw_config, "max_redirects", LW_VALUE_INT, max_redirects, 0, 100),
+	KEY(struct lw_config, "max_entries", LW_VALUE_INT, max_entries, 1, 100000),
+	KEY(struct lw_config, "alert_on_first_poll", LW_VALUE_BOOL, alert_on_first_poll, 0, 0),
+	KEY(struct lw_config, "concurrency", LW_VALUE_INT, concurrency, 1, 256),
+	KEY(struct lw_config, "delay", LW_VALUE_DELAY, host_delay, 0, 3600),
+	KEY(struct lw_config, "max_backoff", LW_VALUE_SECONDS, max_backoff, 1, OPEN_MAX),
+	KEY(struct lw_config, "adaptive", LW_VALUE_BOOL, adaptive, 0, 0),
+	KEY(struct lw_config, "max_interval", LW_VALUE_SECONDS, max_interval, 1, OPEN_MAX),
+	KEY(struct lw_config, "max_parse_time", LW_VALUE_DELAY, max_parse_time, 0.01, 600),
+	KEY(struct lw_config, "health_alerts", LW_VALUE_BOOL, health_alerts, 0, 0),
+	{ .key = "pages", .type = LW_VALUE_INT, LW_VALUE_AT(struct lw_config, pages), .min = 1,
+	  .max = 1000, .zero = "all" },
+	KEY(struct lw_config, "max_pages", LW_VALUE_INT, max_pages, 1, 1000),
+	{ NULL },
 };
-static const char *const blog_keys[] = {
-	"url", "format", "interval", "rules", "alert_on_first_poll", "follow", "follow_match",
-	"pages", "max_pages", "health_alerts", "entry", "id", "time", "updated", "title", "body",
-	NULL,
+
+/* [blog "NAME"] */
+static const struct lw_value_key blog_keys[] = {
+	KEY(struct lw_blog_config, "url", LW_VALUE_URL, url, 0, 0),
+	KEY(struct lw_blog_config, "format", LW_VALUE_STRING, format, 0, 0),
+	KEY(struct lw_blog_config, "interval", LW_VALUE_SECONDS, interval, 1, OPEN_MAX),
+	KEY(struct lw_blog_config, "rules", LW_VALUE_PATHS, rules, 0, 0),
+	KEY(struct lw_blog_config, "alert_on_first_poll", LW_VALUE_BOOL, alert_on_first_poll, 0, 0),
+	KEY(struct lw_blog_config, "follow", LW_VALUE_URL, follow, 0, 0),
+	KEY(struct lw_blog_config, "follow_match", LW_VALUE_REGEX, follow_match, 0, 0),
+	{ .key = "pages", .type = LW_VALUE_INT, LW_VALUE_AT(struct lw_blog_config, pages),
+	  .min = 1, .max = 1000, .zero = "all" },
+	KEY(struct lw_blog_config, "max_pages", LW_VALUE_INT, max_pages, 1, 1000),
+	KEY(struct lw_blog_config, "health_alerts", LW_VALUE_BOOL, health_alerts, 0, 0),
+	KEY(struct lw_blog_config, "entry", LW_VALUE_STRING, xpath.entry, 0, 0),
+	KEY(struct lw_blog_config, "id", LW_VALUE_STRING, xpath.id, 0, 0),
+	KEY(struct lw_blog_config, "time", LW_VALUE_STRING, xpath.time, 0, 0),
+	KEY(struct lw_blog_config, "updated", LW_VALUE_STRING, xpath.updated, 0, 0),
+	KEY(struct lw_blog_config, "title", LW_VALUE_STRING, xpath.title, 0, 0),
+	KEY(struct lw_blog_config, "body", LW_VALUE_STRING, xpath.body, 0, 0),
+	{ NULL },
+};
+
+/* [host "NAME"] */
+static const struct lw_value_key host_keys[] = {
+	KEY(struct lw_host_config, "concurrency", LW_VALUE_INT, concurrency, 1, 64),
+	KEY(struct lw_host_config, "delay", LW_VALUE_DELAY, delay, 0, 3600),
+	{ NULL },
 };
 
 static void section_init(struct lw_config_section *sec, const char *name, const char *file,
@@ -101,6 +150,7 @@ void lw_config_free(struct lw_config *c)
 	if (!c)
 		return;
 	g_free(c->path);
+	section_clear(&c->sec);
 	g_free(c->repo);
 	g_strfreev(c->rules);
 	g_free(c->user_agent);
@@ -114,6 +164,7 @@ static struct lw_config *config_new(void)
 {
 	struct lw_config *c = g_new0(struct lw_config, 1);
 	c->path = g_strdup("");
+	section_init(&c->sec, "livewatch", "", 0);
 	c->interval = DEFAULT_INTERVAL;
 	c->timeout = DEFAULT_TIMEOUT;
 	c->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
@@ -152,77 +203,6 @@ char *lw_config_default_repo(void)
 {
 	g_autofree char *base = xdg_dir("XDG_DATA_HOME", ".local/share");
 	return g_build_filename(base, "livewatch", "history", NULL);
-}
-
-long lw_config_parse_seconds(const char *s)
-{
-	char *end;
-	if (!s || !g_ascii_isdigit(*s))
-		return -1;
-	guint64 v = g_ascii_strtoull(s, &end, 10);
-	while (*end == ' ')
-		end++;
-	guint64 mul = 1;
-	if (!strcmp(end, "") || !strcmp(end, "s"))
-		mul = 1;
-	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		mul = 60;
-	else if (!strcmp(end, "h"))
-		mul = 3600;
-	else if (!strcmp(end, "d"))
-		mul = 86400;
-	else
-		return -1;
-	if (v > G_MAXINT32 / mul)
-		return -1;
-	return (long)(v * mul);
-}
-
-gsize lw_config_parse_size(const char *s)
-{
-	char *end;
-	if (!s || !g_ascii_isdigit(*s))
-		return 0;
-	guint64 v = g_ascii_strtoull(s, &end, 10);
-	while (*end == ' ')
-		end++;
-	guint64 mul;
-	if (!*end || !g_ascii_strcasecmp(end, "b"))
-		mul = 1;
-	else if (!g_ascii_strcasecmp(end, "k") || !g_ascii_strcasecmp(end, "kb"))
-		mul = 1024;
-	else if (!g_ascii_strcasecmp(end, "m") || !g_ascii_strcasecmp(end, "mb"))
-		mul = 1024 * 1024;
-	else if (!g_ascii_strcasecmp(end, "g") || !g_ascii_strcasecmp(end, "gb"))
-		mul = 1024 * 1024 * 1024;
-	else
-		return 0;
-	if (v == 0 || v > G_MAXSIZE / mul)
-		return 0;
-	return (gsize)(v * mul);
-}
-
-int lw_config_parse_bool(const char *s)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
-	static const char *const no[] = { "no", "false", "off", "0", NULL };
-	for (int i = 0; yes[i]; i++) {
-		if (!g_ascii_strcasecmp(s, yes[i]))
-			return 1;
-		if (!g_ascii_strcasecmp(s, no[i]))
-			return 0;
-	}
-	return -1;
-}
-
-static bool valid_name(const char *name)
-{
-	if (!*name || *name == '.' || strlen(name) > 64)
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!g_ascii_isalnum(*p) && !strchr("._-", *p))
-			return false;
-	return true;
 }
 
 /* "blog \"NAME\"" -> kind and NAME (inih hands us the text between [ ]). */
@@ -265,11 +245,12 @@ static int on_section(const char *section, int line, void *user, GError **error)
 		             "[sink \"NAME\"] or [host \"NAME\"])", section);
 		return -1;
 	case SEC_MAIN:
+		ld->cur = &cfg->sec;
 		return 0;
 	default:
 		break;
 	}
-	if (ld->kind == SEC_HOST ? !*name || strchr(name, '/') : !valid_name(name)) {
+	if (ld->kind == SEC_HOST ? !*name || strchr(name, '/') : !lw_name_valid(name)) {
 		lw_ini_error(error, cfg->path, line,
 		             "bad name '%s' (use letters, digits, '.', '_' and '-')", name);
 		return -1;
@@ -308,279 +289,6 @@ static int on_section(const char *section, int line, void *user, GError **error)
 	return 0;
 }
 
-static bool in_list(const char *const *list, const char *key)
-{
-	for (; *list; list++)
-		if (!strcmp(*list, key))
-			return true;
-	return false;
-}
-
-static char *resolve(const struct loader *ld, const char *path)
-{
-	g_autofree char *expanded = NULL;
-	if (path[0] == '~' && (path[1] == '/' || !path[1]))
-		path = expanded = g_build_filename(g_get_home_dir(), path + 1, NULL);
-	if (g_path_is_absolute(path))
-		return g_canonicalize_filename(path, NULL);
-	return g_canonicalize_filename(path, ld->dir);
-}
-
-static char **resolve_list(const struct loader *ld, const char *value)
-{
-	char **items = lw_ini_split_list(value);
-	for (char **p = items; *p; p++) {
-		char *abs = resolve(ld, *p);
-		g_free(*p);
-		*p = abs;
-	}
-	return items;
-}
-
-static int seconds_value(const struct loader *ld, const struct lw_ini_item *it, long min,
-                         long *out, GError **error)
-{
-	long v = lw_config_parse_seconds(it->value);
-	if (v < min) {
-		lw_ini_error(error, ld->cfg->path, it->line,
-		             "'%s' must be a number of seconds >= %ld (like 90, 5m, 1h), not '%s'",
-		             it->key, min, it->value);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int bool_value(const struct loader *ld, const struct lw_ini_item *it, bool *out,
-                      GError **error)
-{
-	int v = lw_config_parse_bool(it->value);
-	if (v < 0) {
-		lw_ini_error(error, ld->cfg->path, it->line, "'%s' must be yes or no, not '%s'",
-		             it->key, it->value);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int int_value(const struct loader *ld, const struct lw_ini_item *it, long min, long max,
-                     int *out, GError **error)
-{
-	char *end;
-	gint64 n = g_ascii_strtoll(it->value, &end, 10);
-	if (!*it->value || *end || n < min || n > max) {
-		lw_ini_error(error, ld->cfg->path, it->line,
-		             "'%s' must be a number from %ld to %ld, not '%s'", it->key, min, max,
-		             it->value);
-		return -1;
-	}
-	*out = (int)n;
-	return 0;
-}
-
-static int real_value(const struct loader *ld, const struct lw_ini_item *it, double min,
-                      double max, double *out, GError **error)
-{
-	char *end;
-	double d = g_ascii_strtod(it->value, &end);
-	if (!*it->value || *end || !(d >= min && d <= max)) {
-		lw_ini_error(error, ld->cfg->path, it->line,
-		             "'%s' must be seconds from %g to %g, not '%s'", it->key, min, max,
-		             it->value);
-		return -1;
-	}
-	*out = d;
-	return 0;
-}
-
-/* pages = 1..max_pages, or "all" (0). */
-static int pages_value(const struct loader *ld, const struct lw_ini_item *it, int *out,
-                       GError **error)
-{
-	if (!g_ascii_strcasecmp(it->value, "all")) {
-		*out = 0;
-		return 0;
-	}
-	if (int_value(ld, it, 1, 1000, out, NULL) == 0)
-		return 0;
-	lw_ini_error(error, ld->cfg->path, it->line, "'pages' must be 'all' or a number, not '%s'",
-	             it->value);
-	return -1;
-}
-
-static int main_item(struct loader *ld, const struct lw_ini_item *it, GError **error)
-{
-	struct lw_config *cfg = ld->cfg;
-	const char *k = it->key;
-	long v;
-	if (!in_list(main_keys, k)) {
-		lw_ini_error(error, cfg->path, it->line, "unknown key '%s' in [livewatch]", k);
-		return -1;
-	}
-	g_hash_table_insert(ld->main_lines, g_strdup(k), GINT_TO_POINTER(it->line));
-	if (!strcmp(k, "repo")) {
-		if (!*it->value) {
-			lw_ini_error(error, cfg->path, it->line, "'repo' is empty");
-			return -1;
-		}
-		g_free(cfg->repo);
-		cfg->repo = resolve(ld, it->value);
-	} else if (!strcmp(k, "rules")) {
-		g_strfreev(cfg->rules);
-		cfg->rules = resolve_list(ld, it->value);
-	} else if (!strcmp(k, "interval")) {
-		if (seconds_value(ld, it, 1, &v, error))
-			return -1;
-		cfg->interval = (int)v;
-	} else if (!strcmp(k, "user_agent")) {
-		g_free(cfg->user_agent);
-		cfg->user_agent = *it->value ? g_strdup(it->value) : NULL;
-	} else if (!strcmp(k, "timeout")) {
-		if (seconds_value(ld, it, 1, &cfg->timeout, error))
-			return -1;
-	} else if (!strcmp(k, "connect_timeout")) {
-		if (seconds_value(ld, it, 1, &cfg->connect_timeout, error))
-			return -1;
-	} else if (!strcmp(k, "max_size")) {
-		cfg->max_size = lw_config_parse_size(it->value);
-		if (!cfg->max_size) {
-			lw_ini_error(error, cfg->path, it->line,
-			             "'max_size' must be a size like 20MB or 512k, not '%s'", it->value);
-			return -1;
-		}
-	} else if (!strcmp(k, "max_redirects") || !strcmp(k, "max_entries")) {
-		char *end;
-		guint64 n = g_ascii_strtoull(it->value, &end, 10);
-		if (!*it->value || *end || n > 100000 || (!strcmp(k, "max_entries") && n == 0)) {
-			lw_ini_error(error, cfg->path, it->line, "'%s' must be a small number, not '%s'",
-			             k, it->value);
-			return -1;
-		}
-		if (!strcmp(k, "max_redirects"))
-			cfg->max_redirects = (long)n;
-		else
-			cfg->max_entries = (guint)n;
-	} else if (!strcmp(k, "alert_on_first_poll")) {
-		return bool_value(ld, it, &cfg->alert_on_first_poll, error);
-	} else if (!strcmp(k, "concurrency")) {
-		return int_value(ld, it, 1, 256, &cfg->concurrency, error);
-	} else if (!strcmp(k, "delay")) {
-		return real_value(ld, it, 0, 3600, &cfg->host_delay, error);
-	} else if (!strcmp(k, "max_backoff") || !strcmp(k, "max_interval")) {
-		if (seconds_value(ld, it, 1, &v, error))
-			return -1;
-		*(!strcmp(k, "max_backoff") ? &cfg->max_backoff : &cfg->max_interval) = (int)v;
-	} else if (!strcmp(k, "adaptive")) {
-		return bool_value(ld, it, &cfg->adaptive, error);
-	} else if (!strcmp(k, "health_alerts")) {
-		return bool_value(ld, it, &cfg->health_alerts, error);
-	} else if (!strcmp(k, "max_parse_time")) {
-		return real_value(ld, it, 0.01, 600, &cfg->max_parse_time, error);
-	} else if (!strcmp(k, "pages")) {
-		return pages_value(ld, it, &cfg->pages, error);
-	} else if (!strcmp(k, "max_pages")) {
-		return int_value(ld, it, 1, 1000, &cfg->max_pages, error);
-	}
-	return 0;
-}
-
-static int url_value(const struct loader *ld, const struct lw_ini_item *it, char **out,
-                     GError **error)
-{
-	if (!lw_url_is_http(it->value)) {
-		lw_ini_error(error, ld->cfg->path, it->line,
-		             "'%s' must be an http:// or https:// URL, not '%s'", it->key, it->value);
-		return -1;
-	}
-	g_free(*out);
-	*out = g_strdup(it->value);
-	return 0;
-}
-
-static int blog_item(struct loader *ld, struct lw_blog_config *b, const struct lw_ini_item *it,
-                     GError **error)
-{
-	const char *k = it->key;
-	long v;
-	if (!in_list(blog_keys, k)) {
-		lw_ini_error(error, ld->cfg->path, it->line, "unknown key '%s' in [blog \"%s\"]", k,
-		             b->sec.name);
-		return -1;
-	}
-	char **xp = !strcmp(k, "entry") ? &b->xpath.entry : !strcmp(k, "id") ? &b->xpath.id :
-	            !strcmp(k, "time") ? &b->xpath.time : !strcmp(k, "updated") ? &b->xpath.updated :
-	            !strcmp(k, "title") ? &b->xpath.title : !strcmp(k, "body") ? &b->xpath.body :
-	            NULL;
-	if (xp) {
-		g_free(*xp);
-		*xp = g_strdup(it->value);
-		return 0;
-	}
-	if (!strcmp(k, "url") || !strcmp(k, "follow")) {
-		return url_value(ld, it, !strcmp(k, "url") ? &b->url : &b->follow, error);
-	} else if (!strcmp(k, "follow_match")) {
-		GError *rerr = NULL;
-		GRegex *re = g_regex_new(it->value, 0, 0, &rerr);
-		if (!re) {
-			lw_ini_error(error, ld->cfg->path, it->line, "bad 'follow_match' regex: %s",
-			             rerr->message);
-			g_error_free(rerr);
-			return -1;
-		}
-		g_regex_unref(re);
-		g_free(b->follow_match);
-		b->follow_match = g_strdup(it->value);
-	} else if (!strcmp(k, "pages")) {
-		return pages_value(ld, it, &b->pages, error);
-	} else if (!strcmp(k, "max_pages")) {
-		return int_value(ld, it, 1, 1000, &b->max_pages, error);
-	} else if (!strcmp(k, "health_alerts")) {
-		return bool_value(ld, it, &b->health_alerts, error);
-	} else if (!strcmp(k, "format")) {
-		g_free(b->format);
-		b->format = g_strdup(it->value);
-	} else if (!strcmp(k, "interval")) {
-		if (seconds_value(ld, it, 1, &v, error))
-			return -1;
-		b->interval = (int)v;
-	} else if (!strcmp(k, "rules")) {
-		g_strfreev(b->rules);
-		b->rules = resolve_list(ld, it->value);
-	} else if (!strcmp(k, "alert_on_first_poll")) {
-		return bool_value(ld, it, &b->alert_on_first_poll, error);
-	}
-	return 0;
-}
-
-static int host_item(struct loader *ld, struct lw_host_config *h, const struct lw_ini_item *it,
-                     GError **error)
-{
-	char *end;
-	if (!strcmp(it->key, "concurrency")) {
-		guint64 n = g_ascii_strtoull(it->value, &end, 10);
-		if (!*it->value || *end || n < 1 || n > 64) {
-			lw_ini_error(error, ld->cfg->path, it->line,
-			             "'concurrency' must be a number from 1 to 64, not '%s'", it->value);
-			return -1;
-		}
-		h->concurrency = (int)n;
-	} else if (!strcmp(it->key, "delay")) {
-		double d = g_ascii_strtod(it->value, &end);
-		if (!*it->value || *end || d < 0 || d > 3600) {
-			lw_ini_error(error, ld->cfg->path, it->line,
-			             "'delay' must be seconds from 0 to 3600, not '%s'", it->value);
-			return -1;
-		}
-		h->delay = d;
-	} else {
-		lw_ini_error(error, ld->cfg->path, it->line, "unknown key '%s' in [host \"%s\"]",
-		             it->key, h->sec.name);
-		return -1;
-	}
-	return 0;
-}
-
 static int on_item(const struct lw_ini_item *it, void *user, GError **error)
 {
 	struct loader *ld = user;
@@ -590,33 +298,43 @@ static int on_item(const struct lw_ini_item *it, void *user, GError **error)
 		             "'%s' outside any section (start with [livewatch])", it->key);
 		return -1;
 	}
-	if (sec) {
-		if (g_hash_table_contains(sec->keys, it->key)) {
-			lw_ini_error(error, ld->cfg->path, it->line, "'%s' set twice (first at line %d)",
-			             it->key, lw_config_section_line(sec, it->key));
+	if (g_hash_table_contains(sec->keys, it->key)) {
+		lw_ini_error(error, ld->cfg->path, it->line, "'%s' set twice (first at line %d)",
+		             it->key, lw_config_section_line(sec, it->key));
+		return -1;
+	}
+	g_hash_table_insert(sec->keys, g_strdup(it->key), g_strdup(it->value));
+	g_hash_table_insert(sec->lines, g_strdup(it->key), GINT_TO_POINTER(it->line));
+	return 0;
+}
+
+/* Every section's values through its table (value.h), in file order;
+ * a sink's keys other than `type` belong to its type (sink.c). */
+static int read_values(struct loader *ld, GError **error)
+{
+	struct lw_config *cfg = ld->cfg;
+	const struct lw_value_src src = { .file = cfg->path, .dir = ld->dir };
+	if (lw_value_read(main_keys, &cfg->sec, cfg, &src, "[livewatch]", error) < 0)
+		return -1;
+	if (cfg->user_agent && !*cfg->user_agent)
+		g_clear_pointer(&cfg->user_agent, g_free);
+	for (guint i = 0; i < cfg->blogs->len; i++) {
+		struct lw_blog_config *b = cfg->blogs->pdata[i];
+		g_autofree char *where = g_strdup_printf("[blog \"%s\"]", b->sec.name);
+		if (lw_value_read(blog_keys, &b->sec, b, &src, where, error) < 0)
 			return -1;
-		}
-		g_hash_table_insert(sec->keys, g_strdup(it->key), g_strdup(it->value));
-		g_hash_table_insert(sec->lines, g_strdup(it->key), GINT_TO_POINTER(it->line));
 	}
-	switch (ld->kind) {
-	case SEC_MAIN:
-		return main_item(ld, it, error);
-	case SEC_BLOG:
-		return blog_item(ld, (struct lw_blog_config *)sec, it, error);
-	case SEC_SINK:
-		if (!strcmp(it->key, "type")) {
-			struct lw_sink_config *s = (struct lw_sink_config *)sec;
-			g_free(s->type);
-			s->type = g_strdup(it->value);
-		}
-		/* Other keys belong to the sink type; the alert module checks them. */
-		return 0;
-	case SEC_HOST:
-		return host_item(ld, (struct lw_host_config *)sec, it, error);
-	default:
-		return 0;
+	for (guint i = 0; i < cfg->hosts->len; i++) {
+		struct lw_host_config *h = cfg->hosts->pdata[i];
+		g_autofree char *where = g_strdup_printf("[host \"%s\"]", h->sec.name);
+		if (lw_value_read(host_keys, &h->sec, h, &src, where, error) < 0)
+			return -1;
 	}
+	for (guint i = 0; i < cfg->sinks->len; i++) {
+		struct lw_sink_config *s = cfg->sinks->pdata[i];
+		s->type = g_strdup(lw_config_section_get(&s->sec, "type"));
+	}
+	return 0;
 }
 
 static int validate(struct loader *ld, GError **error)
@@ -667,14 +385,17 @@ struct lw_config *lw_config_load(const char *path, GError **error)
 	struct lw_config *cfg = config_new();
 	g_free(cfg->path);
 	cfg->path = g_strdup(path);
+	g_free(cfg->sec.file);
+	cfg->sec.file = g_strdup(path);
 	g_autofree char *abs = g_canonicalize_filename(path, NULL);
 	struct loader ld = {
 		.cfg = cfg,
 		.dir = g_path_get_dirname(abs),
 		.kind = SEC_NONE,
-		.main_lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
 	};
 	int rc = lw_ini_parse(path, on_section, on_item, &ld, error);
+	if (rc == 0)
+		rc = read_values(&ld, error);
 	if (rc == 0)
 		rc = validate(&ld, error);
 	if (rc == 0 && !cfg->repo)
@@ -682,7 +403,6 @@ struct lw_config *lw_config_load(const char *path, GError **error)
 	if (rc == 0 && !cfg->rules)
 		cfg->rules = g_new0(char *, 1);
 	g_free(ld.dir);
-	g_hash_table_unref(ld.main_lines);
 	if (rc < 0) {
 		lw_config_free(cfg);
 		return NULL;

@@ -93,10 +93,15 @@ struct lw_config {
 	GPtrArray *blogs;           /* struct lw_blog_config * */
 	GPtrArray *sinks;           /* struct lw_sink_config * */
 	GPtrArray *hosts;           /* struct lw_host_config * */
+	struct lw_config_section sec;  /* [livewatch] as written (name "livewatch") */
 };
 
-/* Loads path.  Relative paths in it (repo, rules) are taken relative to
- * the file's folder.  Errors: LW_ERROR_CONFIG "FILE:LINE: problem". */
+/* Loads path: first every section and key as written (syntax, unknown
+ * sections, names, keys set twice), then each key's value through the
+ * section's table of typed keys (value.h: the accepted forms, paths
+ * relative to the file's folder), then what needs several keys (a blog
+ * without url, defaults a blog inherits).  Blog and sink names follow
+ * lw_name_valid() (name.h).  Errors: LW_ERROR_CONFIG "FILE:LINE: problem". */
 struct lw_config *lw_config_load(const char *path, GError **error);
 void lw_config_free(struct lw_config *c);
 /* The built-in defaults (path "", the default repository, no blog, no
@@ -113,9 +118,3 @@ const struct lw_blog_config *lw_config_find_blog(const struct lw_config *c, cons
 /* The [host] section for host, or NULL. */
 const struct lw_host_config *lw_config_find_host(const struct lw_config *c, const char *host);
 
-/* Parses "30", "30s", "5m", "2h" into seconds; -1 when invalid. */
-long lw_config_parse_seconds(const char *s);
-/* Parses "20MB", "512k", "1048576" into bytes; 0 when invalid. */
-gsize lw_config_parse_size(const char *s);
-/* "yes/no/true/false/on/off/1/0"; -1 when invalid. */
-int lw_config_parse_bool(const char *s);

@@ -2,6 +2,7 @@
 #include "error.h"
 #include "ini-file.h"
 #include "rindex.h"
+#include "value.h"
 
 #include <string.h>
 
@@ -160,6 +161,13 @@ static int set_list(char ***out, const struct lw_ini_item *it, const char *what,
 	return 0;
 }
 
+/* In the order of enum lw_urgency. */
+static const char *const urgencies[] = { "low", "normal", "critical", NULL };
+static const struct lw_value_key urgency_key = {
+	.key = "urgency", .type = LW_VALUE_ENUM, .offset = 0, .field = LW_FIELD_INT,
+	.names = urgencies,
+};
+
 static int on_item(const struct lw_ini_item *it, void *user, GError **error)
 {
 	struct load *ld = user;
@@ -186,18 +194,12 @@ static int on_item(const struct lw_ini_item *it, void *user, GError **error)
 		r->query = q;
 		r->query_text = g_strdup(it->value);
 	} else if (strcmp(it->key, "urgency") == 0) {
-		if (strcmp(it->value, "low") == 0) {
-			r->urgency = LW_URGENCY_LOW;
-		} else if (strcmp(it->value, "normal") == 0) {
-			r->urgency = LW_URGENCY_NORMAL;
-		} else if (strcmp(it->value, "critical") == 0) {
-			r->urgency = LW_URGENCY_CRITICAL;
-		} else {
-			lw_ini_error(error, ld->path, it->line,
-			             "rule '%s': urgency must be low, normal or critical, not '%s'",
-			             r->name, it->value);
+		g_autofree char *prefix = g_strdup_printf("rule '%s': ", r->name);
+		const struct lw_value_src src = { .file = ld->path, .prefix = prefix };
+		int u;
+		if (lw_value_set(&urgency_key, it->value, &u, &src, it->line, error) < 0)
 			return -1;
-		}
+		r->urgency = (enum lw_urgency)u;
 	} else if (strcmp(it->key, "sinks") == 0) {
 		if (set_list(&r->sinks, it, "sink", ld, error) < 0)
 			return -1;

@@ -56,29 +56,33 @@ static struct {
 	char *failure;            /* why, while remembered */
 } server;
 
-static const char *const desktop_keys[] = { "timeout", "coalesce", "burst", "actions", NULL };
+struct desktop_opts {
+	long timeout;     /* seconds; -1: the server's */
+	long coalesce;
+	int burst;
+	bool actions;
+};
+
+static const struct lw_value_key desktop_keys[] = {
+	{ .key = "timeout", .type = LW_VALUE_SECONDS, LW_VALUE_AT(struct desktop_opts, timeout),
+	  .min = 0, .max = 86400 },
+	{ .key = "coalesce", .type = LW_VALUE_SECONDS, LW_VALUE_AT(struct desktop_opts, coalesce),
+	  .min = 0, .max = 3600 },
+	{ .key = "burst", .type = LW_VALUE_INT, LW_VALUE_AT(struct desktop_opts, burst),
+	  .min = 1, .max = 1000 },
+	{ .key = "actions", .type = LW_VALUE_BOOL, LW_VALUE_AT(struct desktop_opts, actions) },
+	{ NULL },
+};
 
 static int desktop_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GError **error)
 {
 	const char *v;
-	long timeout = -1, coalesce = 10, burst = 3;
-	int actions = 1;
-
-	if (lw_sink_cfg_seconds(cfg, "timeout", 0, 86400, &timeout, error) < 0 ||
-	    lw_sink_cfg_seconds(cfg, "coalesce", 0, 3600, &coalesce, error) < 0)
+	struct desktop_opts o = { .timeout = -1, .coalesce = 10, .burst = 3, .actions = true };
+	if (lw_sink_cfg_read(cfg, desktop_keys, &o, error) < 0)
 		return -1;
-	if ((v = lw_sink_cfg_get(cfg, "burst"))) {
-		guint64 n;
-		if (!g_ascii_string_to_unsigned(v, 10, 1, 1000, &n, NULL)) {
-			lw_sink_cfg_error(error, cfg, "burst", "burst: '%s' is not a number from 1 to 1000", v);
-			return -1;
-		}
-		burst = (long)n;
-	}
-	if ((v = lw_sink_cfg_get(cfg, "actions")) && (actions = lw_sink_parse_bool(v)) < 0) {
-		lw_sink_cfg_error(error, cfg, "actions", "actions: '%s' is not yes or no", v);
-		return -1;
-	}
+	long timeout = o.timeout, coalesce = o.coalesce;
+	int burst = o.burst;
+	bool actions = o.actions;
 
 	g_auto(GStrv) open = NULL;
 	if ((v = g_getenv(BROWSER_ENV)) && *v) {

@@ -34,7 +34,22 @@ struct exec_sink {
 	bool batch_timed_out;
 };
 
-static const char *const exec_keys[] = { "command", "timeout", "format", NULL };
+struct exec_opts {
+	char *command;
+	long timeout;
+	int format;       /* only json */
+};
+
+static const char *const exec_formats[] = { "json", NULL };
+
+static const struct lw_value_key exec_keys[] = {
+	{ .key = "command", .type = LW_VALUE_STRING, LW_VALUE_AT(struct exec_opts, command) },
+	{ .key = "timeout", .type = LW_VALUE_SECONDS, LW_VALUE_AT(struct exec_opts, timeout),
+	  .min = 1, .max = 120 },
+	{ .key = "format", .type = LW_VALUE_ENUM, LW_VALUE_AT(struct exec_opts, format),
+	  .names = exec_formats },
+	{ NULL },
+};
 
 /* argv[0] as it would be run: a path (with a '/') as it is, a bare name
  * looked up in PATH.  NULL when not found. */
@@ -56,7 +71,12 @@ static void exec_free(void *priv)
 
 static int exec_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GError **error)
 {
-	const char *command = lw_sink_cfg_get(cfg, "command");
+	struct exec_opts o = { .timeout = DEFAULT_TIMEOUT_S };
+	if (lw_sink_cfg_read(cfg, exec_keys, &o, error) < 0) {
+		g_free(o.command);
+		return -1;
+	}
+	g_autofree char *command = o.command;
 	if (!command || !*command) {
 		lw_sink_cfg_error(error, cfg, "command", "type exec needs 'command = PROGRAM [ARGS]'");
 		return -1;
@@ -71,13 +91,10 @@ static int exec_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GErro
 	/* Like the file sink's path: "~/" is the home folder, and a relative
 	 * path is taken from the config's folder (the daemon's working
 	 * folder is "/" under systemd).  A bare name is for PATH. */
-	if (argv[0][0] == '~' && argv[0][1] == '/') {
-		char *abs = g_build_filename(g_get_home_dir(), argv[0] + 2, NULL);
-		g_free(argv[0]);
-		argv[0] = abs;
-	} else if (strchr(argv[0], '/') && !g_path_is_absolute(argv[0])) {
-		g_autofree char *dir = cfg->sec.file ? g_path_get_dirname(cfg->sec.file) : NULL;
-		char *abs = g_canonicalize_filename(argv[0], dir);
+	if (strchr(argv[0], '/')) {
+		g_autofree char *file = cfg->sec.file ? g_canonicalize_filename(cfg->sec.file, NULL) : NULL;
+		g_autofree char *dir = file ? g_path_get_dirname(file) : NULL;
+		char *abs = lw_value_path(argv[0], dir);
 		g_free(argv[0]);
 		argv[0] = abs;
 	}
@@ -85,7 +102,7 @@ static int exec_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GErro
 	s->priv = x;
 	x->argv = argv;
 	x->command = g_strdup(command);
-	x->timeout_ms = DEFAULT_TIMEOUT_S * 1000L;
+	x->timeout_ms = o.timeout * 1000L;
 
 	/* Found now, so `livewatch check` and the daemon's start say so; the
 	 * program is still looked up again for each alert. */
@@ -95,16 +112,6 @@ static int exec_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GErro
 				  strchr(argv[0], '/') ? " or not executable" : " in PATH");
 		return -1;
 	}
-	const char *format = lw_sink_cfg_get(cfg, "format");
-	if (format && strcmp(format, "json")) {
-		lw_sink_cfg_error(error, cfg, "format", "unknown format '%s' (exec has only json)",
-				  format);
-		return -1;
-	}
-	long t = x->timeout_ms / 1000;
-	if (lw_sink_cfg_seconds(cfg, "timeout", 1, 120, &t, error) < 0)
-		return -1;
-	x->timeout_ms = t * 1000L;
 	return 0;
 }
 

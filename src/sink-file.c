@@ -36,27 +36,28 @@ struct file_sink {
 	GHashTable *ids;       /* id -> number of lines holding it */
 };
 
-static const char *const file_keys[] = { "path", NULL };
+struct file_opts {
+	char *path;
+};
+
+static const struct lw_value_key file_keys[] = {
+	{ .key = "path", .type = LW_VALUE_PATH, LW_VALUE_AT(struct file_opts, path) },
+	{ NULL },
+};
 
 static int file_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GError **error)
 {
-	const char *path = lw_sink_cfg_get(cfg, "path");
-	if (!path || !*path) {
+	struct file_opts o = { NULL };
+	if (lw_sink_cfg_read(cfg, file_keys, &o, error) < 0)
+		return -1;
+	if (!o.path) {
 		lw_sink_cfg_error(error, cfg, "path", "type file needs 'path = FILE'");
 		return -1;
 	}
 	struct file_sink *f = g_new0(struct file_sink, 1);
 	g_queue_init(&f->lines);
 	f->ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	if (path[0] == '~' && (path[1] == '/' || !path[1])) {
-		f->path = g_build_filename(g_get_home_dir(), path + 1, NULL);
-	} else if (g_path_is_absolute(path)) {
-		f->path = g_canonicalize_filename(path, NULL);
-	} else {
-		/* Like the config's other relative paths: from its folder. */
-		g_autofree char *dir = cfg->sec.file ? g_path_get_dirname(cfg->sec.file) : NULL;
-		f->path = g_canonicalize_filename(path, dir);
-	}
+	f->path = o.path;
 	s->priv = f;
 	return 0;
 }

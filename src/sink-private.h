@@ -6,13 +6,15 @@
 #include <stdbool.h>
 #include "sink.h"
 #include "config.h"
+#include "value.h"
 
 struct lw_sink;
 
 struct lw_sink_ops {
 	const char *type;
-	/* Keys the type accepts besides "type"; NULL-terminated. */
-	const char *const *keys;
+	/* Keys the type accepts besides "type", with their types (value.h);
+	 * ends with { NULL }. */
+	const struct lw_value_key *keys;
 	/* Reads the type's keys (cfg is NULL for the implicit desktop sink)
 	 * and sets s->priv.  Errors: LW_ERROR_CONFIG "FILE:LINE: ...". */
 	int (*setup)(struct lw_sink *s, const struct lw_sink_config *cfg, GError **error);
@@ -53,15 +55,12 @@ const char *lw_sink_cfg_get(const struct lw_sink_config *cfg, const char *key);
  * section header's line when key is NULL or absent). */
 void lw_sink_cfg_error(GError **error, const struct lw_sink_config *cfg, const char *key,
 		       const char *fmt, ...) G_GNUC_PRINTF(4, 5);
-/* Parses a whole number of seconds ("10", "10s", "2m"); -1 when invalid. */
-long lw_sink_parse_seconds(const char *s);
-/* The key's seconds into *out when the key is set (else *out stays):
- * 0, or -1 with "FILE:LINE: sink 'NAME': bad KEY 'V' (seconds, MIN to
- * MAX)". */
-int lw_sink_cfg_seconds(const struct lw_sink_config *cfg, const char *key, long min, long max,
-			long *out, GError **error);
-/* yes/no/true/false/on/off/1/0; -1 when invalid. */
-int lw_sink_parse_bool(const char *s);
+/* Reads the section's keys that keys names into opts (value.h; a key
+ * that is not set leaves its field alone; paths are taken from the config
+ * file's folder): 0, or -1 with "FILE:LINE: sink 'NAME': 'KEY' must be
+ * ..., not 'V'".  cfg may be NULL (nothing is read). */
+int lw_sink_cfg_read(const struct lw_sink_config *cfg, const struct lw_value_key *keys,
+		     void *opts, GError **error);
 
 /* The desktop notification for an alert (exposed for tests): summary
  * "RULE · BLOG" (+ " (edited)" / " (restored)"), body the escaped title

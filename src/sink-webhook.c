@@ -28,7 +28,7 @@
 #define RETRY_PAUSE_MS 200
 #define RETRY_MIN_MS 500
 
-enum format { FORMAT_JSON, FORMAT_NTFY, FORMAT_SLACK };
+enum format { FORMAT_JSON, FORMAT_NTFY, FORMAT_SLACK };  /* as in formats[] */
 
 struct webhook_sink {
 	char *url;
@@ -49,11 +49,44 @@ struct webhook_sink {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-static const char *const webhook_keys[] = {
-	"url", "format", "timeout", "priority",
-	"header", "header2", "header3", "header4", "header5",
-	"header6", "header7", "header8", "header9", NULL
+/* The keys as read; the headers and the priorities are checked by
+ * parse_header() and parse_priority(). */
+struct webhook_opts {
+	char *url;
+	int format;               /* enum format */
+	long timeout;
+	char *priority;
+	char *header[MAX_HEADERS];
 };
+
+static const char *const formats[] = { "json", "ntfy", "slack", NULL };
+
+static const struct lw_value_key webhook_keys[] = {
+	{ .key = "url", .type = LW_VALUE_URL, LW_VALUE_AT(struct webhook_opts, url) },
+	{ .key = "format", .type = LW_VALUE_ENUM, LW_VALUE_AT(struct webhook_opts, format),
+	  .names = formats },
+	{ .key = "timeout", .type = LW_VALUE_SECONDS, LW_VALUE_AT(struct webhook_opts, timeout),
+	  .min = 1, .max = 120 },
+	{ .key = "priority", .type = LW_VALUE_STRING, LW_VALUE_AT(struct webhook_opts, priority) },
+	{ .key = "header", .type = LW_VALUE_STRING, LW_VALUE_AT(struct webhook_opts, header[0]) },
+	{ .key = "header2", .type = LW_VALUE_STRING, LW_VALUE_AT(struct webhook_opts, header[1]) },
+	{ .key = "header3", .type = LW_VALUE_STRING, LW_VALUE_AT(struct webhook_opts, header[2]) },
+	{ .key = "header4", .type = LW_VALUE_STRING, LW_VALUE_AT(struct webhook_opts, header[3]) },
+	{ .key = "header5", .type = LW_VALUE_STRING, LW_VALUE_AT(struct webhook_opts, header[4]) },
+	{ .key = "header6", .type = LW_VALUE_STRING, LW_VALUE_AT(struct webhook_opts, header[5]) },
+	{ .key = "header7", .type = LW_VALUE_STRING, LW_VALUE_AT(struct webhook_opts, header[6]) },
+	{ .key = "header8", .type = LW_VALUE_STRING, LW_VALUE_AT(struct webhook_opts, header[7]) },
+	{ .key = "header9", .type = LW_VALUE_STRING, LW_VALUE_AT(struct webhook_opts, header[8]) },
+	{ NULL },
+};
+
+static void opts_clear(struct webhook_opts *o)
+{
+	g_free(o->url);
+	g_free(o->priority);
+	for (int i = 0; i < MAX_HEADERS; i++)
+		g_free(o->header[i]);
+}
 
 /* RFC 7230 tchar */
 static bool is_token(const char *s, gsize len)
@@ -66,10 +99,9 @@ static bool is_token(const char *s, gsize len)
 	return true;
 }
 
-static int parse_header(GPtrArray *names, GPtrArray *lines,
-			const struct lw_sink_config *cfg, const char *key, GError **error)
+static int parse_header(GPtrArray *names, GPtrArray *lines, const struct lw_sink_config *cfg,
+			const char *key, const char *v, GError **error)
 {
-	const char *v = lw_sink_cfg_get(cfg, key);
 	if (!v)
 		return 0;
 	const char *colon = strchr(v, ':');
@@ -151,13 +183,12 @@ static void webhook_free(void *priv)
 
 static int webhook_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GError **error)
 {
-	const char *url = lw_sink_cfg_get(cfg, "url");
-	if (!url || !*url) {
-		lw_sink_cfg_error(error, cfg, "url", "type webhook needs 'url = http(s)://...'");
+	struct webhook_opts o __attribute__((cleanup(opts_clear))) = { .format = FORMAT_JSON, .timeout = DEFAULT_TIMEOUT_S };
+	if (lw_sink_cfg_read(cfg, webhook_keys, &o, error) < 0)
 		return -1;
-	}
-	if (!lw_url_is_http(url)) {
-		lw_sink_cfg_error(error, cfg, "url", "url '%s' is not an http or https url", url);
+	const char *url = o.url;
+	if (!url) {
+		lw_sink_cfg_error(error, cfg, "url", "type webhook needs 'url = http(s)://...'");
 		return -1;
 	}
 	for (const char *c = url; *c; c++) {
@@ -173,30 +204,13 @@ static int webhook_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GE
 	w->url = g_strdup(url);
 	w->shown_url = shown_url(url);
 	w->reply = g_string_new(NULL);
-	w->timeout_ms = DEFAULT_TIMEOUT_S * 1000L;
+	w->timeout_ms = o.timeout * 1000L;
+	w->format = (enum format)o.format;
 	w->priority[0] = 2;
 	w->priority[1] = 3;
 	w->priority[2] = 5;
 
-	const char *format = lw_sink_cfg_get(cfg, "format");
-	if (!format || !strcmp(format, "json")) {
-		w->format = FORMAT_JSON;
-	} else if (!strcmp(format, "ntfy")) {
-		w->format = FORMAT_NTFY;
-	} else if (!strcmp(format, "slack")) {
-		w->format = FORMAT_SLACK;
-	} else {
-		lw_sink_cfg_error(error, cfg, "format", "unknown format '%s' (json, ntfy or slack)",
-				  format);
-		return -1;
-	}
-
-	long t = w->timeout_ms / 1000;
-	if (lw_sink_cfg_seconds(cfg, "timeout", 1, 120, &t, error) < 0)
-		return -1;
-	w->timeout_ms = t * 1000L;
-
-	const char *prio = lw_sink_cfg_get(cfg, "priority");
+	const char *prio = o.priority;
 	if (prio) {
 		if (w->format != FORMAT_NTFY) {
 			lw_sink_cfg_error(error, cfg, "priority", "'priority' is only for format = ntfy");
@@ -213,7 +227,7 @@ static int webhook_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GE
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 	for (int i = 1; i <= MAX_HEADERS; i++) {
 		g_autofree char *key = i == 1 ? g_strdup("header") : g_strdup_printf("header%d", i);
-		if (parse_header(names, lines, cfg, key, error) < 0)
+		if (parse_header(names, lines, cfg, key, o.header[i - 1], error) < 0)
 			return -1;
 	}
 	g_ptr_array_add(names, NULL);

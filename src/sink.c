@@ -47,48 +47,16 @@ void lw_sink_cfg_error(GError **error, const struct lw_sink_config *cfg, const c
 		    cfg->sec.name ? cfg->sec.name : "", msg);
 }
 
-long lw_sink_parse_seconds(const char *s)
+int lw_sink_cfg_read(const struct lw_sink_config *cfg, const struct lw_value_key *keys,
+		     void *opts, GError **error)
 {
-	if (!s || !g_ascii_isdigit(*s))
-		return -1;
-	char *end;
-	errno = 0;
-	guint64 v = g_ascii_strtoull(s, &end, 10);
-	if (errno || v > 1000000)
-		return -1;
-	if (*end == 's' && !end[1])
-		return (long)v;
-	if (*end == 'm' && !end[1])
-		return (long)v * 60;
-	return *end ? -1 : (long)v;
-}
-
-int lw_sink_cfg_seconds(const struct lw_sink_config *cfg, const char *key, long min, long max,
-			long *out, GError **error)
-{
-	const char *v = lw_sink_cfg_get(cfg, key);
-	if (!v)
+	if (!cfg)
 		return 0;
-	long t = lw_sink_parse_seconds(v);
-	if (t < min || t > max) {
-		lw_sink_cfg_error(error, cfg, key, "bad %s '%s' (seconds, %ld to %ld)", key, v, min, max);
-		return -1;
-	}
-	*out = t;
-	return 0;
-}
-
-int lw_sink_parse_bool(const char *s)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-	for (gsize i = 0; s && i < G_N_ELEMENTS(yes); i++) {
-		if (!g_ascii_strcasecmp(s, yes[i]))
-			return 1;
-		if (!g_ascii_strcasecmp(s, no[i]))
-			return 0;
-	}
-	return -1;
+	g_autofree char *abs = cfg->sec.file ? g_canonicalize_filename(cfg->sec.file, NULL) : NULL;
+	g_autofree char *dir = abs ? g_path_get_dirname(abs) : NULL;
+	g_autofree char *prefix = g_strdup_printf("sink '%s': ", cfg->sec.name ? cfg->sec.name : "");
+	const struct lw_value_src src = { .file = cfg->sec.file, .dir = dir, .prefix = prefix };
+	return lw_value_read(keys, &cfg->sec, opts, &src, NULL, error);
 }
 
 static char *type_list(void)
@@ -101,12 +69,7 @@ static char *type_list(void)
 
 static bool key_known(const struct lw_sink_ops *ops, const char *key)
 {
-	if (!strcmp(key, "type"))
-		return true;
-	for (const char *const *k = ops->keys; *k; k++)
-		if (!strcmp(*k, key))
-			return true;
-	return false;
+	return !strcmp(key, "type") || lw_value_find(ops->keys, key);
 }
 
 static struct lw_sink *sink_create(const struct lw_sink_ops *ops, const char *name,
@@ -157,12 +120,9 @@ struct lw_sink *lw_sink_new(const struct lw_sink_config *cfg, GError **error)
 			}
 		}
 		if (bad) {
-			GString *keys = g_string_new(NULL);
-			for (const char *const *kk = ops->keys; *kk; kk++)
-				g_string_append_printf(keys, "%s%s", keys->len ? ", " : "", *kk);
+			g_autofree char *keys = lw_value_key_names(ops->keys);
 			lw_sink_cfg_error(error, cfg, bad, "unknown key '%s' for type %s (keys: %s)",
-					  bad, ops->type, keys->str);
-			g_string_free(keys, TRUE);
+					  bad, ops->type, keys);
 			return NULL;
 		}
 	}

@@ -3,6 +3,7 @@
 #include "store.h"
 #include "error.h"
 #include "file.h"
+#include "name.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -47,7 +48,7 @@ void lw_blog_state_free(struct lw_blog_state *st)
 
 static char *state_path(struct lw_store *s, const char *blog, GError **error)
 {
-	if (!lw_store_name_valid(blog)) {
+	if (!lw_name_valid(blog)) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "invalid blog name '%s'", blog);
 		return NULL;
 	}

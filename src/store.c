@@ -34,6 +34,7 @@
 #include "error.h"
 #include "file.h"
 #include "gc.h"
+#include "name.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,16 +55,10 @@ void lw_store_git_error(GError **error, const char *what, ...)
 		    ge && ge->message ? ge->message : "unknown libgit2 error");
 }
 
-/* Names that become path components: [A-Za-z0-9._-], no leading dot. */
+/* The one name rule (name.h); kept under this name for store-*.c. */
 bool lw_store_name_valid(const char *s)
 {
-	gsize n = strlen(s);
-	if (n == 0 || n > NAME_MAX_LEN || s[0] == '.')
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!g_ascii_isalnum(*p) && *p != '.' && *p != '_' && *p != '-')
-			return false;
-	return true;
+	return lw_name_valid(s);
 }
 
 const char *lw_store_state_dir(const struct lw_store *s)

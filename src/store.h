@@ -75,8 +75,8 @@ struct lw_commit {
  * history.c, the modules that speak libgit2). */
 void lw_store_git_error(GError **error, const char *what, ...) G_GNUC_PRINTF(2, 3);
 
-/* True when name may be a blog name or an entry id: [A-Za-z0-9._-]+,
- * no leading dot, at most 120 bytes (so it never leaves its folder). */
+/* True when name may be a blog name or an entry id: lw_name_valid()
+ * (name.h), the rule the config applies to blog names too. */
 bool lw_store_name_valid(const char *name);
 
 /* Blog names and ids must be [A-Za-z0-9._-]+ without a leading dot (at

@@ -5,6 +5,8 @@
 
 #include "config.h"
 #include "error.h"
+#include "name.h"
+#include "value.h"
 #include "url.h"
 
 static char *tmpdir;
@@ -108,7 +110,7 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{ "[livewatch]\ninterval = 0\n", 2, "'interval' must be a number of seconds >= 1 (like 90, 5m, 1h), not '0'" },
 	{ "[livewatch]\ninterval = soon\n", 2, "'interval' must be a number of seconds >= 1 (like 90, 5m, 1h), not 'soon'" },
-	{ "[livewatch]\ncolour = red\n", 2, "unknown key 'colour' in [livewatch]" },
+	{ "[livewatch]\ncolour = red\n", 2, "unknown key 'colour' in [livewatch] (keys: repo, rules, interval, user_agent, timeout, connect_timeout, max_size, max_redirects, max_entries, alert_on_first_poll, concurrency, delay, max_backoff, adaptive, max_interval, max_parse_time, health_alerts, pages, max_pages)" },
 	{ "repo = x\n", 1, "'repo' outside any section (start with [livewatch])" },
 	{ "[weird]\n", 1, "unknown section '[weird]' (expected [livewatch], [blog \"NAME\"], [sink \"NAME\"] or [host \"NAME\"])" },
 	{ "[blog \"a\"]\nformat = auto\n", 1, "[blog \"a\"] has no 'url'" },
@@ -116,12 +118,25 @@ static const struct bad_case bad_cases[] = {
 	{ "[blog \"a\"]\nurl = https://x.org/\nurl = https://y.org/\n", 3, "'url' set twice (first at line 2)" },
 	{ "[blog \"../etc\"]\nurl = https://x.org/\n", 1, "bad name '../etc' (use letters, digits, '.', '_' and '-')" },
 	{ "[blog \"a\"]\nurl = https://x.org/\n[blog \"a\"]\n", 3, "'[blog \"a\"]' already defined at line 1" },
-	{ "[blog \"a\"]\nurl = https://x.org/\nspeed = 3\n", 3, "unknown key 'speed' in [blog \"a\"]" },
+	{ "[blog \"a\"]\nurl = https://x.org/\nspeed = 3\n", 3, "unknown key 'speed' in [blog \"a\"] (keys: url, format, interval, rules, alert_on_first_poll, follow, follow_match, pages, max_pages, health_alerts, entry, id, time, updated, title, body)" },
 	{ "[sink \"s\"]\npath = /x\n", 1, "[sink \"s\"] has no 'type'" },
 	{ "[livewatch]\nmax_size = lots\n", 2, "'max_size' must be a size like 20MB or 512k, not 'lots'" },
 	{ "[livewatch]\nalert_on_first_poll = maybe\n", 2, "'alert_on_first_poll' must be yes or no, not 'maybe'" },
 	{ "[host \"h\"]\nconcurrency = 0\n", 2, "'concurrency' must be a number from 1 to 64, not '0'" },
 	{ "[livewatch]\ngarbage line\n", 2, "expected 'key = value' or '[section]'" },
+	/* every section's values through the same typed parser */
+	{ "[livewatch]\ninterval = 1.5\n", 2, "'interval' must be a number of seconds >= 1 (like 90, 5m, 1h), not '1.5'" },
+	{ "[blog \"a\"]\nurl = https://x.org/\ninterval = 2 days\n", 3, "'interval' must be a number of seconds >= 1 (like 90, 5m, 1h), not '2 days'" },
+	{ "[livewatch]\nmax_redirects = 101\n", 2, "'max_redirects' must be a number from 0 to 100, not '101'" },
+	{ "[livewatch]\npages = none\n", 2, "'pages' must be 'all' or a number from 1 to 1000, not 'none'" },
+	{ "[blog \"a\"]\nurl = https://x.org/\npages = 0\n", 3, "'pages' must be 'all' or a number from 1 to 1000, not '0'" },
+	{ "[livewatch]\ndelay = -1\n", 2, "'delay' must be a number of seconds from 0 to 3600 (like 0.5, 2, 1m), not '-1'" },
+	{ "[host \"h\"]\ndelay = 2h\n", 2, "'delay' must be a number of seconds from 0 to 3600 (like 0.5, 2, 1m), not '2h'" },
+	{ "[host \"h\"]\nspeed = 2\n", 2, "unknown key 'speed' in [host \"h\"] (keys: concurrency, delay)" },
+	{ "[livewatch]\nrepo =\n", 2, "'repo' is empty" },
+	{ "[blog \"a\"]\nurl = https://x.org/\nfollow = https://x.org/%zz\n", 3, "'follow' must be an http:// or https:// URL, not 'https://x.org/%zz'" },
+	{ "[blog \"a\"]\nurl = https:///nohost\n", 2, "'url' must be an http:// or https:// URL, not 'https:///nohost'" },
+	{ "[sink \".x\"]\ntype = file\n", 1, "bad name '.x' (use letters, digits, '.', '_' and '-')" },
 };
 
 static void test_bad(void)
@@ -196,19 +211,60 @@ static void test_missing(void)
 
 static void test_parsers(void)
 {
-	g_assert_cmpint(lw_config_parse_seconds("90"), ==, 90);
-	g_assert_cmpint(lw_config_parse_seconds("5m"), ==, 300);
-	g_assert_cmpint(lw_config_parse_seconds("2h"), ==, 7200);
-	g_assert_cmpint(lw_config_parse_seconds("-1"), ==, -1);
-	g_assert_cmpint(lw_config_parse_seconds("1x"), ==, -1);
-	g_assert_cmpint(lw_config_parse_seconds("99999999999999999"), ==, -1);
-	g_assert_cmpuint(lw_config_parse_size("512k"), ==, 512 * 1024);
-	g_assert_cmpuint(lw_config_parse_size("20MB"), ==, 20 * 1024 * 1024);
-	g_assert_cmpuint(lw_config_parse_size("0"), ==, 0);
-	g_assert_cmpuint(lw_config_parse_size("12 parsecs"), ==, 0);
-	g_assert_cmpint(lw_config_parse_bool("Yes"), ==, 1);
-	g_assert_cmpint(lw_config_parse_bool("off"), ==, 0);
-	g_assert_cmpint(lw_config_parse_bool("2"), ==, -1);
+	static const struct { const char *in; double out; } seconds[] = {
+		{ "90", 90 }, { "90s", 90 }, { "5m", 300 }, { "1min", 60 }, { "5 m", 300 },
+		{ "2h", 7200 }, { "1d", 86400 }, { "0.5", 0.5 }, { "1.5m", 90 }, { "0", 0 },
+		{ "-1", -1 }, { "1x", -1 }, { "", -1 }, { "m", -1 }, { ".5", -1 }, { "1.", -1 },
+		{ "5 min ago", -1 }, { "99999999999999999", -1 },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(seconds); i++) {
+		double v = -1;
+		int rc = lw_value_seconds(seconds[i].in, &v);
+		g_assert_cmpint(rc, ==, seconds[i].out < 0 ? -1 : 0);
+		g_assert_cmpfloat(v, ==, seconds[i].out);
+	}
+	static const struct { const char *in; guint64 out; int rc; } sizes[] = {
+		{ "512k", 512 * 1024, 0 }, { "20MB", 20 * 1024 * 1024, 0 }, { "1 gb", 1u << 30, 0 },
+		{ "1048576", 1048576, 0 }, { "7b", 7, 0 }, { "0", 0, 0 }, { "12 parsecs", 0, -1 },
+		{ "1.5k", 0, -1 }, { "-1", 0, -1 }, { "99999999999999G", 0, -1 },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		guint64 v = 0;
+		g_assert_cmpint(lw_value_size(sizes[i].in, &v), ==, sizes[i].rc);
+		g_assert_cmpuint(v, ==, sizes[i].out);
+	}
+	bool b = false;
+	g_assert_cmpint(lw_value_bool("Yes", &b), ==, 0);
+	g_assert_true(b);
+	g_assert_cmpint(lw_value_bool("off", &b), ==, 0);
+	g_assert_false(b);
+	g_assert_cmpint(lw_value_bool("2", &b), ==, -1);
+	g_assert_cmpint(lw_value_bool(NULL, &b), ==, -1);
+
+	/* the one path resolver */
+	g_autofree char *home = lw_value_path("~/a/../b", "/etc");
+	g_autofree char *want_home = g_build_filename(g_get_home_dir(), "b", NULL);
+	g_assert_cmpstr(home, ==, want_home);
+	g_autofree char *rel = lw_value_path("x/./y", "/etc/livewatch");
+	g_assert_cmpstr(rel, ==, "/etc/livewatch/x/y");
+	g_autofree char *abs = lw_value_path("/var//lib/", "/etc");
+	g_assert_cmpstr(abs, ==, "/var/lib");
+	g_autofree char *tilde_name = lw_value_path("~user", "/etc");
+	g_assert_cmpstr(tilde_name, ==, "/etc/~user");
+
+	/* the one name rule */
+	g_assert_true(lw_name_valid("guardian-ukraine.2_x"));
+	g_autofree char *longest = g_strnfill(LW_NAME_MAX, 'a');
+	g_assert_true(lw_name_valid(longest));
+	g_autofree char *too_long = g_strnfill(LW_NAME_MAX + 1, 'a');
+	g_assert_false(lw_name_valid(too_long));
+	g_assert_false(lw_name_valid(""));
+	g_assert_false(lw_name_valid(NULL));
+	g_assert_false(lw_name_valid(".hidden"));
+	g_assert_false(lw_name_valid(".."));
+	g_assert_false(lw_name_valid("a/b"));
+	g_assert_false(lw_name_valid("a b"));
+	g_assert_false(lw_name_valid("Bahmut\xd0\x91"));
 }
 
 static void test_example(void)
@@ -227,6 +283,49 @@ static void test_example(void)
 	lw_config_free(c);
 }
 
+/* The forms value.h accepts work in every section, and paths are taken
+ * from the config's folder or the home folder. */
+static void test_value_forms(void)
+{
+	g_autofree char *name = g_strnfill(LW_NAME_MAX, 'b');
+	g_autofree char *text = g_strdup_printf(
+		"[livewatch]\ntimeout = 1min\nconnect_timeout = 1.5m\nmax_size = 1 GB\n"
+		"repo = ~/hist\nrules = a.rules, ~/r, /abs/x\nuser_agent =\n\n"
+		"[blog \"%s\"]\nurl = https://x.org/\ninterval = 2h\nrules = ../up\n\n"
+		"[host \"x.org\"]\ndelay = 1.5s\n", name);
+	g_autofree char *path = write_cfg("forms.ini", text);
+	g_autofree char *dir = g_path_get_dirname(path);
+	GError *err = NULL;
+	struct lw_config *c = lw_config_load(path, &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(c->timeout, ==, 60);
+	g_assert_cmpint(c->connect_timeout, ==, 90);
+	g_assert_cmpuint(c->max_size, ==, 1u << 30);
+	g_assert_null(c->user_agent);
+	g_autofree char *repo = g_build_filename(g_get_home_dir(), "hist", NULL);
+	g_assert_cmpstr(c->repo, ==, repo);
+	g_autofree char *r0 = g_build_filename(dir, "a.rules", NULL);
+	g_autofree char *r1 = g_build_filename(g_get_home_dir(), "r", NULL);
+	g_assert_cmpstr(c->rules[0], ==, r0);
+	g_assert_cmpstr(c->rules[1], ==, r1);
+	g_assert_cmpstr(c->rules[2], ==, "/abs/x");
+	const struct lw_blog_config *b = lw_config_find_blog(c, name);
+	g_assert_nonnull(b);
+	g_assert_cmpint(b->interval, ==, 7200);
+	g_autofree char *parent = g_path_get_dirname(dir);
+	g_autofree char *up = g_build_filename(parent, "up", NULL);
+	g_assert_cmpstr(b->rules[0], ==, up);
+	g_assert_cmpfloat(lw_config_find_host(c, "x.org")->delay, ==, 1.5);
+	lw_config_free(c);
+
+	/* one byte more than the name rule allows */
+	g_autofree char *long_text = g_strdup_printf("[blog \"%sb\"]\nurl = https://x.org/\n", name);
+	g_autofree char *long_path = write_cfg("long.ini", long_text);
+	g_assert_null(lw_config_load(long_path, &err));
+	g_assert_nonnull(strstr(err->message, ":1: bad name"));
+	g_clear_error(&err);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -237,6 +336,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/missing", test_missing);
 	g_test_add_func("/config/daemon-keys", test_daemon_keys);
 	g_test_add_func("/config/parsers", test_parsers);
+	g_test_add_func("/config/value-forms", test_value_forms);
 	g_test_add_func("/config/example", test_example);
 	int rc = g_test_run();
 	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);

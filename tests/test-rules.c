@@ -115,7 +115,7 @@ static void test_bad_files(void)
 		{ "outside.rules",
 		  "outside.rules:2: 'query' outside a rule; start the rule with a [name] line" },
 		{ "bad-urgency.rules",
-		  "bad-urgency.rules:3: rule 'bakhmut': urgency must be low, normal or critical, not 'urgent'" },
+		  "bad-urgency.rules:3: rule 'bakhmut': 'urgency' must be one of low, normal or critical, not 'urgent'" },
 		{ "empty-list.rules",
 		  "empty-list.rules:3: rule 'bakhmut': 'sinks' is empty; leave it out to mean every sink" },
 		{ "dup-key.rules", "dup-key.rules:3: duplicate key 'query' in rule 'bakhmut'" },

@@ -37,19 +37,26 @@ static void test_sink_config(void)
 	expect_cfg_error(make_cfg("/etc/lw.ini", 7, "x", "path", "/tmp/y", NULL),
 		"/etc/lw.ini:7: sink 'x': no type (one of: desktop, exec, file, webhook)");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "coalesce", "soon", NULL),
-		"c.ini:3: sink 'd': bad coalesce 'soon' (seconds, 0 to 3600)");
+		"c.ini:3: sink 'd': 'coalesce' must be a number of seconds from 0 to 3600 (like 90, 5m, 1h), not 'soon'");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "actions", "maybe", NULL),
-		"c.ini:3: sink 'd': actions: 'maybe' is not yes or no");
+		"c.ini:3: sink 'd': 'actions' must be yes or no, not 'maybe'");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "burst", "0", NULL),
-		"c.ini:3: sink 'd': burst: '0' is not a number from 1 to 1000");
+		"c.ini:3: sink 'd': 'burst' must be a number from 1 to 1000, not '0'");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "timeout", "-5", NULL),
-		"c.ini:3: sink 'd': bad timeout '-5' (seconds, 0 to 86400)");
+		"c.ini:3: sink 'd': 'timeout' must be a number of seconds from 0 to 86400 (like 90, 5m, 1h), not '-5'");
 	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "path", "/x", NULL),
 		"c.ini:3: sink 'd': unknown key 'path' for type desktop (keys: timeout, coalesce, burst, actions)");
 
 	g_autoptr(GError) err = NULL;
 	struct lw_sink_config *c = make_cfg("c.ini", 1, "notify", "type", "desktop", "timeout", "30",
 					    "coalesce", "2m", "burst", "5", "actions", "no", NULL);
+	/* the forms [livewatch] takes: "timeout = 1min" is a minute here too */
+	expect_cfg_error(make_cfg("c.ini", 1, "d", "type", "desktop", "timeout", "1min",
+				  "coalesce", "1.5", NULL),
+		"c.ini:4: sink 'd': 'coalesce' must be a number of seconds from 0 to 3600 (like 90, 5m, 1h), not '1.5'");
+	expect_cfg_error(make_cfg("c.ini", 1, "hook", "type", "exec", "command", "true",
+				  "timeout", "1min", "format", "JSON", NULL),
+		"c.ini:5: sink 'hook': 'format' must be json, not 'JSON'");
 	struct lw_sink *s = lw_sink_new(c, &err);
 	g_assert_no_error(err);
 	g_assert_cmpstr(lw_sink_name(s), ==, "notify");
@@ -81,10 +88,10 @@ static void test_sink_config_exec_webhook(void)
 		"c.ini:3: sink 'hook': program '/nonexistent/hook.sh' not found or not executable");
 	expect_cfg_error(make_cfg("c.ini", 1, "hook", "type", "exec", "command", "true",
 				  "format", "yaml", NULL),
-		"c.ini:4: sink 'hook': unknown format 'yaml' (exec has only json)");
+		"c.ini:4: sink 'hook': 'format' must be json, not 'yaml'");
 	expect_cfg_error(make_cfg("c.ini", 1, "hook", "type", "exec", "command", "true",
 				  "timeout", "0", NULL),
-		"c.ini:4: sink 'hook': bad timeout '0' (seconds, 1 to 120)");
+		"c.ini:4: sink 'hook': 'timeout' must be a number of seconds from 1 to 120 (like 90, 5m, 1h), not '0'");
 	expect_cfg_error(make_cfg("c.ini", 1, "hook", "type", "exec", "command", "true",
 				  "url", "http://x/", NULL),
 		"c.ini:4: sink 'hook': unknown key 'url' for type exec (keys: command, timeout, format)");
@@ -92,17 +99,17 @@ static void test_sink_config_exec_webhook(void)
 	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", NULL),
 		"c.ini:1: sink 'push': type webhook needs 'url = http(s)://...'");
 	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "ftp://x/y", NULL),
-		"c.ini:3: sink 'push': url 'ftp://x/y' is not an http or https url");
+		"c.ini:3: sink 'push': 'url' must be an http:// or https:// URL, not 'ftp://x/y'");
 	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http:///path", NULL),
-		"c.ini:3: sink 'push': url 'http:///path' is not an http or https url");
+		"c.ini:3: sink 'push': 'url' must be an http:// or https:// URL, not 'http:///path'");
 	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/a b", NULL),
 		"c.ini:3: sink 'push': url 'http://x/a b' has spaces, control or non-ASCII characters (percent-encode them)");
 	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/",
 				  "format", "xml", NULL),
-		"c.ini:4: sink 'push': unknown format 'xml' (json, ntfy or slack)");
+		"c.ini:4: sink 'push': 'format' must be one of json, ntfy or slack, not 'xml'");
 	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/",
 				  "timeout", "soon", NULL),
-		"c.ini:4: sink 'push': bad timeout 'soon' (seconds, 1 to 120)");
+		"c.ini:4: sink 'push': 'timeout' must be a number of seconds from 1 to 120 (like 90, 5m, 1h), not 'soon'");
 	expect_cfg_error(make_cfg("c.ini", 1, "push", "type", "webhook", "url", "http://x/",
 				  "priority", "2,3,5", NULL),
 		"c.ini:4: sink 'push': 'priority' is only for format = ntfy");

@@ -581,11 +581,11 @@ def test_config_errors():
                 "sink 'w': unknown key 'colour' for type webhook", 4)
     check_error('[sink "w"]\ntype = webhook\n', "sink 'w': type webhook needs 'url = ", 1)
     check_error('[sink "w"]\ntype = webhook\nurl = file:///etc/passwd\n',
-                "sink 'w': url 'file:///etc/passwd' is not an http or https url", 3)
+                "sink 'w': 'url' must be an http:// or https:// URL, not 'file:///etc/passwd'", 3)
     check_error('[sink "w"]\ntype = webhook\nurl = http://x/\nformat = teams\n',
-                "sink 'w': unknown format 'teams' (json, ntfy or slack)", 4)
+                "sink 'w': 'format' must be one of json, ntfy or slack, not 'teams'", 4)
     check_error('[sink "w"]\ntype = webhook\nurl = http://x/\ntimeout = -1\n',
-                "sink 'w': bad timeout '-1'", 4)
+                "sink 'w': 'timeout' must be a number of seconds from 1 to 120 (like 90, 5m, 1h), not '-1'", 4)
     check_error('[sink "w"]\ntype = webhook\nurl = http://x/\nheader = nocolon\n',
                 "sink 'w': 'header' must be 'Name: value'", 4)
     check_error('[sink "e"]\ntype = exec\n', "sink 'e': type exec needs 'command = ", 1)
@@ -594,9 +594,9 @@ def test_config_errors():
     check_error('[sink "e"]\ntype = exec\ncommand = sh -c "echo\n',
                 "sink 'e': cannot parse command 'sh -c \"echo'", 3)
     check_error('[sink "e"]\ntype = exec\ncommand = true\ntimeout = 10x\n',
-                "sink 'e': bad timeout '10x'", 4)
+                "sink 'e': 'timeout' must be a number of seconds from 1 to 120 (like 90, 5m, 1h), not '10x'", 4)
     check_error('[sink "e"]\ntype = exec\ncommand = true\nformat = text\n',
-                "sink 'e': unknown format 'text' (exec has only json)", 4)
+                "sink 'e': 'format' must be json, not 'text'", 4)
     check_error('[sink "e"]\ntype = exec\ncommand = true\npath = /x\n',
                 "sink 'e': unknown key 'path' for type exec", 4)
 
