@@ -93,11 +93,57 @@ static void test_parse_bounded(void)
 	g_assert_null(lw_json_parse_bounded("{\"a\":", 5, 3, 100));
 }
 
+/* The strict builder gives json-glib's own tree, and what it will not
+ * read goes to json-glib: the same tree (as text) either way. */
+static void test_same_tree_as_json_glib(void)
+{
+	static const char *const texts[] = {
+		"{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
+		"[1, -2, 3.5, -0, 0.25e2, 1E-3, 12345678901234]",
+		"{\"s\":\"q\\\"uote \\\\ back \\/ slash \\b\\f\\n\\r\\t\"}",
+		"{\"u\":\"\\u00e9t\\u00e9 \\u20ac \\ud83d\\ude00 \u00e9t\u00e9\"}",
+		"{\"dup\":1,\"dup\":2,\"x\":{}}",
+		"  [ [], {}, \"\" , [[[]]] ]  ",
+		"{\"@graph\":[{\"@type\":\"LiveBlogPosting\",\"liveBlogUpdate\":[{\"headline\":\"h\","
+		"\"articleBody\":\"<p>a &amp; b<\\/p>\"}]}]}",
+		/* not strict JSON: json-glib's call */
+		"{\"raw\":\"line one\nline two\"}",
+		"var x = {\"a\": 1};",
+		"{\"lone\":\"\\ud800\"}",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+		JsonNode *ours = lw_json_parse_bounded(texts[i], strlen(texts[i]), 64, 1 << 20);
+		g_autoptr(JsonParser) parser = json_parser_new();
+		gboolean ok = json_parser_load_from_data(parser, texts[i], -1, NULL);
+		JsonNode *theirs = ok ? json_parser_get_root(parser) : NULL;
+		g_assert_cmpint(ours != NULL, ==, theirs != NULL);
+		if (ours) {
+			g_autofree char *a = json_to_string(ours, FALSE);
+			g_autofree char *b = json_to_string(theirs, FALSE);
+			g_assert_cmpstr(a, ==, b);
+			json_node_unref(ours);
+		}
+	}
+	/* too deep for the builder: not handed to json-glib either */
+	GString *deep = g_string_new(NULL);
+	for (int i = 0; i < 70; i++)
+		g_string_append_c(deep, '[');
+	for (int i = 0; i < 70; i++)
+		g_string_append_c(deep, ']');
+	g_assert_null(lw_json_parse_bounded(deep->str, deep->len, 64, 1 << 20));
+	g_string_free(deep, TRUE);
+	JsonNode *shallow = lw_json_parse_bounded("[[1]]", 5, 2, 1 << 20);
+	g_assert_nonnull(shallow);
+	json_node_unref(shallow);
+	g_assert_null(lw_json_parse_bounded("[[[1]]]", 7, 2, 1 << 20));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/json-scan/find-string", test_find_string);
 	g_test_add_func("/json-scan/walk", test_walk);
 	g_test_add_func("/json-scan/parse-bounded", test_parse_bounded);
+	g_test_add_func("/json-scan/same-tree", test_same_tree_as_json_glib);
 	return g_test_run();
 }
