@@ -1,4 +1,6 @@
-/* Packing the history repository and recovering after a crash (gc.h).
+/* Packing the history repository, and the busy marker every write to it
+ * holds (gc.h).  Recovering after a crash is gc-recover.c; what objects/
+ * holds, gc-inventory.c.
  *
  * A new pack is written by libgit2's packbuilder into a temporary folder
  * in the state dir, synced, checked against what it must hold, and only
@@ -7,7 +9,7 @@
  * loose objects it holds, and on a full repack the old packs, deleted.
  * A kill at any point leaves either the old objects or the new pack, and
  * at worst both. */
-#include "gc.h"
+#include "gc-private.h"
 #include "error.h"
 
 #include <errno.h>
@@ -23,13 +25,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* lw_gc_due() reads this many of the 256 objects/XX folders, spread over
- * the range, and scales: at the threshold that is ~30 objects seen, so the
- * estimate is within a few tens of percent. */
-#define DUE_SAMPLE_DIRS 8
-/* How often lw_gc_recover() looks again for a lock file to go. */
-#define LOCK_POLL_MS 50
-
 /* ---- the busy marker ---- */
 
 /* Begins and ends are counted per state dir within the process: a repack
@@ -39,7 +34,7 @@
 G_LOCK_DEFINE_STATIC(busy);
 static GHashTable *busy_counts; /* state dir -> count (GUINT_TO_POINTER) */
 
-static char *busy_path(const char *state_dir)
+char *gc_busy_path(const char *state_dir)
 {
 	return g_build_filename(state_dir, "busy", NULL);
 }
@@ -52,7 +47,7 @@ int lw_gc_busy_begin(const char *state_dir, GError **error)
 		busy_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(busy_counts, state_dir));
 	if (n == 0) {
-		g_autofree char *path = busy_path(state_dir);
+		g_autofree char *path = gc_busy_path(state_dir);
 		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot create '%s': %s", path,
@@ -79,7 +74,7 @@ void lw_gc_busy_end(const char *state_dir)
 	G_LOCK(busy);
 	guint n = busy_counts ? GPOINTER_TO_UINT(g_hash_table_lookup(busy_counts, state_dir)) : 0;
 	if (n <= 1) {
-		g_autofree char *path = busy_path(state_dir);
+		g_autofree char *path = gc_busy_path(state_dir);
 		g_unlink(path);
 		if (busy_counts)
 			g_hash_table_remove(busy_counts, state_dir);
@@ -89,7 +84,7 @@ void lw_gc_busy_end(const char *state_dir)
 	G_UNLOCK(busy);
 }
 
-static bool busy_held_here(const char *state_dir)
+bool gc_busy_held_here(const char *state_dir)
 {
 	G_LOCK(busy);
 	bool held = busy_counts && g_hash_table_lookup(busy_counts, state_dir);
@@ -97,10 +92,10 @@ static bool busy_held_here(const char *state_dir)
 	return held;
 }
 
-/* ---- recovery ---- */
+/* ---- shared by the parts of gc ---- */
 
 /* The repository as people name it: the folder holding .git. */
-static char *repo_name(const char *git_dir)
+char *gc_repo_name(const char *git_dir)
 {
 	g_autofree char *base = g_path_get_basename(git_dir);
 	if (!strcmp(base, ".git"))
@@ -108,44 +103,8 @@ static char *repo_name(const char *git_dir)
 	return g_strdup(git_dir);
 }
 
-/* Appends to out every *.lock under dir (recursively when recurse). */
-static void find_locks(const char *dir, bool recurse, GPtrArray *out)
-{
-	GDir *d = g_dir_open(dir, 0, NULL);
-	if (!d)
-		return;
-	const char *name;
-	while ((name = g_dir_read_name(d))) {
-		char *path = g_build_filename(dir, name, NULL);
-		if (recurse && g_file_test(path, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-			find_locks(path, true, out);
-			g_free(path);
-		} else if (g_str_has_suffix(name, ".lock") &&
-			   g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
-			g_ptr_array_add(out, path);
-		} else {
-			g_free(path);
-		}
-	}
-	g_dir_close(d);
-}
-
-/* Every git lock file: <git_dir>/NAME.lock (HEAD, index, packed-refs,
- * config, ...), and every .lock under refs/ and logs/. */
-static GPtrArray *git_locks(const char *git_dir)
-{
-	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-	find_locks(git_dir, false, out);
-	g_autofree char *refs = g_build_filename(git_dir, "refs", NULL);
-	g_autofree char *logs = g_build_filename(git_dir, "logs", NULL);
-	find_locks(refs, true, out);
-	find_locks(logs, true, out);
-	return out;
-}
-
 /* Removes a file or a whole folder; 0 on success. */
-static int remove_tree(const char *path)
+int gc_remove_tree(const char *path)
 {
 	GStatBuf sb;
 	if (g_lstat(path, &sb) < 0)
@@ -156,267 +115,13 @@ static int remove_tree(const char *path)
 			const char *name;
 			while ((name = g_dir_read_name(d))) {
 				g_autofree char *sub = g_build_filename(path, name, NULL);
-				remove_tree(sub);
+				gc_remove_tree(sub);
 			}
 			g_dir_close(d);
 		}
 		return g_rmdir(path);
 	}
 	return g_unlink(path);
-}
-
-static void removed(GPtrArray *warnings, const char *repo, const char *path, const char *what)
-{
-	if (warnings)
-		g_ptr_array_add(warnings, g_strdup_printf("repository '%s': removed %s '%s' left by a killed livewatch",
-							  repo, what, path));
-}
-
-/* livewatch's own temporary files: anything named *.tmp-* in the state
- * dir, at any depth (retry/ folders, the repack's working folder). */
-static void remove_own_temp(const char *dir, const char *repo, GPtrArray *warnings)
-{
-	GDir *d = g_dir_open(dir, 0, NULL);
-	if (!d)
-		return;
-	const char *name;
-	while ((name = g_dir_read_name(d))) {
-		g_autofree char *path = g_build_filename(dir, name, NULL);
-		if (strstr(name, ".tmp-")) {
-			if (remove_tree(path) == 0)
-				removed(warnings, repo, path, "a temporary file");
-		} else if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
-			   !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-			remove_own_temp(path, repo, warnings);
-		}
-	}
-	g_dir_close(d);
-}
-
-/* libgit2's half-written objects and packs. */
-static void remove_git_temp(const char *git_dir, const char *repo, GPtrArray *warnings)
-{
-	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
-	GDir *d = g_dir_open(objects, 0, NULL);
-	if (d) {
-		const char *name;
-		while ((name = g_dir_read_name(d))) {
-			if (strlen(name) != 2 || !g_ascii_isxdigit(name[0]) || !g_ascii_isxdigit(name[1]))
-				continue;
-			g_autofree char *sub = g_build_filename(objects, name, NULL);
-			GDir *s = g_dir_open(sub, 0, NULL);
-			if (!s)
-				continue;
-			const char *f;
-			while ((f = g_dir_read_name(s))) {
-				if (!g_str_has_prefix(f, "tmp_object_git2_"))
-					continue;
-				g_autofree char *p = g_build_filename(sub, f, NULL);
-				if (g_unlink(p) == 0)
-					removed(warnings, repo, p, "a half-written object");
-			}
-			g_dir_close(s);
-		}
-		g_dir_close(d);
-	}
-
-	g_autofree char *pack = g_build_filename(objects, "pack", NULL);
-	d = g_dir_open(pack, 0, NULL);
-	if (!d)
-		return;
-	const char *name;
-	while ((name = g_dir_read_name(d))) {
-		g_autofree char *p = g_build_filename(pack, name, NULL);
-		bool half = g_str_has_prefix(name, "pack_git2_") || g_str_has_prefix(name, "tmp_pack_") ||
-			    g_str_has_prefix(name, "tmp_idx_");
-		if (!half && g_str_has_prefix(name, "pack-") && g_str_has_suffix(name, ".pack")) {
-			/* moved in, but killed before its .idx followed */
-			g_autofree char *stem = g_strndup(p, strlen(p) - 5);
-			g_autofree char *idx = g_strconcat(stem, ".idx", NULL);
-			half = !g_file_test(idx, G_FILE_TEST_EXISTS);
-		}
-		if (half && g_unlink(p) == 0)
-			removed(warnings, repo, p, "a half-written pack");
-	}
-	g_dir_close(d);
-}
-
-int lw_gc_recover(const char *git_dir, const char *state_dir, guint wait_ms, bool *dirty,
-		  GPtrArray *warnings, GError **error)
-{
-	g_autofree char *repo = repo_name(git_dir);
-	g_autofree char *busy = busy_path(state_dir);
-	/* This process is writing (a repack on a thread): nothing here is
-	 * anyone's leftover, and its locks and files are in use. */
-	if (busy_held_here(state_dir))
-		return 0;
-	bool crashed = g_file_test(busy, G_FILE_TEST_EXISTS);
-
-	remove_own_temp(state_dir, repo, warnings);
-
-	g_autoptr(GPtrArray) locks = git_locks(git_dir);
-	if (crashed) {
-		for (guint i = 0; i < locks->len; i++)
-			if (g_unlink(locks->pdata[i]) == 0)
-				removed(warnings, repo, locks->pdata[i], "a stale lock");
-		remove_git_temp(git_dir, repo, warnings);
-		if (dirty)
-			*dirty = true;
-		/* only once everything it covered is gone */
-		g_unlink(busy);
-		return 0;
-	}
-
-	/* Someone else's git is writing: give it time, never take its lock. */
-	gint64 deadline = g_get_monotonic_time() + (gint64)wait_ms * 1000;
-	while (locks->len > 0) {
-		if (g_get_monotonic_time() >= deadline) {
-			g_set_error(error, LW_ERROR, LW_ERROR_LOCKED,
-				    "repository '%s': '%s' is held by another program; livewatch will not remove it",
-				    repo, (char *)locks->pdata[0]);
-			return -1;
-		}
-		g_usleep(LOCK_POLL_MS * 1000);
-		g_ptr_array_unref(locks);
-		locks = git_locks(git_dir);
-	}
-	return 0;
-}
-
-/* ---- what is in objects/ ---- */
-
-struct inventory {
-	GArray *loose;       /* git_oid */
-	GPtrArray *packs;    /* char *: pack-<hex> stems (full paths, no suffix), without .keep */
-	guint kept;          /* packs with a .keep: never repacked or deleted */
-	guint64 bytes;       /* loose objects and every pack file */
-};
-
-static void inventory_clear(struct inventory *inv)
-{
-	if (inv->loose)
-		g_array_unref(inv->loose);
-	if (inv->packs)
-		g_ptr_array_unref(inv->packs);
-}
-
-static guint64 file_size(const char *path)
-{
-	GStatBuf sb;
-	return g_stat(path, &sb) == 0 ? (guint64)sb.st_size : 0;
-}
-
-static bool is_hex(const char *s, gsize n)
-{
-	for (gsize i = 0; i < n; i++)
-		if (!g_ascii_isxdigit(s[i]))
-			return false;
-	return s[n] == '\0';
-}
-
-static void list_loose(const char *objects, guint fan, struct inventory *inv)
-{
-	char dname[3];
-	g_snprintf(dname, sizeof(dname), "%02x", fan);
-	g_autofree char *dir = g_build_filename(objects, dname, NULL);
-	GDir *d = g_dir_open(dir, 0, NULL);
-	if (!d)
-		return;
-	const char *name;
-	while ((name = g_dir_read_name(d))) {
-		if (strlen(name) != GIT_OID_HEXSZ - 2 || !is_hex(name, GIT_OID_HEXSZ - 2))
-			continue;
-		char hex[GIT_OID_HEXSZ + 1];
-		memcpy(hex, dname, 2);
-		memcpy(hex + 2, name, GIT_OID_HEXSZ - 2);
-		hex[GIT_OID_HEXSZ] = '\0';
-		git_oid oid;
-		if (git_oid_fromstr(&oid, hex) < 0)
-			continue;
-		if (inv->loose)
-			g_array_append_val(inv->loose, oid);
-		g_autofree char *p = g_build_filename(dir, name, NULL);
-		inv->bytes += file_size(p);
-	}
-	g_dir_close(d);
-}
-
-/* Packs with both .pack and .idx; the rest is recovery's business. */
-static void list_packs(const char *objects, struct inventory *inv)
-{
-	g_autofree char *dir = g_build_filename(objects, "pack", NULL);
-	GDir *d = g_dir_open(dir, 0, NULL);
-	if (!d)
-		return;
-	const char *name;
-	while ((name = g_dir_read_name(d))) {
-		if (!g_str_has_prefix(name, "pack-") || !g_str_has_suffix(name, ".pack"))
-			continue;
-		g_autofree char *p = g_build_filename(dir, name, NULL);
-		char *stem = g_strndup(p, strlen(p) - 5);
-		g_autofree char *idx = g_strconcat(stem, ".idx", NULL);
-		g_autofree char *keep = g_strconcat(stem, ".keep", NULL);
-		if (!g_file_test(idx, G_FILE_TEST_EXISTS)) {
-			g_free(stem);
-			continue;
-		}
-		inv->bytes += file_size(p) + file_size(idx);
-		if (g_file_test(keep, G_FILE_TEST_EXISTS)) {
-			inv->kept++;
-			g_free(stem);
-		} else {
-			g_ptr_array_add(inv->packs, stem);
-		}
-	}
-	g_dir_close(d);
-}
-
-static void take_inventory(const char *git_dir, struct inventory *inv)
-{
-	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
-	inv->loose = g_array_new(FALSE, FALSE, sizeof(git_oid));
-	inv->packs = g_ptr_array_new_with_free_func(g_free);
-	inv->kept = 0;
-	inv->bytes = 0;
-	for (guint fan = 0; fan < 256; fan++)
-		list_loose(objects, fan, inv);
-	list_packs(objects, inv);
-}
-
-bool lw_gc_due(struct git_repository *repo, const char *git_dir)
-{
-	(void)repo;
-	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
-	struct inventory inv = { 0 };
-	inv.packs = g_ptr_array_new_with_free_func(g_free);
-	/* inv.loose stays NULL: count only */
-	guint seen = 0;
-	for (guint i = 0; i < DUE_SAMPLE_DIRS; i++) {
-		g_autofree char *dname = g_strdup_printf("%02x", 0x17 + i * (256 / DUE_SAMPLE_DIRS));
-		g_autofree char *dir = g_build_filename(objects, dname, NULL);
-		GDir *d = g_dir_open(dir, 0, NULL);
-		if (!d)
-			continue;
-		const char *name;
-		while ((name = g_dir_read_name(d)))
-			if (strlen(name) == GIT_OID_HEXSZ - 2)
-				seen++;
-		g_dir_close(d);
-	}
-	list_packs(objects, &inv);
-	bool due = (guint64)seen * (256 / DUE_SAMPLE_DIRS) > LW_GC_LOOSE_MAX ||
-		   inv.packs->len >= LW_GC_PACKS_MAX;
-	inventory_clear(&inv);
-	return due;
-}
-
-char *lw_gc_stats_describe(const struct lw_gc_stats *st)
-{
-	return g_strdup_printf("%u loose object%s and %u pack%s -> %u pack%s, %.1f MB -> %.1f MB",
-			       st->loose_before, st->loose_before == 1 ? "" : "s",
-			       st->packs_before, st->packs_before == 1 ? "" : "s",
-			       st->packs_after, st->packs_after == 1 ? "" : "s",
-			       (double)st->bytes_before / 1e6, (double)st->bytes_after / 1e6);
 }
 
 /* ---- packing ---- */
@@ -783,7 +488,7 @@ static int idx_progress(const git_indexer_progress *stats, void *payload)
 int lw_gc_reopen(struct git_repository *repo, const char *git_dir, GError **error)
 {
 	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
-	g_autofree char *name = repo_name(git_dir);
+	g_autofree char *name = gc_repo_name(git_dir);
 	git_odb *odb = NULL;
 	if (git_odb_open(&odb, objects) < 0 || git_repository_set_odb(repo, odb) < 0) {
 		git_odb_free(odb);
@@ -804,7 +509,7 @@ int lw_gc_run(struct git_repository *repo, const char *git_dir, const char *stat
 int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char *state_dir,
 		   const struct lw_gc_opts *opts, struct lw_gc_stats *stats, GError **error)
 {
-	g_autofree char *name = repo_name(git_dir);
+	g_autofree char *name = gc_repo_name(git_dir);
 	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
 	g_autofree char *pack_dir = g_build_filename(objects, "pack", NULL);
 	g_autofree char *tmp = NULL;
@@ -817,7 +522,7 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 	bool busy = false;
 	int ret = -1;
 
-	take_inventory(git_dir, &inv);
+	gc_take_inventory(git_dir, &inv);
 	st.loose_before = inv.loose->len;
 	st.packs_before = inv.packs->len + inv.kept;
 	st.bytes_before = inv.bytes;
@@ -891,19 +596,19 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 	git_error_clear();
 
 	struct inventory after = { 0 };
-	take_inventory(git_dir, &after);
+	gc_take_inventory(git_dir, &after);
 	st.loose_after = after.loose->len;
 	st.packs_after = after.packs->len + after.kept;
 	st.bytes_after = after.bytes;
-	inventory_clear(&after);
+	gc_inventory_clear(&after);
 	ret = 0;
 out:
 	git_packbuilder_free(pb);
 	if (tmp)
-		remove_tree(tmp);
+		gc_remove_tree(tmp);
 	if (busy)
 		lw_gc_busy_end(state_dir);
-	inventory_clear(&inv);
+	gc_inventory_clear(&inv);
 	if (ret == 0 && stats)
 		*stats = st;
 	return ret;

@@ -1,0 +1,28 @@
+/* What the parts of gc share (gc.c, gc-recover.c, gc-inventory.c); not
+ * for use outside them. */
+#pragma once
+
+#include <git2.h>
+#include <stdbool.h>
+#include "gc.h"
+
+/* The busy marker's file: STATE/busy (newly allocated). */
+char *gc_busy_path(const char *state_dir);
+/* True while this process holds the busy marker of state_dir. */
+bool gc_busy_held_here(const char *state_dir);
+
+/* The repository as people name it: the folder holding .git (newly allocated). */
+char *gc_repo_name(const char *git_dir);
+/* Removes a file or a whole folder; 0 on success. */
+int gc_remove_tree(const char *path);
+
+struct inventory {
+	GArray *loose;       /* git_oid */
+	GPtrArray *packs;    /* char *: pack-<hex> stems (full paths, no suffix), without .keep */
+	guint kept;          /* packs with a .keep: never repacked or deleted */
+	guint64 bytes;       /* loose objects and every pack file */
+};
+
+void gc_inventory_clear(struct inventory *inv);
+/* Every loose object and pack of git_dir/objects into inv (zeroed or cleared). */
+void gc_take_inventory(const char *git_dir, struct inventory *inv);
