@@ -34,33 +34,25 @@ char *lw_time_rfc3339(gint64 unix_seconds)
 	return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("");
 }
 
-/* Rules that apply to blog, from the global set and the blog's own. */
-static GPtrArray *rules_for(struct lw_poll_ctx *ctx, const char *blog)
+/* The rule sets a blog's entries are matched against: the global set,
+ * then the blog's own (either may be NULL). */
+static void blog_sets(const struct lw_poll_ctx *ctx, const char *blog,
+                      const struct lw_ruleset *sets[2])
 {
-	GPtrArray *out = g_ptr_array_new();
-	const struct lw_ruleset *sets[2] = {
-		ctx->rules,
-		ctx->blog_rules ? g_hash_table_lookup(ctx->blog_rules, blog) : NULL,
-	};
-	for (int s = 0; s < 2; s++) {
-		if (!sets[s])
-			continue;
-		for (guint i = 0; i < lw_ruleset_count(sets[s]); i++) {
-			const struct lw_rule *r = lw_ruleset_get(sets[s], i);
-			if (lw_rule_applies_to_blog(r, blog))
-				g_ptr_array_add(out, (gpointer)r);
-		}
-	}
-	return out;
+	sets[0] = ctx->rules;
+	sets[1] = ctx->blog_rules ? g_hash_table_lookup(ctx->blog_rules, blog) : NULL;
 }
 
+/* The rule an alert of blog names, found as match_rules() found it; NULL
+ * when a reload took it away. */
 static const struct lw_rule *find_rule(struct lw_poll_ctx *ctx, const char *blog,
                                        const char *name)
 {
-	g_autoptr(GPtrArray) rules = rules_for(ctx, blog);
-	for (guint i = 0; i < rules->len; i++) {
-		const struct lw_rule *r = rules->pdata[i];
-		if (!strcmp(r->name, name))
+	const struct lw_ruleset *sets[2];
+	blog_sets(ctx, blog, sets);
+	for (int s = 0; s < 2; s++) {
+		const struct lw_rule *r = lw_ruleset_find(sets[s], name);
+		if (r && lw_rule_applies_to_blog(r, blog))
 			return r;
 	}
 	return NULL;
@@ -125,13 +117,10 @@ static struct lw_alert *make_alert(const struct lw_rule *rule, const char *blog,
 static void match_rules(struct lw_poll_ctx *ctx, const char *blog, const struct lw_diff *d,
                         const char *fetched, GPtrArray *alerts)
 {
-	/* The order of rules_for: the global set, then the blog's own.  Each
-	 * set's index picks the rules that may match (rindex.h); only those
-	 * are evaluated, which finds exactly what evaluating all would. */
-	const struct lw_ruleset *sets[2] = {
-		ctx->rules,
-		ctx->blog_rules ? g_hash_table_lookup(ctx->blog_rules, blog) : NULL,
-	};
+	/* Each set's index picks the rules that may match (rindex.h); only
+	 * those are evaluated, which finds exactly what evaluating all would. */
+	const struct lw_ruleset *sets[2];
+	blog_sets(ctx, blog, sets);
 	if (lw_ruleset_count(sets[0]) + lw_ruleset_count(sets[1]) == 0)
 		return;
 	g_autoptr(GArray) cand = g_array_new(FALSE, FALSE, sizeof(guint));
