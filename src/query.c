@@ -256,6 +256,21 @@ static bool positive(const struct node *n)
 	}
 }
 
+/* A phrase node of words (struct lw_word, from lw_words_split), taking
+ * their folded forms. */
+static struct node *phrase_of(GArray *words)
+{
+	struct node *ph = node_new(N_PHRASE);
+	ph->phrase = g_array_new(FALSE, FALSE, sizeof(struct qword));
+	g_array_set_clear_func(ph->phrase, qword_clear);
+	for (guint i = 0; i < words->len; i++) {
+		struct lw_word *w = &g_array_index(words, struct lw_word, i);
+		struct qword q = { .fold = g_steal_pointer(&w->fold), .base_len = w->base_len };
+		g_array_append_val(ph->phrase, q);
+	}
+	return ph;
+}
+
 static struct node *word_atom(struct parser *ps, const struct tok *t)
 {
 	const char *s = t->text;
@@ -280,15 +295,7 @@ static struct node *word_atom(struct parser *ps, const struct tok *t)
 			return NULL;
 		}
 		/* "F-16" or "U.S." as written: the words in a row. */
-		struct node *ph = node_new(N_PHRASE);
-		ph->phrase = g_array_new(FALSE, FALSE, sizeof(struct qword));
-		g_array_set_clear_func(ph->phrase, qword_clear);
-		for (guint i = 0; i < words->len; i++) {
-			struct lw_word *w = &g_array_index(words, struct lw_word, i);
-			struct qword q = { .fold = g_steal_pointer(&w->fold), .base_len = w->base_len };
-			g_array_append_val(ph->phrase, q);
-		}
-		return ph;
+		return phrase_of(words);
 	}
 	struct lw_word *w = &g_array_index(words, struct lw_word, 0);
 	struct node *a = node_new(k);
@@ -314,14 +321,7 @@ static struct node *phrase_atom(struct parser *ps, const struct tok *t)
 		g_array_unref(words);
 		return NULL;
 	}
-	struct node *ph = node_new(N_PHRASE);
-	ph->phrase = g_array_new(FALSE, FALSE, sizeof(struct qword));
-	g_array_set_clear_func(ph->phrase, qword_clear);
-	for (guint i = 0; i < words->len; i++) {
-		struct lw_word *w = &g_array_index(words, struct lw_word, i);
-		struct qword q = { .fold = g_steal_pointer(&w->fold), .base_len = w->base_len };
-		g_array_append_val(ph->phrase, q);
-	}
+	struct node *ph = phrase_of(words);
 	g_array_unref(words);
 	return ph;
 }
