@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int lw_file_write_all(int fd, const char *text, gsize len)
@@ -83,4 +84,24 @@ err:;
 		close(fd);
 	g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot %s '%s': %s", what, path, g_strerror(e));
 	return -1;
+}
+
+int lw_file_append_whole(int fd, const char *text, gsize len, off_t before)
+{
+	ssize_t n;
+	do {
+		n = write(fd, text, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 || (gsize)n != len) {
+		int e = n < 0 ? errno : ENOSPC;
+		struct stat st;
+		if (n > 0 && before >= 0 && fstat(fd, &st) == 0 && st.st_size == before + n)
+			(void)!ftruncate(fd, before);
+		errno = e;
+		return -1;
+	}
+	/* EINVAL: a pipe or a character device such as /dev/null. */
+	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
+		return -1;
+	return 0;
 }

@@ -1,11 +1,10 @@
 /* The file sink: one JSON line per alert appended to `path`, never one
  * whose id the file's recent lines already hold.
  *
- * Not through file.h: the file is the user's, shared with tail -f,
- * logrotate and other livewatch processes, so the append is one write()
- * under flock() (a short write fails rather than retrying, since the rest
- * could land after someone else's line), a torn line is taken back, and
- * a pipe or /dev/null is written without fsync. */
+ * The file is the user's, shared with tail -f, logrotate and other
+ * livewatch processes, so the append is file.h's single-write one
+ * (lw_file_append_whole: a short write fails rather than retrying, a torn
+ * line is taken back, a pipe or /dev/null is not synced) under flock(). */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 #include "sink-private.h"
 
 /* One line of the file's window, oldest first. */
@@ -240,18 +240,8 @@ static int file_deliver(struct lw_sink *s, const struct lw_alert *a, GError **er
 		}
 	}
 	what = "write";
-	/* One write() so that readers (tail -f) and other appenders never see
-	 * half a line; a short write is a failure, not a retry, because the
-	 * retried rest could land after someone else's line. */
-	ssize_t n;
-	do {
-		n = write(fd, line, len);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0 || (gsize)n != len) {
-		err = n < 0 ? errno : ENOSPC;
-		/* Take a torn line back when nobody appended after it. */
-		if (n > 0 && before >= 0 && fstat(fd, &st) == 0 && st.st_size == before + n)
-			(void)!ftruncate(fd, before);
+	if (lw_file_append_whole(fd, line, len, before) < 0) {
+		err = errno;
 		close(fd);
 		goto fail;
 	}
@@ -259,15 +249,14 @@ static int file_deliver(struct lw_sink *s, const struct lw_alert *a, GError **er
 		remember(f, g_steal_pointer(&id), len);
 		f->end += (off_t)len;
 	}
-	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS) {
-		/* EINVAL: a pipe or a character device such as /dev/null. */
-		err = errno;
-		close(fd);
-		goto fail;
-	}
 	if (close(fd) < 0) {
 		err = errno;
 		goto fail;
+	}
+	/* A file this append created must be in its folder after a crash. */
+	if (before == 0) {
+		g_autofree char *dir = g_path_get_dirname(f->path);
+		lw_file_sync_dir(dir);
 	}
 	return 0;
 fail:
