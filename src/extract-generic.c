@@ -135,7 +135,55 @@ static const char *const time_attrs[] = {
 /* Where n (a candidate post) carries its time: TIME_* or 0. */
 enum { T_ATTR = 1, T_ELEMENT, T_MICRODATA, T_TEXT };
 
-static int post_time(xmlNode *n)
+/* Clocks read from text, in page order, for the order check. */
+struct clocks {
+	int minutes[64];
+	guint n;
+};
+
+static void clocks_add(struct clocks *c, const struct lw_gen_clock *clk)
+{
+	if (c->n < G_N_ELEMENTS(c->minutes))
+		c->minutes[c->n++] = clk->hour * 60 + clk->minute;
+}
+
+/* A live blog's clocks run one way (newest first, or oldest first), a day
+ * break now and then; video durations or scores in a list do not.  True
+ * when at least four clocks and three in four steps go the same way. */
+static bool clocks_ordered(const struct clocks *c)
+{
+	guint down = 0, up = 0, steps = 0, clocks = 0;
+	for (guint i = 0; i < c->n; i++) {
+		if (c->minutes[i] < 0)
+			continue;
+		clocks++;
+		if (i == 0 || c->minutes[i - 1] < 0)
+			continue;
+		steps++;
+		down += c->minutes[i] <= c->minutes[i - 1];
+		up += c->minutes[i] >= c->minutes[i - 1];
+	}
+	return clocks >= 4 && MAX(down, up) * 4 >= steps * 3;
+}
+
+/* A day heading between two clocks: the step across it does not count. */
+static void clocks_break(struct clocks *c)
+{
+	if (c->n > 0 && c->minutes[c->n - 1] >= 0 && c->n < G_N_ELEMENTS(c->minutes))
+		c->minutes[c->n++] = -1;
+}
+
+/* n is short text that names a day ("Thursday 18 July"). */
+static bool is_day_heading(xmlNode *n)
+{
+	if (lw_gen_text_len(n, 80) >= 60)
+		return false;
+	g_autofree char *t = lw_text_line_from_node(n);
+	struct lw_gen_date d;
+	return lw_gen_parse_day(t, 2000, &d);
+}
+
+static int post_time_clock(xmlNode *n, struct clocks *clocks)
 {
 	for (gsize a = 0; a < G_N_ELEMENTS(time_attrs); a++)
 		if (xmlHasProp(n, (const xmlChar *)time_attrs[a]))
@@ -156,8 +204,14 @@ static int post_time(xmlNode *n)
 	}
 	g_autofree char *t = lw_gen_first_text(n);
 	struct lw_gen_clock clk;
-	return t && lw_gen_parse_clock(t, &clk) ? T_TEXT : 0;
+	if (!t || !lw_gen_parse_clock(t, &clk))
+		return 0;
+	if (clocks)
+		clocks_add(clocks, &clk);
+	return T_TEXT;
 }
+
+
 
 static void cand_clear(struct lw_gen_cand *c)
 {
@@ -240,18 +294,27 @@ static void runs_under(struct lw_page *p, struct lw_generic *g, xmlNode *parent)
 		g_hash_table_add(seen, key);
 		struct lw_gen_cand cd = { .kind = LW_GEN_RUN, .parent = parent, .tag = c->name,
 		                   .cls = g_strdup(cls) };
+		struct clocks clocks = { .n = 0 };
+		guint text_timed = 0;
 		for (xmlNode *k = c; k; k = k->next) {
-			if (!same_kind(k, c->name, cls))
+			if (!same_kind(k, c->name, cls)) {
+				if (k->type == XML_ELEMENT_NODE && is_day_heading(k))
+					clocks_break(&clocks);
 				continue;
+			}
 			cd.items++;
 			if (has_skip_word(k))
 				continue;
-			if (post_time(k)) {
+			int how = post_time_clock(k, &clocks);
+			if (how) {
 				cd.timed++;
+				text_timed += how == T_TEXT;
 				cd.text += lw_gen_text_len(k, 1 << 20);
 			}
 		}
-		if (cd.timed >= 3 && cd.timed * 2 >= cd.items)
+		/* times only in text must read like a live blog's */
+		bool ordered = text_timed * 2 < cd.timed || clocks_ordered(&clocks);
+		if (cd.timed >= 3 && cd.timed * 2 >= cd.items && ordered)
 			offer(g, &cd);
 		else
 			cand_clear(&cd);
@@ -264,17 +327,25 @@ static void headings_under(struct lw_page *p, struct lw_generic *g, xmlNode *par
 {
 	(void)p;
 	guint counts[7] = { 0 };
+	struct clocks clocks[7];
+	for (int lv = 0; lv < 7; lv++)
+		clocks[lv].n = 0;
 	for (xmlNode *c = parent->children; c; c = c->next) {
 		int lv = lw_gen_heading_level(c);
 		if (!lv)
 			continue;
 		g_autofree char *t = lw_gen_first_text(c);
 		struct lw_gen_clock clk;
-		if (t && lw_gen_parse_clock(t, &clk))
+		if (t && lw_gen_parse_clock(t, &clk)) {
 			counts[lv]++;
+			clocks_add(&clocks[lv], &clk);
+		} else if (is_day_heading(c)) {
+			for (int l = 1; l <= 6; l++)
+				clocks_break(&clocks[l]);
+		}
 	}
 	for (int lv = 1; lv <= 6; lv++) {
-		if (counts[lv] < 3)
+		if (counts[lv] < 3 || !clocks_ordered(&clocks[lv]))
 			continue;
 		struct lw_gen_cand cd = { .kind = LW_GEN_HEADINGS, .parent = parent, .items = counts[lv],
 		                   .timed = counts[lv] };

@@ -29,7 +29,10 @@
 /* Markup that is not shown as the page: templates and noscript copies. */
 #define NOT_INERT "[not(ancestor::template)][not(ancestor::noscript)]"
 #define HAS_CLASS(c) "contains(concat(' ',normalize-space(@class),' '),' " c " ')"
-#define FRONTEND_BLOCK "div[starts-with(@id,'block-')][" HAS_CLASS("block") "]"
+/* The Guardian's ids are "block-" and 24 hex digits; Drupal names its
+ * sidebar and menu blocks div.block#block-menu-block-9 on every page */
+#define FRONTEND_BLOCK "div[starts-with(@id,'block-')][" HAS_CLASS("block") "]" \
+	"[string-length(@id) >= 14][translate(substring(@id,7),'0123456789abcdefABCDEF','')='']"
 #define FRONTEND_ALL_XPATH "//" FRONTEND_BLOCK "[not(ancestor::*[@id='pinned-post'])]" NOT_INERT
 
 bool lw_guardian_detect(struct lw_page *p)

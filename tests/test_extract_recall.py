@@ -2,7 +2,9 @@
 """Recall and precision of `livewatch extract` (format auto, no profile)
 on every page of tests/data/extract/expected-posts.json: the posts a
 reader sees on each page, written down by reading it (an id where the
-page gives one, else a phrase of the post).
+page gives one, else a phrase of the post; an ordinary article is one
+entry, whatever its id).  Pages under pages/ are gzipped real pages
+(tests/data/pages/SOURCES.md).
 
 An entry matches an expected post when it has the post's id, or when the
 phrase is in its title or body (whitespace collapsed); each entry and each
@@ -12,10 +14,13 @@ every page.  Pages under real/ come from ../shared/fixtures/real/ and are
 skipped, saying so, when that folder is absent.  Prints one line per
 page: `PAGE: N entries, M expected, recall R, precision P`."""
 
+import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -27,9 +32,12 @@ REAL = os.environ.get('LW_FIXTURES_REAL',
 GOAL = 0.95
 
 
+PAGES = os.path.join(SRCDIR, 'tests', 'data', 'pages')
+
+
 def path_of(page):
     where, name = page.split('/', 1)
-    return os.path.join(REAL if where == 'real' else DATA, name)
+    return os.path.join({'real': REAL, 'pages': PAGES}.get(where, DATA), name)
 
 
 def norm(s):
@@ -45,7 +53,9 @@ def score(entries, posts):
         for i, e in enumerate(entries):
             if i in used:
                 continue
-            if 'id' in post and e['id'] == post['id']:
+            if post.get('article'):
+                hit = i
+            elif 'id' in post and e['id'] == post['id']:
                 hit = i
             elif 'text' in post and norm(post['text']) in norm(e['title'] + ' ' + e['body']):
                 hit = i
@@ -66,7 +76,19 @@ def make(page, posts):
         path = path_of(page)
         if not os.path.exists(path):
             raise Skip('%s: no such page (real pages live in %s)' % (page, REAL))
-        r = subprocess.run([LW_BIN, 'extract', '--json', path], capture_output=True, timeout=60)
+        tmp = None
+        if path.endswith('.gz'):
+            tmp = tempfile.mkdtemp(prefix='lw-recall-')
+            plain = os.path.join(tmp, os.path.basename(path)[:-3])
+            with gzip.open(path, 'rb') as src, open(plain, 'wb') as dst:
+                shutil.copyfileobj(src, dst)
+            path = plain
+        try:
+            r = subprocess.run([LW_BIN, 'extract', '--json', path], capture_output=True,
+                               timeout=60)
+        finally:
+            if tmp:
+                shutil.rmtree(tmp, ignore_errors=True)
         if r.returncode != 0:
             raise AssertionError('%s: exit status %d: %s' % (
                 page, r.returncode, r.stderr.decode(errors='replace')))
