@@ -144,6 +144,21 @@ static const char gc_usage[] =
 	"up to date (poll and run do that at once while it is small, else once\n"
 	"a minute).\n";
 
+/* The app of a command that writes the history (store opened and
+ * locked); NULL after saying why, with the exit status in *code. */
+static struct lw_app *open_app(struct lw_config *cfg, int *code)
+{
+	GError *err = NULL;
+	struct lw_app *app = lw_app_new(cfg, TRUE, &err);
+	if (!app) {
+		lw_error("%s", err->message);
+		*code = err->code == LW_ERROR_CONFIG || err->code == LW_ERROR_QUERY ?
+		        EXIT_USAGE : EXIT_RUNTIME;
+		g_error_free(err);
+	}
+	return app;
+}
+
 static int cmd_gc(const char *config_path, int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++) {
@@ -158,14 +173,10 @@ static int cmd_gc(const char *config_path, int argc, char **argv)
 	if (!cfg)
 		return EXIT_USAGE;
 	GError *err = NULL;
-	struct lw_app *app = lw_app_new(cfg, TRUE, &err);
-	if (!app) {
-		lw_error("%s", err->message);
-		int code = err->code == LW_ERROR_CONFIG || err->code == LW_ERROR_QUERY ?
-		           EXIT_USAGE : EXIT_RUNTIME;
-		g_error_free(err);
+	int code;
+	struct lw_app *app = open_app(cfg, &code);
+	if (!app)
 		return code;
-	}
 	struct lw_store *s = app->store;
 	struct lw_gc_stats st;
 	int status = EXIT_OK;
@@ -205,14 +216,10 @@ static int cmd_poll(const char *config_path, int argc, char **argv)
 		lw_config_free(cfg);
 		return EXIT_USAGE;
 	}
-	struct lw_app *app = lw_app_new(cfg, TRUE, &err);
-	if (!app) {
-		lw_error("%s", err->message);
-		int code = err->code == LW_ERROR_CONFIG || err->code == LW_ERROR_QUERY ?
-		           EXIT_USAGE : EXIT_RUNTIME;
-		g_error_free(err);
+	int code;
+	struct lw_app *app = open_app(cfg, &code);
+	if (!app)
 		return code;
-	}
 	lw_fetch_global_init();
 	int status = EXIT_OK;
 	lw_app_flush_outbox(app);
