@@ -120,6 +120,11 @@ static GRegex *volatile_regex(void)
 
 bool lw_text_is_volatile(const char *line)
 {
+	/* every alternative of the pattern starts with a digit or with one of
+	 * from, about, a(n), one, last, updated, just: most lines are out at
+	 * their first byte, without running the regex */
+	if (!line || !(g_ascii_isdigit(*line) || strchr("fFaAoOlLuUjJ", *line)) || !*line)
+		return false;
 	GRegex *re = volatile_regex();
 	return re && g_regex_match(re, line, 0, NULL);
 }
