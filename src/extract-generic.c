@@ -294,26 +294,36 @@ static void runs_under(struct lw_page *p, struct lw_generic *g, xmlNode *parent)
 		g_hash_table_add(seen, key);
 		struct lw_gen_cand cd = { .kind = LW_GEN_RUN, .parent = parent, .tag = c->name,
 		                   .cls = g_strdup(cls) };
-		struct clocks clocks = { .n = 0 };
 		guint text_timed = 0;
 		for (xmlNode *k = c; k; k = k->next) {
-			if (!same_kind(k, c->name, cls)) {
-				if (k->type == XML_ELEMENT_NODE && is_day_heading(k))
-					clocks_break(&clocks);
+			if (!same_kind(k, c->name, cls))
 				continue;
-			}
 			cd.items++;
 			if (has_skip_word(k))
 				continue;
-			int how = post_time_clock(k, &clocks);
+			int how = post_time_clock(k, NULL);
 			if (how) {
 				cd.timed++;
 				text_timed += how == T_TEXT;
 				cd.text += lw_gen_text_len(k, 1 << 20);
 			}
 		}
-		/* times only in text must read like a live blog's */
-		bool ordered = text_timed * 2 < cd.timed || clocks_ordered(&clocks);
+		/* times only in text must read like a live blog's: their clocks
+		 * again, with the day headings between them (only now: telling a
+		 * day heading costs a rendering) */
+		bool ordered = text_timed * 2 < cd.timed;
+		if (!ordered && cd.timed >= 3) {
+			struct clocks clocks = { .n = 0 };
+			for (xmlNode *k = c; k; k = k->next) {
+				if (!same_kind(k, c->name, cls)) {
+					if (k->type == XML_ELEMENT_NODE && is_day_heading(k))
+						clocks_break(&clocks);
+				} else if (!has_skip_word(k)) {
+					post_time_clock(k, &clocks);
+				}
+			}
+			ordered = clocks_ordered(&clocks);
+		}
 		if (cd.timed >= 3 && cd.timed * 2 >= cd.items && ordered)
 			offer(g, &cd);
 		else
