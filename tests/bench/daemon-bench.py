@@ -39,10 +39,8 @@ Goals (exit status 1 when one is missed):
 
 import argparse
 import datetime
-import json
 import os
 import selectors
-import shutil
 import signal
 import socket
 import statistics
@@ -57,6 +55,7 @@ TESTS = os.path.dirname(HERE)
 SRCDIR = os.path.dirname(TESTS)
 sys.path.insert(0, TESTS)
 
+import benchlib  # noqa: E402
 from lwblog import Post, render_blog  # noqa: E402
 
 CLK_TCK = os.sysconf('SC_CLK_TCK')
@@ -612,30 +611,10 @@ def main():
         ('daemon warnings', '%d (log: %s)' % (len(problems), log_path if args.keep else
                                               'use --keep to keep it')),
     ]
-    w = max(len(r[0]) for r in rows)
-    print('livewatch run benchmark')
-    for k, v in rows:
-        print('  %-*s  %s' % (w, k, v))
+    benchlib.print_rows(rows, 'livewatch run benchmark')
     for p in problems[:5]:
         print('  | ' + p)
-    if args.json:
-        figures['failures'] = failures
-        with open(args.json, 'w') as f:
-            json.dump(figures, f, indent=1)
-            f.write('\n')
-    if not args.keep:
-        shutil.rmtree(tmp, ignore_errors=True)
-    else:
-        print('  kept %s' % tmp)
-    figures['failures'] = failures
-    if failures:
-        print('MISSED:')
-        for m in failures:
-            print('  - ' + m)
-    else:
-        print('all goals met')
-    print(json.dumps(figures), flush=True)
-    return 1 if failures else 0
+    return benchlib.finish(figures, failures, args.json, tmp, args.keep)
 
 
 if __name__ == '__main__':

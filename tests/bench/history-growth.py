@@ -35,7 +35,6 @@ fails.  Standard library only.
 
 import argparse
 import datetime
-import json
 import os
 import random
 import re
@@ -51,6 +50,7 @@ TESTS = os.path.dirname(HERE)
 SRCDIR = os.path.dirname(TESTS)
 sys.path.insert(0, TESTS)
 
+import benchlib  # noqa: E402
 from lwblog import Post, render_blog  # noqa: E402
 from lwhttpd import LiveServer  # noqa: E402
 
@@ -428,26 +428,9 @@ def main():
          % (gc_ratio, args.gc_goal, git_disk / gc_git_disk)),
         ('run', '%.0f s wall' % elapsed),
     ]
-    w = max(len(r[0]) for r in rows)
     print()
-    for k, v in rows:
-        print('  %-*s  %s' % (w, k, v))
-    if failures:
-        print('MISSED:')
-        for m in failures:
-            print('  - ' + m)
-    else:
-        print('all goals met')
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(fig, f, indent=1)
-            f.write('\n')
-    if args.keep:
-        print('  kept %s' % tmp)
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(json.dumps(fig), flush=True)
-    return 1 if failures else 0
+    benchlib.print_rows(rows)
+    return benchlib.finish(fig, failures, args.json, tmp, args.keep)
 
 
 if __name__ == '__main__':

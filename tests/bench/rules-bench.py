@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ TESTS = os.path.dirname(HERE)
 SRCDIR = os.path.dirname(TESTS)
 sys.path.insert(0, TESTS)
 
+import benchlib  # noqa: E402
 from lwblog import render_blog  # noqa: E402
 from lwhttpd import LiveServer  # noqa: E402
 
@@ -341,7 +341,6 @@ def main():
     if not check.get(big, 99) < args.check_goal:
         failures.append('check of %d rules took %.2f s of CPU, goal < %.2f s'
                         % (args.rules, check.get(big, 0), args.check_goal))
-    fig['failures'] = failures
     print()
     print('  poll CPU (mean of %d rounds): %s rules %.1f ms, %s rules %.1f ms: %.2fx (goal <= %.2fx)'
           % (fig['rounds'], small, fig['poll_cpu_ms_2_rules'], big, fig['poll_cpu_ms_many_rules'],
@@ -350,22 +349,7 @@ def main():
           % (big, fig['check_cpu_ms_many_rules'], args.check_goal * 1000))
     print('  alerts: %d from the 2 rules (the same among %s rules), %d in all with %s rules'
           % (len(a_small), big, len(all_big), big))
-    if failures:
-        print('MISSED:')
-        for m in failures:
-            print('  - ' + m)
-    else:
-        print('all goals met')
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(fig, f, indent=1)
-            f.write('\n')
-    if args.keep:
-        print('  kept %s' % tmp)
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(json.dumps(fig), flush=True)
-    return 1 if failures else 0
+    return benchlib.finish(fig, failures, args.json, tmp, args.keep)
 
 
 if __name__ == '__main__':

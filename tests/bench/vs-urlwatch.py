@@ -38,10 +38,8 @@ Standard library only (urlwatch runs under its own /usr/bin/python3).
 """
 
 import argparse
-import json
 import re
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -54,6 +52,7 @@ TESTS = os.path.dirname(HERE)
 SRCDIR = os.path.dirname(TESTS)
 sys.path.insert(0, TESTS)
 
+import benchlib  # noqa: E402
 from lwblog import render_blog  # noqa: E402
 from lwhttpd import LiveServer  # noqa: E402
 
@@ -298,8 +297,6 @@ def main():
                         % (cpu_ratio, args.cpu_goal))
     if not rss_ratio <= args.rss_goal:
         failures.append('peak RSS %.2fx urlwatch\'s, goal <= %.2fx' % (rss_ratio, args.rss_goal))
-    fig['failures'] = failures
-
     rows = [
         ('livewatch', binary),
         ('urlwatch', '%s (xpath on div#liveblog-body, html2text %s)'
@@ -317,26 +314,9 @@ def main():
         ('changes seen', 'livewatch %d commits, urlwatch %d CHANGED reports'
          % (fig['livewatch_commits'], fig['urlwatch_changed_reports'])),
     ]
-    w = max(len(r[0]) for r in rows)
     print()
-    for k, v in rows:
-        print('  %-*s  %s' % (w, k, v))
-    if failures:
-        print('MISSED:')
-        for m in failures:
-            print('  - ' + m)
-    else:
-        print('all goals met')
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(fig, f, indent=1)
-            f.write('\n')
-    if args.keep:
-        print('  kept %s' % tmp)
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(json.dumps(fig), flush=True)
-    return 1 if failures else 0
+    benchlib.print_rows(rows)
+    return benchlib.finish(fig, failures, args.json, tmp, args.keep)
 
 
 if __name__ == '__main__':
