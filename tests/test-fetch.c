@@ -311,23 +311,15 @@ static void test_redirect(void)
 	assert_mentions(error, url, "redirects are not allowed");
 }
 
-static void test_redirect_loop(void)
+/* A chain of redirects within the limit is followed to its end (one
+ * over it is a fault, in the table below). */
+static void test_redirect_chain(void)
 {
-	route("/loop", "{\"mode\": \"redirect-loop\", \"body\": \"end\"}");
-	g_autofree char *url = url_for("/loop");
 	struct lw_fetch_opts opts = LW_FETCH_OPTS_DEFAULT;
 	struct lw_fetch_result r = { 0 };
 	g_autoptr(GError) error = NULL;
 
 	opts.max_redirects = 3;
-	g_assert_cmpint(lw_fetch_page(&r, url, &opts, NULL, &error), ==, -1);
-	g_assert_error(error, LW_ERROR, LW_ERROR_FETCH);
-	assert_mentions(error, url, "too many redirects (more than 3)");
-	g_autoptr(JsonNode) log = requests("/loop");
-	g_assert_cmpuint(json_array_get_length(json_node_get_array(log)), ==, 4);
-	g_clear_error(&error);
-
-	/* A chain within the limit is followed to its end. */
 	route("/short", "{\"mode\": \"redirect-loop\", \"limit\": 3, \"body\": \"end\"}");
 	g_autofree char *short_url = url_for("/short");
 	g_autofree char *end_url = url_for("/short?hop=3");
@@ -370,108 +362,6 @@ static void test_redirect_other_scheme(void)
 	g_assert_error(error, LW_ERROR, LW_ERROR_FETCH);
 }
 
-static void test_stall(void)
-{
-	route("/stall", "{\"mode\": \"stall\", \"seconds\": 20}");
-	g_autofree char *url = url_for("/stall");
-	struct lw_fetch_opts opts = LW_FETCH_OPTS_DEFAULT;
-	struct lw_fetch_result r = { 0 };
-	g_autoptr(GError) error = NULL;
-
-	opts.connect_timeout_s = 1;
-	opts.timeout_s = 2;
-	gint64 t0 = g_get_monotonic_time();
-	g_assert_cmpint(lw_fetch_page(&r, url, &opts, NULL, &error), ==, -1);
-	gint64 elapsed = g_get_monotonic_time() - t0;
-	g_assert_error(error, LW_ERROR, LW_ERROR_FETCH);
-	assert_mentions(error, url, "timeout after 2 s");
-	g_assert_cmpint(elapsed, >=, G_USEC_PER_SEC);
-	g_assert_cmpint(elapsed, <, 5 * G_USEC_PER_SEC);
-}
-
-static void test_drip(void)
-{
-	route("/drip", "{\"mode\": \"drip\", \"body\": \"<html>a slow page</html>\","
-	               " \"interval\": 0.5}");
-	g_autofree char *url = url_for("/drip");
-	struct lw_fetch_opts opts = LW_FETCH_OPTS_DEFAULT;
-	struct lw_fetch_result r = { 0 };
-	g_autoptr(GError) error = NULL;
-
-	opts.timeout_s = 2;
-	gint64 t0 = g_get_monotonic_time();
-	g_assert_cmpint(lw_fetch_page(&r, url, &opts, NULL, &error), ==, -1);
-	gint64 elapsed = g_get_monotonic_time() - t0;
-	g_assert_error(error, LW_ERROR, LW_ERROR_FETCH);
-	assert_mentions(error, url, "timeout after 2 s");
-	g_assert_cmpint(elapsed, <, 5 * G_USEC_PER_SEC);
-}
-
-static void test_too_slow(void)
-{
-	route("/slow", "{\"mode\": \"drip\", \"body\": \"<html>a slow page</html>\","
-	               " \"interval\": 0.5}");
-	g_autofree char *url = url_for("/slow");
-	struct lw_fetch_opts opts = LW_FETCH_OPTS_DEFAULT;
-	struct lw_fetch_result r = { 0 };
-	g_autoptr(GError) error = NULL;
-
-	opts.timeout_s = 20;
-	opts.low_speed_time_s = 1;
-	gint64 t0 = g_get_monotonic_time();
-	g_assert_cmpint(lw_fetch_page(&r, url, &opts, NULL, &error), ==, -1);
-	gint64 elapsed = g_get_monotonic_time() - t0;
-	g_assert_error(error, LW_ERROR, LW_ERROR_FETCH);
-	assert_mentions(error, url, "too slow: under 64 bytes/s for 1 s");
-	g_assert_cmpint(elapsed, <, 5 * G_USEC_PER_SEC);
-}
-
-static void test_huge_headers(void)
-{
-	GString *spec = g_string_new("{\"body\": \"x\", \"headers\": {");
-	g_autofree char *value = g_strnfill(8000, 'h');
-	for (int i = 0; i < 40; i++)
-		g_string_append_printf(spec, "%s\"X-Filler-%d\": \"%s\"",
-		                       i ? ", " : "", i, value);
-	g_string_append(spec, "}}");
-	route("/fat-headers", spec->str);
-	g_string_free(spec, TRUE);
-	g_autofree char *url = url_for("/fat-headers");
-	struct lw_fetch_result r = { 0 };
-	g_autoptr(GError) error = NULL;
-
-	g_assert_cmpint(lw_fetch_page(&r, url, NULL, NULL, &error), ==, -1);
-	g_assert_error(error, LW_ERROR, LW_ERROR_TOO_BIG);
-	assert_mentions(error, url, "response headers larger than 256 KB");
-	g_assert_null(r.body);
-}
-
-static void test_truncated(void)
-{
-	route("/short-body", "{\"mode\": \"truncate\", \"body\": \"<html>half a pa\"}");
-	g_autofree char *url = url_for("/short-body");
-	struct lw_fetch_result r = { 0 };
-	g_autoptr(GError) error = NULL;
-
-	g_assert_cmpint(lw_fetch_page(&r, url, NULL, NULL, &error), ==, -1);
-	g_assert_error(error, LW_ERROR, LW_ERROR_FETCH);
-	assert_mentions(error, url, "cut short");
-	g_assert_null(r.body);
-}
-
-static void test_close_mid_headers(void)
-{
-	route("/cut-headers", "{\"mode\": \"close-headers\"}");
-	g_autofree char *url = url_for("/cut-headers");
-	struct lw_fetch_result r = { 0 };
-	g_autoptr(GError) error = NULL;
-
-	g_assert_cmpint(lw_fetch_page(&r, url, NULL, NULL, &error), ==, -1);
-	g_assert_error(error, LW_ERROR, LW_ERROR_FETCH);
-	assert_mentions(error, url, "middle of the headers");
-	g_assert_null(r.body);
-}
-
 /* Waits until the server has finished the last request to path and
  * returns the bytes of body it managed to send. */
 static gint64 bytes_sent(const char *path)
@@ -487,41 +377,16 @@ static gint64 bytes_sent(const char *path)
 	return -1;
 }
 
-static void test_huge_chunked(void)
+/* Exactly at the size cap is fine; a byte over is not. */
+static void test_size_cap(void)
 {
-	route("/huge", "{\"mode\": \"huge\"}");
-	g_autofree char *url = url_for("/huge");
 	struct lw_fetch_opts opts = LW_FETCH_OPTS_DEFAULT;
 	struct lw_fetch_result r = { 0 };
 	g_autoptr(GError) error = NULL;
 
-	opts.max_size = 1024 * 1024;
-	g_assert_cmpint(lw_fetch_page(&r, url, &opts, NULL, &error), ==, -1);
-	g_assert_error(error, LW_ERROR, LW_ERROR_TOO_BIG);
-	assert_mentions(error, url, "body larger than 1 MB");
-	g_assert_null(r.body);
-	g_assert_cmpint(bytes_sent("/huge"), <, 20 * 1024 * 1024);
-}
-
-static void test_huge_declared(void)
-{
-	route("/huge-cl", "{\"mode\": \"huge\", \"declare_length\": true}");
-	g_autofree char *url = url_for("/huge-cl");
-	struct lw_fetch_opts opts = LW_FETCH_OPTS_DEFAULT;
-	struct lw_fetch_result r = { 0 };
-	g_autoptr(GError) error = NULL;
-
-	opts.max_size = 1024 * 1024;
-	g_assert_cmpint(lw_fetch_page(&r, url, &opts, NULL, &error), ==, -1);
-	g_assert_error(error, LW_ERROR, LW_ERROR_TOO_BIG);
-	assert_mentions(error, url, "body larger than 1 MB");
-	g_assert_cmpint(bytes_sent("/huge-cl"), <, 20 * 1024 * 1024);
-
-	/* Exactly at the cap is fine. */
 	route("/at-cap", "{\"mode\": \"huge\", \"size\": 4096}");
 	g_autofree char *at_cap = url_for("/at-cap");
 	opts.max_size = 4096;
-	g_clear_error(&error);
 	g_assert_cmpint(lw_fetch_page(&r, at_cap, &opts, NULL, &error), ==, 0);
 	g_assert_no_error(error);
 	g_assert_cmpuint(g_bytes_get_size(r.body), ==, 4096);
@@ -652,25 +517,117 @@ static void test_charset(void)
 	lw_fetch_result_clear(&r);
 }
 
-static void test_refused(void)
+/* ---- faults: every way a server can fail a fetch, one row each ---- */
+
+struct fault {
+	const char *name;
+	const char *route;          /* what the server answers (LiveServer.set's JSON);
+	                               NULL: a port that refuses connections */
+	struct lw_fetch_opts opts;  /* zero fields: the defaults */
+	int code;                   /* LW_ERROR_* */
+	const char *says;           /* the message after "cannot fetch 'URL': " */
+	int min_s, max_s;           /* it fails after at least / within (0: not timed) */
+	guint requests;             /* requests the server saw (0: not checked) */
+	bool bounded;               /* a body the server would make huge: it sent under 20 MB */
+};
+
+static const struct fault faults[] = {
+	{ "stall", "{\"mode\": \"stall\", \"seconds\": 20}",
+	  { .connect_timeout_s = 1, .timeout_s = 2 },
+	  LW_ERROR_FETCH, "timeout after 2 s", 1, 5 },
+	{ "drip", "{\"mode\": \"drip\", \"body\": \"<html>a slow page</html>\", \"interval\": 0.5}",
+	  { .timeout_s = 2 }, LW_ERROR_FETCH, "timeout after 2 s", 0, 5 },
+	{ "too-slow", "{\"mode\": \"drip\", \"body\": \"<html>a slow page</html>\", \"interval\": 0.5}",
+	  { .timeout_s = 20, .low_speed_time_s = 1 },
+	  LW_ERROR_FETCH, "too slow: under 64 bytes/s for 1 s", 0, 5 },
+	{ "redirect-loop", "{\"mode\": \"redirect-loop\", \"body\": \"end\"}",
+	  { .max_redirects = 3 }, LW_ERROR_FETCH, "too many redirects (more than 3)",
+	  .requests = 4 },
+	{ "huge-headers", "fat-headers", { 0 },
+	  LW_ERROR_TOO_BIG, "response headers larger than 256 KB" },
+	{ "truncated", "{\"mode\": \"truncate\", \"body\": \"<html>half a pa\"}", { 0 },
+	  LW_ERROR_FETCH, "body cut short: connection closed after 15 bytes" },
+	{ "close-mid-headers", "{\"mode\": \"close-headers\"}", { 0 },
+	  LW_ERROR_FETCH, "connection closed in the middle of the headers" },
+	{ "huge-chunked", "{\"mode\": \"huge\"}", { .max_size = 1024 * 1024 },
+	  LW_ERROR_TOO_BIG, "body larger than 1 MB", .bounded = true },
+	{ "huge-declared", "{\"mode\": \"huge\", \"declare_length\": true}",
+	  { .max_size = 1024 * 1024 }, LW_ERROR_TOO_BIG, "body larger than 1 MB", .bounded = true },
+	{ "refused", NULL, { 0 }, LW_ERROR_FETCH, "connection refused" },
+};
+
+/* 40 headers of 8 KB: past curl's 256 KB of headers. */
+static char *fat_headers(void)
+{
+	GString *spec = g_string_new("{\"body\": \"x\", \"headers\": {");
+	g_autofree char *value = g_strnfill(8000, 'h');
+	for (int i = 0; i < 40; i++)
+		g_string_append_printf(spec, "%s\"X-Filler-%d\": \"%s\"", i ? ", " : "", i, value);
+	g_string_append(spec, "}}");
+	return g_string_free(spec, FALSE);
+}
+
+/* A loopback url nothing listens on: bound, not listening, so a connect
+ * is refused (and no other test can take the port meanwhile). */
+static char *refusing_url(GSocket **keep)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GSocket) sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-	                                       G_SOCKET_PROTOCOL_TCP, &error);
+	*keep = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+			     &error);
 	g_assert_no_error(error);
 	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
 	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-	g_assert_true(g_socket_bind(sock, any, FALSE, &error));
-	g_autoptr(GSocketAddress) bound = g_socket_get_local_address(sock, &error);
+	g_assert_true(g_socket_bind(*keep, any, FALSE, &error));
+	g_autoptr(GSocketAddress) bound = g_socket_get_local_address(*keep, &error);
 	guint16 port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-	/* Bound but not listening: connecting is refused. */
-	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/", port);
-	struct lw_fetch_result r = { 0 };
+	return g_strdup_printf("http://127.0.0.1:%u/", port);
+}
 
-	g_assert_cmpint(lw_fetch_page(&r, url, NULL, NULL, &error), ==, -1);
-	g_assert_error(error, LW_ERROR, LW_ERROR_FETCH);
-	assert_mentions(error, url, "refused");
+static void test_fault(gconstpointer data)
+{
+	const struct fault *f = data;
+	g_autoptr(GSocket) keep = NULL;
+	g_autofree char *path = g_strconcat("/fault-", f->name, NULL);
+	g_autofree char *url = NULL;
+	if (f->route) {
+		g_autofree char *spec = strcmp(f->route, "fat-headers") ? g_strdup(f->route) :
+		                        fat_headers();
+		route(path, spec);
+		url = url_for(path);
+	} else {
+		url = refusing_url(&keep);
+	}
+	struct lw_fetch_opts opts = LW_FETCH_OPTS_DEFAULT;
+	if (f->opts.connect_timeout_s)
+		opts.connect_timeout_s = f->opts.connect_timeout_s;
+	if (f->opts.timeout_s)
+		opts.timeout_s = f->opts.timeout_s;
+	if (f->opts.low_speed_time_s)
+		opts.low_speed_time_s = f->opts.low_speed_time_s;
+	if (f->opts.max_redirects)
+		opts.max_redirects = f->opts.max_redirects;
+	if (f->opts.max_size)
+		opts.max_size = f->opts.max_size;
+	struct lw_fetch_result r = { 0 };
+	g_autoptr(GError) error = NULL;
+
+	gint64 t0 = g_get_monotonic_time();
+	g_assert_cmpint(lw_fetch_page(&r, url, &opts, NULL, &error), ==, -1);
+	gint64 elapsed = g_get_monotonic_time() - t0;
+	g_assert_error(error, LW_ERROR, f->code);
+	g_autofree char *want = g_strdup_printf("cannot fetch '%s': %s", url, f->says);
+	g_assert_cmpstr(error->message, ==, want);
 	g_assert_null(r.body);
+	if (f->min_s)
+		g_assert_cmpint(elapsed, >=, f->min_s * G_USEC_PER_SEC);
+	if (f->max_s)
+		g_assert_cmpint(elapsed, <, f->max_s * G_USEC_PER_SEC);
+	if (f->requests) {
+		g_autoptr(JsonNode) log = requests(path);
+		g_assert_cmpuint(json_array_get_length(json_node_get_array(log)), ==, f->requests);
+	}
+	if (f->bounded)
+		g_assert_cmpint(bytes_sent(path), <, 20 * 1024 * 1024);
 }
 
 /* The same setup through curl's multi interface, as the daemon uses it. */
@@ -741,21 +698,17 @@ int main(int argc, char **argv)
 	g_test_add_func("/fetch/not-found-is-a-response", test_not_found_is_a_response);
 	g_test_add_func("/fetch/conditional", test_conditional);
 	g_test_add_func("/fetch/redirect", test_redirect);
-	g_test_add_func("/fetch/redirect-loop", test_redirect_loop);
+	g_test_add_func("/fetch/redirect-chain", test_redirect_chain);
 	g_test_add_func("/fetch/redirect-other-scheme", test_redirect_other_scheme);
-	g_test_add_func("/fetch/stall", test_stall);
-	g_test_add_func("/fetch/drip", test_drip);
-	g_test_add_func("/fetch/too-slow", test_too_slow);
-	g_test_add_func("/fetch/huge-headers", test_huge_headers);
-	g_test_add_func("/fetch/truncated", test_truncated);
-	g_test_add_func("/fetch/close-mid-headers", test_close_mid_headers);
-	g_test_add_func("/fetch/huge-chunked", test_huge_chunked);
-	g_test_add_func("/fetch/huge-declared", test_huge_declared);
+	g_test_add_func("/fetch/size-cap", test_size_cap);
 	g_test_add_func("/fetch/gzip", test_gzip);
 	g_test_add_func("/fetch/retry-after", test_retry_after);
 	g_test_add_func("/fetch/charset", test_charset);
-	g_test_add_func("/fetch/refused", test_refused);
 	g_test_add_func("/fetch/multi", test_multi);
+	for (gsize i = 0; i < G_N_ELEMENTS(faults); i++) {
+		g_autofree char *name = g_strconcat("/fetch/fault/", faults[i].name, NULL);
+		g_test_add_data_func(name, &faults[i], test_fault);
+	}
 
 	int ret = g_test_run();
 	server_stop();
