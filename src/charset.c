@@ -1,10 +1,9 @@
 #include "charset.h"
+#include "caps.h"
 
 #include <stdbool.h>
 #include <string.h>
 #include <libxml/encoding.h>
-
-#define SNIFF_BYTES 4096
 
 /* The value after "charset=" in one <meta ...> tag, or NULL. */
 static char *meta_charset(const char *tag, gsize len)
@@ -29,7 +28,7 @@ static char *meta_charset(const char *tag, gsize len)
 
 static char *sniff_meta_charset(const char *data, gsize len)
 {
-	gsize n = MIN(len, SNIFF_BYTES);
+	gsize n = MIN(len, LW_CHARSET_SNIFF_BYTES);
 	for (gsize i = 0; i + 5 < n; i++) {
 		if (data[i] != '<' || g_ascii_strncasecmp(data + i, "<meta", 5) != 0)
 			continue;

@@ -1,4 +1,5 @@
 #include "config.h"
+#include "caps.h"
 #include "error.h"
 #include "ini-file.h"
 #include "name.h"
@@ -10,9 +11,6 @@
 #define DEFAULT_INTERVAL 120
 #define DEFAULT_TIMEOUT 30
 #define DEFAULT_CONNECT_TIMEOUT 10
-#define DEFAULT_MAX_SIZE (20u * 1024 * 1024)
-#define DEFAULT_MAX_REDIRECTS 5
-#define DEFAULT_MAX_ENTRIES 5000
 
 enum section_kind { SEC_NONE, SEC_MAIN, SEC_BLOG, SEC_SINK, SEC_HOST };
 
@@ -168,9 +166,9 @@ static struct lw_config *config_new(void)
 	c->interval = DEFAULT_INTERVAL;
 	c->timeout = DEFAULT_TIMEOUT;
 	c->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
-	c->max_size = DEFAULT_MAX_SIZE;
-	c->max_redirects = DEFAULT_MAX_REDIRECTS;
-	c->max_entries = DEFAULT_MAX_ENTRIES;
+	c->max_size = LW_DEFAULT_MAX_SIZE;
+	c->max_redirects = LW_DEFAULT_MAX_REDIRECTS;
+	c->max_entries = LW_DEFAULT_MAX_ENTRIES;
 	c->concurrency = 8;
 	c->host_delay = 1.0;
 	c->max_backoff = 1800;

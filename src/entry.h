@@ -8,9 +8,10 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include "caps.h"
 
-/* An id becomes a file name: at most this many bytes of [A-Za-z0-9._-]. */
-#define LW_ENTRY_ID_MAX 120
+/* An id becomes a file name: at most LW_ENTRY_ID_MAX bytes (caps.h) of
+ * [A-Za-z0-9._-]. */
 
 struct lw_entry {
 	char *id;         /* stable, sanitised (lw_entry_sanitize_id) */

@@ -1,16 +1,14 @@
 /* schema.org LiveBlogPosting in <script type="application/ld+json">.
  *
- * A block larger than JSONLD_MAX_BYTES, or nested deeper than
+ * A block larger than LW_JSONLD_MAX_BYTES, or nested deeper than
  * max_json_depth, is ignored (the rest of the page stays usable); so is
- * everything past JSONLD_MAX_TOTAL bytes of JSON-LD in one page. */
+ * everything past LW_JSONLD_MAX_TOTAL bytes of JSON-LD in one page. */
 #include "extract-private.h"
+#include "caps.h"
 #include "error.h"
 #include "text.h"
 
 #include <string.h>
-
-#define JSONLD_MAX_BYTES (8 * 1024 * 1024)
-#define JSONLD_MAX_TOTAL (16 * 1024 * 1024)
 
 void lw_jsonld_load(struct lw_page *p)
 {
@@ -26,9 +24,9 @@ void lw_jsonld_load(struct lw_page *p)
 		gsize len = strlen((const char *)text);
 		total += len;
 		JsonNode *root = NULL;
-		if (total <= JSONLD_MAX_TOTAL)
+		if (total <= LW_JSONLD_MAX_TOTAL)
 			root = lw_json_parse_bounded((const char *)text, len,
-			                             p->opts.max_json_depth, JSONLD_MAX_BYTES);
+			                             p->opts.max_json_depth, LW_JSONLD_MAX_BYTES);
 		xmlFree(text);
 		if (root)
 			g_ptr_array_add(p->jsonld, root);
@@ -290,10 +288,6 @@ static void set_page_fields(struct lw_snapshot *s, JsonObject *posting, bool for
 		lw_entry_set(&s->coverage_end, end);
 }
 
-/* A page-level field is read from the token alone, without building the
- * tree of a JSON-LD block that holds every post's text. */
-#define PAGE_FIELD_MAX 4096
-
 void lw_jsonld_page_fields(struct lw_page *p, struct lw_snapshot *s)
 {
 	lw_page_scan(p);
@@ -303,13 +297,13 @@ void lw_jsonld_page_fields(struct lw_page *p, struct lw_snapshot *s)
 			continue;
 		if (strstr((const char *)text, "LiveBlogPosting")) {
 			g_autofree char *raw = lw_json_find_string((const char *)text,
-			                                           "coverageEndTime", PAGE_FIELD_MAX);
+			                                           "coverageEndTime", LW_JSONLD_PAGE_FIELD_MAX);
 			g_autofree char *end = lw_text_time_utc(raw);
 			if (end)
 				lw_entry_set(&s->coverage_end, end);
 			if (!s->page_title[0]) {
 				g_autofree char *h = lw_json_find_string((const char *)text, "headline",
-				                                           PAGE_FIELD_MAX);
+				                                           LW_JSONLD_PAGE_FIELD_MAX);
 				g_autofree char *line = one_line(h);
 				if (line && *line)
 					lw_entry_set(&s->page_title, line);
@@ -410,10 +404,6 @@ static struct lw_entry *match_by_text(struct lw_page *p, struct lw_snapshot *s,
 	return found;
 }
 
-/* Updates beyond this many that match no id are not compared by text:
- * some publishers' JSON-LD holds the whole blog, the HTML one page. */
-#define MAX_TEXT_MATCHES 500
-
 void lw_jsonld_enrich(struct lw_page *p, struct lw_snapshot *s)
 {
 	g_autoptr(GPtrArray) postings = find_all(p, is_liveblog);
@@ -435,7 +425,7 @@ void lw_jsonld_enrich(struct lw_page *p, struct lw_snapshot *s)
 			if (e) {
 				fill_entry(p, e, u, &pls[i], true);
 				g_hash_table_add(matched, e);
-			} else if (unmatched->len < MAX_TEXT_MATCHES) {
+			} else if (unmatched->len < LW_JSONLD_MAX_TEXT_MATCHES) {
 				g_ptr_array_add(unmatched, u);
 				g_ptr_array_add(unmatched_pl, &pls[i]);
 			}

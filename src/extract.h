@@ -17,6 +17,7 @@
 #include <glib.h>
 #include "config.h"
 #include "entry.h"
+#include "caps.h"
 
 struct lw_extract_opts {
 	const char *format;    /* "auto" (NULL means auto), "guardian", "jsonld", "feed", "xpath", "generic", "article" */
@@ -29,7 +30,8 @@ struct lw_extract_opts {
 	double max_parse_time; /* seconds; 0 = default (5); past it the page is an error */
 	struct lw_extract_report *report; /* NULL, or filled: see below */
 };
-#define LW_EXTRACT_OPTS_DEFAULT { "auto", NULL, NULL, 5000, 1024 * 1024, 64, NULL, 0, NULL }
+#define LW_EXTRACT_OPTS_DEFAULT { "auto", NULL, NULL, LW_DEFAULT_MAX_ENTRIES, \
+	LW_DEFAULT_MAX_ENTRY_BYTES, LW_DEFAULT_MAX_JSON_DEPTH, NULL, 0, NULL }
 
 /* What lw_extract() chose and why, for `livewatch extract --explain` and
  * `--profile`: set opts.report to a zeroed one; lw_extract() fills it

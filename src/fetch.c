@@ -1,4 +1,5 @@
 #include "fetch.h"
+#include "caps.h"
 
 #include "error.h"
 #include "url.h"
@@ -17,12 +18,6 @@
  * the transfer averages under LOW_SPEED_BYTES/s for low_speed_time_s. */
 #define LOW_SPEED_BYTES 64L
 #define LOW_SPEED_TIME_S 20L
-
-/* Caps on what the server sends besides the body. */
-#define MAX_HEADER_BYTES (256u * 1024u)  /* curl 7.88 stops at 300 KB itself */
-#define MAX_HEADER_VALUE 8192u
-#define MAX_COND_VALUE 1024u
-#define MAX_CHARSET 64u
 
 struct lw_fetch {
 	CURL *curl;
@@ -124,7 +119,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
 	size_t len = size * n;
 
 	f->header_bytes += len;
-	if (f->header_bytes > MAX_HEADER_BYTES) {
+	if (f->header_bytes > LW_FETCH_MAX_HEADER_BYTES) {
 		f->headers_too_big = true;
 		return 0;
 	}
@@ -152,7 +147,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
 	while (end > v && g_ascii_isspace(end[-1]))
 		end--;
 	size_t vlen = end - v;
-	if (vlen > MAX_HEADER_VALUE)
+	if (vlen > LW_FETCH_MAX_HEADER_VALUE)
 		return len;
 
 #define IS(name) (name_len == sizeof(name) - 1 && \
@@ -204,7 +199,7 @@ static char *parse_charset(const char *content_type)
 			p++;
 			len -= 2;
 		}
-		if (len == 0 || len > MAX_CHARSET)
+		if (len == 0 || len > LW_FETCH_MAX_CHARSET)
 			return NULL;
 		for (const char *c = p; *c; c++)
 			if (!g_ascii_isalnum(*c) && !strchr("-_.:+", *c))
@@ -216,7 +211,7 @@ static char *parse_charset(const char *content_type)
 
 static bool safe_header_value(const char *v)
 {
-	if (!v || !*v || strlen(v) > MAX_COND_VALUE)
+	if (!v || !*v || strlen(v) > LW_FETCH_MAX_COND_VALUE)
 		return false;
 	for (const char *c = v; *c; c++)
 		if ((unsigned char)*c < 0x20 && *c != '\t')
@@ -458,7 +453,7 @@ static void set_transfer_error(struct lw_fetch *f, CURLcode code, GError **error
 	case CURLE_RECV_ERROR:
 	case CURLE_GOT_NOTHING:
 		if (f->headers_too_big) {
-			g_autofree char *cap = format_size(MAX_HEADER_BYTES);
+			g_autofree char *cap = format_size(LW_FETCH_MAX_HEADER_BYTES);
 			why = g_strdup_printf("response headers larger than %s", cap);
 			domain_code = LW_ERROR_TOO_BIG;
 		}
@@ -467,7 +462,7 @@ static void set_transfer_error(struct lw_fetch *f, CURLcode code, GError **error
 		break;
 	}
 	if (!why && f->headers_too_big) {
-		g_autofree char *cap = format_size(MAX_HEADER_BYTES);
+		g_autofree char *cap = format_size(LW_FETCH_MAX_HEADER_BYTES);
 		why = g_strdup_printf("response headers larger than %s", cap);
 		domain_code = LW_ERROR_TOO_BIG;
 	}

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <glib.h>
 #include <stdbool.h>
+#include "caps.h"
 
 /* Zero or negative fields mean the default, except max_redirects: 0 means
  * "no redirect allowed" (a redirect is then an error), negative the default.
@@ -26,7 +27,7 @@ struct lw_fetch_opts {
 	long max_redirects;        /* default 5 */
 	long low_speed_time_s;     /* default 20 (at most timeout_s) */
 };
-#define LW_FETCH_OPTS_DEFAULT { NULL, 10, 30, 20u * 1024 * 1024, 5 }
+#define LW_FETCH_OPTS_DEFAULT { NULL, 10, 30, LW_DEFAULT_MAX_SIZE, LW_DEFAULT_MAX_REDIRECTS }
 
 /* What we remember of the last good response, for conditional GET.
  * Both may be NULL or "" (then no conditional header is sent). */

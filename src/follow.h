@@ -7,12 +7,12 @@
 #pragma once
 
 #include <glib.h>
+#include "caps.h"
 
 /* Guardian-style live pages: ".../live/2023/feb/14/...". */
 #define LW_FOLLOW_MATCH_DEFAULT "/live/"
 
-/* Caps: links looked at per page. */
-#define LW_FOLLOW_MAX_LINKS 20000
+/* Links looked at per page: LW_FOLLOW_MAX_LINKS (caps.h). */
 
 /* Finds the newest link in data (len bytes: an HTML page, or an RSS or
  * Atom feed — told apart by content_type when it names xml, else by the

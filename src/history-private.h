@@ -4,9 +4,7 @@
 
 #include <git2.h>
 #include "history.h"
-
-/* Same cap as the store's: an entry file is never read past it. */
-#define ENTRY_FILE_MAX (16 * 1024 * 1024)
+#include "caps.h"
 
 struct lw_history_reader {
 	git_repository *repo;

@@ -249,9 +249,9 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 			lw_store_git_error(error, "%s/%s: cannot read version %s", r->path, path, v->commit);
 			goto err;
 		}
-		if (git_blob_rawsize(b) > ENTRY_FILE_MAX) {
+		if (git_blob_rawsize(b) > LW_ENTRY_FILE_MAX) {
 			g_set_error(error, LW_ERROR, LW_ERROR_TOO_BIG, "%s/%s: version %s is larger "
-				    "than %d bytes", r->path, path, v->commit, ENTRY_FILE_MAX);
+				    "than %d bytes", r->path, path, v->commit, LW_ENTRY_FILE_MAX);
 			git_blob_free(b);
 			goto err;
 		}

@@ -62,7 +62,7 @@ static char *read_heading(struct lw_history_reader *r, const git_oid *oid, const
 	git_blob *b = NULL;
 	c->title = NULL;
 	c->published = NULL;
-	if (git_blob_lookup(&b, r->repo, oid) == 0 && git_blob_rawsize(b) <= ENTRY_FILE_MAX) {
+	if (git_blob_lookup(&b, r->repo, oid) == 0 && git_blob_rawsize(b) <= LW_ENTRY_FILE_MAX) {
 		struct lw_entry *e = lw_entry_from_md(git_blob_rawcontent(b),
 						      (gsize)git_blob_rawsize(b), path, NULL);
 		if (e) {

@@ -17,6 +17,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include "caps.h"
 
 struct lw_history_reader;
 
@@ -116,8 +117,8 @@ struct lw_history_version {
 	gsize len;
 };
 
-/* At most this many versions of one entry are returned (the oldest). */
-#define LW_HISTORY_VERSIONS_MAX 10000
+/* At most LW_HISTORY_VERSIONS_MAX (caps.h) versions of one entry are
+ * returned (the oldest). */
 
 /* Every version of the entry file of id (<blog>/entries/<day>/<id>.md, or
  * <blog>/entries/<id>.md) in the commits reachable from HEAD, oldest

@@ -5,11 +5,9 @@
 #pragma once
 
 #include <stdbool.h>
+#include "caps.h"
 
-/* DESIGN.md "Entries and snapshots": at most 120 bytes. */
-#define LW_NAME_MAX 120
-
-/* True when name is 1 to LW_NAME_MAX bytes of [A-Za-z0-9._-] and does
+/* True when name is 1 to LW_NAME_MAX (caps.h: DESIGN.md's 120) bytes of [A-Za-z0-9._-] and does
  * not start with '.' (no hidden file, no "." or ".."): it never leaves
  * its folder.  False for NULL. */
 bool lw_name_valid(const char *name);

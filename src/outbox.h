@@ -11,6 +11,7 @@
 #pragma once
 
 #include <glib.h>
+#include "caps.h"
 
 /* Appends alerts (struct lw_alert *) to DIR/outbox.jsonl in one fsync'd
  * write; NULL or empty: nothing to do. */
@@ -35,11 +36,9 @@ GPtrArray *lw_outbox_take(const char *dir, GError **error);
  * for alerts in flight at a crash).  Each rejected line adds a message
  * (char *, owned by the array: give it a g_free free func) to warnings,
  * which may be NULL (error.h, "Warnings").  At most
- * LW_OUTBOX_MAX_BYTES are read: a bigger outbox is an LW_ERROR_TOO_BIG
+ * LW_OUTBOX_MAX_BYTES (caps.h) are read: a bigger outbox is an LW_ERROR_TOO_BIG
  * error and stays where it is; a line longer than LW_OUTBOX_MAX_LINE is
  * rejected. */
-#define LW_OUTBOX_MAX_BYTES (64u << 20)
-#define LW_OUTBOX_MAX_LINE (1u << 20)
 GPtrArray *lw_outbox_claim(const char *dir, GPtrArray *warnings, GError **error);
 int lw_outbox_done(const char *dir, GError **error);
 

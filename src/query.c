@@ -2,16 +2,13 @@
  * canonical form (query.h).  Evaluation is query-eval.c; the terms a
  * query needs, for the rule index, query-needs.c. */
 #include "query-private.h"
+#include "caps.h"
 #include "error.h"
 #include "words.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define QUERY_MAX_BYTES 4096
-#define QUERY_MAX_DEPTH 64
-#define NEAR_MAX 1000
 
 static void node_free(struct node *n)
 {
@@ -153,8 +150,8 @@ static int lex_bare(struct parser *ps, gsize *ppos)
 			g_free(text);
 			return -1;
 		}
-		if (v > NEAR_MAX) {
-			fail(ps->error, s, start, "NEAR distance above %d", NEAR_MAX);
+		if (v > LW_QUERY_NEAR_MAX) {
+			fail(ps->error, s, start, "NEAR distance above %d", LW_QUERY_NEAR_MAX);
 			g_free(text);
 			return -1;
 		}
@@ -368,8 +365,8 @@ static struct node *parse_primary(struct parser *ps)
 	struct tok *t = peek(ps);
 	switch (t->kind) {
 	case T_LPAREN: {
-		if (++ps->depth > QUERY_MAX_DEPTH) {
-			fail(ps->error, ps->src, t->pos, "nested deeper than %d", QUERY_MAX_DEPTH);
+		if (++ps->depth > LW_QUERY_MAX_DEPTH) {
+			fail(ps->error, ps->src, t->pos, "nested deeper than %d", LW_QUERY_MAX_DEPTH);
 			return NULL;
 		}
 		ps->i++;
@@ -390,8 +387,8 @@ static struct node *parse_primary(struct parser *ps)
 		return n;
 	}
 	case T_FIELD: {
-		if (++ps->depth > QUERY_MAX_DEPTH) {
-			fail(ps->error, ps->src, t->pos, "nested deeper than %d", QUERY_MAX_DEPTH);
+		if (++ps->depth > LW_QUERY_MAX_DEPTH) {
+			fail(ps->error, ps->src, t->pos, "nested deeper than %d", LW_QUERY_MAX_DEPTH);
 			return NULL;
 		}
 		ps->i++;
@@ -430,8 +427,8 @@ static struct node *parse_unary(struct parser *ps)
 	struct tok *t = peek(ps);
 	if (t->kind != T_NOT && t->kind != T_MINUS)
 		return parse_primary(ps);
-	if (++ps->depth > QUERY_MAX_DEPTH) {
-		fail(ps->error, ps->src, t->pos, "nested deeper than %d", QUERY_MAX_DEPTH);
+	if (++ps->depth > LW_QUERY_MAX_DEPTH) {
+		fail(ps->error, ps->src, t->pos, "nested deeper than %d", LW_QUERY_MAX_DEPTH);
 		return NULL;
 	}
 	ps->i++;
@@ -527,9 +524,9 @@ struct lw_query *lw_query_parse(const char *text, GError **error)
 	if (!text)
 		text = "";
 	gsize len = strlen(text);
-	if (len > QUERY_MAX_BYTES) {
+	if (len > LW_QUERY_MAX_BYTES) {
 		g_set_error(error, LW_ERROR, LW_ERROR_QUERY, "column 1: query longer than %d bytes",
-		            QUERY_MAX_BYTES);
+		            LW_QUERY_MAX_BYTES);
 		return NULL;
 	}
 	const char *bad;

@@ -1,13 +1,11 @@
 #include "rules.h"
+#include "caps.h"
 #include "error.h"
 #include "ini-file.h"
 #include "rindex.h"
 #include "value.h"
 
 #include <string.h>
-
-/* A cap on what a rule folder can make the daemon hold and evaluate. */
-#define RULES_MAX 10000
 
 struct lw_ruleset {
 	GPtrArray *rules;      /* struct lw_rule *, in file order */
@@ -131,8 +129,8 @@ static int on_section(const char *section, int line, void *user, GError **error)
 		             section, old->file, old->line);
 		return -1;
 	}
-	if (ld->rs->rules->len >= RULES_MAX) {
-		lw_ini_error(error, ld->path, line, "too many rules (more than %d)", RULES_MAX);
+	if (ld->rs->rules->len >= LW_RULES_MAX) {
+		lw_ini_error(error, ld->path, line, "too many rules (more than %d)", LW_RULES_MAX);
 		return -1;
 	}
 	struct lw_rule *r = g_new0(struct lw_rule, 1);

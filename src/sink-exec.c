@@ -13,16 +13,12 @@
 #include <glib-unix.h>
 
 #include "error.h"
+#include "caps.h"
 #include "sink-private.h"
 
 #define DEFAULT_TIMEOUT_S 10
 /* After SIGTERM, the child has this long to go before SIGKILL. */
 #define KILL_GRACE_MS 1000
-/* Of the child's stderr, the last STDERR_KEEP bytes are kept. */
-#define STDERR_KEEP 4096u
-/* A LIVEWATCH_* value longer than this is cut (on a character boundary):
- * Linux refuses a single environment string over 128 KB. */
-#define MAX_ENV_VALUE 8192u
 
 struct exec_sink {
 	char **argv;
@@ -200,8 +196,8 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data)
 static void keep_tail(GString *tail, const char *buf, gsize n)
 {
 	g_string_append_len(tail, buf, (gssize)n);
-	if (tail->len > 2 * STDERR_KEEP)
-		g_string_erase(tail, 0, (gssize)(tail->len - STDERR_KEEP));
+	if (tail->len > 2 * LW_EXEC_STDERR_KEEP)
+		g_string_erase(tail, 0, (gssize)(tail->len - LW_EXEC_STDERR_KEEP));
 }
 
 /* Reads what the child wrote to stderr, keeping the tail.  Returns false
@@ -294,8 +290,8 @@ static void setenv_capped(GSubprocessLauncher *l, const char *name, const char *
 {
 	g_autofree char *v = g_utf8_make_valid(value ? value : "", -1);
 	gsize len = strlen(v);
-	if (len > MAX_ENV_VALUE) {
-		len = MAX_ENV_VALUE;
+	if (len > LW_EXEC_MAX_ENV_VALUE) {
+		len = LW_EXEC_MAX_ENV_VALUE;
 		while (len > 0 && (v[len] & 0xC0) == 0x80)
 			len--;
 		v[len] = '\0';

@@ -8,22 +8,13 @@
 #include <json-glib/json-glib.h>
 
 #include "error.h"
+#include "caps.h"
 #include "fetch.h"
 #include "sink-private.h"
 #include "url.h"
 
 #define USER_AGENT "livewatch/" LW_VERSION " (+https://github.com/livewatch/livewatch)"
 #define DEFAULT_TIMEOUT_S 10
-#define MAX_HEADERS 9
-/* ntfy keeps a message body of up to 4096 bytes as text; past that it
- * becomes an attachment.  Header texts are cut long before any limit. */
-#define NTFY_MAX_BODY 4000u
-#define NTFY_MAX_TITLE_CHARS 200
-#define MAX_CLICK_BYTES 2048u
-/* What is kept of a response body for an error message, and how much
- * of it is read at all: the status is known by then. */
-#define MAX_REPLY 256u
-#define MAX_REPLY_READ (64u * 1024u)
 /* Pause before the one retry, and the least time worth retrying with. */
 #define RETRY_PAUSE_MS 200
 #define RETRY_MIN_MS 500
@@ -56,7 +47,7 @@ struct webhook_opts {
 	int format;               /* enum format */
 	long timeout;
 	char *priority;
-	char *header[MAX_HEADERS];
+	char *header[LW_WEBHOOK_MAX_HEADERS];
 };
 
 static const char *const formats[] = { "json", "ntfy", "slack", NULL };
@@ -84,7 +75,7 @@ static void opts_clear(struct webhook_opts *o)
 {
 	g_free(o->url);
 	g_free(o->priority);
-	for (int i = 0; i < MAX_HEADERS; i++)
+	for (int i = 0; i < LW_WEBHOOK_MAX_HEADERS; i++)
 		g_free(o->header[i]);
 }
 
@@ -225,7 +216,7 @@ static int webhook_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GE
 
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-	for (int i = 1; i <= MAX_HEADERS; i++) {
+	for (int i = 1; i <= LW_WEBHOOK_MAX_HEADERS; i++) {
 		g_autofree char *key = i == 1 ? g_strdup("header") : g_strdup_printf("header%d", i);
 		if (parse_header(names, lines, cfg, key, o.header[i - 1], error) < 0)
 			return -1;
@@ -320,7 +311,7 @@ static char *header_url(const char *url)
 		else
 			g_string_append_c(s, (char)*p);
 	}
-	if (s->len > MAX_CLICK_BYTES) {
+	if (s->len > LW_WEBHOOK_MAX_CLICK_BYTES) {
 		g_string_free(s, TRUE);
 		return NULL;
 	}
@@ -378,7 +369,7 @@ static char *ntfy_body(const struct lw_alert *a)
 	char *valid = g_utf8_make_valid(s->str, (gssize)s->len);
 	g_string_assign(s, valid);
 	g_free(valid);
-	truncate_utf8(s, NTFY_MAX_BODY);
+	truncate_utf8(s, LW_NTFY_MAX_BODY);
 	return g_string_free(s, FALSE);
 }
 
@@ -386,7 +377,7 @@ static void ntfy_headers(struct curl_slist **h, const struct webhook_sink *w,
 			 const struct lw_alert *a)
 {
 	g_autofree char *summary = lw_sink_desktop_summary(a);
-	g_autofree char *title = header_text(summary, NTFY_MAX_TITLE_CHARS);
+	g_autofree char *title = header_text(summary, LW_NTFY_MAX_TITLE_CHARS);
 	add_header(h, w, "Title", title);
 	g_autofree char *prio = g_strdup_printf("%d", w->priority[urgency_index(a->urgency)]);
 	add_header(h, w, "Priority", prio);
@@ -459,10 +450,10 @@ static size_t on_reply(char *data, size_t size, size_t n, void *userp)
 	struct webhook_sink *w = userp;
 	size_t len = size * n;
 	w->reply_read += len;
-	if (w->reply_read > MAX_REPLY_READ)
+	if (w->reply_read > LW_WEBHOOK_MAX_REPLY_READ)
 		return 0;
-	if (w->reply->len < MAX_REPLY)
-		g_string_append_len(w->reply, data, (gssize)MIN(len, MAX_REPLY - w->reply->len));
+	if (w->reply->len < LW_WEBHOOK_MAX_REPLY)
+		g_string_append_len(w->reply, data, (gssize)MIN(len, LW_WEBHOOK_MAX_REPLY - w->reply->len));
 	return len;
 }
 
@@ -537,7 +528,7 @@ static CURLcode post_once(struct webhook_sink *w, const char *body, struct curl_
 #undef SET
 	rc = curl_easy_perform(c);
 	/* A reply that goes on and on is cut; its status stands. */
-	if (rc == CURLE_WRITE_ERROR && w->reply_read > MAX_REPLY_READ)
+	if (rc == CURLE_WRITE_ERROR && w->reply_read > LW_WEBHOOK_MAX_REPLY_READ)
 		rc = CURLE_OK;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include "alert.h"
 #include "config.h"
+#include "caps.h"
 
 /* A sink: one configured destination.  Opaque. */
 struct lw_sink;
@@ -58,7 +59,6 @@ struct lw_sink;
  *
  * Errors are LW_ERROR_CONFIG. */
 struct lw_sink *lw_sink_new(const struct lw_sink_config *cfg, GError **error);
-#define LW_FILE_SINK_WINDOW (1u << 20)
 /* The implicit desktop sink used when the config has no [sink]. */
 struct lw_sink *lw_sink_new_default_desktop(void);
 void lw_sink_free(struct lw_sink *s);

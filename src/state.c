@@ -1,6 +1,7 @@
 /* Per-blog fetch state (store.h "Fetch state"): JSON files in the
  * store's state folder, beside the history and never in it. */
 #include "store.h"
+#include "caps.h"
 #include "error.h"
 #include "file.h"
 #include "name.h"
@@ -9,9 +10,6 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
-
-#define STATE_FILE_MAX (64 * 1024 * 1024)
-
 
 static void removed_free(gpointer p)
 {
@@ -92,8 +90,8 @@ struct lw_blog_state *lw_store_load_state(struct lw_store *s, const char *blog, 
 		return NULL;
 	if (g_stat(path, &sb) < 0 && errno == ENOENT)
 		return lw_blog_state_new();
-	if (g_stat(path, &sb) == 0 && sb.st_size > STATE_FILE_MAX) {
-		g_set_error(error, LW_ERROR, LW_ERROR_TOO_BIG, "%s: larger than %d bytes", path, STATE_FILE_MAX);
+	if (g_stat(path, &sb) == 0 && sb.st_size > LW_STATE_FILE_MAX) {
+		g_set_error(error, LW_ERROR, LW_ERROR_TOO_BIG, "%s: larger than %d bytes", path, LW_STATE_FILE_MAX);
 		return NULL;
 	}
 	if (!g_file_get_contents(path, &text, &len, &err)) {

@@ -109,7 +109,7 @@ static int migrate_blog(struct lw_store *s, const char *blog, git_tree *btree, g
 		struct lw_entry *e = NULL;
 		git_blob *b = NULL;
 		if (git_blob_lookup(&b, s->repo, git_tree_entry_id(te)) == 0 &&
-		    git_blob_rawsize(b) <= ENTRY_FILE_MAX)
+		    git_blob_rawsize(b) <= LW_ENTRY_FILE_MAX)
 			e = lw_entry_from_md(git_blob_rawcontent(b), (gsize)git_blob_rawsize(b), name, NULL);
 		git_blob_free(b);
 		git_error_clear();

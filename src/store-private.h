@@ -6,9 +6,8 @@
 #include <glib.h>
 #include <stdbool.h>
 #include "store.h"
+#include "caps.h"
 
-/* Caps on what we read back: an entry file, index.md, a state file. */
-#define ENTRY_FILE_MAX (16 * 1024 * 1024)
 /* A big index catches up with HEAD at most this often (seconds), unless
  * forced; one under INDEX_SMALL bytes (about 2,500 files) at once. */
 #define INDEX_FLUSH_EVERY 60

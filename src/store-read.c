@@ -21,9 +21,9 @@ git_blob *store_read_blob(struct lw_store *s, const git_oid *oid, const char *sh
 		lw_store_git_error(error, "%s/%s: cannot read", s->path, shown);
 		return NULL;
 	}
-	if (git_blob_rawsize(b) > ENTRY_FILE_MAX) {
+	if (git_blob_rawsize(b) > LW_ENTRY_FILE_MAX) {
 		g_set_error(error, LW_ERROR, LW_ERROR_TOO_BIG, "%s/%s: larger than %d bytes",
-			    s->path, shown, ENTRY_FILE_MAX);
+			    s->path, shown, LW_ENTRY_FILE_MAX);
 		git_blob_free(b);
 		return NULL;
 	}

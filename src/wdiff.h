@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include "caps.h"
 
 enum lw_wdiff_op {
 	LW_WDIFF_SAME,    /* text of the new version (words and whitespace) */
@@ -20,12 +21,10 @@ struct lw_wdiff_span {
 	gsize len;
 };
 
-/* Above this many words on either side, or this many edits, the diff is
- * not computed word by word: the whole old text is deleted and the whole
- * new one inserted, and lw_wdiff.whole is set. */
-#define LW_WDIFF_MAX_WORDS 50000
-#define LW_WDIFF_MAX_EDITS 1000
-
+/* Above LW_WDIFF_MAX_WORDS words on either side, or LW_WDIFF_MAX_EDITS
+ * edits (caps.h), the diff is not computed word by word: the whole old
+ * text is deleted and the whole new one inserted, and lw_wdiff.whole is
+ * set. */
 struct lw_wdiff {
 	GArray *spans;    /* struct lw_wdiff_span; SAME and INS concatenated give new exactly */
 	bool whole;       /* the limits above were hit: one DEL and one INS */

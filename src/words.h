@@ -29,9 +29,9 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include "caps.h"
 
-/* Words beyond this many in one text are ignored (a cap on outside input). */
-#define LW_WORDS_MAX 200000
+/* Words beyond LW_WORDS_MAX (caps.h) in one text are ignored. */
 
 struct lw_word {
 	gsize offset;     /* byte offset of the word in the original text */
