@@ -1153,10 +1153,11 @@ def _self_test():
                   updated=('2023-02-14T18:00:00Z' if m == 105 else None))
              for m in range(600, 0, -45)]
     url = 'http://127.0.0.1:1/live'
-    checks = []
+    from lwtest import Tap
+    tap = Tap()
 
     def check(name, cond):
-        checks.append((name, bool(cond)))
+        tap.result(bool(cond), name)
 
     a = render_blog(posts, url, 'H', now='2023-02-14T19:00:00Z')
     b = render_blog(posts, url, 'H', now='2023-02-14T21:30:00Z')
@@ -1208,10 +1209,7 @@ def _self_test():
         '2023-02-14T10:00:30Z', '2023-02-14T10:04:59Z',
         '2023-02-14T12:59:00Z', '2023-02-16T10:00:00Z')] ==
         ['now', '4m ago', '2h ago', '2d ago'])
-    print('1..%d' % len(checks))
-    for n, (name, ok) in enumerate(checks, 1):
-        print('%sok %d - %s' % ('' if ok else 'not ', n, name))
-    return 0 if all(ok for _, ok in checks) else 1
+    return tap.finish()
 
 
 if __name__ == '__main__':

@@ -7,8 +7,6 @@ import json
 import os
 import re
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -17,8 +15,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lwhttpd  # noqa: E402
 from lwblog import Post, render_blog  # noqa: E402
-from lwhttpd import LiveServer  # noqa: E402
-from lwtest import LW_BIN, Sandbox, check, eq, run_tests, sanitized  # noqa: E402
+from lwtest import (check, eq, lines_of, run_tests, sanitized, wait_eq,  # noqa: E402
+                    wait_for, wait_until, with_sandbox)
 
 HEADLINE = 'Ukraine war live: talks in Brussels as fighting continues'
 
@@ -65,123 +63,13 @@ def page(url, ps, **kw):
     return render_blog(ps, page_url=url, headline=HEADLINE, **kw)
 
 
-class Daemon:
-    """The real binary as a subprocess, with a notify socket and a log file."""
-
-    def __init__(self, sb, config_text, args=(), env=None):
-        self.sb = sb
-        with open(sb.config, 'w') as f:
-            f.write(config_text)
-        self.sock_path = os.path.join(sb.dir, 'notify-%d.sock' % len(sb.extra))
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.sock_path)
-        self.sock.settimeout(0.1)
-        self.notes = []
-        self.notes_lock = threading.Lock()
-        self.note_times = []
-        self.reading = True
-        self.reader = threading.Thread(target=self._read_notes, daemon=True)
-        self.reader.start()
-        self.log_path = os.path.join(sb.dir, 'daemon-%d.log' % len(sb.extra))
-        e = dict(sb.env)
-        e['NOTIFY_SOCKET'] = self.sock_path
-        e.update(env or {})
-        self.logf = open(self.log_path, 'w')
-        self.proc = subprocess.Popen([LW_BIN, '-c', sb.config] + list(args) + ['run'],
-                                     env=e, stdout=self.logf, stderr=subprocess.STDOUT)
-        self.t0 = time.time()
-
-    def _read_notes(self):
-        # Drained all the time, as systemd does: a full socket buffer
-        # would make the daemon drop notifications.
-        while self.reading:
-            try:
-                note = self.sock.recv(65536).decode()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with self.notes_lock:
-                self.notes.append(note)
-                self.note_times.append((time.monotonic(), note))
-
-    def notifications(self):
-        with self.notes_lock:
-            return list(self.notes)
-
-    def wait_note(self, pred, timeout=10, after=0):
-        end = time.time() + timeout
-        while time.time() < end:
-            for n in self.notifications()[after:]:
-                if pred(n):
-                    return n
-            time.sleep(0.05)
-        raise AssertionError('no notification matched; got %r\nlog:\n%s'
-                             % (self.notes, self.log()))
-
-    def log(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def wait_log(self, pattern, timeout=10, count=1):
-        end = time.time() + timeout
-        while time.time() < end:
-            if len(re.findall(pattern, self.log(), re.M)) >= count:
-                return
-            check(self.proc.poll() is None, 'daemon died: %s' % self.log())
-            time.sleep(0.05)
-        raise AssertionError('log never matched %r:\n%s' % (pattern, self.log()))
-
-    def kill(self, sig):
-        self.proc.send_signal(sig)
-
-    def rss_kb(self):
-        with open('/proc/%d/status' % self.proc.pid) as f:
-            for line in f:
-                if line.startswith('VmRSS:'):
-                    return int(line.split()[1])
-        return 0
-
-    def stop(self, timeout=10):
-        t = time.time()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError('daemon did not stop within %d s:\n%s' % (timeout, self.log()))
-        return rc, time.time() - t
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.logf.close()
-        self.reading = False
-        self.reader.join(2)
-        self.sock.close()
-
-
-def with_sandbox(fn):
-    def wrapper():
-        sb = Sandbox(blogs={})
-        sb.extra = []
-        try:
-            fn(sb)
-        finally:
-            for d in sb.extra:
-                d.close()
-            sb.close()
-    wrapper.__name__ = fn.__name__
-    return wrapper
-
-
 def config(sb, main='', blogs=(), extra=''):
-    """blogs: (name, url, {key: value})."""
-    out = ['[livewatch]', 'repo = history', 'rules = test.rules', 'timeout = 5',
-           'connect_timeout = 2', main, '']
+    """blogs: (name, url, {key: value}); main's keys replace the defaults
+    (a key set twice is an error)."""
+    given = {line.split('=')[0].strip() for line in main.splitlines() if '=' in line}
+    defaults = [k + ' = ' + v for k, v in (('timeout', '5'), ('connect_timeout', '2'))
+                if k not in given]
+    out = ['[livewatch]', 'repo = history', 'rules = test.rules'] + defaults + [main, '']
     for name, url, keys in blogs:
         out.append('[blog "%s"]' % name)
         out.append('url = %s' % url)
@@ -193,12 +81,6 @@ def config(sb, main='', blogs=(), extra=''):
     return '\n'.join(out)
 
 
-def start(sb, text, args=(), env=None):
-    d = Daemon(sb, text, args, env)
-    sb.extra.append(d)
-    return d
-
-
 def count(server, path, since=0):
     """Polls of path since a time (a redirect's later hops not counted)."""
     return len([r for r in server.requests(path) if r['time'] >= since and r['target'] == path])
@@ -206,30 +88,6 @@ def count(server, path, since=0):
 
 def times(server, path):
     return [r['time'] for r in server.requests(path)]
-
-
-def wait_until(get, pred, timeout=20):
-    """get() polled until pred holds for its value or the deadline passes;
-    returns the last value.  A count read while the daemon may still be
-    working (a sink's lane writing, a poll under way) is read this way,
-    never sampled once."""
-    end = time.monotonic() + timeout
-    value = get()
-    while not pred(value) and time.monotonic() < end:
-        time.sleep(0.05)
-        value = get()
-    return value
-
-
-def wait_eq(get, want, what, timeout=20):
-    eq(wait_until(get, lambda v: v == want, timeout), want, what)
-
-
-def lines_of(path):
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return f.read().splitlines()
 
 
 def settle(d, srv, names, timeout=20):
@@ -254,7 +112,7 @@ def blog_commits(sb, blog):
 # ---------------------------------------------------------------------------
 
 
-@with_sandbox
+@with_sandbox(blogs={})
 def test_notify_protocol_journal_and_watchdog(sb):
     """READY=1, a live STATUS=, WATCHDOG=1 at half the period, journald
     priority prefixes, STOPPING=1 and exit 0 on SIGTERM."""
@@ -262,7 +120,7 @@ def test_notify_protocol_journal_and_watchdog(sb):
     url = srv.url('/a')
     srv.set('/a', body=page(url, posts()))
     srv.set('/b', status=500, body='down')
-    d = start(sb, config(sb, 'interval = 1\nmax_backoff = 1', [
+    d = sb.start_daemon(config(sb, 'interval = 1\nmax_backoff = 1', [
         ('alpha', url, {}), ('broken', srv.url('/b'), {})]),
         env={'JOURNAL_STREAM': '8:1234', 'WATCHDOG_USEC': '400000'})
     d.wait_note(lambda n: n == 'READY=1')
@@ -285,7 +143,7 @@ def test_notify_protocol_journal_and_watchdog(sb):
     eq(len(re.findall(r'^<4>broken: ', log, re.M)), 1, 'one warning for the failing blog')
 
 
-@with_sandbox
+@with_sandbox(blogs={})
 def test_slow_deliveries_hold_nothing_up(sb):
     """A webhook that never answers (timeout 60 s) and a hook that sleeps:
     other blogs are still polled on time, the watchdog is fed, SIGTERM
@@ -303,11 +161,8 @@ def test_slow_deliveries_hold_nothing_up(sb):
     text = config(sb, 'interval = 1\nalert_on_first_poll = yes',
                   [('alpha', url, {'interval': '600'}), ('beta', srv.url('/b'), {})],
                   extra=sinks)
-    d = start(sb, text, env={'WATCHDOG_USEC': '1000000'})
-    deadline = time.time() + 20
-    while time.time() < deadline and not srv.requests('/hook'):
-        time.sleep(0.05)
-    check(srv.requests('/hook'), 'the webhook was never called:\n' + d.log())
+    d = sb.start_daemon(text, env={'WATCHDOG_USEC': '1000000'})
+    check(wait_until(lambda: srv.requests('/hook')), 'the webhook was never called:\n' + d.log())
     t0 = time.time()
     t0_mono = time.monotonic()
     # the file sink has its own lane: it takes them while the others hang
@@ -336,7 +191,7 @@ def test_slow_deliveries_hold_nothing_up(sb):
     srv.set('/hook', body='ok')
     before = len(srv.requests('/hook'))
     text = text.replace('sleep 30; ', '')
-    d2 = start(sb, text)
+    d2 = sb.start_daemon(text)
     d2.wait_log(r'delivered the alerts left from an interrupted run', timeout=20)
     wait_eq(lambda: len([r for r in srv.requests('/hook')[before:]
                          if json.loads(r['body']).get('rule')]),
@@ -354,7 +209,7 @@ def test_slow_deliveries_hold_nothing_up(sb):
     eq(rc, 0, 'exit status; log:\n' + d2.log())
 
 
-@with_sandbox
+@with_sandbox(blogs={})
 def test_killed_during_a_delivery(sb):
     """SIGKILL while a webhook hangs: nothing is cut short cleanly, yet the
     next start delivers every alert, and the outbox ends empty."""
@@ -365,11 +220,8 @@ def test_killed_during_a_delivery(sb):
     text = config(sb, 'interval = 1\nalert_on_first_poll = yes', [('alpha', url, {})],
                   extra='[sink "hang"]\ntype = webhook\nurl = %s\ntimeout = 60\n'
                   % srv.url('/hook'))
-    d = start(sb, text)
-    deadline = time.time() + 20
-    while time.time() < deadline and not srv.requests('/hook'):
-        time.sleep(0.05)
-    check(srv.requests('/hook'), 'the webhook was never called:\n' + d.log())
+    d = sb.start_daemon(text)
+    check(wait_until(lambda: srv.requests('/hook')), 'the webhook was never called:\n' + d.log())
     d.kill(signal.SIGKILL)
     d.proc.wait(10)
     outbox = os.path.join(sb.repo, '.git', 'livewatch', 'outbox.jsonl')
@@ -377,7 +229,7 @@ def test_killed_during_a_delivery(sb):
 
     srv.set('/hook', body='ok')
     before = len(srv.requests('/hook'))
-    d2 = start(sb, text)
+    d2 = sb.start_daemon(text)
     d2.wait_log(r'delivered the alerts left from an interrupted run', timeout=20)
     wait_eq(lambda: len(srv.requests('/hook')[before:]), 4, 'alerts posted after the restart')
     for name in ('outbox.jsonl', 'outbox.taking'):
@@ -388,7 +240,7 @@ def test_killed_during_a_delivery(sb):
     eq(rc, 0, 'exit status; log:\n' + d2.log())
 
 
-@with_sandbox
+@with_sandbox(blogs={})
 def test_reload_during_a_hanging_delivery(sb):
     """SIGHUP while a webhook hangs: the new configuration (without the
     webhook) takes over, its alerts arrive, the old delivery keeps what it
@@ -401,11 +253,8 @@ def test_reload_during_a_hanging_delivery(sb):
     hang = '[sink "hang"]\ntype = webhook\nurl = %s\ntimeout = 60\n' % srv.url('/hook')
     text = config(sb, 'interval = 1\nalert_on_first_poll = yes', [('alpha', url, {})],
                   extra=hang)
-    d = start(sb, text)
-    deadline = time.time() + 20
-    while time.time() < deadline and not srv.requests('/hook'):
-        time.sleep(0.05)
-    check(srv.requests('/hook'), 'the webhook was never called:\n' + d.log())
+    d = sb.start_daemon(text)
+    check(wait_until(lambda: srv.requests('/hook')), 'the webhook was never called:\n' + d.log())
     # the file lane may still be writing when the webhook is first called
     wait_eq(lambda: len(sb.alerts()), 3, 'alerts before the reload')
     with open(sb.config, 'w') as f:
@@ -420,7 +269,7 @@ def test_reload_during_a_hanging_delivery(sb):
     check(took < 5, 'stopping took %.1f s' % took)
 
 
-@with_sandbox
+@with_sandbox(blogs={})
 def test_faults_do_not_disturb_healthy_blogs(sb):
     """Many blogs on their own hosts, most of them broken in a different
     way: the healthy ones keep their schedule, nothing broken is recorded,
@@ -443,9 +292,8 @@ def test_faults_do_not_disturb_healthy_blogs(sb):
     }
     names = ['ok1', 'ok2', 'badutf'] + list(faults)
     for i, name in enumerate(names):
-        srv = LiveServer(host='127.0.0.%d' % (i + 2)).start()
+        srv = sb.add_server(host='127.0.0.%d' % (i + 2))
         servers[name] = srv
-        sb.extra.append(srv_closer(srv))
         url = srv.url('/live')
         if name.startswith('ok'):
             srv.set('/live', body=page(url, posts()), auto_etag=(name == 'ok2'))
@@ -456,7 +304,7 @@ def test_faults_do_not_disturb_healthy_blogs(sb):
         else:
             srv.set('/live', **faults[name])
         blogs.append((name, url, {}))
-    d = start(sb, config(sb, 'interval = 1\nmax_backoff = 8\nmax_size = 4MB\n'
+    d = sb.start_daemon(config(sb, 'interval = 1\nmax_backoff = 8\nmax_size = 4MB\n'
                              'health_alerts = yes', blogs), args=os.environ.get('LW_DAEMON_ARGS', '').split())
     d.wait_note(lambda n: n == 'READY=1')
     time.sleep(5)
@@ -540,7 +388,7 @@ def max_overlap(sp):
     return best
 
 
-@with_sandbox
+@with_sandbox(blogs={})
 def test_host_politeness_and_global_limit(sb):
     """Two blogs on one host: one request at a time, delay seconds apart.
     Four slow blogs elsewhere: never more than `concurrency` in flight."""
@@ -551,12 +399,11 @@ def test_host_politeness_and_global_limit(sb):
     blogs = [('p1', srv.url('/p1'), {}), ('p2', srv.url('/p2'), {})]
     slow_hosts = []
     for i in range(4):
-        s = LiveServer(host='127.0.1.%d' % (i + 1)).start()
-        sb.extra.append(srv_closer(s))
+        s = sb.add_server(host='127.0.1.%d' % (i + 1))
         s.set('/live', mode='stall', seconds=1.5)
         slow_hosts.append(s.host)
         blogs.append(('slow%d' % i, s.url('/live'), {}))
-    d = start(sb, config(sb, 'interval = 1\nmax_backoff = 1\nconcurrency = 3', blogs,
+    d = sb.start_daemon(config(sb, 'interval = 1\nmax_backoff = 1\nconcurrency = 3', blogs,
                          extra='[host "127.0.0.1"]\ndelay = 1.5\n'))
     d.wait_note(lambda n: n == 'READY=1')
     time.sleep(9)
@@ -572,13 +419,13 @@ def test_host_politeness_and_global_limit(sb):
     eq(max_overlap(every), 3, 'transfers in flight at most (concurrency = 3)')
 
 
-@with_sandbox
+@with_sandbox(blogs={})
 def test_usr1_reload_and_one_daemon_per_repo(sb):
     srv = sb.server
     for p in ('/a', '/b'):
         srv.set(p, body=page(srv.url(p), posts(prefix=p)))
     text = config(sb, 'interval = 60\ndelay = 0', [('a', srv.url('/a'), {})])
-    d = start(sb, text, args=['-vv'])
+    d = sb.start_daemon(text, args=['-vv'])
     d.wait_note(lambda n: n == 'READY=1')
     d.wait_log(r'^a: 4 new')
     eq(count(srv, '/a'), 1, 'polls of a')
@@ -631,21 +478,17 @@ def test_usr1_reload_and_one_daemon_per_repo(sb):
     eq(rc, 0, 'exit status; log:\n' + d.log())
 
 
-@with_sandbox
+@with_sandbox(blogs={})
 def test_sigterm_with_a_stalled_transfer(sb):
     srv = sb.server
     srv.set('/s', mode='stall', seconds=60)
     # Another host: the stalled one holds its own host's only slot.
-    other = LiveServer(host='127.0.0.2').start()
-    sb.extra.append(srv_closer(other))
+    other = sb.add_server(host='127.0.0.2')
     other.set('/ok', body=page(other.url('/ok'), posts()))
-    d = start(sb, config(sb, 'interval = 1\ntimeout = 60\ndelay = 0',
+    d = sb.start_daemon(config(sb, 'interval = 1\ntimeout = 60\ndelay = 0',
                          [('s', srv.url('/s'), {}), ('ok', other.url('/ok'), {})]))
     d.wait_log(r'^ok: 4 new')
-    t = time.time()
-    while not srv.requests('/s') and time.time() - t < 5:
-        time.sleep(0.05)
-    check(srv.requests('/s'), 'stalled blog never requested')
+    wait_for(lambda: srv.requests('/s'), 'the stalled blog to be requested', timeout=5)
     time.sleep(0.5)
     rc, took = d.stop()
     eq(rc, 0, 'exit status; log:\n' + d.log())
@@ -654,26 +497,25 @@ def test_sigterm_with_a_stalled_transfer(sb):
     eq(blog_commits(sb, 'ok'), 1, 'commits of the healthy blog')
 
 
-@with_sandbox
+@with_sandbox(blogs={})
 def test_failure_logged_once_then_recovery(sb):
     srv = sb.server
     srv.set('/f', status=500, body='down')
-    d = start(sb, config(sb, 'interval = 1\nmax_backoff = 1\ndelay = 0\nhealth_alerts = yes',
+    d = sb.start_daemon(config(sb, 'interval = 1\nmax_backoff = 1\ndelay = 0\nhealth_alerts = yes',
                          [('f', srv.url('/f'), {})]))
     d.wait_note(lambda n: n.startswith('STATUS=1 blog, 1 failing'))
-    t = time.time()
-    while count(srv, '/f') < 4 and time.time() - t < 10:
-        time.sleep(0.05)
-    check(count(srv, '/f') >= 4, 'too few polls of a failing blog')
+    wait_for(lambda: count(srv, '/f'), 'four polls of the failing blog', lambda n: n >= 4,
+             timeout=10)
     srv.set('/f', body=page(srv.url('/f'), posts()))
     d.wait_log(r'^f: recovered')
     d.wait_note(lambda n: n.startswith('STATUS=1 blog, 0 failing, last change'))
 
     def health():
         return [(a['change'], a['title']) for a in sb.alerts() if a['rule'] == 'health']
-    wait_until(health, lambda h: len(h) >= 2)
+    wait_for(health, 'the failing and recovered health alerts', lambda h: len(h) >= 2)
     outbox = os.path.join(sb.repo, '.git', 'livewatch', 'outbox.jsonl')
-    wait_until(lambda: [line for line in lines_of(outbox) if line.strip()], lambda v: not v)
+    wait_for(lambda: [line for line in lines_of(outbox) if line.strip()], 'an empty outbox',
+             lambda v: not v)
     time.sleep(1.5)
     d.stop()
     log = d.log()
@@ -693,7 +535,7 @@ def test_failure_logged_once_then_recovery(sb):
           'alerts left in the outbox')
 
 
-@with_sandbox
+@with_sandbox(blogs={})
 def test_follow_a_series(sb):
     """A series page whose newest /live/ link moves: the blog follows it,
     every day's posts land in one entries/ folder, the commit says so."""
@@ -711,7 +553,7 @@ def test_follow_a_series(sb):
     series([13, 14])
     text = config(sb, 'interval = 1\ndelay = 0', [
         ('ukraine', srv.url(day[13]), {'follow': srv.url('/series')})])
-    d = start(sb, text)
+    d = sb.start_daemon(text)
     d.wait_log(r"^ukraine: now following '%s'" % re.escape(srv.url(day[14])))
     d.wait_log(r'^ukraine: 4 new')
     msg = sb.git('log', '-1', '--format=%B')
@@ -730,14 +572,14 @@ def test_follow_a_series(sb):
        'the switch only adds')
     d.stop()
     # The page followed survives a restart: no second switch.
-    d2 = start(sb, text)
+    d2 = sb.start_daemon(text)
     d2.wait_note(lambda n: n == 'READY=1')
     time.sleep(2)
     d2.stop()
     check('now following' not in d2.log(), d2.log())
 
 
-@with_sandbox
+@with_sandbox(blogs={})
 def test_adaptive_polling_and_over(sb):
     srv = sb.server
     srv.set('/quiet', body=page(srv.url('/quiet'), posts()))
@@ -758,7 +600,7 @@ def test_adaptive_polling_and_over(sb):
         st['last_change'] = now - quiet
         with open(path, 'w') as f:
             json.dump(st, f)
-    d = start(sb, text, args=['-vv'])
+    d = sb.start_daemon(text, args=['-vv'])
     d.wait_log(r'^quiet: next poll in 5 s \(quiet\)$')
     d.wait_log(r'^day: the blog is over, polling it hourly$')
     d.wait_log(r'^day: next poll in 3600 s \(over\)$')
@@ -766,14 +608,6 @@ def test_adaptive_polling_and_over(sb):
     d.wait_log(r'^ended: the blog is over, polling it hourly$')
     d.wait_log(r'^ended: next poll in 3600 s \(over\)$')
     d.stop()
-
-class srv_closer:
-    def __init__(self, srv):
-        self.srv = srv
-
-    def close(self):
-        self.srv.stop()
-
 
 if __name__ == '__main__':
     sys.exit(run_tests(globals()))

@@ -21,46 +21,20 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from lwtest import Tap, skip_all, wait_until  # noqa: E402
+
 MOCK_NAME = 'org.freedesktop.Notifications'
 MOCK_PATH = '/org/freedesktop/Notifications'
 MOCK_IFACE = 'org.freedesktop.DBus.Mock'
-
-
-class Tap:
-    def __init__(self):
-        self.results = []
-
-    def check(self, ok, what, detail=None):
-        self.results.append((bool(ok), what, detail))
-        return ok
-
-    def equal(self, got, want, what):
-        return self.check(got == want, what, f'got {got!r}, want {want!r}')
-
-    def finish(self):
-        print(f'1..{len(self.results)}')
-        failed = 0
-        for i, (ok, what, detail) in enumerate(self.results, 1):
-            print(f'{"ok" if ok else "not ok"} {i} - {what}')
-            if not ok:
-                failed += 1
-                if detail:
-                    for line in str(detail).splitlines():
-                        print(f'# {line}')
-        sys.stdout.flush()
-        return 1 if failed else 0
-
-
-def bail(reason):
-    print(f'1..0 # SKIP {reason}')
-    sys.exit(0)
 
 
 try:
     import dbus
     import dbusmock  # noqa: F401  (only needed by the spawned server)
 except ImportError:
-    bail('python3-dbusmock not installed')
+    skip_all('python3-dbusmock not installed')
 
 
 def start_mock(bus):
@@ -69,13 +43,10 @@ def start_mock(bus):
         [sys.executable, '-m', 'dbusmock', '--template', 'notification_daemon',
          '--parameters', '{"capabilities": "body body-markup actions"}'],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if bus.name_has_owner(MOCK_NAME):
+    if wait_until(lambda: bus.name_has_owner(MOCK_NAME) or proc.poll() is not None):
+        if proc.poll() is None:
             return proc
-        if proc.poll() is not None:
-            raise RuntimeError('dbusmock exited: ' + proc.stderr.read().decode(errors='replace'))
-        time.sleep(0.1)
+        raise RuntimeError('dbusmock exited: ' + proc.stderr.read().decode(errors='replace'))
     proc.kill()
     raise RuntimeError('dbusmock did not take ' + MOCK_NAME + ' within 20 s')
 
@@ -284,23 +255,18 @@ def check_daemon(tap, bus):
         proc = subprocess.Popen([lw_bin, '-c', cfg, 'run'], env=dict(os.environ, HOME=d),
                                 stdout=logf, stderr=subprocess.STDOUT)
 
-        def wait_for(pred, seconds):
-            end = time.time() + seconds
-            while time.time() < end and not pred():
-                time.sleep(0.05)
-            return pred()
-        wait_for(lambda: len(srv.requests('/live')) >= 2, 15)
+        wait_until(lambda: len(srv.requests('/live')) >= 2, timeout=15)
         hot = Post(published=stamp(60), title='Shelling near Bakhmut',
                    paras=['Shelling continued near Bakhmut overnight.'])
         srv.set('/live', body=render_blog([hot] + posts, page_url=srv.url('/live'),
                                           headline='Live'))
-        got = wait_for(lambda: len(notify_calls(bus)) >= 1, 15)
+        got = wait_until(lambda: len(notify_calls(bus)) >= 1, timeout=15)
         log = open(log_path).read()
         if tap.check(got, 'run: the daemon shows a notification', log):
             c = notify_calls(bus)[0]
             tap.check('bakhmut' in c['summary'], 'run: summary names the rule', c['summary'])
         n = len(srv.requests('/live'))
-        tap.check(wait_for(lambda: len(srv.requests('/live')) >= n + 2, 10),
+        tap.check(wait_until(lambda: len(srv.requests('/live')) >= n + 2, timeout=10),
                   'run: polling goes on after the notification')
         t = time.time()
         proc.send_signal(signal.SIGTERM)
@@ -365,12 +331,6 @@ def check_click(tap, bus):
                                 env=dict(os.environ, HOME=d, LIVEWATCH_BROWSER=opener),
                                 stdout=logf, stderr=subprocess.STDOUT)
 
-        def wait_for(pred, seconds):
-            end = time.monotonic() + seconds
-            while time.monotonic() < end and not pred():
-                time.sleep(0.02)
-            return pred()
-
         def alert_lines():
             try:
                 with open(alerts) as f:
@@ -385,12 +345,13 @@ def check_click(tap, bus):
             except FileNotFoundError:
                 return []
 
-        wait_for(lambda: len(srv.requests('/live')) >= 2, 15)
+        wait_until(lambda: len(srv.requests('/live')) >= 2, timeout=15)
         hot = Post(published=stamp(60), title='Shelling near Bakhmut',
                    paras=['Shelling continued near Bakhmut overnight.'])
         srv.set('/live', body=render_blog([hot] + posts, page_url=srv.url('/live'),
                                           headline='Live'))
-        got = wait_for(lambda: len(notify_calls(bus)) >= 1 and len(alert_lines()) >= 1, 15)
+        got = wait_until(lambda: len(notify_calls(bus)) >= 1 and len(alert_lines()) >= 1,
+                         timeout=15)
         if not tap.check(got, 'click: the daemon shows the alert', open(log_path).read()):
             return
         calls = notify_calls(bus)
@@ -405,7 +366,7 @@ def check_click(tap, bus):
         tap.check(not opened_lines(), 'click: nothing opened before the click', opened_lines())
         t = time.monotonic()
         mock.EmitSignal(MOCK_NAME, 'ActionInvoked', 'us', [dbus.UInt32(last_id), 'default'])
-        ok = wait_for(lambda: opened_lines(), 1.0)
+        ok = wait_until(lambda: opened_lines(), timeout=1.0)
         took = time.monotonic() - t
         tap.check(ok, 'click: the url is opened within a second (%.2f s)' % took,
                   open(log_path).read())
@@ -425,10 +386,10 @@ def check_click(tap, bus):
 
 def main():
     if not os.environ.get('DBUS_SESSION_BUS_ADDRESS'):
-        bail('no private session bus (run under dbus-run-session)')
+        skip_all('no private session bus (run under dbus-run-session)')
     builddir = os.environ.get('LW_BUILDDIR')
     if not builddir:
-        bail('LW_BUILDDIR not set (run through meson test)')
+        skip_all('LW_BUILDDIR not set (run through meson test)')
     bus = dbus.bus.BusConnection(os.environ['DBUS_SESSION_BUS_ADDRESS'])
     tap = Tap()
     if bus.name_has_owner(MOCK_NAME):

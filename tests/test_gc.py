@@ -9,15 +9,13 @@ which writes N commits the way the store does: loose objects, day folders.
 import fcntl
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lwblog import Post, render_blog  # noqa: E402
-from lwtest import LW_BIN, Sandbox, check, eq, run_tests  # noqa: E402
+from lwtest import LW_BIN, check, eq, run_tests, wait_for, with_sandbox  # noqa: E402
 
 BUILDDIR = os.environ.get('LW_BUILDDIR', os.path.join(os.path.dirname(LW_BIN), '..'))
 MAKER = os.path.join(BUILDDIR, 'tests', 'test-gc')
@@ -46,17 +44,6 @@ def serve(sb):
     posts = [Post(published='2023-02-14T%02d:00:00Z' % h, title='Post at %d' % h,
                   paras=['Something happened at %d.' % h], seed=h) for h in (12, 11, 10)]
     sb.server.set('/live', body=render_blog(posts, page_url=sb.url(), headline='Live'))
-
-
-def with_sandbox(fn):
-    def wrapper():
-        sb = Sandbox()
-        try:
-            fn(sb)
-        finally:
-            sb.close()
-    wrapper.__name__ = fn.__name__
-    return wrapper
 
 
 @with_sandbox
@@ -121,28 +108,12 @@ def test_poll_packs_when_due(sb):
 def test_daemon_packs_when_due(sb):
     make_history(sb, 150)
     serve(sb)
-    log_path = os.path.join(sb.dir, 'daemon.log')
-    with open(log_path, 'w') as log:
-        d = subprocess.Popen([LW_BIN, '-c', sb.config, '-v', 'run'], env=sb.env,
-                             stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline and objects(sb)['count'] > 100:
-            time.sleep(0.5)
-        o = objects(sb)
-        check(o['count'] <= 100, 'loose objects with the daemon running: %d' % o['count'])
-        deadline = time.time() + 20
-        while time.time() < deadline and 'gc: ' not in open(log_path).read():
-            time.sleep(0.2)
-        text = open(log_path).read()
-        check(re.search(r'gc: \d+ loose objects and 0 packs -> 1 pack, .* MB in [\d.]+ s', text),
-              'the daemon says what it packed:\n' + text)
-        d.send_signal(signal.SIGTERM)
-        eq(d.wait(15), 0, 'daemon exit status')
-    finally:
-        if d.poll() is None:
-            d.kill()
-            d.wait()
+    d = sb.start_daemon(args=['-v'])
+    wait_for(lambda: objects(sb)['count'], 'loose objects to be packed with the daemon running',
+             lambda n: n <= 100, timeout=60)
+    d.wait_log(r'gc: \d+ loose objects and 0 packs -> 1 pack, .* MB in [\d.]+ s', timeout=20)
+    rc, _ = d.stop(15)
+    eq(rc, 0, 'daemon exit status; log:\n' + d.log())
     check(not os.path.exists(os.path.join(sb.repo, '.git', 'livewatch', 'busy')), 'busy marker gone')
     fsck(sb)
 

@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lwblog import Post, render_blog  # noqa: E402
-from lwtest import LW_BIN, Sandbox, check, eq, run_tests  # noqa: E402
+from lwtest import LW_BIN, check, eq, run_tests, with_sandbox  # noqa: E402
 
 HEADLINE = 'Ukraine war live: talks in Brussels as fighting continues'
 JSON_KEYS = ['commit', 'time', 'blog', 'livewatch', 'summary', 'new', 'restored', 'edited', 'removed',
@@ -45,24 +45,9 @@ def serve(sb, posts, path='/live'):
                                          now=None))
 
 
-def sandbox(**kw):
-    sb = Sandbox(**kw)
-    sb.env['TZ'] = 'UTC'
-    sb.env.pop('NO_COLOR', None)
-    return sb
-
-
-def with_sandbox(**sbkw):
-    def deco(fn):
-        def wrapper():
-            sb = sandbox(**sbkw)
-            try:
-                fn(sb)
-            finally:
-                sb.close()
-        wrapper.__name__ = fn.__name__
-        return wrapper
-    return deco
+# Times in UTC, whatever the machine's zone; colour as on a terminal
+# without NO_COLOR.
+UTC = {'TZ': 'UTC', 'NO_COLOR': None}
 
 
 def blocks(text):
@@ -131,7 +116,7 @@ class History:
             subprocess.run(['git', '-C', self.sb.repo] + args, check=True, env=env)
 
 
-@with_sandbox(blogs={'live': '/live', 'second': '/second'})
+@with_sandbox(blogs={'live': '/live', 'second': '/second'}, env=UTC)
 def test_log_human(sb):
     h = History(sb)
     p = sb.livewatch('log', check=0)
@@ -169,7 +154,7 @@ def test_log_human(sb):
     check('second' not in p.stdout, p.stdout)
 
 
-@with_sandbox(blogs={'live': '/live', 'second': '/second'})
+@with_sandbox(blogs={'live': '/live', 'second': '/second'}, env=UTC)
 def test_log_json(sb):
     h = History(sb)
     p = sb.livewatch('log', '--json', check=0)
@@ -211,7 +196,7 @@ def test_log_json(sb):
     eq([o['blog'] for o in json_lines(p.stdout)], ['second'] * 3)
 
 
-@with_sandbox(blogs={'live': '/live', 'second': '/second'})
+@with_sandbox(blogs={'live': '/live', 'second': '/second'}, env=UTC)
 def test_show_versions_and_word_diff(sb):
     h = History(sb)
     p = sb.livewatch('show', 'live', h.edited.id, check=0)
@@ -240,7 +225,7 @@ def test_show_versions_and_word_diff(sb):
     check('An [-early-]{+early, hand-corrected+} post' in p.stdout, p.stdout)
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_show_ids(sb):
     posts = base_posts()
     serve(sb, posts)
@@ -278,7 +263,7 @@ def test_show_ids(sb):
     sb.livewatch('log', '--frobnicate', check=2)
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_log_since(sb):
     posts = base_posts()
     serve(sb, posts)
@@ -306,7 +291,7 @@ def test_log_since(sb):
     sb.livewatch('log', '--since', check=2)
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_missing_and_empty_repository(sb):
     p = sb.livewatch('log', check=1)
     check("no history at '%s'" % sb.repo in p.stderr, p.stderr)
@@ -334,7 +319,7 @@ def test_missing_and_empty_repository(sb):
     eq(p.stderr, '')
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_default_repository_without_a_config(sb):
     """No -c and no default config: log and show read the default
     repository ($XDG_DATA_HOME/livewatch/history)."""
@@ -492,12 +477,12 @@ def large_history_checks(sb, layout):
           'show (500 versions) %.3f s' % (layout, t_log, t_json, t_since, t_show), flush=True)
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_large_history(sb):
     large_history_checks(sb, 'flat')
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_large_history_in_day_folders(sb):
     large_history_checks(sb, 'days')
     files = sb.git('ls-files').splitlines()
@@ -505,14 +490,14 @@ def test_large_history_in_day_folders(sb):
     check(all(ENTRY_PATH.match(f).group(2) for f in files), 'no flat file')
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_large_history_migrated(sb):
     large_history_checks(sb, 'migrated')
     eq(sb.git('log', '--format=%s', '--grep=Livewatch-Migration').strip(),
        'livewatch: move entries into day folders', 'the migration commit is there')
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_closed_pipe(sb):
     big_history(sb, 500)
     for args in (['log'], ['log', '--json'], ['show', 'live', 'block-hot']):
@@ -532,7 +517,7 @@ def test_closed_pipe(sb):
     eq(len(p.stdout.splitlines()), 1)
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_hostile_entry_files(sb):
     esc = '\x1b]0;owned\x07\x1b[31m'
     commits = [
@@ -593,7 +578,7 @@ def check_against_git(sb, objs):
         eq(got, want, 'changes of %s (%s)' % (c, o['summary']))
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_tree_diff_matches_git(sb):
     md = entry_md
     fast_import(sb.repo, [
@@ -642,7 +627,7 @@ def test_tree_diff_matches_git(sb):
     check(p.stdout.startswith('live/side: 1 version\n'), p.stdout)
 
 
-@with_sandbox(blogs={'live': '/live', 'second': '/second'})
+@with_sandbox(blogs={'live': '/live', 'second': '/second'}, env=UTC)
 def test_flat_then_day_folders(sb):
     """A history begun in the flat layout, moved into day folders by the
     writer's migration commit, then carried on in day folders."""
@@ -723,7 +708,7 @@ def test_flat_then_day_folders(sb):
     check("no entry '2023-02-14' in blog 'live'" in p.stderr, p.stderr)
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_flat_history_polled(sb):
     """A flat history left by an older livewatch, then polled: whether the
     writer moves it into day folders first or not, log and show read the
@@ -775,7 +760,7 @@ def run_on_tty(sb, *args, env=None):
     return proc.wait(timeout=60), out.decode()
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_show_colour_on_a_terminal(sb):
     fast_import(sb.repo, [
         (1676400000, 'live: 1 new\n\nLivewatch-Blog: live\n',
@@ -791,7 +776,7 @@ def test_show_colour_on_a_terminal(sb):
     check('the [-cat-]{+dog+} sat on the mat' in out and '\x1b' not in out, repr(out))
 
 
-@with_sandbox()
+@with_sandbox(env=UTC)
 def test_show_huge_entry_falls_back(sb):
     words = ['w%d' % (i % 1000) for i in range(60000)]
     other = ['v%d' % i for i in range(1500)]

@@ -133,7 +133,7 @@ def test_failing_older_page_fails_the_poll():
         serve_pages(sb, posts)
         sb.server.set(page_path(2), body='gone', status=500)
         p = sb.poll(check=None)
-        check(p.returncode != 0, 'poll fails when page 2 fails')
+        eq(p.returncode, 1, 'poll fails (a runtime failure) when page 2 fails')
         eq(blog_commits(sb), 0, 'nothing committed')
         check('page/2' in p.stderr, 'the error names the failing page: %r' % p.stderr)
         # page 2 back: the whole blog is recorded

@@ -9,7 +9,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lwblog import Post, render_blog  # noqa: E402
-from lwtest import Sandbox, Skip, check, eq, run_tests  # noqa: E402
+from lwtest import Sandbox, Skip, check, eq, run_tests, with_sandbox  # noqa: E402
 
 HEADLINE = 'Ukraine war live: talks in Brussels as fighting continues'
 
@@ -41,17 +41,6 @@ def serve(sb, posts, **kw):
 
 def ids(posts):
     return [p.id for p in posts]
-
-
-def with_sandbox(fn):
-    def wrapper():
-        sb = Sandbox()
-        try:
-            fn(sb)
-        finally:
-            sb.close()
-    wrapper.__name__ = fn.__name__
-    return wrapper
 
 
 @with_sandbox
@@ -229,20 +218,25 @@ def test_not_modified_costs_no_commit(sb):
     eq(sb.commits(), before)
 
 
-def faults():
-    return [
-        ('http-503', dict(status=503, body='<html>down</html>')),
-        ('http-429', dict(mode='retry-after', status=429, retry_after='60')),
-        ('http-404', dict(status=404, body='not found')),
-        ('empty-body', dict(body='')),
-        ('no-entries', dict(body='<html><body><h1>Maintenance</h1></body></html>')),
-        ('truncated', dict(mode='truncate')),
-        ('closed', dict(mode='close-headers')),
-    ]
+# What a broken fetch may look like, and the one line `poll` says for it
+# (URL: the blog's page; {n}: a number).  None of them may commit or alert anything.
+FAULTS = [
+    ('http-503', dict(status=503, body='<html>down</html>'), "cannot fetch 'URL': HTTP 503"),
+    ('http-429', dict(mode='retry-after', status=429, retry_after='60'),
+     "cannot fetch 'URL': HTTP 429"),
+    ('http-404', dict(status=404, body='not found'), "cannot fetch 'URL': HTTP 404"),
+    ('empty-body', dict(body=''), "cannot read 'URL': 'URL': empty page"),
+    ('no-entries', dict(body='<html><body><h1>Maintenance</h1></body></html>'),
+     "ignoring 'URL': the page has no live blog entries any more (it reads as an ordinary page)"),
+    ('truncated', dict(mode='truncate'),
+     "cannot fetch 'URL': body cut short: connection closed after {n} bytes"),
+    ('closed', dict(mode='close-headers'),
+     "cannot fetch 'URL': connection closed in the middle of the headers"),
+]
 
 
 def test_faults_commit_and_alert_nothing():
-    for name, route in faults():
+    for name, route, says in FAULTS:
         sb = Sandbox()
         try:
             posts = base_posts()
@@ -250,7 +244,8 @@ def test_faults_commit_and_alert_nothing():
             sb.poll()
             before = sb.commits()
             if route.get('mode') == 'truncate':
-                route['body'] = render_blog(posts[:2], page_url=sb.url(), headline=HEADLINE)
+                route = dict(route, body=render_blog(posts[:2], page_url=sb.url(),
+                                                     headline=HEADLINE))
             sb.server.set('/live', **route)
             try:
                 p = sb.poll(check=1)
@@ -258,7 +253,9 @@ def test_faults_commit_and_alert_nothing():
                 raise AssertionError('%s: %s' % (name, e))
             eq(sb.commits(), before, '%s: no commit' % name)
             eq(sb.alerts(), [], '%s: no alert' % name)
-            check('live' in p.stderr, '%s: error names the blog: %s' % (name, p.stderr))
+            line = '^warning: live: %s\n$' % re.escape(says).replace(
+                'URL', re.escape(sb.url())).replace(r'\{n\}', r'\d+')
+            check(re.match(line, p.stderr), '%s: want %r, got %r' % (name, line, p.stderr))
             # The next good poll compares against the last good snapshot:
             # one new post, and no false removal.
             fresh = post(17, text='Talks about Bakhmut resumed in the evening.')

@@ -30,7 +30,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from lwtest import LW_BIN, Sandbox, Skip, check, eq, run_tests, sanitized  # noqa: E402
+from lwtest import (LW_BIN, Sandbox, Skip, check, eq, run_tests, sanitized,  # noqa: E402
+                    wait_for)
 from lwblog import Post, render_blog  # noqa: E402
 
 BUILDDIR = os.environ.get('LW_BUILDDIR', os.path.join(HERE, '..', 'build'))
@@ -286,16 +287,6 @@ def server_sinks_config(sb):
     return hook_out
 
 
-def wait_for(pred, timeout, what):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError('timed out waiting for ' + what)
-
-
 def traced_child(pid):
     """The daemon strace started: strace forks short-lived children of its
     own first to probe ptrace, so look for the one running our binary."""
@@ -377,17 +368,19 @@ def test_daemon_syscalls_allowed():
         # Signals go to the daemon, not to strace (which would detach).
         pid = None
         try:
-            pid = wait_for(lambda: traced_child(p.pid), 10, 'strace to start the daemon')
+            pid = wait_for(lambda: traced_child(p.pid), 'strace to start the daemon', timeout=10)
             repo = os.path.join(env['XDG_DATA_HOME'], 'livewatch', 'history')
-            wait_for(lambda: os.path.isdir(os.path.join(repo, 'live')), 30, 'the first poll')
+            wait_for(lambda: os.path.isdir(os.path.join(repo, 'live')), 'the first poll',
+                     timeout=30)
             sb.server.set('/live', body=blog_page(sb.server, 4), auto_etag=True)
             os.kill(pid, signal.SIGHUP)
             time.sleep(1)
             os.kill(pid, signal.SIGUSR1)
-            wait_for(lambda: len(sb.server.requests('/live')) >= 2, 30, 'the second poll')
-            wait_for(lambda: os.path.exists(hook_out) and os.path.getsize(hook_out) > 0, 30,
-                     'the exec sink')
-            wait_for(lambda: sb.server.requests('/hook'), 30, 'the webhook sink')
+            wait_for(lambda: len(sb.server.requests('/live')) >= 2, 'the second poll',
+                     timeout=30)
+            wait_for(lambda: os.path.exists(hook_out) and os.path.getsize(hook_out) > 0,
+                     'the exec sink', timeout=30)
+            wait_for(lambda: sb.server.requests('/hook'), 'the webhook sink', timeout=30)
             time.sleep(1)
         finally:
             if pid:
@@ -446,8 +439,8 @@ def test_notify_protocol():
             expect('READY=1', 20)
             expect('WATCHDOG=1', 3)
             repo = os.path.join(env['XDG_DATA_HOME'], 'livewatch', 'history')
-            wait_for(lambda: os.path.isdir(os.path.join(repo, 'live', 'entries')), 30,
-                     'history in $XDG_DATA_HOME/livewatch/history')
+            wait_for(lambda: os.path.isdir(os.path.join(repo, 'live', 'entries')),
+                     'history in $XDG_DATA_HOME/livewatch/history', timeout=30)
             got.clear()
             p.send_signal(signal.SIGHUP)
             expect('RELOADING=1', 10)
