@@ -1,6 +1,7 @@
 /* The log walk: what each commit did to each blog's entry files
  * (history.h lw_history_walk). */
 #include "history-private.h"
+#include "name.h"
 #include "entry.h"
 #include "error.h"
 #include "store.h"
@@ -336,7 +337,7 @@ static int diff_commit(struct lw_history_reader *r, git_commit *c, const char *o
 			for (size_t i = 0; i < n; i++) {
 				const git_tree_entry *te = git_tree_entry_byindex(roots[side], i);
 				const char *name = git_tree_entry_name(te);
-				if (git_tree_entry_type(te) != GIT_OBJECT_TREE || !lw_store_name_valid(name) ||
+				if (git_tree_entry_type(te) != GIT_OBJECT_TREE || !lw_name_valid(name) ||
 				    g_hash_table_contains(done, name))
 					continue;
 				g_hash_table_add(done, (char *)name);
@@ -366,7 +367,7 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
 	const char *only = f && f->blog ? f->blog : NULL;
 	gint64 since = f ? f->since : 0;
 
-	if (only && !lw_store_name_valid(only)) {
+	if (only && !lw_name_valid(only)) {
 		g_set_error(error, LW_ERROR, LW_ERROR_FAILED, "invalid blog name '%s'", only);
 		return -1;
 	}
@@ -409,7 +410,7 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
 			git_commit_free(c);
 			continue;
 		}
-		bool lw = t.blog && lw_store_name_valid(t.blog);
+		bool lw = t.blog && lw_name_valid(t.blog);
 		g_autoptr(GHashTable) polls = g_hash_table_new_full(g_str_hash, g_str_equal,
 								    NULL, poll_free);
 		bool keep_going = true;

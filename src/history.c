@@ -2,6 +2,7 @@
  * (history-walk.c: the log walk; history-versions.c: one entry through
  * time). */
 #include "history-private.h"
+#include "name.h"
 #include "error.h"
 #include "store.h"
 
@@ -92,7 +93,7 @@ git_tree *history_tree_at(struct lw_history_reader *r, const git_tree *root, con
 bool lw_history_has_blog(struct lw_history_reader *r, const char *blog)
 {
 	git_tree *root = NULL;
-	if (!lw_store_name_valid(blog) || history_head_tree(r, &root, NULL) < 0 || !root)
+	if (!lw_name_valid(blog) || history_head_tree(r, &root, NULL) < 0 || !root)
 		return false;
 	g_autofree char *p = g_strconcat(blog, "/entries", NULL);
 	git_tree *t = history_tree_at(r, root, p);
@@ -114,7 +115,7 @@ bool history_is_entry_file(const git_tree_entry *te)
 		return false;
 	memcpy(id, name, n - 3);
 	id[n - 3] = '\0';
-	return lw_store_name_valid(id);
+	return lw_name_valid(id);
 }
 
 /* A day folder's name: "YYYY-MM-DD" (DESIGN.md "The history repository"). */
@@ -146,11 +147,11 @@ int history_subtree(struct lw_history_reader *r, const git_tree_entry *te, const
 
 bool history_valid_names(const char *blog, const char *id, GError **error)
 {
-	if (!lw_store_name_valid(blog)) {
+	if (!lw_name_valid(blog)) {
 		g_set_error(error, LW_ERROR, LW_ERROR_FAILED, "invalid blog name '%s'", blog);
 		return false;
 	}
-	if (!lw_store_name_valid(id)) {
+	if (!lw_name_valid(id)) {
 		g_set_error(error, LW_ERROR, LW_ERROR_FAILED,
 			    "invalid entry id '%s' (ids are letters, digits, '.', '_' and '-', "
 			    "not starting with '.')", id);

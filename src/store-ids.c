@@ -84,7 +84,7 @@ static int ids_scan(struct lw_store *s, const char *blog, const git_tree *etree,
 			if (!g_str_has_suffix(name, ".md"))
 				continue;
 			char *id = g_strndup(name, strlen(name) - 3);
-			if (lw_store_name_valid(id))
+			if (lw_name_valid(id))
 				g_hash_table_replace(ix->day, id, g_strdup(""));
 			else
 				g_free(id);
@@ -105,7 +105,7 @@ static int ids_scan(struct lw_store *s, const char *blog, const git_tree *etree,
 			if (git_tree_entry_type(fe) != GIT_OBJECT_BLOB || !g_str_has_suffix(fname, ".md"))
 				continue;
 			char *id = g_strndup(fname, strlen(fname) - 3);
-			if (lw_store_name_valid(id))
+			if (lw_name_valid(id))
 				g_hash_table_replace(ix->day, id, g_strdup(name));
 			else
 				g_free(id);
@@ -244,7 +244,7 @@ static bool ids_read(struct lw_store *s, const char *blog, const git_oid *want, 
 			g_autofree char *hex = g_strndup(sp + 1, (gsize)(lnl - sp - 1));
 			ok = git_oid_fromstr(&last, hex) == 0;
 			have_mark = true;
-		} else if (id && lw_store_name_valid(id) && parse_day(sp + 1, (gsize)(lnl - sp - 1), day)) {
+		} else if (id && lw_name_valid(id) && parse_day(sp + 1, (gsize)(lnl - sp - 1), day)) {
 			store_ids_add(ix, id, day);
 		} else {
 			ok = false;

@@ -102,7 +102,7 @@ static int migrate_blog(struct lw_store *s, const char *blog, git_tree *btree, g
 		if (git_tree_entry_type(te) != GIT_OBJECT_BLOB || !g_str_has_suffix(name, ".md"))
 			continue;
 		g_autofree char *id = g_strndup(name, strlen(name) - 3);
-		if (!lw_store_name_valid(id))
+		if (!lw_name_valid(id))
 			continue;
 		/* the day of its published time, else of the last poll */
 		char day[11];
@@ -186,7 +186,7 @@ int store_migrate(struct lw_store *s, GError **error)
 	for (size_t i = 0; i < n; i++) {
 		const git_tree_entry *te = git_tree_entry_byindex(root, i);
 		const char *blog = git_tree_entry_name(te);
-		if (git_tree_entry_type(te) != GIT_OBJECT_TREE || !lw_store_name_valid(blog))
+		if (git_tree_entry_type(te) != GIT_OBJECT_TREE || !lw_name_valid(blog))
 			continue;
 		git_tree *btree = NULL;
 		git_treebuilder *tb_b = NULL;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include "store.h"
 #include "caps.h"
+#include "name.h"
 
 /* A big index catches up with HEAD at most this often (seconds), unless
  * forced; one under INDEX_SMALL bytes (about 2,500 files) at once. */
@@ -36,7 +37,7 @@ struct lw_store {
 	char *state_dir;  /* <repo>/.git/livewatch */
 	char *lock_path;
 	int lock_fd;      /* >= 0 while we hold the store lock */
-	char *warning;    /* last non-fatal problem, "" when none */
+	GPtrArray *warnings;  /* char *: problems since the last lw_store_take_warnings() */
 	GHashTable *ids;  /* blog -> struct blog_ids * */
 };
 

@@ -55,7 +55,7 @@ static void parse_index(const char *text, gsize len, GPtrArray *ids)
 		const char *slash = strrchr(id, '/');
 		if (slash)
 			id = slash + 1;
-		if (!lw_store_name_valid(id) || g_hash_table_contains(seen, id))
+		if (!lw_name_valid(id) || g_hash_table_contains(seen, id))
 			continue;
 		char *copy_id = g_strdup(id);
 		g_hash_table_add(seen, copy_id);
@@ -180,7 +180,7 @@ static struct lw_record *load(struct lw_store *s, const char *blog,
 	struct lw_record *h = NULL;
 	g_autoptr(GPtrArray) window = g_ptr_array_new_with_free_func(g_free);
 
-	if (!lw_store_name_valid(blog)) {
+	if (!lw_name_valid(blog)) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "invalid blog name '%s'", blog);
 		return NULL;
 	}

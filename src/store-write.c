@@ -69,7 +69,7 @@ static char *index_md(const char *blog, const struct lw_snapshot *page, struct b
 
 static bool ids_valid(const char *blog, const struct lw_commit *c, GError **error)
 {
-	if (!lw_store_name_valid(c->blog)) {
+	if (!lw_name_valid(c->blog)) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "invalid blog name '%s'", c->blog);
 		return false;
 	}
@@ -77,7 +77,7 @@ static bool ids_valid(const char *blog, const struct lw_commit *c, GError **erro
 	for (gsize l = 0; l < G_N_ELEMENTS(lists); l++) {
 		for (guint i = 0; lists[l] && i < lists[l]->len; i++) {
 			const struct lw_entry *e = lists[l]->pdata[i];
-			if (!lw_store_name_valid(e->id)) {
+			if (!lw_name_valid(e->id)) {
 				g_set_error(error, LW_ERROR, LW_ERROR_STORE,
 					    "%s: invalid entry id '%s'", blog, e->id);
 				return false;
@@ -86,7 +86,7 @@ static bool ids_valid(const char *blog, const struct lw_commit *c, GError **erro
 	}
 	for (guint i = 0; c->remove && i < c->remove->len; i++) {
 		const char *id = c->remove->pdata[i];
-		if (!lw_store_name_valid(id)) {
+		if (!lw_name_valid(id)) {
 			g_set_error(error, LW_ERROR, LW_ERROR_STORE, "%s: invalid entry id '%s'", blog, id);
 			return false;
 		}

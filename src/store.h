@@ -39,11 +39,11 @@ const char *lw_store_path(const struct lw_store *s);
 const char *lw_store_git_dir(const struct lw_store *s);
 struct git_repository *lw_store_repo(struct lw_store *s);
 
-/* The last non-fatal problem the store met, for the caller to log: a
+/* Moves the non-fatal problems the store met since the last call (a
  * stale index.lock removed, a working tree that could not follow a
- * commit.  "" when none; owned by the store, valid until the next call
- * on it. */
-const char *lw_store_warning(const struct lw_store *s);
+ * commit, the move to day folders) into warnings, one message each,
+ * oldest first (error.h, "Warnings"): the caller logs them. */
+void lw_store_take_warnings(struct lw_store *s, GPtrArray *warnings);
 
 /* Loads a blog's whole history: every entry file parsed (tests and tools;
  * polls use lw_store_load_page).  An unknown blog gives an empty history.
@@ -75,12 +75,8 @@ struct lw_commit {
  * history.c, the modules that speak libgit2). */
 void lw_store_git_error(GError **error, const char *what, ...) G_GNUC_PRINTF(2, 3);
 
-/* True when name may be a blog name or an entry id: lw_name_valid()
- * (name.h), the rule the config applies to blog names too. */
-bool lw_store_name_valid(const char *name);
-
-/* Blog names and ids must be [A-Za-z0-9._-]+ without a leading dot (at
- * most 120 bytes); anything else fails with LW_ERROR_STORE naming it,
+/* Blog names and ids must be valid names (name.h: lw_name_valid(), the
+ * rule the config applies to blog names too); anything else fails with LW_ERROR_STORE naming it,
  * before anything is written.  `write` and `remove` may be NULL; removing
  * an id that has no file is not an error.
  *
