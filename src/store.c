@@ -74,16 +74,15 @@ git_repository *lw_store_repo(struct lw_store *s)
 	return s->repo;
 }
 
-void lw_store_take_warnings(struct lw_store *s, GPtrArray *warnings)
+const char *lw_store_warning(const struct lw_store *s)
 {
-	for (guint i = 0; i < s->warnings->len; i++)
-		g_ptr_array_add(warnings, g_steal_pointer(&s->warnings->pdata[i]));
-	g_ptr_array_set_size(s->warnings, 0);
+	return s->warning;
 }
 
 void store_set_warning(struct lw_store *s, char *msg)
 {
-	g_ptr_array_add(s->warnings, msg);
+	g_free(s->warning);
+	s->warning = msg;
 }
 
 static git_signature *make_signature(struct lw_store *s, gint64 when, GError **error)
@@ -426,7 +425,7 @@ struct lw_store *lw_store_open(const char *path, GError **error)
 	struct lw_store *s = g_new0(struct lw_store, 1);
 	s->lock_fd = -1;
 	s->path = g_strdup(path);
-	s->warnings = g_ptr_array_new_with_free_func(g_free);
+	s->warning = g_strdup("");
 	git_libgit2_init();
 	/* A daemon reads trees and commits for years: keep what libgit2
 	 * caches and maps of them small (its defaults are 256 MB of objects
@@ -504,8 +503,7 @@ void lw_store_free(struct lw_store *s)
 	g_free(s->git_dir);
 	g_free(s->state_dir);
 	g_free(s->lock_path);
-	if (s->warnings)
-		g_ptr_array_unref(s->warnings);
+	g_free(s->warning);
 	if (s->ids)
 		g_hash_table_unref(s->ids);
 	g_free(s);
@@ -611,7 +609,9 @@ int store_recover(struct lw_store *s, GError **error)
 						  "index checked out again after a crash", s->path));
 	}
 	git_error_clear();
-	for (guint i = 0; i < warnings->len; i++)
-		store_set_warning(s, g_steal_pointer(&warnings->pdata[i]));
+	if (warnings->len) {
+		g_ptr_array_add(warnings, NULL);
+		store_set_warning(s, g_strjoinv("; ", (char **)warnings->pdata));
+	}
 	return 0;
 }
