@@ -113,10 +113,10 @@ guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_r
 		lw_notice("alert %s: %s %s: %s [%s] %s", a->rule, a->blog, a->change, a->title,
 		          terms, a->url);
 	}
-	const char *w = app->store ? lw_store_warning(app->store) : "";
-	if (*w && !g_hash_table_contains(app->warned, w)) {
-		g_hash_table_add(app->warned, g_strdup(w));
-		lw_warn("%s", w);
+	if (app->store) {
+		g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+		lw_store_take_warnings(app->store, warnings);
+		lw_app_warn_once(app, warnings);
 	}
 	lw_app_warn_once(app, r->sink_errors);
 	return r->alerts->len;

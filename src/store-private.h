@@ -37,7 +37,7 @@ struct lw_store {
 	char *state_dir;  /* <repo>/.git/livewatch */
 	char *lock_path;
 	int lock_fd;      /* >= 0 while we hold the store lock */
-	char *warning;    /* last non-fatal problem, "" when none */
+	GPtrArray *warnings;  /* char *: problems since the last lw_store_take_warnings() */
 	GHashTable *ids;  /* blog -> struct blog_ids * */
 };
 

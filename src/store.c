@@ -74,15 +74,16 @@ git_repository *lw_store_repo(struct lw_store *s)
 	return s->repo;
 }
 
-const char *lw_store_warning(const struct lw_store *s)
+void lw_store_take_warnings(struct lw_store *s, GPtrArray *warnings)
 {
-	return s->warning;
+	for (guint i = 0; i < s->warnings->len; i++)
+		g_ptr_array_add(warnings, g_steal_pointer(&s->warnings->pdata[i]));
+	g_ptr_array_set_size(s->warnings, 0);
 }
 
 void store_set_warning(struct lw_store *s, char *msg)
 {
-	g_free(s->warning);
-	s->warning = msg;
+	g_ptr_array_add(s->warnings, msg);
 }
 
 static git_signature *make_signature(struct lw_store *s, gint64 when, GError **error)
@@ -425,7 +426,7 @@ struct lw_store *lw_store_open(const char *path, GError **error)
 	struct lw_store *s = g_new0(struct lw_store, 1);
 	s->lock_fd = -1;
 	s->path = g_strdup(path);
-	s->warning = g_strdup("");
+	s->warnings = g_ptr_array_new_with_free_func(g_free);
 	git_libgit2_init();
 	/* A daemon reads trees and commits for years: keep what libgit2
 	 * caches and maps of them small (its defaults are 256 MB of objects
@@ -503,7 +504,8 @@ void lw_store_free(struct lw_store *s)
 	g_free(s->git_dir);
 	g_free(s->state_dir);
 	g_free(s->lock_path);
-	g_free(s->warning);
+	if (s->warnings)
+		g_ptr_array_unref(s->warnings);
 	if (s->ids)
 		g_hash_table_unref(s->ids);
 	g_free(s);
@@ -609,9 +611,7 @@ int store_recover(struct lw_store *s, GError **error)
 						  "index checked out again after a crash", s->path));
 	}
 	git_error_clear();
-	if (warnings->len) {
-		g_ptr_array_add(warnings, NULL);
-		store_set_warning(s, g_strjoinv("; ", (char **)warnings->pdata));
-	}
+	for (guint i = 0; i < warnings->len; i++)
+		store_set_warning(s, g_steal_pointer(&warnings->pdata[i]));
 	return 0;
 }

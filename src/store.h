@@ -39,11 +39,11 @@ const char *lw_store_path(const struct lw_store *s);
 const char *lw_store_git_dir(const struct lw_store *s);
 struct git_repository *lw_store_repo(struct lw_store *s);
 
-/* The last non-fatal problem the store met, for the caller to log: a
+/* Moves the non-fatal problems the store met since the last call (a
  * stale index.lock removed, a working tree that could not follow a
- * commit.  "" when none; owned by the store, valid until the next call
- * on it. */
-const char *lw_store_warning(const struct lw_store *s);
+ * commit, the move to day folders) into warnings, one message each,
+ * oldest first (error.h, "Warnings"): the caller logs them. */
+void lw_store_take_warnings(struct lw_store *s, GPtrArray *warnings);
 
 /* Loads a blog's whole history: every entry file parsed (tests and tools;
  * polls use lw_store_load_page).  An unknown blog gives an empty history.
