@@ -355,17 +355,35 @@ static void unhide(struct hidden *h)
 	g_free(h->bytes);
 }
 
+/* An empty repository made with libgit2 alone in a new temporary folder
+ * (*tmp; the repository is *path, its "history" folder). */
+static git_repository *new_repo(char **tmp, char **path)
+{
+	g_autoptr(GError) err = NULL;
+	git_repository *repo = NULL;
+	*tmp = g_dir_make_tmp("lw-history-XXXXXX", &err);
+	g_assert_no_error(err);
+	*path = g_build_filename(*tmp, "history", NULL);
+	git_libgit2_init();
+	g_assert_cmpint(git_repository_init(&repo, *path, false), ==, 0);
+	return repo;
+}
+
+static void repo_done(git_repository *repo, const char *tmp)
+{
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	const char *argv[] = { "rm", "-rf", tmp, NULL };
+	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
 #define MIGRATION "livewatch: move entries into day folders\n\nLivewatch-Migration: day-folders\n"
 
 static void test_day_folders(void)
 {
 	g_autoptr(GError) err = NULL;
-	g_autofree char *tmp = g_dir_make_tmp("lw-history-XXXXXX", &err);
-	g_assert_no_error(err);
-	g_autofree char *path = g_build_filename(tmp, "history", NULL);
-	git_repository *repo = NULL;
-	git_libgit2_init();
-	g_assert_cmpint(git_repository_init(&repo, path, false), ==, 0);
+	g_autofree char *tmp = NULL, *path = NULL;
+	git_repository *repo = new_repo(&tmp, &path);
 
 	const gint64 t0 = 1676400000, m = 60;
 	g_autofree char *a1 = md("a-1", "A one", "first text");
@@ -530,10 +548,7 @@ static void test_day_folders(void)
 	lw_history_reader_free(r);
 	unhide(&h);
 
-	git_repository_free(repo);
-	git_libgit2_shutdown();
-	const char *argv[] = { "rm", "-rf", tmp, NULL };
-	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+	repo_done(repo, tmp);
 }
 
 /* A restored entry is an A in the tree, like a new one: the commit says
@@ -543,12 +558,8 @@ static void test_day_folders(void)
 static void test_restored(void)
 {
 	g_autoptr(GError) err = NULL;
-	g_autofree char *tmp = g_dir_make_tmp("lw-history-XXXXXX", &err);
-	g_assert_no_error(err);
-	g_autofree char *path = g_build_filename(tmp, "history", NULL);
-	git_repository *repo = NULL;
-	git_libgit2_init();
-	g_assert_cmpint(git_repository_init(&repo, path, false), ==, 0);
+	g_autofree char *tmp = NULL, *path = NULL;
+	git_repository *repo = new_repo(&tmp, &path);
 
 	const gint64 t0 = 1676400000, m = 60;
 	const char *day = "live/entries/2023-02-14/";
@@ -589,10 +600,7 @@ static void test_restored(void)
 	g_assert_cmpstr(va, ==, "a0 d1 r3");
 	lw_history_reader_free(r);
 
-	git_repository_free(repo);
-	git_libgit2_shutdown();
-	const char *argv[] = { "rm", "-rf", tmp, NULL };
-	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+	repo_done(repo, tmp);
 }
 
 int main(int argc, char **argv)
