@@ -34,9 +34,7 @@ fails.  Standard library only.
 """
 
 import argparse
-import datetime
 import os
-import random
 import re
 import shutil
 import statistics
@@ -51,95 +49,8 @@ SRCDIR = os.path.dirname(TESTS)
 sys.path.insert(0, TESTS)
 
 import benchlib  # noqa: E402
-from lwblog import Post, render_blog  # noqa: E402
+from benchlib import Blogs  # noqa: E402
 from lwhttpd import LiveServer  # noqa: E402
-
-START = datetime.datetime(2023, 1, 1, 6, 0, tzinfo=datetime.timezone.utc)
-STEP = datetime.timedelta(minutes=15)
-
-WORDS = ('the of and to in a said on that was for with as by at from it its has '
-         'have were be are after an his their which they not but had this been '
-         'who more also would than over into said one two three four five days '
-         'forces troops city region front line attack shelling drones missile '
-         'air defence officials governor minister president government ministry '
-         'army military soldiers civilians residents villages towns east south '
-         'north west border river bridge power water heating electricity grid '
-         'repair crews night morning evening overnight weekend statement briefing '
-         'reported confirmed denied claimed according sources intelligence update '
-         'Ukraine Ukrainian Russia Russian Kyiv Moscow Kharkiv Kherson Odesa Lviv '
-         'Zaporizhzhia Dnipro Donetsk Luhansk Crimea Mykolaiv Sumy Poltava Chernihiv '
-         'Nato EU UN Brussels Washington London Berlin Paris Warsaw talks aid '
-         'package sanctions exports grain ports shipping corridor tanks artillery '
-         'ammunition shells rockets systems supplies winter spring summer autumn '
-         'refugees evacuation humanitarian corridor hospital school station market '
-         'killed wounded injured damaged destroyed restored launched intercepted '
-         'shot down struck hit targeted advanced retreated held captured liberated '
-         'negotiations ceasefire prisoners exchange return agreement deal meeting '
-         'summit leaders parliament vote budget billion million dollars euros').split()
-PLACES = ['Bakhmut', 'Kherson', 'Kharkiv', 'Zaporizhzhia', 'Odesa', 'Lviv', 'Mykolaiv',
-          'Dnipro', 'Sumy', 'Kramatorsk', 'Avdiivka', 'Vuhledar']
-
-
-def sentence(rng):
-    n = rng.randint(12, 28)
-    words = [rng.choice(WORDS) for _ in range(n)]
-    words[0] = words[0].capitalize()
-    return ' '.join(words) + '.'
-
-
-def paragraph(rng, size):
-    out = []
-    while sum(len(s) + 1 for s in out) < size:
-        out.append(sentence(rng))
-    return ' '.join(out)
-
-
-def make_post(blog, n, body_bytes):
-    """Post n (0 = oldest) of blog: deterministic, about body_bytes of text."""
-    rng = random.Random('%d/%d' % (blog, n))
-    when = START + n * STEP + datetime.timedelta(seconds=blog)
-    place = PLACES[rng.randrange(len(PLACES))]
-    paras = []
-    left = body_bytes
-    while left > 0:
-        p = paragraph(rng, min(left, rng.randint(500, 900)))
-        paras.append(p)
-        left -= len(p) + 1
-    paras[0] = 'Officials in %s said: %s' % (place, paras[0])
-    return Post(published=when.strftime('%Y-%m-%dT%H:%M:%SZ'),
-                title=('%s: %s' % (place, sentence(rng)[:60])) if n % 3 else None,
-                paras=paras, seed=blog)
-
-
-class Blogs:
-    def __init__(self, server, count, page, body_bytes):
-        self.server = server
-        self.count = count
-        self.page = page
-        self.body_bytes = body_bytes
-        self.total = [0] * count       # posts published so far per blog
-        self.shown = [[] for _ in range(count)]
-        self.served_ids = [set() for _ in range(count)]
-        self.page_bytes = 0
-
-    def path(self, b):
-        return '/blog%d/live' % b
-
-    def name(self, b):
-        return 'blog%d' % b
-
-    def publish(self, b, n):
-        new = [make_post(b, self.total[b] + i, self.body_bytes) for i in range(n)]
-        self.total[b] += n
-        self.shown[b] = (list(reversed(new)) + self.shown[b])[:self.page]
-        for p in new:
-            self.served_ids[b].add(p.id)
-        html = render_blog(self.shown[b], page_url=self.server.url(self.path(b)),
-                           headline='Russia-Ukraine war live: day %d' % b,
-                           relative_times=False).encode('utf-8')
-        self.page_bytes = len(html)
-        self.server.set(self.path(b), body=html, auto_etag=True)
-
 
 def run_poll(binary, config, env, callgrind=False):
     """One `livewatch poll`: (exit status, cpu seconds, wall seconds, output).

@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import importlib.util
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
@@ -38,14 +37,9 @@ SRCDIR = os.path.dirname(TESTS)
 sys.path.insert(0, TESTS)
 
 import benchlib  # noqa: E402
-from lwblog import render_blog  # noqa: E402
+from benchlib import Blogs, make_post  # noqa: E402
 from lwhttpd import LiveServer  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location('history_growth',
-                                               os.path.join(HERE, 'history-growth.py'))
-_hg = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_hg)
-make_post = _hg.make_post
 
 TOWNS = ('Bakhmut Soledar Avdiivka Vuhledar Kramatorsk Sloviansk Kostiantynivka '
          'Druzhkivka Pokrovsk Myrnohrad Selydove Kurakhove Marinka Krasnohorivka '
@@ -96,10 +90,10 @@ def make_rules(n, seed=1):
     rng = random.Random(seed)
     rules = [('bakhmut', 'Bakhmut~ OR Artemivsk OR Бахмут'),
              ('kharkiv-shelling', 'Kharkiv NEAR/8 (shelling OR attack OR missile*)')]
-    # The posts (history-growth.py's make_post) name a dozen towns: the
+    # The posts (benchlib's make_post) name a dozen towns: the
     # generated rules name other ones, so that the alerts they fire stay a
     # handful and the poll measures matching, not delivery.
-    common = set(_hg.PLACES) | {w.capitalize() for w in _hg.WORDS}
+    common = set(benchlib.PLACES) | {w.capitalize() for w in benchlib.WORDS}
     towns = [t for t in TOWNS if t not in common]
     single = [t for t in towns if '-' not in t and len(t) >= 6]
     # synthetic villages, so that few rules name the same place
@@ -163,31 +157,6 @@ def write_rules(path, rules):
     with open(path, 'w') as f:
         for name, q in rules:
             f.write('[%s]\nquery = %s\n\n' % (name, q))
-
-
-class Blogs:
-    def __init__(self, server, count, page, body_bytes):
-        self.server = server
-        self.count = count
-        self.page = page
-        self.body_bytes = body_bytes
-        self.total = [0] * count
-        self.shown = [[] for _ in range(count)]
-
-    def path(self, b):
-        return '/blog%02d/live' % b
-
-    def name(self, b):
-        return 'blog%02d' % b
-
-    def publish(self, b, n):
-        new = [make_post(b, self.total[b] + i, self.body_bytes) for i in range(n)]
-        self.total[b] += n
-        self.shown[b] = (list(reversed(new)) + self.shown[b])[:self.page]
-        html = render_blog(self.shown[b], page_url=self.server.url(self.path(b)),
-                           headline='Russia-Ukraine war live: blog %d' % b,
-                           relative_times=False).encode('utf-8')
-        self.server.set(self.path(b), body=html, auto_etag=True)
 
 
 def run(argv, env):

@@ -45,7 +45,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import importlib.util
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
@@ -53,14 +52,9 @@ SRCDIR = os.path.dirname(TESTS)
 sys.path.insert(0, TESTS)
 
 import benchlib  # noqa: E402
-from lwblog import render_blog  # noqa: E402
+from benchlib import Blogs  # noqa: E402
 from lwhttpd import LiveServer  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location('history_growth',
-                                               os.path.join(HERE, 'history-growth.py'))
-_hg = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_hg)
-make_post = _hg.make_post
 
 URLWATCH_CONFIG = """\
 display:
@@ -108,33 +102,6 @@ HTML2TEXT = {
 """,
     're': "  - html2text\n",
 }
-
-
-class Blogs:
-    def __init__(self, server, count, page, body_bytes):
-        self.server = server
-        self.count = count
-        self.page = page
-        self.body_bytes = body_bytes
-        self.total = [0] * count
-        self.shown = [[] for _ in range(count)]
-        self.sizes = []
-
-    def path(self, b):
-        return '/blog%02d/live' % b
-
-    def name(self, b):
-        return 'blog%02d' % b
-
-    def publish(self, b, n):
-        new = [make_post(b, self.total[b] + i, self.body_bytes) for i in range(n)]
-        self.total[b] += n
-        self.shown[b] = (list(reversed(new)) + self.shown[b])[:self.page]
-        html = render_blog(self.shown[b], page_url=self.server.url(self.path(b)),
-                           headline='Russia-Ukraine war live: blog %d' % b,
-                           relative_times=False).encode('utf-8')
-        self.sizes.append(len(html))
-        self.server.set(self.path(b), body=html, auto_etag=True)
 
 
 def run(argv, env):
