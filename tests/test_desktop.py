@@ -23,7 +23,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lwtest import Tap, skip_all, wait_until  # noqa: E402
+from lwblog import Post, render_blog  # noqa: E402
+from lwtest import Sandbox, Tap, lines_of, skip_all, wait_until  # noqa: E402
 
 MOCK_NAME = 'org.freedesktop.Notifications'
 MOCK_PATH = '/org/freedesktop/Notifications'
@@ -217,171 +218,104 @@ def check_end_to_end(tap, bus):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def desktop_sandbox(sinks=''):
+    """A Sandbox on this private bus, rule bakhmut, one blog showing a post
+    of an hour ago (an old blog counts as over and is polled hourly), a
+    poll a second; sinks: [sink] sections (none: the desktop default)."""
+    sb = Sandbox(rules='[bakhmut]\nquery = Bakhmut\nurgency = critical\n', sinks=False,
+                 extra_main='interval = 1',
+                 env={'DBUS_SESSION_BUS_ADDRESS': os.environ['DBUS_SESSION_BUS_ADDRESS']})
+    with open(sb.config, 'a') as f:
+        f.write('\n' + sinks)
+    sb.posts = [Post(published=stamp(3600), title='Morning', paras=['Quiet night.'])]
+    sb.server.set('/live', body=render_blog(sb.posts, page_url=sb.url(), headline='Live'))
+    return sb
+
+
+def stamp(ago):
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() - ago))
+
+
+def post_hot(sb):
+    """After the baseline: a post that matches the rule."""
+    wait_until(lambda: len(sb.server.requests('/live')) >= 2, timeout=15)
+    hot = Post(published=stamp(60), title='Shelling near Bakhmut',
+               paras=['Shelling continued near Bakhmut overnight.'])
+    sb.server.set('/live', body=render_blog([hot] + sb.posts, page_url=sb.url(),
+                                            headline='Live'))
+
+
 def check_daemon(tap, bus):
     """`livewatch run` notifies from its delivery thread, keeps polling,
     and stops at once on SIGTERM."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    sys.path.insert(0, here)
-    from lwblog import Post, render_blog
-    from lwhttpd import LiveServer
-    import shutil
-    import signal
-    import tempfile
-    import time
-
-    lw_bin = os.environ.get('LW_BIN')
-    if not lw_bin:
+    if not os.environ.get('LW_BIN'):
         return
-    d = tempfile.mkdtemp(prefix='lw-desktop-run-')
-    srv = LiveServer()
-    srv.start()
-    proc = None
+    sb = desktop_sandbox()
     try:
-        rules = os.path.join(d, 'r.rules')
-        with open(rules, 'w') as f:
-            f.write('[bakhmut]\nquery = Bakhmut\nurgency = critical\n')
-        cfg = os.path.join(d, 'config.ini')
-        with open(cfg, 'w') as f:
-            f.write('[livewatch]\nrepo = %s/h\nrules = %s\ninterval = 1\n\n'
-                    '[blog "live"]\nurl = %s\n' % (d, rules, srv.url('/live')))
-        # today's posts: an old blog counts as over and is polled hourly
-        now = time.time()
-        stamp = lambda ago: time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(now - ago))
-        posts = [Post(published=stamp(3600), title='Morning', paras=['Quiet night.'])]
-        srv.set('/live', body=render_blog(posts, page_url=srv.url('/live'), headline='Live'))
         clear_calls(bus)
-        log_path = os.path.join(d, 'log')
-        logf = open(log_path, 'w')
-        proc = subprocess.Popen([lw_bin, '-c', cfg, 'run'], env=dict(os.environ, HOME=d),
-                                stdout=logf, stderr=subprocess.STDOUT)
-
-        wait_until(lambda: len(srv.requests('/live')) >= 2, timeout=15)
-        hot = Post(published=stamp(60), title='Shelling near Bakhmut',
-                   paras=['Shelling continued near Bakhmut overnight.'])
-        srv.set('/live', body=render_blog([hot] + posts, page_url=srv.url('/live'),
-                                          headline='Live'))
+        d = sb.start_daemon()
+        post_hot(sb)
         got = wait_until(lambda: len(notify_calls(bus)) >= 1, timeout=15)
-        log = open(log_path).read()
-        if tap.check(got, 'run: the daemon shows a notification', log):
+        if tap.check(got, 'run: the daemon shows a notification', d.log()):
             c = notify_calls(bus)[0]
             tap.check('bakhmut' in c['summary'], 'run: summary names the rule', c['summary'])
-        n = len(srv.requests('/live'))
-        tap.check(wait_until(lambda: len(srv.requests('/live')) >= n + 2, timeout=10),
+        n = len(sb.server.requests('/live'))
+        tap.check(wait_until(lambda: len(sb.server.requests('/live')) >= n + 2, timeout=10),
                   'run: polling goes on after the notification')
-        t = time.time()
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(timeout=15)
+        rc, took = d.stop(15)
         tap.equal(rc, 0, 'run: exit status after SIGTERM')
-        tap.check(time.time() - t < 5, 'run: stops within 5 s')
+        tap.check(took < 5, 'run: stops within 5 s')
         tap.equal(len(notify_calls(bus)), 1, 'run: one notification for one post')
-        logf.close()
     finally:
-        if proc and proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        srv.stop()
-        shutil.rmtree(d, ignore_errors=True)
+        sb.close()
 
 
 def check_click(tap, bus):
     """`livewatch run`: a click on a notification (the server's
     ActionInvoked for the "default" action) opens the entry's url with the
     program in $LIVEWATCH_BROWSER at once, with no alert coming after it."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    sys.path.insert(0, here)
-    from lwblog import Post, render_blog
-    from lwhttpd import LiveServer
-    import json
-    import shutil
-    import signal
-    import tempfile
-
-    lw_bin = os.environ.get('LW_BIN')
-    if not lw_bin:
+    if not os.environ.get('LW_BIN'):
         return
-    d = tempfile.mkdtemp(prefix='lw-desktop-click-')
-    srv = LiveServer()
-    srv.start()
-    proc = None
+    sb = desktop_sandbox()
     try:
-        opened = os.path.join(d, 'opened')
-        opener = os.path.join(d, 'opener')
+        opened = os.path.join(sb.dir, 'opened')
+        opener = os.path.join(sb.dir, 'opener')
         with open(opener, 'w') as f:
             f.write('#!/bin/sh\nprintf "%%s\\n" "$1" >> %s\n' % opened)
         os.chmod(opener, 0o755)
-        alerts = os.path.join(d, 'alerts.jsonl')
-        rules = os.path.join(d, 'r.rules')
-        with open(rules, 'w') as f:
-            f.write('[bakhmut]\nquery = Bakhmut\n')
-        cfg = os.path.join(d, 'config.ini')
-        with open(cfg, 'w') as f:
-            f.write('[livewatch]\nrepo = %s/h\nrules = %s\ninterval = 1\n\n'
-                    '[blog "live"]\nurl = %s\n\n'
-                    '[sink "desk"]\ntype = desktop\n\n'
-                    '[sink "file"]\ntype = file\npath = %s\n'
-                    % (d, rules, srv.url('/live'), alerts))
-        now = time.time()
-        stamp = lambda ago: time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(now - ago))
-        posts = [Post(published=stamp(3600), title='Morning', paras=['Quiet night.'])]
-        srv.set('/live', body=render_blog(posts, page_url=srv.url('/live'), headline='Live'))
+        with open(sb.config, 'a') as f:
+            f.write('[sink "desk"]\ntype = desktop\n\n'
+                    '[sink "file"]\ntype = file\npath = %s\n' % sb.alerts_path)
         clear_calls(bus)
-        log_path = os.path.join(d, 'log')
-        logf = open(log_path, 'w')
-        proc = subprocess.Popen([lw_bin, '-c', cfg, 'run'],
-                                env=dict(os.environ, HOME=d, LIVEWATCH_BROWSER=opener),
-                                stdout=logf, stderr=subprocess.STDOUT)
-
-        def alert_lines():
-            try:
-                with open(alerts) as f:
-                    return [json.loads(l) for l in f if l.strip()]
-            except FileNotFoundError:
-                return []
-
-        def opened_lines():
-            try:
-                with open(opened) as f:
-                    return f.read().splitlines()
-            except FileNotFoundError:
-                return []
-
-        wait_until(lambda: len(srv.requests('/live')) >= 2, timeout=15)
-        hot = Post(published=stamp(60), title='Shelling near Bakhmut',
-                   paras=['Shelling continued near Bakhmut overnight.'])
-        srv.set('/live', body=render_blog([hot] + posts, page_url=srv.url('/live'),
-                                          headline='Live'))
-        got = wait_until(lambda: len(notify_calls(bus)) >= 1 and len(alert_lines()) >= 1,
+        d = sb.start_daemon(env={'LIVEWATCH_BROWSER': opener})
+        post_hot(sb)
+        got = wait_until(lambda: len(notify_calls(bus)) >= 1 and len(sb.alerts()) >= 1,
                          timeout=15)
-        if not tap.check(got, 'click: the daemon shows the alert', open(log_path).read()):
+        if not tap.check(got, 'click: the daemon shows the alert', d.log()):
             return
         calls = notify_calls(bus)
         tap.check(calls[0]['actions'][:1] == ['default'], 'click: the notification has a '
                   'default action', calls[0]['actions'])
-        url = alert_lines()[0]['url']
-        tap.check(url.startswith(srv.url('/live')), 'click: the alert has the entry url', url)
+        url = sb.alerts()[0]['url']
+        tap.check(url.startswith(sb.url()), 'click: the alert has the entry url', url)
         # the id the mock gave that notification: its last one
         mock = dbus.Interface(bus.get_object(MOCK_NAME, MOCK_PATH), MOCK_IFACE)
         mock.AddMethod(MOCK_NAME, 'LastId', '', 'u', 'ret = self.next_id - 1')
         last_id = dbus.Interface(bus.get_object(MOCK_NAME, MOCK_PATH), MOCK_NAME).LastId()
-        tap.check(not opened_lines(), 'click: nothing opened before the click', opened_lines())
+        tap.check(not lines_of(opened), 'click: nothing opened before the click',
+                  lines_of(opened))
         t = time.monotonic()
         mock.EmitSignal(MOCK_NAME, 'ActionInvoked', 'us', [dbus.UInt32(last_id), 'default'])
-        ok = wait_until(lambda: opened_lines(), timeout=1.0)
+        ok = wait_until(lambda: lines_of(opened), timeout=1.0)
         took = time.monotonic() - t
-        tap.check(ok, 'click: the url is opened within a second (%.2f s)' % took,
-                  open(log_path).read())
-        tap.equal(opened_lines(), [url], 'click: the opener got the entry url')
+        tap.check(ok, 'click: the url is opened within a second (%.2f s)' % took, d.log())
+        tap.equal(lines_of(opened), [url], 'click: the opener got the entry url')
         tap.equal(len(notify_calls(bus)), 1, 'click: no notification came after the alert')
-        tap.equal(len(alert_lines()), 1, 'click: no alert came after the first')
-        proc.send_signal(signal.SIGTERM)
-        tap.equal(proc.wait(timeout=15), 0, 'click: exit status after SIGTERM')
-        logf.close()
+        tap.equal(len(sb.alerts()), 1, 'click: no alert came after the first')
+        rc, _ = d.stop(15)
+        tap.equal(rc, 0, 'click: exit status after SIGTERM')
     finally:
-        if proc and proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        srv.stop()
-        shutil.rmtree(d, ignore_errors=True)
+        sb.close()
 
 
 def main():
