@@ -75,7 +75,7 @@ static int cmd_check(const char *config_path)
 	for (guint i = 0; i < cfg->blogs->len; i++) {
 		const struct lw_blog_config *b = cfg->blogs->pdata[i];
 		if (!lw_extract_format_known(b->format)) {
-			lw_error("%s:%d: unknown format '%s' (auto, guardian, jsonld, feed, xpath, article)",
+			lw_error("%s:%d: unknown format '%s' (auto, guardian, jsonld, feed, xpath, generic, article)",
 			         b->sec.file, lw_config_section_line(&b->sec, "format"), b->format);
 			lw_config_free(cfg);
 			return EXIT_USAGE;
