@@ -1,6 +1,7 @@
 #include "json-scan.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 const char *lw_json_ws(const char *p, const char *end)
@@ -220,7 +221,13 @@ static JsonNode *build_number(const char **pos, const char *end)
 	num[p - s] = '\0';
 	JsonNode *n = json_node_alloc();
 	if (frac) {
-		json_node_init_double(n, g_ascii_strtod(num, NULL));
+		double v = g_ascii_strtod(num, NULL);
+		if (!isfinite(v)) {
+			/* "1e400": json-glib's call */
+			json_node_unref(n);
+			return NULL;
+		}
+		json_node_init_double(n, v);
 	} else {
 		errno = 0;
 		gint64 v = g_ascii_strtoll(num, NULL, 10);

@@ -1,6 +1,7 @@
 /* libFuzzer target for the tree-less JSON reader in src/json-scan.c
  * (lw_json_skip, lw_json_next_member, lw_json_next_element,
- * lw_json_string), checked against json-glib: whatever json-glib parses
+ * lw_json_string) and the strict builder behind lw_json_parse_bounded,
+ * checked against json-glib: whatever json-glib parses
  * as one value, the reader must step through, finding at least as many
  * members and elements (json-glib drops duplicate members); on any input it must stay inside
  * the bytes and never crash. */
@@ -128,6 +129,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (count < count_tree(root, 4))
 					abort();
 			}
+			/* the strict builder gives json-glib's own tree */
+			JsonNode *ours = lw_json_parse_bounded(text, size, 64, 1 << 20);
+			if (ours && root) {
+				char *a = json_to_string(ours, FALSE);
+				char *b = json_to_string(root, FALSE);
+				if (strcmp(a, b) != 0)
+					abort();
+				g_free(a);
+				g_free(b);
+			}
+			if (ours)
+				json_node_unref(ours);
 		}
 		g_object_unref(parser);
 	}
