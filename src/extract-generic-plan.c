@@ -332,12 +332,13 @@ bool lw_gen_plan(struct lw_page *p, struct lw_generic *g)
 			prof->body = run_body(p, posts[0], ti);
 		g_string_append_printf(why, "body: %s\n", prof->body);
 	}
-	if (g->text_clock)
-		g->note = g_strdup("the times are clocks in the text: under this profile "
-		                   "posts have no published time");
-	if (!prof->id && !g->note)
-		g->note = g_strdup("the posts have no ids: under this profile an edited "
-		                   "post gets a new id");
+	if (g->text_clock || !prof->id)
+		g->note = g_strdup_printf("%s%s%s",
+		                          g->text_clock ? "the times are clocks in the text: under "
+		                                          "this profile posts have no published time" : "",
+		                          g->text_clock && !prof->id ? "; " : "",
+		                          !prof->id ? "the posts have no ids: under this profile "
+		                                      "an edited post gets a new id" : "");
 	return true;
 }
 
