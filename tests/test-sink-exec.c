@@ -77,20 +77,35 @@ static char *hook_fail(struct hook *h, const struct lw_alert *a, gint64 max_ms)
 	return msg;
 }
 
-static void expect_gone(const char *pidfile_text)
+/* The state letter of a process in /proc (0 when there is none), and
+ * its parent. */
+static char proc_state(int pid, int *ppid)
 {
-	/* Reaped (no zombie left in our process) and not running. */
-	int pid = atoi(pidfile_text);
-	g_assert_cmpint(pid, >, 0);
 	g_autofree char *stat_path = g_strdup_printf("/proc/%d/stat", pid);
 	g_autofree char *stat = NULL;
 	if (!g_file_get_contents(stat_path, &stat, NULL, NULL))
-		return;
-	/* Only a grandchild could still show, as init's zombie; never ours. */
+		return 0;
 	const char *close_paren = strrchr(stat, ')');
 	g_assert_nonnull(close_paren);
-	g_assert_cmpint(close_paren[2], ==, 'Z');
-	int ppid = atoi(close_paren + 4);
+	*ppid = atoi(close_paren + 4);
+	return close_paren[2];
+}
+
+static void expect_gone(const char *pidfile_text)
+{
+	/* Reaped (no zombie left in our process) and not running.  A process
+	 * SIGKILLed with its group dies when the kernel gets to it: waited
+	 * for, up to a deadline, never assumed after a fixed sleep. */
+	int pid = atoi(pidfile_text), ppid = 0;
+	g_assert_cmpint(pid, >, 0);
+	gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	char state;
+	while ((state = proc_state(pid, &ppid)) && state != 'Z' && g_get_monotonic_time() < end)
+		g_usleep(10 * 1000);
+	if (!state)
+		return;
+	/* Only a grandchild could still show, as init's zombie; never ours. */
+	g_assert_cmpint(state, ==, 'Z');
 	g_assert_cmpint(ppid, !=, getpid());
 }
 
@@ -299,7 +314,6 @@ static void test_exec_sink_failures(void)
 	g_assert_true(g_str_has_suffix(m3, "' timed out after 1 s, killed: still busy"));
 	g_autofree char *pid = hook_file(&h, "pid");
 	expect_gone(pid);
-	g_usleep(200 * 1000);
 	g_autofree char *child = hook_file(&h, "child");
 	expect_gone(child);
 	hook_clear(&h);
