@@ -3,7 +3,9 @@
 
 Standard library only.  Tests use it to serve realistic, controllable live
 blogs from the loopback server; demo/make-pages.py uses it to write the
-bundled demo pages.  The structure imitates a real page (2023): page chrome,
+bundled demo pages.  (Why one file of some 1,200 lines: it is one page's
+markup, every part of which the extractor meets on the real page, plus
+its self-test.)  The structure imitates a real page (2023): page chrome,
 a JSON-LD LiveBlogPosting, a key-events carousel (twice: desktop and mobile),
 `div#liveblog-body` holding an optional `div#pinned-post` (a copy of a post
 in an `<article>` without id), then one `<article id="block-…">` per post,

@@ -8,7 +8,11 @@
  *   test-gc make DIR COMMITS [NEW_PER_COMMIT]   write a history of COMMITS polls
  *   test-gc gc DIR [full|auto|incremental]      pack it, say what it took
  *   test-gc simulate DIR COMMITS [CHECK]        write COMMITS polls of one new
- *       entry each, packing when due every CHECK commits, as the daemon does */
+ *       entry each, packing when due every CHECK commits, as the daemon does
+ *
+ * Why one file of some 950 lines: a third of it is the one fixture every
+ * case and both helpers share (a history written the way the store
+ * writes it), and `test-gc make` is what tests/test_gc.py runs. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <git2.h>

@@ -1,7 +1,11 @@
 /* Tests for src/store.c: the history repository and the fetch state.
  * Each test works in its own temporary directory, which is also HOME and
  * XDG_CONFIG_HOME, so no global git config is read (a CI machine has no
- * user.name either).  The real git command checks what was recorded. */
+ * user.name either).  The real git command checks what was recorded.
+ *
+ * Why one file of some 970 lines: the cases share one fixture (a store in
+ * a sandbox, entries, commits read back with git) and run in one process,
+ * as the store's one object does in livewatch. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>

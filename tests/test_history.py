@@ -4,7 +4,12 @@ made by the real `livewatch poll` against blogs served on loopback, plus
 commits made by hand, an empty and a missing repository, a closed pipe,
 hostile entry files and large generated histories, in the flat layout
 (entries/<id>.md), in day folders (entries/<YYYY-MM-DD>/<id>.md) and
-across the writer's move from one to the other."""
+across the writer's move from one to the other.
+
+Why one file of some 800 lines: log and show read the same histories,
+built by the same helpers (a served blog polled for real, fast-import for
+the large and hand-made ones), and are checked against the same git
+commands."""
 
 import datetime
 import json
