@@ -237,7 +237,7 @@ def test_generic_structures():
     on the page), in order, and the page gives as many posts as it has."""
     need_browser()
     counts = {'generic-heading-ticker.html': 5, 'generic-sports-microdata.html': 4,
-              'embeds.html': 5,
+              'embeds.html': 5, 'generic-wp-liveblog-amp.html': 3,
               'generic-div-run.html': 5, 'generic-amp-live-list.html': 3,
               'generic-clock-am.html': 4, 'generic-article-comments.html': 1}
     for name, n in sorted(counts.items()):
