@@ -45,6 +45,8 @@ static int index_add(struct lw_store *s, git_index *idx, const char *line)
 
 int lw_store_flush(struct lw_store *s, bool force, GError **error)
 {
+	/* the batch of commits ends here: nothing is half-written now */
+	store_busy_release(s);
 	g_autofree char *p = store_pending_path(s);
 	g_autofree char *text = NULL;
 	gsize len;

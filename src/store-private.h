@@ -39,6 +39,7 @@ struct lw_store {
 	int lock_fd;      /* >= 0 while we hold the store lock */
 	GPtrArray *warnings;  /* char *: problems since the last lw_store_take_warnings() */
 	GHashTable *ids;  /* blog -> struct blog_ids * */
+	bool busy_held;   /* gc.h's busy marker taken by store_busy_hold() */
 };
 
 /* A tree builder per folder touched by one commit. */
@@ -60,6 +61,11 @@ struct wt_change {
 extern const char store_readme_text[];
 
 void store_set_warning(struct lw_store *s, char *msg);
+/* The busy marker (gc.h) from before a commit's first object is written
+ * until the batch of commits ends (lw_store_flush, lw_store_free): one
+ * marker file for a whole `poll` or a daemon's minute, not one a commit. */
+int store_busy_hold(struct lw_store *s, GError **error);
+void store_busy_release(struct lw_store *s);
 int store_head_tree(struct lw_store *s, git_commit **commit, git_tree **tree, GError **error);
 int store_subtree(struct lw_store *s, const git_tree *parent, const char *name,
 		  const char *shown, git_tree **out, GError **error);

@@ -337,17 +337,17 @@ int store_commit_tree(struct lw_store *s, git_commit *parent, const git_oid *tre
 	sig = make_signature(s, when, error);
 	if (!sig)
 		goto out;
-	if (lw_gc_busy_begin(s->state_dir, error) < 0)
+	if (store_busy_hold(s, error) < 0)
 		goto out;
 	const git_commit *parents[1] = { parent };
 	if (git_commit_create(&commit_oid, s->repo, NULL, sig, sig, NULL, message,
 			      tree, parent ? 1 : 0, parents) < 0) {
 		lw_store_git_error(error, "repository '%s': cannot commit", s->path);
-		goto busy;
+		goto out;
 	}
 	if (sync_git_dir(s, error) < 0 ||
 	    move_head(s, &commit_oid, parent ? git_commit_id(parent) : NULL, message, error) < 0)
-		goto busy;
+		goto out;
 	sync_git_dir(s, NULL);
 	if (oid_hex)
 		git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &commit_oid);
@@ -378,8 +378,6 @@ int store_commit_tree(struct lw_store *s, git_commit *parent, const git_oid *tre
 					       "update the working tree: %s", s->path, hex,
 					       git_error_last() ? git_error_last()->message : "unknown error"));
 	}
-busy:
-	lw_gc_busy_end(s->state_dir);
 out:
 	git_signature_free(sig);
 	git_tree_free(tree);
@@ -435,6 +433,13 @@ struct lw_store *lw_store_open(const char *path, GError **error)
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(8 << 20));
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(1 << 20));
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(16 << 20));
+	/* livewatch writes every tree and commit from objects it has just
+	 * written, and reads objects it wrote: like git itself, skip
+	 * re-hashing every object read (SHA-1 with collision detection, the
+	 * largest cost of reading a tree) and looking each entry of a new
+	 * tree up again.  `livewatch gc` still verifies every pack it makes. */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
 
 	if (g_mkdir_with_parents(path, 0755) < 0) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot create repository '%s': %s",
@@ -492,10 +497,30 @@ err:
 	return NULL;
 }
 
+int store_busy_hold(struct lw_store *s, GError **error)
+{
+	if (s->busy_held)
+		return 0;
+	if (lw_gc_busy_begin(s->state_dir, error) < 0)
+		return -1;
+	s->busy_held = true;
+	return 0;
+}
+
+void store_busy_release(struct lw_store *s)
+{
+	if (!s->busy_held)
+		return;
+	lw_gc_busy_end(s->state_dir);
+	s->busy_held = false;
+}
+
 void lw_store_free(struct lw_store *s)
 {
 	if (!s)
 		return;
+	if (s->state_dir)
+		store_busy_release(s);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	git_repository_free(s->repo);
