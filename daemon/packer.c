@@ -40,6 +40,7 @@ struct gc_job {
 	gint done;
 	int rc;
 	struct lw_gc_stats stats;
+	GPtrArray *doomed;          /* packs the new one replaces: deleted by the loop */
 	GError *error;
 	gint64 started;             /* monotonic µs */
 	GThread *thread;
@@ -58,7 +59,8 @@ static gpointer gc_thread(gpointer data)
 		j->rc = -1;
 	} else {
 		/* one thread for deltas: the daemon shares the machine */
-		struct lw_gc_opts o = { .full = false, .threads = 1, .cancel = &j->cancel };
+		struct lw_gc_opts o = { .full = false, .threads = 1, .cancel = &j->cancel,
+		                        .doomed = j->doomed };
 		j->rc = lw_gc_run_opts(repo, j->git_dir, j->state_dir, &o, &j->stats, &j->error);
 	}
 	git_repository_free(repo);
@@ -83,12 +85,17 @@ static void gc_end(void)
 		P.next = g_get_monotonic_time() + (gint64)GC_RETRY_S * G_USEC_PER_SEC;
 		lw_warn("%s, trying again in %d s", j->error->message, GC_RETRY_S);
 	} else {
+		/* The replaced packs go here, between two polls, and the
+		 * loop's handle forgets them at once: it may list a pack whose
+		 * .pack it has not opened yet, and could not read it later. */
+		if (j->doomed->len && P.store) {
+			lw_gc_delete_packs(j->git_dir, j->doomed);
+			lw_gc_reopen(lw_store_repo(P.store), lw_store_git_dir(P.store), NULL);
+		}
 		g_autofree char *what = lw_gc_stats_describe(&j->stats);
 		lw_info("gc: %s%s in %.1f s", what, j->stats.full ? " (full)" : "", secs);
-		/* the loop's own handle still holds the packs just deleted */
-		if (j->stats.full && P.store)
-			lw_gc_reopen(lw_store_repo(P.store), lw_store_git_dir(P.store), NULL);
 	}
+	g_ptr_array_unref(j->doomed);
 	g_clear_error(&j->error);
 	g_free(j->git_dir);
 	g_free(j->state_dir);
@@ -123,6 +130,7 @@ static gboolean on_gc_timer(gpointer data)
 	struct gc_job *j = g_new0(struct gc_job, 1);
 	j->git_dir = g_strdup(lw_store_git_dir(P.store));
 	j->state_dir = g_strdup(lw_store_state_dir(P.store));
+	j->doomed = g_ptr_array_new_with_free_func(g_free);
 	j->started = g_get_monotonic_time();
 	lw_debug("gc: packing the history");
 	P.job = j;

@@ -4,9 +4,11 @@
 #include "error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* lw_gc_due() reads this many of the 256 objects/XX folders, spread over
  * the range, and scales: at the threshold that is ~30 objects seen, so the
@@ -19,6 +21,10 @@ void gc_inventory_clear(struct inventory *inv)
 		g_array_unref(inv->loose);
 	if (inv->packs)
 		g_ptr_array_unref(inv->packs);
+	if (inv->small)
+		g_ptr_array_unref(inv->small);
+	if (inv->in_small)
+		g_array_unref(inv->in_small);
 }
 
 static guint64 file_size(const char *path)
@@ -62,6 +68,22 @@ static void list_loose(const char *objects, guint fan, struct inventory *inv)
 	g_dir_close(d);
 }
 
+/* How many objects a pack's .idx lists (version 2: the last entry of
+ * its fan-out table); G_MAXUINT when it cannot be read. */
+static guint idx_objects(const char *idx)
+{
+	unsigned char head[8 + 256 * 4];
+	int fd = open(idx, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return G_MAXUINT;
+	ssize_t n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n != (ssize_t)sizeof(head) || memcmp(head, "\377tOc\0\0\0\2", 8))
+		return G_MAXUINT;
+	const unsigned char *last = head + 8 + 255 * 4;
+	return (guint)last[0] << 24 | (guint)last[1] << 16 | (guint)last[2] << 8 | last[3];
+}
+
 /* Packs with both .pack and .idx; the rest is recovery's business. */
 static void list_packs(const char *objects, struct inventory *inv)
 {
@@ -85,6 +107,8 @@ static void list_packs(const char *objects, struct inventory *inv)
 		if (g_file_test(keep, G_FILE_TEST_EXISTS)) {
 			inv->kept++;
 			g_free(stem);
+		} else if (idx_objects(idx) < LW_GC_SMALL_OBJECTS) {
+			g_ptr_array_add(inv->small, stem);
 		} else {
 			g_ptr_array_add(inv->packs, stem);
 		}
@@ -97,6 +121,7 @@ void gc_take_inventory(const char *git_dir, struct inventory *inv)
 	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
 	inv->loose = g_array_new(FALSE, FALSE, sizeof(git_oid));
 	inv->packs = g_ptr_array_new_with_free_func(g_free);
+	inv->small = g_ptr_array_new_with_free_func(g_free);
 	inv->kept = 0;
 	inv->bytes = 0;
 	for (guint fan = 0; fan < 256; fan++)
@@ -110,6 +135,7 @@ bool lw_gc_due(struct git_repository *repo, const char *git_dir)
 	g_autofree char *objects = g_build_filename(git_dir, "objects", NULL);
 	struct inventory inv = { 0 };
 	inv.packs = g_ptr_array_new_with_free_func(g_free);
+	inv.small = g_ptr_array_new_with_free_func(g_free);
 	/* inv.loose stays NULL: count only */
 	guint seen = 0;
 	for (guint i = 0; i < DUE_SAMPLE_DIRS; i++) {
@@ -126,7 +152,7 @@ bool lw_gc_due(struct git_repository *repo, const char *git_dir)
 	}
 	list_packs(objects, &inv);
 	bool due = (guint64)seen * (256 / DUE_SAMPLE_DIRS) > LW_GC_LOOSE_MAX ||
-		   inv.packs->len >= LW_GC_PACKS_MAX;
+		   inv.small->len >= LW_GC_SMALL_MAX || inv.packs->len >= LW_GC_PACKS_MAX;
 	gc_inventory_clear(&inv);
 	return due;
 }

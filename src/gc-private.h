@@ -19,6 +19,8 @@ int gc_remove_tree(const char *path);
 struct inventory {
 	GArray *loose;       /* git_oid */
 	GPtrArray *packs;    /* char *: pack-<hex> stems (full paths, no suffix), without .keep */
+	GPtrArray *small;    /* the same for small packs (LW_GC_SMALL_OBJECTS), not in packs */
+	GArray *in_small;    /* git_oid: the objects of the small packs, when listed */
 	guint kept;          /* packs with a .keep: never repacked or deleted */
 	guint64 bytes;       /* loose objects and every pack file */
 };

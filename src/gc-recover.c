@@ -118,6 +118,12 @@ static void remove_git_temp(const char *git_dir, const char *repo, GPtrArray *wa
 			g_autofree char *idx = g_strconcat(stem, ".idx", NULL);
 			half = !g_file_test(idx, G_FILE_TEST_EXISTS);
 		}
+		if (!half && g_str_has_prefix(name, "pack-") && g_str_has_suffix(name, ".idx")) {
+			/* libgit2's indexer moves the .idx in first, then the .pack */
+			g_autofree char *stem = g_strndup(p, strlen(p) - 4);
+			g_autofree char *pk = g_strconcat(stem, ".pack", NULL);
+			half = !g_file_test(pk, G_FILE_TEST_EXISTS);
+		}
 		if (half && g_unlink(p) == 0)
 			removed(warnings, repo, p, "a half-written pack");
 	}

@@ -289,17 +289,25 @@ static int insert_objects(git_repository *repo, git_packbuilder *pb, const struc
 		w.loose = oid_set_new();
 		for (guint i = 0; i < inv->loose->len; i++)
 			oid_set_add(w.loose, &g_array_index(inv->loose, git_oid, i));
+		for (guint i = 0; i < inv->in_small->len; i++)
+			oid_set_add(w.loose, &g_array_index(inv->in_small, git_oid, i));
 	}
 	rc = tips(repo, stack);
 	if (rc == 0)
 		rc = walk_commits(&w, stack);
 	if (rc == 0 && full) {
-		rc = git_repository_odb(&odb, repo);
+		/* the objects on the disk: the repository's own database may
+		 * have the store's in-memory backend in front, which holds
+		 * none between commits */
+		g_autofree char *objects = g_build_filename(git_repository_path(repo), "objects", NULL);
+		rc = git_odb_open(&odb, objects);
 		if (rc == 0)
 			rc = git_odb_foreach(odb, insert_cb, pb);
 	}
 	for (guint i = 0; rc == 0 && !full && i < inv->loose->len; i++)
 		rc = git_packbuilder_insert(pb, &g_array_index(inv->loose, git_oid, i), NULL);
+	for (guint i = 0; rc == 0 && !full && i < inv->in_small->len; i++)
+		rc = git_packbuilder_insert(pb, &g_array_index(inv->in_small, git_oid, i), NULL);
 	git_odb_free(odb);
 	g_array_unref(stack);
 	g_string_free(w.path, TRUE);
@@ -328,6 +336,36 @@ static int verify_cb(const git_oid *id, void *payload)
 	return 0;
 }
 
+static int add_oid_cb(const git_oid *id, void *payload)
+{
+	g_array_append_val((GArray *)payload, *id);
+	return 0;
+}
+
+/* inv->in_small := every object of the small packs. */
+static int list_small_objects(struct inventory *inv, const char *repo, GError **error)
+{
+	inv->in_small = g_array_new(FALSE, FALSE, sizeof(git_oid));
+	for (guint i = 0; i < inv->small->len; i++) {
+		g_autofree char *idx = g_strconcat(inv->small->pdata[i], ".idx", NULL);
+		git_odb *one = NULL;
+		git_odb_backend *be = NULL;
+		int rc = git_odb_new(&one);
+		if (rc == 0)
+			rc = git_odb_backend_one_pack(&be, idx);
+		if (rc == 0 && (rc = git_odb_add_backend(one, be, 1)) < 0)
+			be->free(be);
+		if (rc == 0)
+			rc = git_odb_foreach(one, add_oid_cb, inv->in_small);
+		git_odb_free(one);
+		if (rc < 0) {
+			git_fail(error, repo, "cannot read a pack to pack it again");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int verify_pack(const char *idx, const struct inventory *inv, bool full,
 		       const char *repo, GError **error)
 {
@@ -345,8 +383,12 @@ static int verify_pack(const char *idx, const struct inventory *inv, bool full,
 	git_error_clear();
 	for (guint i = 0; i < inv->loose->len; i++)
 		verify_cb(&g_array_index(inv->loose, git_oid, i), &v);
-	for (guint i = 0; full && i < inv->packs->len; i++) {
-		g_autofree char *old_idx = g_strconcat(inv->packs->pdata[i], ".idx", NULL);
+	for (guint i = 0; i < inv->in_small->len; i++)
+		verify_cb(&g_array_index(inv->in_small, git_oid, i), &v);
+	for (guint i = 0; full && i < inv->packs->len + inv->small->len; i++) {
+		const char *stem = i < inv->packs->len ? inv->packs->pdata[i] :
+				   inv->small->pdata[i - inv->packs->len];
+		g_autofree char *old_idx = g_strconcat(stem, ".idx", NULL);
 		git_odb *old = NULL;
 		git_odb_backend *ob = NULL;
 		if (git_odb_new(&old) < 0 || git_odb_backend_one_pack(&ob, old_idx) < 0 ||
@@ -428,6 +470,14 @@ static void delete_pack(const char *stem)
 	}
 	g_autofree char *p = g_strconcat(stem, ".pack", NULL);
 	g_unlink(p);
+}
+
+void lw_gc_delete_packs(const char *git_dir, GPtrArray *doomed)
+{
+	for (guint i = 0; i < doomed->len; i++)
+		delete_pack(doomed->pdata[i]);
+	g_autofree char *pack_dir = g_build_filename(git_dir, "objects", "pack", NULL);
+	fsync_path(pack_dir, true);
 }
 
 /* Syncs the pack written in tmp, checks it, moves it into pack_dir;
@@ -518,18 +568,21 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 	struct lw_gc_stats st = { 0 };
 	struct cancel cancel = { opts->cancel };
 	git_packbuilder *pb = NULL;
+	g_autoptr(GPtrArray) doomed = NULL;
 	bool full = opts->full;
 	bool busy = false;
 	int ret = -1;
 
 	gc_take_inventory(git_dir, &inv);
 	st.loose_before = inv.loose->len;
-	st.packs_before = inv.packs->len + inv.kept;
+	st.packs_before = inv.packs->len + inv.small->len + inv.kept;
 	st.bytes_before = inv.bytes;
 	if (inv.packs->len >= LW_GC_PACKS_MAX)
 		full = true;
-	/* nothing to gain: no loose object, and at most one pack to merge */
-	if (inv.loose->len == 0 && (!full || inv.packs->len <= 1)) {
+	/* nothing to gain: no loose object, at most one small pack, and at
+	 * most one pack in all to merge */
+	if (inv.loose->len == 0 && inv.small->len <= 1 &&
+	    (!full || inv.packs->len + inv.small->len <= 1)) {
 		st.loose_after = st.loose_before;
 		st.packs_after = st.packs_before;
 		st.bytes_after = st.bytes_before;
@@ -537,6 +590,10 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 		goto out;
 	}
 	st.full = full;
+	if (full)
+		inv.in_small = g_array_new(FALSE, FALSE, sizeof(git_oid));
+	else if (list_small_objects(&inv, name, error) < 0)
+		goto out;
 
 	if (lw_gc_busy_begin(state_dir, error) < 0)
 		goto out;
@@ -577,29 +634,55 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 	delete_loose(objects, inv.loose);
 	prune_fanout(objects, state_dir);
 	crash_point(7);
+	/* the packs the new one replaces: every other on a full run, the
+	 * small ones otherwise */
+	doomed = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < inv.small->len; i++)
+		if (strcmp(inv.small->pdata[i], stem))
+			g_ptr_array_add(doomed, g_strdup(inv.small->pdata[i]));
+	for (guint i = 0; full && i < inv.packs->len; i++)
+		if (strcmp(inv.packs->pdata[i], stem))
+			g_ptr_array_add(doomed, g_strdup(inv.packs->pdata[i]));
 	if (full) {
-		for (guint i = 0; i < inv.packs->len; i++)
-			if (strcmp(inv.packs->pdata[i], stem))
-				delete_pack(inv.packs->pdata[i]);
-		/* it would name the packs just deleted */
+		/* it would name the packs about to go */
 		g_autofree char *midx = g_build_filename(pack_dir, "multi-pack-index", NULL);
 		g_unlink(midx);
 	}
+	if (opts->doomed) {
+		for (guint i = 0; i < doomed->len; i++)
+			g_ptr_array_add(opts->doomed, g_strdup(doomed->pdata[i]));
+	} else if (doomed->len) {
+		lw_gc_delete_packs(git_dir, doomed);
+		/* The handle still has the deleted packs open (and their disk
+		 * space held): give it a fresh object database.  Loose objects
+		 * gone, libgit2 finds the new pack by itself. */
+		lw_gc_reopen(repo, git_dir, NULL);
+	}
 	fsync_path(pack_dir, true);
 	crash_point(8);
-
-	/* The handle still has the deleted packs open (and their disk space
-	 * held): give it a fresh object database.  After an incremental run
-	 * libgit2 finds the new pack by itself when a loose object is gone. */
-	if (full)
-		lw_gc_reopen(repo, git_dir, NULL);
 	git_error_clear();
 
 	struct inventory after = { 0 };
 	gc_take_inventory(git_dir, &after);
 	st.loose_after = after.loose->len;
-	st.packs_after = after.packs->len + after.kept;
+	st.packs_after = after.packs->len + after.small->len + after.kept;
 	st.bytes_after = after.bytes;
+	if (opts->doomed) {
+		/* as they will be once the caller deleted them */
+		for (guint i = 0; i < doomed->len; i++) {
+			g_autofree char *pk = g_strconcat(doomed->pdata[i], ".pack", NULL);
+			g_autofree char *ix = g_strconcat(doomed->pdata[i], ".idx", NULL);
+			GStatBuf sb;
+			guint64 b = 0;
+			if (g_stat(pk, &sb) == 0)
+				b += (guint64)sb.st_size;
+			if (g_stat(ix, &sb) == 0)
+				b += (guint64)sb.st_size;
+			st.bytes_after -= MIN(b, st.bytes_after);
+			if (st.packs_after)
+				st.packs_after--;
+		}
+	}
 	gc_inventory_clear(&after);
 	ret = 0;
 out:

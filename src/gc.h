@@ -57,10 +57,16 @@ void lw_gc_busy_end(const char *state_dir);
 int lw_gc_recover(const char *git_dir, const char *state_dir, guint wait_ms, bool *dirty,
 		  GPtrArray *warnings, GError **error);
 
-/* Thresholds: lw_gc_due() is true from LW_GC_LOOSE_MAX loose objects (an
- * estimate) or LW_GC_PACKS_MAX packs; lw_gc_run() makes a full repack
- * when there are LW_GC_PACKS_MAX packs or more. */
+/* Thresholds.  The store writes each commit's objects as one small pack
+ * (store-pack.c): a pack of fewer than LW_GC_SMALL_OBJECTS objects is
+ * "small", and small packs are packed again together, as loose objects
+ * are.  lw_gc_due() is true from LW_GC_LOOSE_MAX loose objects (an
+ * estimate), LW_GC_SMALL_MAX small packs or LW_GC_PACKS_MAX other packs;
+ * lw_gc_run() makes a full repack when there are LW_GC_PACKS_MAX other
+ * packs or more. */
 #define LW_GC_LOOSE_MAX 1000
+#define LW_GC_SMALL_OBJECTS 128
+#define LW_GC_SMALL_MAX 64
 #define LW_GC_PACKS_MAX 20
 
 struct lw_gc_stats {
@@ -102,11 +108,21 @@ struct lw_gc_opts {
 	const gint *cancel;   /* NULL, or set non-zero (g_atomic_int_set) from any thread
 	                         to stop a run early: it fails with LW_ERROR_FAILED
 	                         "... packing cancelled" and deletes nothing */
+	GPtrArray *doomed;    /* NULL: the packs the new pack replaces are deleted;
+	                         else their paths without suffix (char *, give the
+	                         array a g_free free func) are added here, for the
+	                         thread that uses the repository's other handles to
+	                         delete with lw_gc_delete_packs() and then reopen:
+	                         a handle that lists a pack but has not opened its
+	                         .pack yet cannot read it once it is gone */
 };
+
+/* Deletes the packs named in doomed (as lw_gc_opts.doomed lists them). */
+void lw_gc_delete_packs(const char *git_dir, GPtrArray *doomed);
 int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char *state_dir,
 		   const struct lw_gc_opts *opts, struct lw_gc_stats *stats, GError **error);
 
-/* Gives repo a fresh object database.  After a full repack made through
+/* Gives repo a fresh object database.  After a repack made through
  * another handle (a thread with its own git_repository), repo still has
  * the deleted packs open, and their disk space held, until this is
  * called (from the thread that uses repo).  lw_gc_run() does it for the

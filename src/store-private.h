@@ -40,6 +40,8 @@ struct lw_store {
 	GPtrArray *warnings;  /* char *: problems since the last lw_store_take_warnings() */
 	GHashTable *ids;  /* blog -> struct blog_ids * */
 	bool busy_held;   /* gc.h's busy marker taken by store_busy_hold() */
+	git_odb *odb;             /* the object database `mem` is in (a reference) */
+	git_odb_backend *mem;     /* owned by odb: where new objects collect (store-pack.c) */
 };
 
 /* A tree builder per folder touched by one commit. */
@@ -65,6 +67,14 @@ void store_set_warning(struct lw_store *s, char *msg);
  * until the batch of commits ends (lw_store_flush, lw_store_free): one
  * marker file for a whole `poll` or a daemon's minute, not one a commit. */
 int store_busy_hold(struct lw_store *s, GError **error);
+/* store-pack.c: a commit's objects as one pack.  _begin() puts the
+ * in-memory backend in front of the repository's object database (again,
+ * when gc replaced it) and empties it; every writer calls it first.
+ * _write() writes what collected as one pack, synced, before the ref
+ * moves: 1 when it did, 0 when the objects went loose instead (the caller
+ * syncs them), -1 on error. */
+int store_objects_begin(struct lw_store *s, GError **error);
+int store_objects_write(struct lw_store *s, GError **error);
 void store_busy_release(struct lw_store *s);
 int store_head_tree(struct lw_store *s, git_commit **commit, git_tree **tree, GError **error);
 int store_subtree(struct lw_store *s, const git_tree *parent, const char *name,

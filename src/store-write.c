@@ -176,7 +176,8 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 	g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func(g_free);   /* ids new to the index */
 	const char *blog = c->blog;
 
-	if (!ids_valid(blog, c, error) || store_busy_hold(s, error) < 0)
+	if (!ids_valid(blog, c, error) || store_busy_hold(s, error) < 0 ||
+	    store_objects_begin(s, error) < 0)
 		return -1;
 	g_autofree char *entries_name = g_strconcat(blog, "/entries", NULL);
 	if (store_blog_trees(s, blog, &head, &root, &btree, &f.etree, error) < 0)

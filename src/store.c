@@ -345,7 +345,8 @@ int store_commit_tree(struct lw_store *s, git_commit *parent, const git_oid *tre
 		lw_store_git_error(error, "repository '%s': cannot commit", s->path);
 		goto out;
 	}
-	if (sync_git_dir(s, error) < 0 ||
+	int packed = store_objects_write(s, error);
+	if (packed < 0 || (packed == 0 && sync_git_dir(s, error) < 0) ||
 	    move_head(s, &commit_oid, parent ? git_commit_id(parent) : NULL, message, error) < 0)
 		goto out;
 	sync_git_dir(s, NULL);
@@ -488,7 +489,8 @@ struct lw_store *lw_store_open(const char *path, GError **error)
 
 	s->ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, store_blog_ids_free);
 
-	if (git_repository_head_unborn(s->repo) == 1 && write_readme(s, error) < 0)
+	if (store_objects_begin(s, error) < 0 ||
+	    (git_repository_head_unborn(s->repo) == 1 && write_readme(s, error) < 0))
 		goto err;
 	git_error_clear();
 	return s;
@@ -524,6 +526,7 @@ void lw_store_free(struct lw_store *s)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	git_repository_free(s->repo);
+	git_odb_free(s->odb);
 	git_libgit2_shutdown();
 	g_free(s->path);
 	g_free(s->git_dir);

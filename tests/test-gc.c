@@ -471,8 +471,9 @@ static void test_many_packs(struct fx *f, gconstpointer data)
 {
 	(void)data;
 	struct lw_gc_stats st;
+	/* packs of LW_GC_SMALL_OBJECTS objects or more: not small ones */
 	for (int i = 0; i < LW_GC_PACKS_MAX; i++) {
-		hist_commit(f->h, 2);
+		hist_commit(f->h, LW_GC_SMALL_OBJECTS);
 		run_gc(f, false, &st);
 	}
 	g_assert_cmpuint(count_packs(f), ==, LW_GC_PACKS_MAX);
@@ -486,6 +487,86 @@ static void test_many_packs(struct fx *f, gconstpointer data)
 	g_assert_false(lw_gc_due(f->h->repo, f->git_dir));
 	assert_fsck(f);
 	assert_readable(f, before);
+}
+
+static int add_loose_cb(const git_oid *id, void *payload)
+{
+	g_array_append_val((GArray *)payload, *id);
+	return 0;
+}
+
+/* What the store does after each commit: the loose objects as one pack
+ * of their own, and the loose files gone. */
+static void pack_loose_alone(struct fx *f)
+{
+	g_autofree char *objects = g_build_filename(f->git_dir, "objects", NULL);
+	g_autofree char *pack_dir = g_build_filename(objects, "pack", NULL);
+	git_odb *odb = NULL;
+	git_odb_backend *loose = NULL;
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(git_oid));
+	g_assert_cmpint(git_odb_new(&odb), ==, 0);
+	g_assert_cmpint(git_odb_backend_loose(&loose, objects, -1, 0, 0, 0), ==, 0);
+	g_assert_cmpint(git_odb_add_backend(odb, loose, 1), ==, 0);
+	g_assert_cmpint(git_odb_foreach(odb, add_loose_cb, ids), ==, 0);
+	git_odb_free(odb);
+	git_packbuilder *pb = NULL;
+	g_assert_cmpint(git_packbuilder_new(&pb, f->h->repo), ==, 0);
+	for (guint i = 0; i < ids->len; i++)
+		g_assert_cmpint(git_packbuilder_insert(pb, &g_array_index(ids, git_oid, i), NULL), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(pack_dir, 0755), ==, 0);
+	g_assert_cmpint(git_packbuilder_write(pb, pack_dir, 0, NULL, NULL), ==, 0);
+	git_packbuilder_free(pb);
+	for (guint i = 0; i < ids->len; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &g_array_index(ids, git_oid, i));
+		char sub[3] = { hex[0], hex[1], '\0' };
+		g_autofree char *path = g_build_filename(objects, sub, hex + 2, NULL);
+		g_assert_cmpint(g_unlink(path), ==, 0);
+	}
+	g_assert_cmpint(git_repository_odb(&odb, f->h->repo), ==, 0);
+	g_assert_cmpint(git_odb_refresh(odb), ==, 0);
+	git_odb_free(odb);
+}
+
+/* The store's one pack a commit: due at LW_GC_SMALL_MAX of them, and an
+ * incremental run makes them one pack, bigger packs untouched. */
+static void test_small_packs(struct fx *f, gconstpointer data)
+{
+	(void)data;
+	struct lw_gc_stats st;
+	hist_commit(f->h, LW_GC_SMALL_OBJECTS);
+	run_gc(f, false, &st);
+	g_assert_cmpuint(count_packs(f), ==, 1);
+	for (int i = 0; i < LW_GC_SMALL_MAX - 1; i++) {
+		hist_commit(f->h, 2);
+		pack_loose_alone(f);
+	}
+	g_assert_cmpuint(count_loose(f), ==, 0);
+	g_assert_cmpuint(count_packs(f), ==, LW_GC_SMALL_MAX);
+	g_assert_false(lw_gc_due(f->h->repo, f->git_dir));
+	hist_commit(f->h, 2);
+	pack_loose_alone(f);
+	g_assert_true(lw_gc_due(f->h->repo, f->git_dir));
+	g_autoptr(GArray) before = all_objects(f);
+
+	run_gc(f, false, &st);
+	g_assert_false(st.full);
+	g_assert_cmpuint(st.packs_before, ==, LW_GC_SMALL_MAX + 1);
+	g_assert_cmpuint(st.packs_after, ==, 2);
+	g_assert_cmpuint(count_packs(f), ==, 2);
+	g_assert_false(lw_gc_due(f->h->repo, f->git_dir));
+	assert_fsck(f);
+	assert_readable(f, before);
+
+	/* and the same handle goes on committing and reading */
+	hist_commit(f->h, 2);
+	pack_loose_alone(f);
+	g_autoptr(GArray) more = all_objects(f);
+	assert_readable(f, more);
+	run_gc(f, true, &st);
+	g_assert_cmpuint(count_packs(f), ==, 1);
+	assert_fsck(f);
+	assert_readable(f, more);
 }
 
 static void test_not_due(struct fx *f, gconstpointer data)
@@ -709,7 +790,7 @@ static void test_crash_points(struct fx *f, gconstpointer data)
 	struct lw_gc_stats st;
 	for (int full = 0; full < 2; full++) {
 		for (int at = 1; at <= 8; at++) {
-			/* two packs and loose objects: every step has work */
+			/* a small pack and loose objects: every step has work */
 			hist_commits(f->h, 4, 2);
 			run_gc(f, false, &st);
 			hist_commits(f->h, 4, 2);
@@ -719,14 +800,13 @@ static void test_crash_points(struct fx *f, gconstpointer data)
 			int status;
 			pid_t pid = gc_child(f, full, at);
 			g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
-			bool reached = at != 6 || full;
 			g_test_message("full %d, crash point %d: %s", full, at,
 				       WIFSIGNALED(status) ? "killed" : "finished");
-			if (reached)
-				g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-			else
-				g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-			assert_recovers(f, before, head, reached);
+			/* every point is reached, point 6 (deleting a pack)
+			 * too: the full run's old packs, the incremental run's
+			 * small one (what the first run made) */
+			g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+			assert_recovers(f, before, head, true);
 		}
 		run_gc(f, true, &st);
 		g_assert_cmpuint(count_packs(f), ==, 1);
@@ -933,6 +1013,7 @@ int main(int argc, char **argv)
 	ADD("/gc/full", test_full);
 	ADD("/gc/full-keeps-unreachable", test_full_keeps_unreachable);
 	ADD("/gc/many-packs", test_many_packs);
+	ADD("/gc/small-packs", test_small_packs);
 	ADD("/gc/not-due", test_not_due);
 	ADD("/gc/recover-crashed", test_recover_crashed);
 	ADD("/gc/recover-foreign-lock", test_recover_foreign_lock);

@@ -111,7 +111,7 @@ def test_daemon_packs_when_due(sb):
     d = sb.start_daemon(args=['-v'])
     wait_for(lambda: objects(sb)['count'], 'loose objects to be packed with the daemon running',
              lambda n: n <= 100, timeout=60)
-    d.wait_log(r'gc: \d+ loose objects and 0 packs -> 1 pack, .* MB in [\d.]+ s', timeout=20)
+    d.wait_log(r'gc: \d+ loose objects and \d+ packs? -> 1 pack, .* MB in [\d.]+ s', timeout=20)
     rc, _ = d.stop(15)
     eq(rc, 0, 'daemon exit status; log:\n' + d.log())
     check(not os.path.exists(os.path.join(sb.repo, '.git', 'livewatch', 'busy')), 'busy marker gone')

@@ -1,0 +1,246 @@
+/* A commit's objects written as one pack (store-private.h).
+ *
+ * libgit2 writes each new object as a loose file: a changed page costs
+ * seven new files (the post, its day folder, entries/, the blog's folder,
+ * the root, index.md, the commit), each a new inode, a fan-out folder now
+ * and then, and later a repack that reads them all back and deletes
+ * them.  Instead the store puts an in-memory object backend in front
+ * of the object database: a commit's objects collect there, and before
+ * the ref moves they are written as one small pack (a .pack and its
+ * .idx, synced with their folder), then dropped from memory.  gc.c later merges these small packs into bigger ones, as it
+ * does loose objects.
+ *
+ * gc.c replaces the repository's object database after it deleted packs
+ * (lw_gc_reopen): the backend is put in front of whichever database the
+ * repository has when a commit starts. */
+#include "store-private.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <git2/sys/odb_backend.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Above libgit2's loose (1) and pack (2) backends: written objects go
+ * here, and reads look here first. */
+#define MEM_PRIORITY 1000
+
+/* (libgit2's own mempack cannot serve: its dump packs every commit with
+ * its whole tree, the blog's entire snapshot, not the new objects.) */
+struct mem_object {
+	git_oid id;
+	git_object_t type;
+	size_t len;
+	char data[];
+};
+
+struct mem_backend {
+	git_odb_backend parent;
+	GHashTable *objects; /* git_oid * (inside the value) -> struct mem_object * */
+	GPtrArray *order;    /* the objects in the order written */
+};
+
+static guint oid_hash(gconstpointer p)
+{
+	guint h;
+	memcpy(&h, ((const git_oid *)p)->id, sizeof(h));
+	return h;
+}
+
+static gboolean oid_equal(gconstpointer a, gconstpointer b)
+{
+	return git_oid_equal(a, b);
+}
+
+static struct mem_object *mem_get(git_odb_backend *b, const git_oid *id)
+{
+	return g_hash_table_lookup(((struct mem_backend *)b)->objects, id);
+}
+
+static int mem_read(void **data, size_t *len, git_object_t *type, git_odb_backend *b,
+		    const git_oid *id)
+{
+	const struct mem_object *o = mem_get(b, id);
+	if (!o)
+		return GIT_ENOTFOUND;
+	*data = git_odb_backend_data_alloc(b, o->len ? o->len : 1);
+	if (!*data)
+		return -1;
+	memcpy(*data, o->data, o->len);
+	*len = o->len;
+	*type = o->type;
+	return 0;
+}
+
+static int mem_read_header(size_t *len, git_object_t *type, git_odb_backend *b, const git_oid *id)
+{
+	const struct mem_object *o = mem_get(b, id);
+	if (!o)
+		return GIT_ENOTFOUND;
+	*len = o->len;
+	*type = o->type;
+	return 0;
+}
+
+static int mem_write(git_odb_backend *b, const git_oid *id, const void *data, size_t len,
+		     git_object_t type)
+{
+	struct mem_backend *m = (struct mem_backend *)b;
+	if (g_hash_table_contains(m->objects, id))
+		return 0;
+	struct mem_object *o = g_malloc(sizeof(*o) + len);
+	git_oid_cpy(&o->id, id);
+	o->type = type;
+	o->len = len;
+	memcpy(o->data, data, len);
+	g_hash_table_insert(m->objects, &o->id, o);
+	g_ptr_array_add(m->order, o);
+	return 0;
+}
+
+static int mem_exists(git_odb_backend *b, const git_oid *id)
+{
+	return mem_get(b, id) != NULL;
+}
+
+static int mem_foreach(git_odb_backend *b, git_odb_foreach_cb cb, void *payload)
+{
+	struct mem_backend *m = (struct mem_backend *)b;
+	for (guint i = 0; i < m->order->len; i++) {
+		int rc = cb(&((struct mem_object *)m->order->pdata[i])->id, payload);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void mem_reset(struct mem_backend *m)
+{
+	g_hash_table_remove_all(m->objects);
+	g_ptr_array_set_size(m->order, 0);
+}
+
+static void mem_free(git_odb_backend *b)
+{
+	struct mem_backend *m = (struct mem_backend *)b;
+	g_hash_table_unref(m->objects);
+	g_ptr_array_unref(m->order);
+	g_free(m);
+}
+
+static git_odb_backend *mem_new(void)
+{
+	struct mem_backend *m = g_new0(struct mem_backend, 1);
+	git_odb_init_backend(&m->parent, GIT_ODB_BACKEND_VERSION);
+	m->parent.read = mem_read;
+	m->parent.read_header = mem_read_header;
+	m->parent.write = mem_write;
+	m->parent.exists = mem_exists;
+	m->parent.foreach = mem_foreach;
+	m->parent.free = mem_free;
+	m->objects = g_hash_table_new(oid_hash, oid_equal);
+	m->order = g_ptr_array_new_with_free_func(g_free);
+	return &m->parent;
+}
+
+int store_objects_begin(struct lw_store *s, GError **error)
+{
+	git_odb *odb = NULL;
+	if (git_repository_odb(&odb, s->repo) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot open the object database", s->path);
+		return -1;
+	}
+	if (odb == s->odb) {
+		git_odb_free(odb);
+		/* what a failed commit left there is referenced by nothing */
+		mem_reset((struct mem_backend *)s->mem);
+		return 0;
+	}
+	git_odb_backend *mem = mem_new();
+	if (git_odb_add_backend(odb, mem, MEM_PRIORITY) < 0) {
+		mem_free(mem);
+		git_odb_free(odb);
+		lw_store_git_error(error, "repository '%s': cannot prepare the object database", s->path);
+		return -1;
+	}
+	/* the old database (and the backend it owns) goes with our reference */
+	git_odb_free(s->odb);
+	s->odb = odb;
+	s->mem = mem;
+	return 0;
+}
+
+static int fsync_file(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+int store_objects_write(struct lw_store *s, GError **error)
+{
+	git_odb *odb = NULL;
+	if (git_repository_odb(&odb, s->repo) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot open the object database", s->path);
+		return -1;
+	}
+	git_odb_free(odb);
+	if (!s->mem || odb != s->odb)
+		return 0;   /* no store_objects_begin(): the objects were written loose */
+	struct mem_backend *m = (struct mem_backend *)s->mem;
+	if (m->order->len == 0)
+		return 1;
+
+	git_packbuilder *pb = NULL;
+	g_autofree char *dir = g_build_filename(s->git_dir, "objects", "pack", NULL);
+	g_autofree char *p_pack = NULL;
+	g_autofree char *p_idx = NULL;
+	int ret = -1;
+
+	if (g_mkdir_with_parents(dir, 0755) < 0) {
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot create '%s': %s",
+			    s->path, dir, g_strerror(errno));
+		goto out;
+	}
+	int rc = git_packbuilder_new(&pb, s->repo);
+	for (guint i = 0; rc == 0 && i < m->order->len; i++)
+		rc = git_packbuilder_insert(pb, &((struct mem_object *)m->order->pdata[i])->id, NULL);
+	if (rc == 0)
+		rc = git_packbuilder_write(pb, dir, 0, NULL, NULL);
+	if (rc < 0) {
+		lw_store_git_error(error, "repository '%s': cannot write the new objects", s->path);
+		goto out;
+	}
+#if LIBGIT2_VER_MAJOR > 1 || LIBGIT2_VER_MINOR >= 5
+	const char *name = git_packbuilder_name(pb);
+#else
+	char name[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(name, sizeof(name), git_packbuilder_hash(pb));
+#endif
+	/* on the disk, names and all, before any ref can name what they hold */
+	p_pack = g_strconcat(dir, "/pack-", name, ".pack", NULL);
+	p_idx = g_strconcat(dir, "/pack-", name, ".idx", NULL);
+	if (fsync_file(p_pack, O_RDONLY) < 0 || fsync_file(p_idx, O_RDONLY) < 0 ||
+	    fsync_file(dir, O_RDONLY | O_DIRECTORY) < 0) {
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot sync '%s' to disk: %s",
+			    s->path, p_pack, g_strerror(errno));
+		goto out;
+	}
+	/* the pack backend lists the new pack before the copies in memory go */
+	if (git_odb_refresh(s->odb) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot read the new pack", s->path);
+		goto out;
+	}
+	mem_reset(m);
+	ret = 1;
+out:
+	git_packbuilder_free(pb);
+	return ret;
+}
