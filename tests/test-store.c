@@ -14,6 +14,7 @@
 #include "entry.h"
 #include "error.h"
 #include "store.h"
+#include "gc.h"
 #include "store-private.h"
 
 struct fx {
@@ -911,6 +912,77 @@ static void test_many(struct fx *f, gconstpointer data)
 	lw_store_free(s);
 }
 
+static guint count_names(const char *dir, const char *suffix)
+{
+	guint n = 0;
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	while (d && (name = g_dir_read_name(d)))
+		if (!suffix || g_str_has_suffix(name, suffix))
+			n++;
+	if (d)
+		g_dir_close(d);
+	return n;
+}
+
+static guint count_loose(struct fx *f)
+{
+	guint n = 0;
+	for (guint i = 0; i < 256; i++) {
+		g_autofree char *sub = g_strdup_printf("%s/.git/objects/%02x", f->repo, i);
+		n += count_names(sub, NULL);
+	}
+	return n;
+}
+
+/* A commit's objects land as one pack, synced, no loose file; after gc
+ * replaced the object database (and deleted packs), commits go on. */
+static void test_one_pack_a_commit(struct fx *f, gconstpointer data)
+{
+	(void)data;
+	g_autoptr(GError) err = NULL;
+	struct lw_store *s = open_ok(f);
+	g_assert_cmpint(lw_store_lock(s, &err), ==, 0);
+	g_autofree char *pack_dir = g_build_filename(f->repo, ".git", "objects", "pack", NULL);
+	guint packs = count_names(pack_dir, ".pack");
+	for (guint i = 0; i < 5; i++) {
+		g_autoptr(GPtrArray) w = entries_new();
+		g_autofree char *id = g_strdup_printf("block-%u", i);
+		g_ptr_array_add(w, mk(id, "", "Something happened.", "2023-02-14T18:31:00Z"));
+		struct lw_snapshot *page = page_of(w);
+		g_autofree char *hex = do_commit(s, "b", w, NULL, page, "b: 1 new\n", 1676399460 + i, &err);
+		g_assert_no_error(err);
+		lw_snapshot_free(page);
+		g_assert_cmpuint(count_names(pack_dir, ".pack"), ==, packs + i + 1);
+		g_assert_cmpuint(count_names(pack_dir, ".idx"), ==, packs + i + 1);
+		g_assert_cmpuint(count_loose(f), ==, 0);
+	}
+	g_autofree char *fsck = git(f, "fsck --strict --no-dangling");
+	g_assert_cmpstr(fsck, ==, "");
+
+	/* packed together: the store's handle gets a new object database */
+	struct lw_gc_stats st;
+	g_assert_cmpint(lw_gc_run(lw_store_repo(s), lw_store_git_dir(s), lw_store_state_dir(s), false,
+				  &st, &err), ==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpuint(count_names(pack_dir, ".pack"), ==, 1);
+	g_autoptr(GPtrArray) w = entries_new();
+	g_ptr_array_add(w, mk("block-0", "", "Something else happened.", "2023-02-14T18:31:00Z"));
+	g_autofree char *hex = do_commit(s, "b", w, NULL, NULL, "b: 1 edited\n", 1676399560, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(count_names(pack_dir, ".pack"), ==, 2);
+	g_assert_cmpuint(count_loose(f), ==, 0);
+	struct lw_record *h = lw_store_load(s, "b", &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(g_hash_table_size(h->all), ==, 5);
+	lw_record_free(h);
+	g_autofree char *fsck2 = git(f, "fsck --strict --no-dangling");
+	g_assert_cmpstr(fsck2, ==, "");
+	g_autofree char *show = git(f, "show HEAD:b/entries/2023-02-14/block-0.md");
+	g_assert_nonnull(strstr(show, "Something else happened."));
+	lw_store_free(s);
+}
+
 /* Reflogs get a line a commit for years: past a size, only the newest
  * lines stay (checked when the store is locked). */
 static void test_reflog_trim(struct fx *f, gconstpointer data)
@@ -966,5 +1038,6 @@ int main(int argc, char **argv)
 	ADD("/store/read-only", test_read_only);
 	ADD("/store/state", test_state);
 	ADD("/store/many", test_many);
+	ADD("/store/one-pack-a-commit", test_one_pack_a_commit);
 	return g_test_run();
 }
