@@ -507,6 +507,91 @@ char *lw_text_from_plain(const char *s, gssize len, gsize max_bytes)
 	return text;
 }
 
+/* One line of text without tags, its character references decoded as
+ * libxml2's HTML parser decodes them, appended to out.  False (out then
+ * half-written) at any '&' that is not a reference it surely knows the
+ * same way: an HTML 4 entity name or a plain character number, ';'
+ * closed; the caller then lets libxml2 parse. */
+static bool decode_refs(GString *out, const char *s, gsize len)
+{
+	const char *end = s + len, *run = s;
+	for (const char *p = s; p < end; p++) {
+		if (*p != '&')
+			continue;
+		g_string_append_len(out, run, p - run);
+		const char *semi = memchr(p, ';', (gsize)MIN(end - p, 12));
+		if (!semi || semi - p < 3)
+			return false;
+		char ref[12];
+		gsize n = (gsize)(semi - p - 1);
+		memcpy(ref, p + 1, n);
+		ref[n] = '\0';
+		gunichar c = 0;
+		if (ref[0] == '#') {
+			bool hex = ref[1] == 'x' || ref[1] == 'X';
+			const char *digits = ref + (hex ? 2 : 1);
+			if (!*digits || strspn(digits, hex ? "0123456789abcdefABCDEF" : "0123456789") !=
+			                strlen(digits))
+				return false;
+			c = (gunichar)g_ascii_strtoull(digits, NULL, hex ? 16 : 10);
+			/* what the parser might refuse or remap is left to it */
+			if (!(c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c < 0x7F) ||
+			      (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+			      (c >= 0x10000 && c <= 0x10FFFF)))
+				return false;
+		} else {
+			for (const char *k = ref; *k; k++)
+				if (!g_ascii_isalnum(*k))
+					return false;
+			const htmlEntityDesc *ent = htmlEntityLookup((const xmlChar *)ref);
+			if (!ent)
+				return false;
+			c = ent->value;
+		}
+		g_string_append_unichar(out, c);
+		p = semi;
+		run = semi + 1;
+	}
+	g_string_append_len(out, run, end - run);
+	return true;
+}
+
+/* Text without tags, as the renderer would give it: its lines kept,
+ * each collapsed, empty and volatile ones dropped; NULL when a character
+ * reference in it is one decode_refs() leaves to libxml2. */
+static char *text_lines(const char *html, gsize len, gsize max_bytes)
+{
+	if (!g_utf8_validate_len(html, len, NULL) || memchr(html, '\0', len))
+		return NULL;
+	GString *out = g_string_new(NULL);
+	GString *line = g_string_new(NULL);
+	const char *end = html + len;
+	for (const char *l = html; l <= end;) {
+		const char *nl = memchr(l, '\n', (gsize)(end - l));
+		const char *e = nl ? nl : end;
+		g_string_truncate(line, 0);
+		if (!decode_refs(line, l, (gsize)(e - l))) {
+			g_string_free(line, TRUE);
+			g_string_free(out, TRUE);
+			return NULL;
+		}
+		g_autofree char *c = lw_text_collapse(line->str, (gssize)line->len);
+		if (c[0] && !lw_text_is_volatile(c)) {
+			if (out->len)
+				g_string_append_c(out, '\n');
+			g_string_append(out, c);
+		}
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	g_string_free(line, TRUE);
+	char *text = g_string_free(out, FALSE);
+	if (max_bytes)
+		lw_text_truncate(text, max_bytes);
+	return text;
+}
+
 char *lw_text_from_html(const char *html, gssize len, gsize max_bytes)
 {
 	if (!html)
@@ -515,6 +600,12 @@ char *lw_text_from_html(const char *html, gssize len, gsize max_bytes)
 		len = (gssize)strlen(html);
 	if (len > G_MAXINT / 8)
 		len = G_MAXINT / 8;
+	if (!memchr(html, '<', (gsize)len) && memchr(html, '&', (gsize)len)) {
+		/* entities but no tags: decoded here, for a fraction of a parse */
+		char *text = text_lines(html, (gsize)len, max_bytes);
+		if (text)
+			return text;
+	}
 	if (!memchr(html, '<', (gsize)len) && !memchr(html, '&', (gsize)len)) {
 		/* plain text: keep its line structure */
 		g_auto(GStrv) lines = g_strsplit(html, "\n", -1);

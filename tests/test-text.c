@@ -166,6 +166,34 @@ static void test_rfc822(void)
 	}
 }
 
+/* Text with character references but no tags is decoded without a
+ * parse; it must read as libxml2's parse reads it (a tag in front makes
+ * lw_text_from_html() parse). */
+static void test_refs_without_tags(void)
+{
+	static const char *const texts[] = {
+		"He said &quot;no&quot; &amp; left &#x201C;quietly&#x201D; at 5&#8211;6pm",
+		"caf&eacute; cr&egrave;me &nbsp; &copy; 2024 &euro;5",
+		"&apos;quoted&apos; and &unknown; and a bare & sign",
+		"&#0; &#x110000; &#128; &#xD800; numbers at the edge",
+		"&amp &lt no semicolons &#65 &#x41",
+		"just &AMP; &Amp; case",
+		"  spaced   &#160;  out  ",
+		"4m ago",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+		g_autofree char *fast = lw_text_from_html(texts[i], -1, 0);
+		g_autofree char *tagged = g_strconcat("<span></span>", texts[i], NULL);
+		g_autofree char *parsed = lw_text_from_html(tagged, -1, 0);
+		g_assert_cmpstr(fast, ==, parsed);
+	}
+	/* lines are kept; a reference to a newline is not a line break */
+	g_autofree char *two = lw_text_from_html("one &amp; two\nthree&#10;four", -1, 0);
+	g_assert_cmpstr(two, ==, "one & two\nthree four");
+	g_autofree char *cut = lw_text_from_html("&eacute;&eacute;&eacute;", -1, 3);
+	g_assert_cmpstr(cut, ==, "\xc3\xa9");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -173,5 +201,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/text/helpers", test_text_helpers);
 	g_test_add_func("/text/deep-tree", test_text_deep_tree);
 	g_test_add_func("/text/rfc822", test_rfc822);
+	g_test_add_func("/text/refs-without-tags", test_refs_without_tags);
 	return g_test_run();
 }
