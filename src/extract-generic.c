@@ -491,6 +491,42 @@ bool lw_generic_detect(struct lw_page *p)
 	return g->found = lw_gen_plan(p, g);
 }
 
+guint lw_generic_bound(struct lw_page *p)
+{
+	guint hints = 0;
+	if (p->xml)
+		return 0;
+	xmlNode *root = xmlDocGetRootElement(p->doc);
+	xmlNode *n = root;
+	while (n) {
+		if (n->type == XML_TEXT_NODE && n->content) {
+			/* a clock may start it: any digit first (Unicode spaces and
+			 * other non-ASCII bytes skipped, so none is missed) */
+			const xmlChar *t = n->content;
+			while (*t && (*t <= ' ' || *t >= 0x80))
+				t++;
+			hints += g_ascii_isdigit(*t);
+		} else if (n->type == XML_ELEMENT_NODE) {
+			if (lw_gen_is(n, "script") || lw_gen_is(n, "style")) {
+				n = skip_subtree(n, root);
+				continue;
+			}
+			bool hint = lw_gen_is(n, "time");
+			for (xmlAttr *a = n->properties; a && !hint; a = a->next) {
+				for (gsize i = 0; i < G_N_ELEMENTS(time_attrs) && !hint; i++)
+					hint = xmlStrEqual(a->name, (const xmlChar *)time_attrs[i]);
+				if (!hint && xmlStrEqual(a->name, (const xmlChar *)"itemprop") &&
+				    a->children && a->children->content)
+					hint = xmlStrEqual(a->children->content, (const xmlChar *)"datePublished") ||
+					       xmlStrEqual(a->children->content, (const xmlChar *)"liveBlogUpdate");
+			}
+			hints += hint;
+		}
+		n = lw_page_next(n, root);
+	}
+	return hints;
+}
+
 void lw_generic_free(struct lw_page *p)
 {
 	struct lw_generic *g = p->generic;

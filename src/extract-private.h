@@ -61,6 +61,11 @@ bool lw_generic_detect(struct lw_page *p);
 int lw_extract_generic(struct lw_page *p, struct lw_snapshot *s, GError **error);
 /* How many posts with any text the detected stream has (0 when none). */
 guint lw_generic_count(struct lw_page *p);
+/* An upper bound of the posts lw_generic_detect() could find, from one
+ * cheap walk (every post carries a time element or attribute, microdata,
+ * or a text that starts with a digit): when it is no more than a count
+ * in hand, the detection need not run. */
+guint lw_generic_bound(struct lw_page *p);
 void lw_generic_explain(struct lw_page *p, GString *out);
 void lw_generic_profile(struct lw_page *p, struct lw_xpath_profile *prof, char **note);
 void lw_generic_free(struct lw_page *p);

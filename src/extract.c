@@ -105,7 +105,8 @@ static const char *run_auto(struct lw_page *p, struct lw_snapshot *s, GError **e
 		if (lw_extract_jsonld(p, s, error) < 0)
 			return NULL;
 		/* JSON-LD that lags behind the page: the markup shows more posts */
-		guint shown = lw_generic_detect(p) ? lw_generic_count(p) : 0;
+		guint shown = lw_generic_bound(p) > s->entries->len && lw_generic_detect(p) ?
+		              lw_generic_count(p) : 0;
 		if (shown <= s->entries->len) {
 			say(p, "format jsonld: a schema.org LiveBlogPosting with %u liveBlogUpdate "
 			       "items%s", s->entries->len, shown ? " (as many as the markup shows, or more)" : "");
