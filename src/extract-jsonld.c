@@ -14,7 +14,7 @@ void lw_jsonld_load(struct lw_page *p)
 {
 	if (p->jsonld)
 		return;
-	p->jsonld = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+	p->jsonld = g_ptr_array_new_with_free_func((GDestroyNotify)lw_jtree_free);
 	lw_page_scan(p);
 	gsize total = 0;
 	for (guint i = 0; i < p->ldjson_scripts->len; i++) {
@@ -23,32 +23,28 @@ void lw_jsonld_load(struct lw_page *p)
 			continue;
 		gsize len = strlen((const char *)text);
 		total += len;
-		JsonNode *root = NULL;
+		struct lw_jtree *root = NULL;
 		if (total <= LW_JSONLD_MAX_TOTAL)
-			root = lw_json_parse_bounded((const char *)text, len,
-			                             p->opts.max_json_depth, LW_JSONLD_MAX_BYTES);
+			root = lw_jtree_parse((const char *)text, len,
+			                      p->opts.max_json_depth, LW_JSONLD_MAX_BYTES);
 		xmlFree(text);
 		if (root)
 			g_ptr_array_add(p->jsonld, root);
 	}
 }
 
-static bool has_type(JsonObject *o, bool (*match)(const char *))
+static bool has_type(const struct lw_jv *o, bool (*match)(const char *))
 {
-	JsonNode *t = json_object_get_member(o, "@type");
+	const struct lw_jv *t = lw_jv_member(o, "@type");
 	if (!t)
 		return false;
-	if (JSON_NODE_HOLDS_VALUE(t) && json_node_get_value_type(t) == G_TYPE_STRING)
-		return match(json_node_get_string(t));
-	if (!JSON_NODE_HOLDS_ARRAY(t))
+	if (t->type == LW_J_STRING)
+		return match(t->u.s);
+	if (t->type != LW_J_ARRAY)
 		return false;
-	JsonArray *a = json_node_get_array(t);
-	for (guint i = 0; i < json_array_get_length(a); i++) {
-		JsonNode *n = json_array_get_element(a, i);
-		if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING &&
-		    match(json_node_get_string(n)))
+	for (guint i = 0; i < t->n; i++)
+		if (t->u.items[i].type == LW_J_STRING && match(t->u.items[i].u.s))
 			return true;
-	}
 	return false;
 }
 
@@ -73,25 +69,21 @@ static bool is_article(const char *t)
 
 /* Collects, in document order, objects whose @type matches; does not
  * look inside a match.  Depth is bounded by the parse check. */
-static void find_typed(JsonNode *n, bool (*match)(const char *), GPtrArray *out)
+static void find_typed(const struct lw_jv *n, bool (*match)(const char *), GPtrArray *out)
 {
-	if (JSON_NODE_HOLDS_ARRAY(n)) {
-		JsonArray *a = json_node_get_array(n);
-		for (guint i = 0; i < json_array_get_length(a); i++)
-			find_typed(json_array_get_element(a, i), match, out);
+	if (n->type == LW_J_ARRAY) {
+		for (guint i = 0; i < n->n; i++)
+			find_typed(&n->u.items[i], match, out);
 		return;
 	}
-	if (!JSON_NODE_HOLDS_OBJECT(n))
+	if (n->type != LW_J_OBJECT)
 		return;
-	JsonObject *o = json_node_get_object(n);
-	if (has_type(o, match)) {
-		g_ptr_array_add(out, o);
+	if (has_type(n, match)) {
+		g_ptr_array_add(out, (gpointer)n);
 		return;
 	}
-	GList *members = json_object_get_members(o);
-	for (GList *m = members; m; m = m->next)
-		find_typed(json_object_get_member(o, m->data), match, out);
-	g_list_free(members);
+	for (guint i = 0; i < n->n; i++)
+		find_typed(&n->u.members[i].val, match, out);
 }
 
 static GPtrArray *find_all(struct lw_page *p, bool (*match)(const char *))
@@ -99,34 +91,28 @@ static GPtrArray *find_all(struct lw_page *p, bool (*match)(const char *))
 	lw_jsonld_load(p);
 	GPtrArray *out = g_ptr_array_new();
 	for (guint i = 0; i < p->jsonld->len; i++)
-		find_typed(p->jsonld->pdata[i], match, out);
+		find_typed(lw_jtree_root(p->jsonld->pdata[i]), match, out);
 	return out;
 }
 
-static const char *str_member(JsonObject *o, const char *name)
+static const char *str_member(const struct lw_jv *o, const char *name)
 {
-	JsonNode *n = json_object_get_member(o, name);
-	if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
-		return json_node_get_string(n);
-	return NULL;
+	return lw_jv_string(lw_jv_member(o, name));
 }
 
 /* liveBlogUpdate as a list of objects (array or a single object). */
-static GPtrArray *updates_of(JsonObject *posting)
+static GPtrArray *updates_of(const struct lw_jv *posting)
 {
 	GPtrArray *out = g_ptr_array_new();
-	JsonNode *u = json_object_get_member(posting, "liveBlogUpdate");
+	const struct lw_jv *u = lw_jv_member(posting, "liveBlogUpdate");
 	if (!u)
 		return out;
-	if (JSON_NODE_HOLDS_OBJECT(u)) {
-		g_ptr_array_add(out, json_node_get_object(u));
-	} else if (JSON_NODE_HOLDS_ARRAY(u)) {
-		JsonArray *a = json_node_get_array(u);
-		for (guint i = 0; i < json_array_get_length(a); i++) {
-			JsonNode *n = json_array_get_element(a, i);
-			if (JSON_NODE_HOLDS_OBJECT(n))
-				g_ptr_array_add(out, json_node_get_object(n));
-		}
+	if (u->type == LW_J_OBJECT) {
+		g_ptr_array_add(out, (gpointer)u);
+	} else if (u->type == LW_J_ARRAY) {
+		for (guint i = 0; i < u->n; i++)
+			if (u->u.items[i].type == LW_J_OBJECT)
+				g_ptr_array_add(out, (gpointer)&u->u.items[i]);
 	}
 	return out;
 }
@@ -154,7 +140,7 @@ static bool is_hex24(const char *s)
 
 /* The update's id: @id (its #fragment when it is a url), else the url's
  * #fragment; Guardian bare hex ids get the "block-" the HTML uses. */
-static char *update_id(struct lw_page *p, JsonObject *u)
+static char *update_id(struct lw_page *p, const struct lw_jv *u)
 {
 	const char *id = str_member(u, "@id");
 	if (id && strchr(id, '#'))
@@ -178,21 +164,20 @@ static char *one_line(const char *s)
 	return lw_text_collapse(t, -1);
 }
 
-static char *author_names(JsonNode *n)
+static char *author_names(const struct lw_jv *n)
 {
 	if (!n)
 		return NULL;
-	if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
-		return one_line(json_node_get_string(n));
-	if (JSON_NODE_HOLDS_OBJECT(n))
-		return one_line(str_member(json_node_get_object(n), "name"));
-	if (!JSON_NODE_HOLDS_ARRAY(n))
+	if (n->type == LW_J_STRING)
+		return one_line(n->u.s);
+	if (n->type == LW_J_OBJECT)
+		return one_line(str_member(n, "name"));
+	if (n->type != LW_J_ARRAY)
 		return NULL;
 	GString *all = g_string_new(NULL);
-	JsonArray *a = json_node_get_array(n);
-	for (guint i = 0; i < json_array_get_length(a) && i < 20; i++) {
-		JsonNode *e = json_array_get_element(a, i);
-		if (JSON_NODE_HOLDS_ARRAY(e))
+	for (guint i = 0; i < n->n && i < 20; i++) {
+		const struct lw_jv *e = &n->u.items[i];
+		if (e->type == LW_J_ARRAY)
 			continue;
 		g_autofree char *name = author_names(e);
 		if (!name || !*name)
@@ -213,12 +198,12 @@ struct page_level {
 	char *author;
 };
 
-static void page_level_init(struct page_level *pl, JsonObject *posting)
+static void page_level_init(struct page_level *pl, const struct lw_jv *posting)
 {
 	pl->headline = one_line(str_member(posting, "headline"));
 	pl->published = lw_text_time_utc(str_member(posting, "datePublished"));
 	pl->modified = lw_text_time_utc(str_member(posting, "dateModified"));
-	pl->author = author_names(json_object_get_member(posting, "author"));
+	pl->author = author_names(lw_jv_member(posting, "author"));
 }
 
 static void page_level_clear(struct page_level *pl)
@@ -236,7 +221,7 @@ static bool same(const char *a, const char *b)
 
 /* Fills e's empty fields from update u.  `html_first` says the entry came
  * from the page's markup: then page-level dates are not the post's. */
-static void fill_entry(struct lw_page *p, struct lw_entry *e, JsonObject *u,
+static void fill_entry(struct lw_page *p, struct lw_entry *e, const struct lw_jv *u,
                        const struct page_level *pl, bool html_first)
 {
 	if (!e->title[0]) {
@@ -272,13 +257,13 @@ static void fill_entry(struct lw_page *p, struct lw_entry *e, JsonObject *u,
 			lw_entry_set(&e->url, at_id);
 	}
 	if (!e->author[0]) {
-		g_autofree char *a = author_names(json_object_get_member(u, "author"));
+		g_autofree char *a = author_names(lw_jv_member(u, "author"));
 		if (a && !(html_first && same(a, pl->author)))
 			lw_entry_set(&e->author, a);
 	}
 }
 
-static void set_page_fields(struct lw_snapshot *s, JsonObject *posting, bool force)
+static void set_page_fields(struct lw_snapshot *s, const struct lw_jv *posting, bool force)
 {
 	g_autofree char *headline = one_line(str_member(posting, "headline"));
 	if (headline && *headline && (force || !s->page_title[0]))
@@ -322,7 +307,7 @@ int lw_extract_jsonld(struct lw_page *p, struct lw_snapshot *s, GError **error)
 		return -1;
 	}
 	for (guint i = 0; i < postings->len; i++) {
-		JsonObject *posting = postings->pdata[i];
+		const struct lw_jv *posting = postings->pdata[i];
 		if (i == 0)
 			set_page_fields(s, posting, true);
 		if (!p->base[0]) {
@@ -342,7 +327,7 @@ int lw_extract_jsonld(struct lw_page *p, struct lw_snapshot *s, GError **error)
 		g_autoptr(GPtrArray) updates = updates_of(posting);
 		int rc = 0;
 		for (guint j = 0; j < updates->len && rc == 0; j++) {
-			JsonObject *u = updates->pdata[j];
+			const struct lw_jv *u = updates->pdata[j];
 			struct lw_entry *e = lw_entry_new();
 			g_autofree char *id = update_id(p, u);
 			lw_entry_set(&e->id, id);
@@ -376,7 +361,7 @@ static char *text_key(const char *text)
  * (not matched yet) whose text starts the same way; NULL when none or
  * several do, or when the text is too short to tell. */
 static struct lw_entry *match_by_text(struct lw_page *p, struct lw_snapshot *s,
-                                      GHashTable *matched, JsonObject *u)
+                                      GHashTable *matched, const struct lw_jv *u)
 {
 	const char *b = str_member(u, "articleBody");
 	if (!b)
@@ -412,13 +397,13 @@ void lw_jsonld_enrich(struct lw_page *p, struct lw_snapshot *s)
 	g_autoptr(GPtrArray) unmatched_pl = g_ptr_array_new();
 	struct page_level *pls = g_new0(struct page_level, postings->len ? postings->len : 1);
 	for (guint i = 0; i < postings->len; i++) {
-		JsonObject *posting = postings->pdata[i];
+		const struct lw_jv *posting = postings->pdata[i];
 		if (i == 0)
 			set_page_fields(s, posting, true);
 		page_level_init(&pls[i], posting);
 		g_autoptr(GPtrArray) updates = updates_of(posting);
 		for (guint j = 0; j < updates->len; j++) {
-			JsonObject *u = updates->pdata[j];
+			const struct lw_jv *u = updates->pdata[j];
 			g_autofree char *raw = update_id(p, u);
 			g_autofree char *id = lw_entry_sanitize_id(raw);
 			struct lw_entry *e = id ? g_hash_table_lookup(p->ids, id) : NULL;
@@ -426,7 +411,7 @@ void lw_jsonld_enrich(struct lw_page *p, struct lw_snapshot *s)
 				fill_entry(p, e, u, &pls[i], true);
 				g_hash_table_add(matched, e);
 			} else if (unmatched->len < LW_JSONLD_MAX_TEXT_MATCHES) {
-				g_ptr_array_add(unmatched, u);
+				g_ptr_array_add(unmatched, (gpointer)u);
 				g_ptr_array_add(unmatched_pl, &pls[i]);
 			}
 		}
@@ -452,7 +437,7 @@ void lw_jsonld_article_dates(struct lw_page *p, char **published, char **modifie
 	g_autoptr(GPtrArray) articles = find_all(p, is_article);
 	if (articles->len == 0)
 		return;
-	JsonObject *a = articles->pdata[0];
+	const struct lw_jv *a = articles->pdata[0];
 	*published = lw_text_time_utc(str_member(a, "datePublished"));
 	*modified = lw_text_time_utc(str_member(a, "dateModified"));
 }

@@ -100,98 +100,179 @@ static const char *decode_string(const char *p, const char *end, GString *out)
 	return NULL;
 }
 
+/* ---- the arena tree ---- */
+
+struct lw_jtree {
+	GPtrArray *blocks;
+	char *cur;
+	gsize left;
+	struct lw_jv root;
+};
+
+#define ARENA_BLOCK (64 * 1024)
+
+static void *arena_alloc(struct lw_jtree *t, gsize size)
+{
+	size = (size + 7) & ~(gsize)7;
+	if (size > t->left) {
+		gsize bs = MAX(size, ARENA_BLOCK);
+		char *block = g_malloc(bs);
+		g_ptr_array_add(t->blocks, block);
+		t->cur = block;
+		t->left = bs;
+	}
+	void *r = t->cur;
+	t->cur += size;
+	t->left -= size;
+	return r;
+}
+
+static const char *arena_str(struct lw_jtree *t, const char *s, gsize len)
+{
+	char *d = arena_alloc(t, len + 1);
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
+}
+
 struct build {
+	struct lw_jtree *t;
 	GString *buf;      /* scratch for strings */
+	GPtrArray *levels; /* GArray * of children per depth, reused */
 	guint depth, max_depth;
 	bool too_deep;
 };
 
-static JsonNode *build_value(const char **pos, const char *end, struct build *b);
-
-static JsonNode *build_object(const char **pos, const char *end, struct build *b)
+static GArray *level(struct build *b, gsize elem)
 {
-	GString *buf = b->buf;
-	const char *p = lw_json_ws(*pos + 1, end);
-	JsonObject *o = json_object_new();
-	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
-	json_node_take_object(node, o);
-	if (p < end && *p == '}') {
-		*pos = p + 1;
-		return node;
-	}
-	for (;;) {
-		if (p >= end || *p != '"')
-			goto fail;
-		p = decode_string(p, end, buf);
-		if (!p)
-			goto fail;
-		g_autofree char *key = g_strndup(buf->str, buf->len);
-		if (strlen(key) != buf->len)
-			goto fail;
-		p = lw_json_ws(p, end);
-		if (p >= end || *p != ':')
-			goto fail;
-		p = lw_json_ws(p + 1, end);
-		JsonNode *v = build_value(&p, end, b);
-		if (!v)
-			goto fail;
-		json_object_set_member(o, key, v);
-		p = lw_json_ws(p, end);
-		if (p < end && *p == ',') {
-			p = lw_json_ws(p + 1, end);
-			continue;
-		}
-		if (p < end && *p == '}') {
-			*pos = p + 1;
-			return node;
-		}
-		goto fail;
-	}
-fail:
-	json_node_unref(node);
-	return NULL;
+	while (b->levels->len <= b->depth)
+		g_ptr_array_add(b->levels, NULL);
+	GArray **a = (GArray **)&b->levels->pdata[b->depth];
+	if (*a && g_array_get_element_size(*a) != elem)
+		g_clear_pointer(a, g_array_unref);
+	if (!*a)
+		*a = g_array_new(FALSE, FALSE, (guint)elem);
+	g_array_set_size(*a, 0);
+	return *a;
 }
 
-static JsonNode *build_array(const char **pos, const char *end, struct build *b)
+static bool build_value(const char **pos, const char *end, struct build *b, struct lw_jv *out);
+
+/* A key given twice keeps its first place and takes the last value. */
+static guint dedupe(struct lw_jmember *m, guint n)
+{
+	if (n < 2)
+		return n;
+	g_autoptr(GHashTable) at = n > 16 ? g_hash_table_new(g_str_hash, g_str_equal) : NULL;
+	guint kept = 0;
+	for (guint i = 0; i < n; i++) {
+		gint found = -1;
+		if (at) {
+			gpointer v;
+			if (g_hash_table_lookup_extended(at, m[i].key, NULL, &v))
+				found = GPOINTER_TO_INT(v);
+		} else {
+			for (guint k = 0; k < kept && found < 0; k++)
+				if (strcmp(m[k].key, m[i].key) == 0)
+					found = (gint)k;
+		}
+		if (found >= 0) {
+			m[found].val = m[i].val;
+			continue;
+		}
+		m[kept] = m[i];
+		if (at)
+			g_hash_table_insert(at, (gpointer)m[kept].key, GINT_TO_POINTER(kept));
+		kept++;
+	}
+	return kept;
+}
+
+static bool build_object(const char **pos, const char *end, struct build *b, struct lw_jv *out)
 {
 	const char *p = lw_json_ws(*pos + 1, end);
-	JsonArray *a = json_array_new();
-	JsonNode *node = json_node_new(JSON_NODE_ARRAY);
-	json_node_take_array(node, a);
-	if (p < end && *p == ']') {
-		*pos = p + 1;
-		return node;
-	}
+	GArray *ms = level(b, sizeof(struct lw_jmember));
+	if (p < end && *p == '}')
+		goto done;
 	for (;;) {
-		JsonNode *v = build_value(&p, end, b);
-		if (!v)
-			goto fail;
-		json_array_add_element(a, v);
+		if (p >= end || *p != '"')
+			return false;
+		p = decode_string(p, end, b->buf);
+		if (!p || strlen(b->buf->str) != b->buf->len)
+			return false;
+		struct lw_jmember m = { arena_str(b->t, b->buf->str, b->buf->len), { 0 } };
+		p = lw_json_ws(p, end);
+		if (p >= end || *p != ':')
+			return false;
+		p = lw_json_ws(p + 1, end);
+		if (!build_value(&p, end, b, &m.val))
+			return false;
+		/* the children's level may have moved the array: look it up again */
+		ms = b->levels->pdata[b->depth];
+		g_array_append_val(ms, m);
 		p = lw_json_ws(p, end);
 		if (p < end && *p == ',') {
 			p = lw_json_ws(p + 1, end);
 			continue;
 		}
-		if (p < end && *p == ']') {
-			*pos = p + 1;
-			return node;
-		}
-		goto fail;
+		if (p < end && *p == '}')
+			break;
+		return false;
 	}
-fail:
-	json_node_unref(node);
-	return NULL;
+done:
+	ms = b->levels->pdata[b->depth];
+	out->type = LW_J_OBJECT;
+	out->n = dedupe((struct lw_jmember *)(void *)ms->data, ms->len);
+	struct lw_jmember *copy = arena_alloc(b->t, out->n * sizeof(*copy) + 1);
+	if (out->n)
+		memcpy(copy, ms->data, out->n * sizeof(*copy));
+	out->u.members = copy;
+	*pos = p + 1;
+	return true;
+}
+
+static bool build_array(const char **pos, const char *end, struct build *b, struct lw_jv *out)
+{
+	const char *p = lw_json_ws(*pos + 1, end);
+	GArray *vs = level(b, sizeof(struct lw_jv));
+	if (p < end && *p == ']')
+		goto done;
+	for (;;) {
+		struct lw_jv v = { 0 };
+		if (!build_value(&p, end, b, &v))
+			return false;
+		vs = b->levels->pdata[b->depth];
+		g_array_append_val(vs, v);
+		p = lw_json_ws(p, end);
+		if (p < end && *p == ',') {
+			p = lw_json_ws(p + 1, end);
+			continue;
+		}
+		if (p < end && *p == ']')
+			break;
+		return false;
+	}
+done:
+	vs = b->levels->pdata[b->depth];
+	out->type = LW_J_ARRAY;
+	out->n = vs->len;
+	struct lw_jv *copy = arena_alloc(b->t, vs->len * sizeof(*copy) + 1);
+	if (vs->len)
+		memcpy(copy, vs->data, vs->len * sizeof(*copy));
+	out->u.items = copy;
+	*pos = p + 1;
+	return true;
 }
 
 /* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static JsonNode *build_number(const char **pos, const char *end)
+static bool build_number(const char **pos, const char *end, struct lw_jv *out)
 {
 	const char *p = *pos, *s = p;
 	bool frac = false;
 	if (p < end && *p == '-')
 		p++;
 	if (p >= end || !g_ascii_isdigit(*p))
-		return NULL;
+		return false;
 	if (*p == '0')
 		p++;
 	else
@@ -200,7 +281,7 @@ static JsonNode *build_number(const char **pos, const char *end)
 	if (p < end && *p == '.') {
 		frac = true;
 		if (++p >= end || !g_ascii_isdigit(*p))
-			return NULL;
+			return false;
 		while (p < end && g_ascii_isdigit(*p))
 			p++;
 	}
@@ -210,110 +291,180 @@ static JsonNode *build_number(const char **pos, const char *end)
 		if (p < end && (*p == '+' || *p == '-'))
 			p++;
 		if (p >= end || !g_ascii_isdigit(*p))
-			return NULL;
+			return false;
 		while (p < end && g_ascii_isdigit(*p))
 			p++;
 	}
 	if (p - s > 30)
-		return NULL;
+		return false;
 	char num[32];
 	memcpy(num, s, (gsize)(p - s));
 	num[p - s] = '\0';
-	JsonNode *n = json_node_alloc();
 	if (frac) {
 		double v = g_ascii_strtod(num, NULL);
-		if (!isfinite(v)) {
-			/* "1e400": json-glib's call */
-			json_node_unref(n);
-			return NULL;
-		}
-		json_node_init_double(n, v);
+		if (!isfinite(v))
+			return false;  /* "1e400": json-glib's call */
+		out->type = LW_J_DOUBLE;
+		out->u.d = v;
 	} else {
 		errno = 0;
 		gint64 v = g_ascii_strtoll(num, NULL, 10);
-		if (errno) {
-			json_node_unref(n);
-			return NULL;
-		}
-		json_node_init_int(n, v);
+		if (errno)
+			return false;
+		out->type = LW_J_INT;
+		out->u.i = v;
 	}
 	*pos = p;
-	return n;
+	return true;
 }
 
-static JsonNode *build_value(const char **pos, const char *end, struct build *b)
+static bool build_value(const char **pos, const char *end, struct build *b, struct lw_jv *out)
 {
-	GString *buf = b->buf;
 	const char *p = lw_json_ws(*pos, end);
 	*pos = p;
 	if (p >= end)
-		return NULL;
+		return false;
 	switch (*p) {
 	case '{':
 	case '[': {
 		if (++b->depth > b->max_depth) {
 			b->too_deep = true;
-			return NULL;
+			return false;
 		}
-		JsonNode *n = *p == '{' ? build_object(pos, end, b) : build_array(pos, end, b);
+		bool ok = *p == '{' ? build_object(pos, end, b, out) : build_array(pos, end, b, out);
 		b->depth--;
-		return n;
+		return ok;
 	}
 	case '"': {
-		const char *q = decode_string(p, end, buf);
-		if (!q || strlen(buf->str) != buf->len)
-			return NULL;
+		const char *q = decode_string(p, end, b->buf);
+		if (!q || strlen(b->buf->str) != b->buf->len)
+			return false;
+		out->type = LW_J_STRING;
+		out->u.s = arena_str(b->t, b->buf->str, b->buf->len);
 		*pos = q;
-		return json_node_init_string(json_node_alloc(), buf->str);
+		return true;
 	}
 	case 't':
-		if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
-			*pos = p + 4;
-			return json_node_init_boolean(json_node_alloc(), TRUE);
-		}
-		return NULL;
+		if (end - p < 4 || memcmp(p, "true", 4) != 0)
+			return false;
+		out->type = LW_J_BOOL;
+		out->u.b = TRUE;
+		*pos = p + 4;
+		return true;
 	case 'f':
-		if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
-			*pos = p + 5;
-			return json_node_init_boolean(json_node_alloc(), FALSE);
-		}
-		return NULL;
+		if (end - p < 5 || memcmp(p, "false", 5) != 0)
+			return false;
+		out->type = LW_J_BOOL;
+		out->u.b = FALSE;
+		*pos = p + 5;
+		return true;
 	case 'n':
-		if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
-			*pos = p + 4;
-			return json_node_init_null(json_node_alloc());
-		}
-		return NULL;
+		if (end - p < 4 || memcmp(p, "null", 4) != 0)
+			return false;
+		out->type = LW_J_NULL;
+		*pos = p + 4;
+		return true;
 	default:
-		return build_number(pos, end);
+		return build_number(pos, end, out);
 	}
+}
+
+static struct lw_jtree *tree_new(void)
+{
+	struct lw_jtree *t = g_new0(struct lw_jtree, 1);
+	t->blocks = g_ptr_array_new_with_free_func(g_free);
+	return t;
+}
+
+void lw_jtree_free(struct lw_jtree *t)
+{
+	if (!t)
+		return;
+	g_ptr_array_unref(t->blocks);
+	g_free(t);
+}
+
+const struct lw_jv *lw_jtree_root(const struct lw_jtree *t)
+{
+	return &t->root;
 }
 
 /* *too_deep is set when the text nests deeper than max_depth (then
  * json-glib is not asked either). */
-static JsonNode *build_strict(const char *text, gsize len, guint max_depth, bool *too_deep)
+static struct lw_jtree *build_strict(const char *text, gsize len, guint max_depth,
+                                     bool *too_deep)
 {
 	if (!g_utf8_validate_len(text, len, NULL))
 		return NULL;
 	const char *p = text, *end = text + len;
-	struct build b = { g_string_new(NULL), 0, max_depth, false };
-	JsonNode *root = build_value(&p, end, &b);
+	struct lw_jtree *t = tree_new();
+	struct build b = { t, g_string_new(NULL), g_ptr_array_new(), 0, max_depth, false };
+	bool ok = build_value(&p, end, &b, &t->root) && lw_json_ws(p, end) == end;
+	for (guint i = 0; i < b.levels->len; i++)
+		if (b.levels->pdata[i])
+			g_array_unref(b.levels->pdata[i]);
+	g_ptr_array_unref(b.levels);
 	g_string_free(b.buf, TRUE);
 	*too_deep = b.too_deep;
-	if (root && lw_json_ws(p, end) != end)
-		g_clear_pointer(&root, json_node_unref);
-	return root;
+	if (!ok)
+		g_clear_pointer(&t, lw_jtree_free);
+	return t;
 }
 
-JsonNode *lw_json_parse_bounded(const char *text, gsize len, guint max_depth,
+/* json-glib's tree into the arena (for what only json-glib reads). */
+static void from_node(struct lw_jtree *t, JsonNode *n, struct lw_jv *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (JSON_NODE_HOLDS_OBJECT(n)) {
+		JsonObject *o = json_node_get_object(n);
+		GList *keys = json_object_get_members(o);
+		guint len = g_list_length(keys), i = 0;
+		struct lw_jmember *m = arena_alloc(t, len * sizeof(*m) + 1);
+		for (GList *k = keys; k; k = k->next, i++) {
+			m[i].key = arena_str(t, k->data, strlen(k->data));
+			from_node(t, json_object_get_member(o, k->data), &m[i].val);
+		}
+		g_list_free(keys);
+		out->type = LW_J_OBJECT;
+		out->n = len;
+		out->u.members = m;
+	} else if (JSON_NODE_HOLDS_ARRAY(n)) {
+		JsonArray *a = json_node_get_array(n);
+		guint len = json_array_get_length(a);
+		struct lw_jv *v = arena_alloc(t, len * sizeof(*v) + 1);
+		for (guint i = 0; i < len; i++)
+			from_node(t, json_array_get_element(a, i), &v[i]);
+		out->type = LW_J_ARRAY;
+		out->n = len;
+		out->u.items = v;
+	} else if (JSON_NODE_HOLDS_VALUE(n)) {
+		GType vt = json_node_get_value_type(n);
+		if (vt == G_TYPE_STRING) {
+			const char *str = json_node_get_string(n);
+			out->type = LW_J_STRING;
+			out->u.s = arena_str(t, str, strlen(str));
+		} else if (vt == G_TYPE_BOOLEAN) {
+			out->type = LW_J_BOOL;
+			out->u.b = json_node_get_boolean(n);
+		} else if (vt == G_TYPE_DOUBLE) {
+			out->type = LW_J_DOUBLE;
+			out->u.d = json_node_get_double(n);
+		} else {
+			out->type = LW_J_INT;
+			out->u.i = json_node_get_int(n);
+		}
+	}
+}
+
+struct lw_jtree *lw_jtree_parse(const char *text, gsize len, guint max_depth,
                                 gsize max_bytes)
 {
 	if (len > max_bytes || len > G_MAXSSIZE)
 		return NULL;
 	bool too_deep = false;
-	JsonNode *root = build_strict(text, len, max_depth, &too_deep);
-	if (root || too_deep)
-		return root;
+	struct lw_jtree *t = build_strict(text, len, max_depth, &too_deep);
+	if (t || too_deep)
+		return t;
 	guint depth = 0;
 	const char *p = text, *end = text + len;
 	while (p < end) {
@@ -335,9 +486,71 @@ JsonNode *lw_json_parse_bounded(const char *text, gsize len, guint max_depth,
 	/* anything but strict JSON (raw newlines in strings, "var x = ...",
 	 * bad UTF-8): json-glib decides what it makes of it */
 	JsonParser *parser = json_parser_new();
-	if (json_parser_load_from_data(parser, text, (gssize)len, NULL))
-		root = json_parser_steal_root(parser);
+	if (json_parser_load_from_data(parser, text, (gssize)len, NULL) &&
+	    json_parser_get_root(parser)) {
+		t = tree_new();
+		from_node(t, json_parser_get_root(parser), &t->root);
+	}
 	g_object_unref(parser);
+	return t;
+}
+
+const struct lw_jv *lw_jv_member(const struct lw_jv *v, const char *key)
+{
+	if (!v || v->type != LW_J_OBJECT)
+		return NULL;
+	for (guint i = 0; i < v->n; i++)
+		if (strcmp(v->u.members[i].key, key) == 0)
+			return &v->u.members[i].val;
+	return NULL;
+}
+
+const char *lw_jv_string(const struct lw_jv *v)
+{
+	return v && v->type == LW_J_STRING ? v->u.s : NULL;
+}
+
+/* The arena tree as json-glib's. */
+static JsonNode *to_node(const struct lw_jv *v)
+{
+	switch (v->type) {
+	case LW_J_OBJECT: {
+		JsonObject *o = json_object_new();
+		for (guint i = 0; i < v->n; i++)
+			json_object_set_member(o, v->u.members[i].key, to_node(&v->u.members[i].val));
+		JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+		json_node_take_object(n, o);
+		return n;
+	}
+	case LW_J_ARRAY: {
+		JsonArray *a = json_array_sized_new(v->n);
+		for (guint i = 0; i < v->n; i++)
+			json_array_add_element(a, to_node(&v->u.items[i]));
+		JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+		json_node_take_array(n, a);
+		return n;
+	}
+	case LW_J_STRING:
+		return json_node_init_string(json_node_alloc(), v->u.s);
+	case LW_J_INT:
+		return json_node_init_int(json_node_alloc(), v->u.i);
+	case LW_J_DOUBLE:
+		return json_node_init_double(json_node_alloc(), v->u.d);
+	case LW_J_BOOL:
+		return json_node_init_boolean(json_node_alloc(), v->u.b);
+	default:
+		return json_node_init_null(json_node_alloc());
+	}
+}
+
+JsonNode *lw_json_parse_bounded(const char *text, gsize len, guint max_depth,
+                                gsize max_bytes)
+{
+	struct lw_jtree *t = lw_jtree_parse(text, len, max_depth, max_bytes);
+	if (!t)
+		return NULL;
+	JsonNode *root = to_node(&t->root);
+	lw_jtree_free(t);
 	return root;
 }
 

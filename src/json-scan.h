@@ -44,3 +44,49 @@ char *lw_json_string(const char **pos, const char *end);
  * decoded and newly allocated, else NULL.  Not a walk of the structure:
  * the first "key" anywhere, at any depth, is the one read. */
 char *lw_json_find_string(const char *text, const char *key, gsize max_bytes);
+
+/* ---- a JSON tree in one arena ----
+ *
+ * What lw_json_parse_bounded() gives, in a form that costs a fraction to
+ * build and to free: every value, string and member list of a tree sits
+ * in one arena, freed at once by lw_jtree_free().  An object keeps its
+ * members in order; a key given twice keeps its first place and its last
+ * value, as json-glib does.  Values are read-only and live as long as
+ * their tree. */
+enum lw_jtype { LW_J_NULL, LW_J_BOOL, LW_J_INT, LW_J_DOUBLE, LW_J_STRING, LW_J_ARRAY,
+                LW_J_OBJECT };
+
+struct lw_jmember;
+
+struct lw_jv {
+	enum lw_jtype type;
+	guint n;                        /* elements of an array, members of an object */
+	union {
+		gboolean b;
+		gint64 i;
+		double d;
+		const char *s;                   /* NUL-terminated UTF-8 */
+		const struct lw_jv *items;       /* n elements */
+		const struct lw_jmember *members; /* n members */
+	} u;
+};
+
+struct lw_jmember {
+	const char *key;
+	struct lw_jv val;
+};
+
+struct lw_jtree;
+
+/* As lw_json_parse_bounded() (the same limits and the same answer: what
+ * json-glib would not parse, or parses from more than strict JSON, is
+ * read through json-glib), as a tree; NULL when not JSON. */
+struct lw_jtree *lw_jtree_parse(const char *text, gsize len, guint max_depth,
+                                gsize max_bytes);
+const struct lw_jv *lw_jtree_root(const struct lw_jtree *t);
+void lw_jtree_free(struct lw_jtree *t);
+
+/* The member `key` of an object (NULL when v is not an object or has
+ * none); the string of a string value (else NULL). */
+const struct lw_jv *lw_jv_member(const struct lw_jv *v, const char *key);
+const char *lw_jv_string(const struct lw_jv *v);

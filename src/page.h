@@ -23,7 +23,7 @@ struct lw_page {
 	char *base;                   /* for permalinks: base_url, else canonical, else "" */
 	bool guardian_markup;         /* div#liveblog-body, article[id^=block-] or div.block[id^=block-] */
 	bool xml;                     /* parsed as XML (a feed), not HTML */
-	GPtrArray *jsonld;            /* JsonNode * roots of the ld+json blocks; NULL until loaded */
+	GPtrArray *jsonld;            /* struct lw_jtree * of the ld+json blocks; NULL until loaded */
 	GPtrArray *ldjson_scripts;    /* xmlNode *: see lw_page_scan(); NULL until scanned */
 	GPtrArray *carousels;         /* xmlNode *: see lw_page_scan(); NULL until scanned */
 	GHashTable *ids;              /* id -> entry of the snapshot (both borrowed) */
