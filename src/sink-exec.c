@@ -88,9 +88,7 @@ static int exec_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GErro
 	 * path is taken from the config's folder (the daemon's working
 	 * folder is "/" under systemd).  A bare name is for PATH. */
 	if (strchr(argv[0], '/')) {
-		g_autofree char *file = cfg->sec.file ? g_canonicalize_filename(cfg->sec.file, NULL) : NULL;
-		g_autofree char *dir = file ? g_path_get_dirname(file) : NULL;
-		char *abs = lw_value_path(argv[0], dir);
+		char *abs = lw_sink_cfg_path(cfg, argv[0]);
 		g_free(argv[0]);
 		argv[0] = abs;
 	}

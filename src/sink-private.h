@@ -61,6 +61,9 @@ void lw_sink_cfg_error(GError **error, const struct lw_sink_config *cfg, const c
  * ..., not 'V'".  cfg may be NULL (nothing is read). */
 int lw_sink_cfg_read(const struct lw_sink_config *cfg, const struct lw_value_key *keys,
 		     void *opts, GError **error);
+/* path as the config means it: lw_value_path() from the config file's
+ * folder (cfg may be NULL: the current folder).  New string. */
+char *lw_sink_cfg_path(const struct lw_sink_config *cfg, const char *path);
 
 /* The desktop notification for an alert (exposed for tests): summary
  * "RULE · BLOG" (+ " (edited)" / " (restored)"), body the escaped title

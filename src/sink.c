@@ -47,13 +47,25 @@ void lw_sink_cfg_error(GError **error, const struct lw_sink_config *cfg, const c
 		    cfg->sec.name ? cfg->sec.name : "", msg);
 }
 
+/* The config file's folder, absolute, or NULL. */
+static char *cfg_dir(const struct lw_sink_config *cfg)
+{
+	g_autofree char *abs = cfg && cfg->sec.file ? g_canonicalize_filename(cfg->sec.file, NULL) : NULL;
+	return abs ? g_path_get_dirname(abs) : NULL;
+}
+
+char *lw_sink_cfg_path(const struct lw_sink_config *cfg, const char *path)
+{
+	g_autofree char *dir = cfg_dir(cfg);
+	return lw_value_path(path, dir);
+}
+
 int lw_sink_cfg_read(const struct lw_sink_config *cfg, const struct lw_value_key *keys,
 		     void *opts, GError **error)
 {
 	if (!cfg)
 		return 0;
-	g_autofree char *abs = cfg->sec.file ? g_canonicalize_filename(cfg->sec.file, NULL) : NULL;
-	g_autofree char *dir = abs ? g_path_get_dirname(abs) : NULL;
+	g_autofree char *dir = cfg_dir(cfg);
 	g_autofree char *prefix = g_strdup_printf("sink '%s': ", cfg->sec.name ? cfg->sec.name : "");
 	const struct lw_value_src src = { .file = cfg->sec.file, .dir = dir, .prefix = prefix };
 	return lw_value_read(keys, &cfg->sec, opts, &src, NULL, error);
