@@ -146,3 +146,30 @@ char *lw_charset_cp1252_to_utf8(const char *data, gsize len, gsize *out_len)
 	*out_len = out->len;
 	return g_string_free(out, FALSE);
 }
+
+bool lw_charset_valid_utf8(const char *data, gsize len)
+{
+	const char *p = data, *end = data + len;
+	const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
+	const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101);
+	while (p < end) {
+		/* eight ASCII bytes, none of them NUL, at a time */
+		guint64 w;
+		while (end - p >= 8 && (memcpy(&w, p, 8), !(w & high) && !((w - ones) & ~w & high)))
+			p += 8;
+		if (p >= end)
+			break;
+		guchar c = (guchar)*p;
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		gunichar u = g_utf8_get_char_validated(p, end - p);
+		if (u == (gunichar)-1 || u == (gunichar)-2)
+			return false;
+		p = g_utf8_next_char(p);
+	}
+	return true;
+}

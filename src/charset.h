@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 
 /* The charset to parse data with, newly allocated: http (the HTTP
  * Content-Type's charset, NULL or "" when none), else a <meta> charset in
@@ -16,3 +17,8 @@ char *lw_charset_choose(const char *http, const char *data, gsize len);
  * (every byte maps, so no page makes it fail), as newly allocated UTF-8
  * of *out_len bytes.  Never NULL. */
 char *lw_charset_cp1252_to_utf8(const char *data, gsize len, gsize *out_len);
+
+/* What g_utf8_validate_len(data, len, NULL) says (valid UTF-8, no NUL
+ * byte), eight ASCII bytes at a time: a fraction of its cost on text
+ * that is mostly ASCII. */
+bool lw_charset_valid_utf8(const char *data, gsize len);

@@ -1,4 +1,5 @@
 #include "json-scan.h"
+#include "charset.h"
 
 #include <errno.h>
 #include <math.h>
@@ -394,7 +395,7 @@ const struct lw_jv *lw_jtree_root(const struct lw_jtree *t)
 static struct lw_jtree *build_strict(const char *text, gsize len, guint max_depth,
                                      bool *too_deep)
 {
-	if (!g_utf8_validate_len(text, len, NULL))
+	if (!lw_charset_valid_utf8(text, len))
 		return NULL;
 	const char *p = text, *end = text + len;
 	struct lw_jtree *t = tree_new();

@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "json-scan.h"
+#include "charset.h"
 
 static void test_find_string(void)
 {
@@ -138,6 +139,35 @@ static void test_same_tree_as_json_glib(void)
 	g_assert_null(lw_json_parse_bounded("[[[1]]]", 7, 2, 1 << 20));
 }
 
+/* The fast UTF-8 check says what GLib says. */
+static void test_valid_utf8(void)
+{
+	static const char *const fixed[] = {
+		"", "plain ascii text of some length", "caf\xc3\xa9 \xe2\x80\x9c\xe2\x80\x9d",
+		"\xf0\x9f\x98\x80 emoji", "bad \xc3 cut", "\xed\xa0\x80 surrogate",
+		"\xc0\xaf overlong", "\xf4\x90\x80\x80 too big", "\xff",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(fixed); i++)
+		g_assert_cmpint(lw_charset_valid_utf8(fixed[i], strlen(fixed[i])), ==,
+		                g_utf8_validate_len(fixed[i], strlen(fixed[i]), NULL));
+	/* a NUL anywhere, in an ASCII run or not */
+	g_assert_false(lw_charset_valid_utf8("abcdefgh\0ijklmnop", 17));
+	g_assert_false(lw_charset_valid_utf8("abc\0", 4));
+	GRand *rand = g_rand_new_with_seed(11);
+	char buf[64];
+	for (int round = 0; round < 20000; round++) {
+		gsize len = (gsize)g_rand_int_range(rand, 0, sizeof(buf));
+		for (gsize k = 0; k < len; k++) {
+			guint32 r = g_rand_int(rand);
+			/* mostly ASCII, some high bytes, now and then a NUL */
+			buf[k] = (char)(r % 16 == 0 ? 0x80 + (r >> 8) % 0x80 : r % 97 == 0 ? 0 :
+			                0x20 + (r >> 8) % 0x5f);
+		}
+		g_assert_cmpint(lw_charset_valid_utf8(buf, len), ==, g_utf8_validate_len(buf, len, NULL));
+	}
+	g_rand_free(rand);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -145,5 +175,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/json-scan/walk", test_walk);
 	g_test_add_func("/json-scan/parse-bounded", test_parse_bounded);
 	g_test_add_func("/json-scan/same-tree", test_same_tree_as_json_glib);
+	g_test_add_func("/json-scan/valid-utf8", test_valid_utf8);
 	return g_test_run();
 }
