@@ -1,6 +1,9 @@
-/* Reading JSON found in pages: a bounded parse into a json-glib tree, and
+/* Reading JSON found in pages: a bounded parse into a tree in one arena
+ * (lw_jtree, what the JSON-LD is read from) or into a json-glib tree, and
  * a scanner that reads a few values out of large JSON without building
  * its tree (a Guardian carousel's props, a JSON-LD block's page fields).
+ * Strict JSON is parsed here; anything else json-glib reads (its tree is
+ * then copied), so both trees hold what json-glib would make of the text.
  *
  * The scanner never reads outside [*pos, end): every function returns
  * false (or NULL) when it cannot step through the text there, with *pos
