@@ -116,17 +116,7 @@ int lw_config_section_line(const struct lw_config_section *sec, const char *key)
 static void blog_free(struct lw_blog_config *b)
 {
 	section_clear(&b->sec);
-	g_free(b->follow);
-	g_free(b->follow_match);
-	g_free(b->xpath.entry);
-	g_free(b->xpath.id);
-	g_free(b->xpath.time);
-	g_free(b->xpath.updated);
-	g_free(b->xpath.title);
-	g_free(b->xpath.body);
-	g_free(b->url);
-	g_free(b->format);
-	g_strfreev(b->rules);
+	lw_value_clear(blog_keys, b);
 	g_free(b);
 }
 
@@ -149,9 +139,7 @@ void lw_config_free(struct lw_config *c)
 		return;
 	g_free(c->path);
 	section_clear(&c->sec);
-	g_free(c->repo);
-	g_strfreev(c->rules);
-	g_free(c->user_agent);
+	lw_value_clear(main_keys, c);
 	g_ptr_array_unref(c->blogs);
 	g_ptr_array_unref(c->sinks);
 	g_ptr_array_unref(c->hosts);

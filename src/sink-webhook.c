@@ -73,10 +73,7 @@ static const struct lw_value_key webhook_keys[] = {
 
 static void opts_clear(struct webhook_opts *o)
 {
-	g_free(o->url);
-	g_free(o->priority);
-	for (int i = 0; i < LW_WEBHOOK_MAX_HEADERS; i++)
-		g_free(o->header[i]);
+	lw_value_clear(webhook_keys, o);
 }
 
 /* RFC 7230 tchar */

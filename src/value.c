@@ -298,6 +298,17 @@ int lw_value_set(const struct lw_value_key *k, const char *value, void *base,
 	return -1;
 }
 
+void lw_value_clear(const struct lw_value_key *table, void *base)
+{
+	for (; table->key; table++) {
+		void *field = (char *)base + table->offset;
+		if (table->field == LW_FIELD_STR)
+			g_clear_pointer((char **)field, g_free);
+		else if (table->field == LW_FIELD_STRV)
+			g_clear_pointer((char ***)field, g_strfreev);
+	}
+}
+
 static gint by_line(gconstpointer a, gconstpointer b, gpointer sec)
 {
 	int la = lw_config_section_line(sec, *(const char *const *)a);

@@ -96,6 +96,10 @@ struct lw_value_src {
 int lw_value_set(const struct lw_value_key *k, const char *value, void *base,
                  const struct lw_value_src *src, int line, GError **error);
 
+/* Frees the string and string-vector fields of base that table names
+ * (and sets them to NULL): what a struct filled by a table owns. */
+void lw_value_clear(const struct lw_value_key *table, void *base);
+
 /* Sets every key of sec that table names, in file order.  A key the
  * table lacks is an error "unknown key 'K' in WHERE (keys: ...)" when
  * where is given, and is left to the caller when it is NULL. */
