@@ -5,7 +5,6 @@
 #include "name.h"
 #include "value.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_INTERVAL 120
@@ -23,10 +22,9 @@ struct loader {
 
 #define OPEN_MAX G_MAXINT32   /* seconds: no upper bound but what an int holds */
 
-static const char *const no_words[] = { NULL };
-
+/* A key of one of the tables below (value.h): name, type, field, range. */
 #define KEY(T, k, type_, f, lo, hi) \
-	{ .key = k, .type = type_, LW_VALUE_AT(T, f), .min = lo, .max = hi, .names = no_words }
+	{ .key = k, .type = type_, LW_VALUE_AT(T, f), .min = lo, .max = hi }
 
 /* [livewatch] */
 static const struct lw_value_key main_keys[] = {
