@@ -248,29 +248,48 @@ static int cmd_poll(const char *config_path, int argc, char **argv)
 	return status;
 }
 
+/* s as a JSON string, escaped as json-glib escapes it (the output is the
+ * same bytes a JsonGenerator wrote, without building a tree per entry). */
+static void append_json_string(GString *out, const char *s)
+{
+	g_string_append_c(out, '"');
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		switch (c) {
+		case '"': g_string_append(out, "\\\""); break;
+		case '\\': g_string_append(out, "\\\\"); break;
+		case '\b': g_string_append(out, "\\b"); break;
+		case '\f': g_string_append(out, "\\f"); break;
+		case '\n': g_string_append(out, "\\n"); break;
+		case '\r': g_string_append(out, "\\r"); break;
+		case '\t': g_string_append(out, "\\t"); break;
+		default:
+			if (c < 0x20)
+				g_string_append_printf(out, "\\u%04x", c);
+			else
+				g_string_append_c(out, (char)c);
+		}
+	}
+	g_string_append_c(out, '"');
+}
+
 static void print_entry_json(const struct lw_entry *e)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	json_builder_begin_object(b);
 	const struct { const char *k; const char *v; } f[] = {
 		{ "id", e->id }, { "title", e->title }, { "body", e->body },
 		{ "published", e->published }, { "updated", e->updated }, { "url", e->url },
 		{ "author", e->author },
 	};
+	GString *out = g_string_sized_new(strlen(e->body) + 512);
+	g_string_append_c(out, '{');
 	for (gsize i = 0; i < G_N_ELEMENTS(f); i++) {
-		json_builder_set_member_name(b, f[i].k);
-		json_builder_add_string_value(b, f[i].v);
+		g_string_append_printf(out, "%s\"%s\":", i ? "," : "", f[i].k);
+		append_json_string(out, f[i].v);
 	}
-	json_builder_set_member_name(b, "pinned");
-	json_builder_add_boolean_value(b, e->pinned);
-	json_builder_set_member_name(b, "key_event");
-	json_builder_add_boolean_value(b, e->key_event);
-	json_builder_end_object(b);
-	g_autoptr(JsonGenerator) g = json_generator_new();
-	g_autoptr(JsonNode) root = json_builder_get_root(b);
-	json_generator_set_root(g, root);
-	g_autofree char *s = json_generator_to_data(g, NULL);
-	puts(s);
+	g_string_append_printf(out, ",\"pinned\":%s,\"key_event\":%s}",
+	                       e->pinned ? "true" : "false", e->key_event ? "true" : "false");
+	puts(out->str);
+	g_string_free(out, TRUE);
 }
 
 /* The first words of a body, on one line, cut on a word. */
