@@ -8,6 +8,7 @@
 #include "query.h"
 #include "url.h"
 
+#include <getopt.h>
 #include <git2.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
@@ -46,6 +47,103 @@ static const char usage[] =
 	"  -V, --version       print the version\n"
 	"\n"
 	"exit status: 0 ok, 1 runtime failure, 2 bad usage or bad config\n";
+
+static const char gc_usage[] =
+	"usage: livewatch [-c CONFIG] gc\n"
+	"\n"
+	"Packs the history repository now: every object into one pack, loose\n"
+	"objects and older packs removed.  poll and run do this by themselves\n"
+	"when enough loose objects or packs pile up.  Also brings git's index\n"
+	"up to date (poll and run do that at once while it is small, else once\n"
+	"a minute).\n";
+
+/* Each command's own usage, printed by `livewatch COMMAND --help`. */
+static const struct command_usage {
+	const char *name;
+	const char *text;
+} command_usages[] = {
+	{ "run", "usage: livewatch [-c CONFIG] run\n"
+	  "\n"
+	  "Watches every blog of the config until stopped (SIGTERM, SIGINT);\n"
+	  "SIGHUP re-reads the config and the rules.  Runs in the foreground\n"
+	  "(systemd Type=notify).\n" },
+	{ "poll", "usage: livewatch [-c CONFIG] poll [BLOG...]\n"
+	  "\n"
+	  "Polls each blog (or the ones named) once, records what changed in the\n"
+	  "history, sends the alerts, and exits.  A blog with `follow =` moves to\n"
+	  "the newest blog of its series first, as run does.\n" },
+	{ "check", "usage: livewatch [-c CONFIG] check\n"
+	  "\n"
+	  "Validates the config, the rules and the sinks, and says every problem\n"
+	  "it finds as FILE:LINE: problem.  Exit status 2 when there is one.\n" },
+	{ "log", "usage: livewatch [-c CONFIG] log [BLOG] [--since T] [--json]\n"
+	  "\n"
+	  "What changed, when, newest first.  T: 2023-02-14, RFC 3339, 30m, 2h,\n"
+	  "3d, 1w.  --json: one object per poll.\n" },
+	{ "show", "usage: livewatch [-c CONFIG] show BLOG ID\n"
+	  "\n"
+	  "Every version of one entry, with word diffs (ID may be a unique prefix;\n"
+	  "livewatch log lists them).\n" },
+	{ "extract", "usage: livewatch extract [--format F] [--json] [--explain] [--profile]\n"
+	  "                         [--entry X --body X [--id X] [--time X] [--updated X]\n"
+	  "                          [--title X]] FILE|URL\n"
+	  "\n"
+	  "The entries of one page.  F: auto, guardian, jsonld, feed, xpath, generic,\n"
+	  "article.  --json: JSON lines, one entry a line; --explain: which structure\n"
+	  "auto chose and why; --profile: that choice as an xpath profile to paste;\n"
+	  "--entry ... --title: an xpath profile to try (format xpath).\n" },
+	{ "match", "usage: livewatch match QUERY [FILE...]\n"
+	  "\n"
+	  "Tries a rule query on each FILE (stdin without one).  Exit status 0 when\n"
+	  "something matched, 1 when nothing did.\n" },
+	{ "gc", gc_usage },
+	{ "demo", "usage: livewatch demo\n"
+	  "\n"
+	  "Replays a bundled live blog offline, into a temporary history.\n" },
+};
+
+static const char *usage_of(const char *cmd)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(command_usages); i++)
+		if (!strcmp(command_usages[i].name, cmd))
+			return command_usages[i].text;
+	return NULL;
+}
+
+/* Options of a command that takes only -h/--help besides operands:
+ * 0 with *first the index of the first operand, 1 when the usage was
+ * printed (exit 0), -1 on a bad option (said; exit 2). */
+static int parse_plain(const char *cmd, int argc, char **argv, int *first)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* argv[0] is the command: getopt starts after it */
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_of(cmd), stdout);
+			return 1;
+		}
+		lw_error("%s: unknown option '%s'\n%s", cmd, argv[optind - 1], usage_of(cmd));
+		return -1;
+	}
+	*first = optind;
+	return 0;
+}
+
+/* Commands that parse their own options (extract, match, log, show,
+ * demo) are asked for help first: -h or --help before any "--". */
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	return false;
+}
 
 /* The config at path (NULL: the default one), or NULL after saying why. */
 static struct lw_config *load_config(const char *path)
@@ -135,14 +233,6 @@ static void gc_when_due(struct lw_app *app)
 	lw_debug("gc: %s", what);
 }
 
-static const char gc_usage[] =
-	"usage: livewatch [-c CONFIG] gc\n"
-	"\n"
-	"Packs the history repository now: every object into one pack, loose\n"
-	"objects and older packs removed.  poll and run do this by themselves\n"
-	"when enough loose objects or packs pile up.  Also brings git's index\n"
-	"up to date (poll and run do that at once while it is small, else once\n"
-	"a minute).\n";
 
 /* The app of a command that writes the history (store opened and
  * locked); NULL after saying why, with the exit status in *code. */
@@ -161,12 +251,8 @@ static struct lw_app *open_app(struct lw_config *cfg, int *code)
 
 static int cmd_gc(const char *config_path, int argc, char **argv)
 {
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(gc_usage, stdout);
-			return EXIT_OK;
-		}
-		lw_error("gc: unexpected argument '%s'\n%s", argv[i], gc_usage);
+	if (argc > 0) {
+		lw_error("gc: unexpected argument '%s'\n%s", argv[0], gc_usage);
 		return EXIT_USAGE;
 	}
 	struct lw_config *cfg = load_config(config_path);
@@ -632,28 +718,46 @@ int main(int argc, char **argv)
 		verbosity = 1;
 	lw_log_set_level(verbosity < 0 ? LW_LOG_WARNING : verbosity == 0 ? LW_LOG_NOTICE :
 	                 verbosity == 1 ? LW_LOG_INFO : LW_LOG_DEBUG);
-	int rest = argc - i;
-	char **args = argv + i;
-	if (!strcmp(cmd, "poll"))
-		return cmd_poll(config_path, rest, args);
-	if (!strcmp(cmd, "check"))
-		return cmd_check(config_path);
+	if (!strcmp(cmd, "help"))
+		return fputs(usage, stdout), EXIT_OK;
+	if (!usage_of(cmd)) {
+		fprintf(stderr, "livewatch: unknown command '%s'\n%s", cmd, usage);
+		return EXIT_USAGE;
+	}
+	/* the command's own arguments, argv[0] being its name */
+	int cargc = argc - i + 1;
+	char **cargv = argv + i - 1;
+	if (!strcmp(cmd, "poll") || !strcmp(cmd, "check") || !strcmp(cmd, "run") ||
+	    !strcmp(cmd, "gc")) {
+		int first = 0;
+		int rc = parse_plain(cmd, cargc, cargv, &first);
+		if (rc != 0)
+			return rc > 0 ? EXIT_OK : EXIT_USAGE;
+		int rest = cargc - first;
+		char **args = cargv + first;
+		if (!strcmp(cmd, "poll"))
+			return cmd_poll(config_path, rest, args);
+		if (!strcmp(cmd, "gc"))
+			return cmd_gc(config_path, rest, args);
+		if (rest > 0) {
+			lw_error("%s: unexpected argument '%s'\n%s", cmd, args[0], usage_of(cmd));
+			return EXIT_USAGE;
+		}
+		return !strcmp(cmd, "run") ? cmd_run(config_path) : cmd_check(config_path);
+	}
+	if (wants_help(cargc, cargv)) {
+		fputs(usage_of(cmd), stdout);
+		return EXIT_OK;
+	}
+	int rest = cargc - 1;
+	char **args = cargv + 1;
 	if (!strcmp(cmd, "extract"))
 		return cmd_extract(rest, args);
 	if (!strcmp(cmd, "match"))
 		return cmd_match(rest, args);
 	if (!strcmp(cmd, "demo"))
 		return lw_demo_main(rest, args);
-	if (!strcmp(cmd, "run"))
-		return cmd_run(config_path);
-	if (!strcmp(cmd, "gc"))
-		return cmd_gc(config_path, rest, args);
 	if (!strcmp(cmd, "log"))
 		return cmd_history(config_path, false, rest, args);
-	if (!strcmp(cmd, "show"))
-		return cmd_history(config_path, true, rest, args);
-	if (!strcmp(cmd, "help"))
-		return fputs(usage, stdout), EXIT_OK;
-	fprintf(stderr, "livewatch: unknown command '%s'\n%s", cmd, usage);
-	return EXIT_USAGE;
+	return cmd_history(config_path, true, rest, args);
 }

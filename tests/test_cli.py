@@ -37,6 +37,29 @@ def test_help_and_version():
     eq(lw('--bogus', 'poll').returncode, 2, 'unknown option')
 
 
+def test_every_command_has_its_own_help():
+    # No config anywhere: a command that ran instead of printing its usage
+    # would fail for want of one (or start the daemon).
+    env = {'XDG_CONFIG_HOME': tempfile.mkdtemp(prefix='lw-cli-help-')}
+    for cmd in ('run', 'poll', 'check', 'log', 'show', 'extract', 'match', 'gc', 'demo'):
+        for flag in ('-h', '--help'):
+            p = lw(cmd, flag, env=env, timeout=20)
+            eq(p.returncode, 0, '%s %s: %s' % (cmd, flag, p.stderr))
+            check(p.stdout.startswith('usage: livewatch') and (' %s' % cmd) in p.stdout.split('\n')[0],
+                  '%s %s: %r' % (cmd, flag, p.stdout))
+            eq(p.stderr, '', '%s %s' % (cmd, flag))
+    # after operands too, and an unknown option is bad usage naming it
+    p = lw('poll', 'some-blog', '--help', env=env, timeout=20)
+    eq(p.returncode, 0, p.stderr)
+    check(p.stdout.startswith('usage: livewatch [-c CONFIG] poll'), p.stdout)
+    p = lw('run', '--frobnicate', env=env, timeout=20)
+    eq(p.returncode, 2)
+    check("unknown option '--frobnicate'" in p.stderr, p.stderr)
+    p = lw('check', 'extra', env=env, timeout=20)
+    eq(p.returncode, 2)
+    check("unexpected argument 'extra'" in p.stderr, p.stderr)
+
+
 def test_check_good_and_bad_configs():
     d = tempfile.mkdtemp(prefix='lw-cli-')
     cfg = os.path.join(d, 'config.ini')
