@@ -201,9 +201,11 @@ static int on_item(const struct lw_ini_item *it, void *user, GError **error)
 	} else if (strcmp(it->key, "sinks") == 0) {
 		if (set_list(&r->sinks, it, "sink", ld, error) < 0)
 			return -1;
+		r->sinks_line = it->line;
 	} else if (strcmp(it->key, "blogs") == 0) {
 		if (set_list(&r->blogs, it, "blog", ld, error) < 0)
 			return -1;
+		r->blogs_line = it->line;
 	} else {
 		lw_ini_error(error, ld->path, it->line, "unknown key '%s' in rule '%s'", it->key,
 		             r->name);

@@ -25,6 +25,8 @@ struct lw_rule {
 	char **blogs;         /* NULL = every blog */
 	char *file;           /* where it was defined, for messages */
 	int line;
+	int sinks_line;       /* line of `sinks =` / `blogs =`, 0 when not set */
+	int blogs_line;
 };
 
 struct lw_ruleset;
