@@ -130,6 +130,8 @@ static void print_counts(const struct lw_history_poll *p)
 			continue;
 		printf("%s%u %s", first ? "" : ", ", parts[i].n, parts[i].what);
 		first = false;
+		if (parts[i].n == p->n_edited && p->n_stealth && !strcmp(parts[i].what, "edited"))
+			printf(" (%u stealth)", p->n_stealth);
 	}
 	if (first)
 		fputs("no entry changed", stdout);
@@ -162,7 +164,7 @@ static bool print_poll_text(const struct lw_history_poll *p, struct log_state *s
 		put_str(c->id);
 		printf("%s%s ", *t ? " " : "", t);
 		put_str(!c->readable ? "(unreadable entry file)" : *c->title ? c->title : "(no heading)");
-		puts(c->kind == 'R' ? " (restored)" : "");
+		puts(c->kind == 'R' ? " (restored)" : c->stealth ? " (stealth edit)" : "");
 	}
 	if (p->alert_rules->len > 0) {
 		fputs("  alerts:", stdout);
@@ -192,6 +194,10 @@ static void json_changes(JsonBuilder *b, const struct lw_history_poll *p, char k
 		json_builder_add_string_value(b, c->title);
 		json_builder_set_member_name(b, "published");
 		json_builder_add_string_value(b, c->published);
+		if (kind == 'M') {
+			json_builder_set_member_name(b, "stealth");
+			json_builder_add_boolean_value(b, c->stealth);
+		}
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -426,7 +432,8 @@ int lw_history_show_main(const struct lw_config *cfg, int argc, char **argv)
 	for (guint i = 0; i < vs->len && out_ok(); i++) {
 		const struct lw_history_version *v = vs->pdata[i];
 		g_autofree char *when = local_time(v->time, "%Y-%m-%d %H:%M:%S");
-		printf("\n== %s at %s (commit %.8s)\n", kind_name(v->kind), when, v->commit);
+		printf("\n== %s%s at %s (commit %.8s)\n", kind_name(v->kind),
+		       v->stealth ? " (stealth: no new \"updated\" time)" : "", when, v->commit);
 		if (v->kind == LW_VERSION_REMOVED)
 			continue;
 		if (!last)

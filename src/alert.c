@@ -23,6 +23,7 @@ struct lw_alert *lw_alert_new(void)
 	a->matched = g_new0(char *, 1);
 	a->snippet = g_strdup(empty);
 	a->fetched = g_strdup(empty);
+	a->text = g_strdup(empty);
 	return a;
 }
 
@@ -42,6 +43,7 @@ void lw_alert_free(struct lw_alert *a)
 	g_strfreev(a->matched);
 	g_free(a->snippet);
 	g_free(a->fetched);
+	g_free(a->text);
 	g_free(a);
 }
 
@@ -65,6 +67,8 @@ struct lw_alert *lw_alert_dup(const struct lw_alert *a)
 	d->matched = a->matched ? g_strdupv(a->matched) : g_new0(char *, 1);
 	d->snippet = dup_or_empty(a->snippet);
 	d->fetched = dup_or_empty(a->fetched);
+	d->stealth = a->stealth;
+	d->text = dup_or_empty(a->text);
 	return d;
 }
 
@@ -95,6 +99,12 @@ static char *alert_json(const struct lw_alert *a, const char *id)
 	json_builder_end_array(b);
 	add_string(b, "snippet", a->snippet);
 	add_string(b, "fetched", a->fetched);
+	if (a->stealth) {
+		json_builder_set_member_name(b, "stealth");
+		json_builder_add_boolean_value(b, TRUE);
+	}
+	if (a->text && *a->text)
+		add_string(b, "text", a->text);
 	json_builder_end_object(b);
 
 	g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -204,6 +214,17 @@ struct lw_alert *lw_alert_from_json(const char *json, GError **error)
 	if (!get_string(o, "snippet", &a->snippet, error))
 		goto err;
 	if (!get_string(o, "fetched", &a->fetched, error))
+		goto err;
+	/* optional: only present when they apply */
+	JsonNode *st = json_object_get_member(o, "stealth");
+	if (st) {
+		if (!JSON_NODE_HOLDS_VALUE(st) || json_node_get_value_type(st) != G_TYPE_BOOLEAN) {
+			g_set_error(error, LW_ERROR, LW_ERROR_PARSE, "alert json: 'stealth' is not a boolean");
+			goto err;
+		}
+		a->stealth = json_node_get_boolean(st);
+	}
+	if (json_object_has_member(o, "text") && !get_string(o, "text", &a->text, error))
 		goto err;
 	/* a line from before ids existed */
 	if (!has_id) {

@@ -5,6 +5,8 @@
  * An alert is one JSON object, the same for every sink:
  *   {"id","rule","blog","entry","change","title","url","published",
  *    "urgency","matched":[...],"snippet","fetched"}
+ * and, only when they apply, "stealth": true (a stealth edit) and "text"
+ * (a removal: the post's last text).
  * The log line for each alert is the daemon's business; the sinks are
  * "file" (JSON lines appended), "desktop" (libnotify), "webhook" (HTTP
  * POST) and "exec" (a program per alert).
@@ -29,7 +31,7 @@ struct lw_alert {
 	char *rule;
 	char *blog;
 	char *entry;       /* entry id */
-	char *change;      /* "new", "edited", "restored" */
+	char *change;      /* "new", "edited", "restored", "removed" */
 	char *title;       /* entry heading */
 	char *url;
 	char *published;
@@ -37,6 +39,10 @@ struct lw_alert {
 	char **matched;    /* NULL-terminated surface forms */
 	char *snippet;     /* "…near «Bakhmut» on Monday…" */
 	char *fetched;     /* RFC 3339 UTC */
+	bool stealth;      /* an edit the page showed no new "updated" time for:
+	                      "stealth": true in the JSON (absent when false) */
+	char *text;        /* a removal: the post's last recorded text (heading,
+	                      then body), "text" in the JSON; "" (and absent) else */
 };
 
 /* A new alert: every string "" and matched an empty vector.  Fields are

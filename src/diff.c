@@ -26,6 +26,13 @@ void lw_diff_free(struct lw_diff *d)
 	g_free(d);
 }
 
+/* An edit the page does not own up to: no "updated" time, or the one
+ * recorded with the previous version. */
+static bool is_stealth(const struct lw_entry *old, const struct lw_entry *e)
+{
+	return !*e->updated || !strcmp(e->updated, old->updated);
+}
+
 static void add(struct lw_diff *d, enum lw_change_kind kind, const struct lw_entry *e,
                 const struct lw_entry *old)
 {
@@ -33,6 +40,10 @@ static void add(struct lw_diff *d, enum lw_change_kind kind, const struct lw_ent
 	c->kind = kind;
 	c->entry = e;
 	c->old = old;
+	if (kind == LW_CHANGE_EDITED && old && is_stealth(old, e)) {
+		c->stealth = true;
+		d->n_stealth++;
+	}
 	g_ptr_array_add(d->changes, c);
 	switch (kind) {
 	case LW_CHANGE_NEW:
@@ -140,6 +151,17 @@ static void hhmm(const char *published, char out[6])
 	}
 }
 
+/* Appends " ID" for each change of kind (and stealth when `stealth`). */
+static void append_ids(GString *m, const struct lw_diff *d, enum lw_change_kind kind,
+                       bool stealth)
+{
+	for (guint i = 0; i < d->changes->len; i++) {
+		const struct lw_change *c = d->changes->pdata[i];
+		if (c->kind == kind && (!stealth || c->stealth))
+			g_string_append_printf(m, " %s", c->entry->id);
+	}
+}
+
 char *lw_diff_message(const struct lw_diff *d, const char *blog, const char *url,
                       const char *alerts)
 {
@@ -179,10 +201,11 @@ char *lw_diff_message(const struct lw_diff *d, const char *blog, const char *url
 			if (c->kind == LW_CHANGE_EDITED) {
 				int delta = lw_entry_word_count(c->entry) - lw_entry_word_count(c->old);
 				if (delta)
-					g_string_append_printf(m, " (%+d word%s)", delta,
+					g_string_append_printf(m, " (%+d word%s", delta,
 					                       delta == 1 || delta == -1 ? "" : "s");
 				else
-					g_string_append(m, " (reworded)");
+					g_string_append(m, " (reworded");
+				g_string_append(m, c->stealth ? ", stealth)" : ")");
 			}
 			g_string_append_c(m, '\n');
 		}
@@ -191,14 +214,17 @@ char *lw_diff_message(const struct lw_diff *d, const char *blog, const char *url
 	if (d->n_restored) {
 		/* for history-walk.c: the tree shows a restored entry as A, like a new one */
 		g_string_append(m, "Livewatch-Restored:");
-		for (guint i = 0; i < d->changes->len; i++) {
-			const struct lw_change *c = d->changes->pdata[i];
-			if (c->kind == LW_CHANGE_RESTORED)
-				g_string_append_printf(m, " %s", c->entry->id);
-		}
+		append_ids(m, d, LW_CHANGE_RESTORED, false);
+		g_string_append_c(m, '\n');
+	}
+	if (d->n_stealth) {
+		/* for history-walk.c: the tree cannot tell a stealth edit */
+		g_string_append(m, "Livewatch-Stealth:");
+		append_ids(m, d, LW_CHANGE_EDITED, true);
 		g_string_append_c(m, '\n');
 	}
 	if (alerts && *alerts)
 		g_string_append_printf(m, "Livewatch-Alerts: %s\n", alerts);
+
 	return g_string_free(m, FALSE);
 }

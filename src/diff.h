@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 #include "entry.h"
 
 enum lw_change_kind {
@@ -20,11 +21,15 @@ struct lw_change {
 	const struct lw_entry *entry;  /* the entry now (new, edited, restored) or as last
 	                                  recorded (removed); borrowed from the inputs */
 	const struct lw_entry *old;    /* previous version of an edited entry, else NULL */
+	bool stealth;                  /* an edit whose entry shows no new "updated" time:
+	                                  the page's marker is absent or the same as the
+	                                  recorded one (DESIGN.md "stealth edit") */
 };
 
 struct lw_diff {
 	GPtrArray *changes;   /* struct lw_change *: page order, removals last */
 	guint n_new, n_edited, n_removed, n_restored;
+	guint n_stealth;      /* of the edits, the stealth ones */
 	guint n_paged_out;    /* missing but older than the page's window: not a change */
 };
 
@@ -47,6 +52,8 @@ struct lw_diff *lw_diff_compute(const struct lw_record *prev, GHashTable *remove
 /* The commit message of DESIGN.md: "BLOG: 2 new, 1 edited, 1 removed",
  * one line per change, then the trailers: Livewatch-Blog, Livewatch-Url,
  * Livewatch-Restored (the restored ids, space-separated, when there are
- * any) and Livewatch-Alerts (when alerts is not NULL or empty). */
+ * any), Livewatch-Stealth (the ids of stealth edits, likewise) and
+ * Livewatch-Alerts (when alerts is not NULL or empty).  A stealth edit's
+ * line reads "~ 17:40 heading (+3 words, stealth)". */
 char *lw_diff_message(const struct lw_diff *d, const char *blog, const char *url,
                       const char *alerts);

@@ -31,3 +31,7 @@ int history_subtree(struct lw_history_reader *r, const git_tree_entry *te, const
 
 /* False with LW_ERROR_FAILED naming the one that is not a valid name. */
 bool history_valid_names(const char *blog, const char *id, GError **error);
+
+/* True when the commit message has a trailer `key` whose space-separated
+ * words include id (Livewatch-Stealth, Livewatch-Restored). */
+bool history_trailer_lists(const char *message, const char *key, const char *id);

@@ -235,13 +235,16 @@ static GPtrArray *versions(struct lw_history_reader *r, const char *blog, const 
 		struct lw_history_version *v = g_new0(struct lw_history_version, 1);
 		git_oid_tostr(v->commit, sizeof(v->commit), &oid);
 		v->time = (gint64)git_commit_time(c);
-		git_commit_free(c);
 		g_ptr_array_add(out, v);
 		if (!has_now) {
+			git_commit_free(c);
 			v->kind = LW_VERSION_REMOVED;
 			continue;
 		}
 		v->kind = had && seen ? LW_VERSION_EDITED : seen ? LW_VERSION_RESTORED : LW_VERSION_ADDED;
+		v->stealth = v->kind == LW_VERSION_EDITED &&
+		             history_trailer_lists(git_commit_message(c), "Livewatch-Stealth", id);
+		git_commit_free(c);
 		seen = true;
 		git_blob *b = NULL;
 		g_autofree char *path = locator_path(&loc);

@@ -105,6 +105,7 @@ struct trailers {
 	char *blog;      /* NULL: not a livewatch commit */
 	char *alerts;
 	char **restored; /* ids of the Livewatch-Restored trailer, or NULL when it has none */
+	char **stealth;  /* ids of the Livewatch-Stealth trailer, or NULL */
 	bool migration;  /* a Livewatch-Migration trailer: the writer moved files, nothing changed */
 	const char *message;  /* the whole message, borrowed from the commit */
 };
@@ -114,6 +115,7 @@ static void trailers_clear(struct trailers *t)
 	g_free(t->blog);
 	g_free(t->alerts);
 	g_strfreev(t->restored);
+	g_strfreev(t->stealth);
 }
 
 static void read_trailers(const char *message, struct trailers *t)
@@ -131,6 +133,8 @@ static void read_trailers(const char *message, struct trailers *t)
 			t->alerts = g_strdup(arr.trailers[i].value);
 		else if (!g_ascii_strcasecmp(arr.trailers[i].key, "Livewatch-Restored") && !t->restored)
 			t->restored = g_strsplit_set(arr.trailers[i].value, " \t", -1);
+		else if (!g_ascii_strcasecmp(arr.trailers[i].key, "Livewatch-Stealth") && !t->stealth)
+			t->stealth = g_strsplit_set(arr.trailers[i].value, " \t", -1);
 		else if (!g_ascii_strcasecmp(arr.trailers[i].key, "Livewatch-Migration"))
 			t->migration = true;
 	}
@@ -187,6 +191,11 @@ static void add_change(struct lw_history_reader *r, GHashTable *polls, const cha
 		p->n_edited++;
 	else
 		p->n_removed++;
+	if (kind == 'M' && t && t->stealth && t->blog && !strcmp(t->blog, blog) &&
+	    g_strv_contains((const char *const *)t->stealth, ch->id)) {
+		ch->stealth = true;
+		p->n_stealth++;
+	}
 }
 
 /* git's order of tree entries: by name, a folder's name as if it ended in '/'. */

@@ -191,3 +191,21 @@ gint64 lw_history_parse_since(const char *text, gint64 now, GError **error)
 	}
 	return g_date_time_to_unix(dt);
 }
+
+bool history_trailer_lists(const char *message, const char *key, const char *id)
+{
+	git_message_trailer_array arr = { 0 };
+	if (!message || git_message_trailers(&arr, message) < 0) {
+		git_error_clear();
+		return false;
+	}
+	bool found = false;
+	for (size_t i = 0; i < arr.count && !found; i++) {
+		if (g_ascii_strcasecmp(arr.trailers[i].key, key))
+			continue;
+		g_auto(GStrv) words = g_strsplit_set(arr.trailers[i].value, " \t", -1);
+		found = g_strv_contains((const char *const *)words, id);
+	}
+	git_message_trailer_array_free(&arr);
+	return found;
+}

@@ -9,7 +9,7 @@
  * folder: a folder of entries/ named like a date) or, in a repository
  * from before day folders, <blog>/entries/<id>.md; files deeper down or
  * in other folders are not entries.  The commit message is only read for
- * its Livewatch-Blog, Livewatch-Restored, Livewatch-Alerts and
+ * its Livewatch-Blog, Livewatch-Restored, Livewatch-Stealth, Livewatch-Alerts and
  * Livewatch-Migration trailers (and, in a livewatch commit from before
  * Livewatch-Restored, for its "(restored)" lines).
  * Nothing here writes to the repository or needs its lock. */
@@ -40,7 +40,8 @@ struct lw_history_change {
 	char *title;      /* heading of the file (the new version; the old one for D) */
 	char *published;  /* RFC 3339 from the file, or "" */
 	bool readable;    /* false when the file is not an entry file (a hand-written
-	                     one, over 16 MB): title and published are then "" */
+	                     one, over 16 MB): title and published are then "" */	bool stealth;     /* an M the commit's Livewatch-Stealth trailer lists: the
+	                     page showed no new "updated" time for the edit */
 };
 
 /* What one commit did to one blog.  A commit made by livewatch gives one
@@ -61,6 +62,7 @@ struct lw_history_poll {
 	GPtrArray *changes;   /* struct lw_history_change *: A, R, M, then D; newest
 	                         published first within each */
 	guint n_new, n_restored, n_edited, n_removed;
+	guint n_stealth;          /* of the edits, the stealth ones */
 	GPtrArray *alert_rules;   /* char *: rules of the Livewatch-Alerts trailer ("rule=N"
 	                             words; malformed or non-UTF-8 ones are skipped) */
 	GArray *alert_counts;     /* guint, one per rule */
@@ -114,6 +116,7 @@ struct lw_history_version {
 	char commit[41];
 	gint64 time;
 	char *text;           /* the file, NUL-terminated; NULL when removed */
+	bool stealth;         /* an edit its commit's Livewatch-Stealth trailer lists */
 	gsize len;
 };
 

@@ -68,6 +68,7 @@ static struct lw_alert *make_alert(const struct lw_rule *rule, const char *blog,
 	lw_entry_set(&a->blog, blog);
 	lw_entry_set(&a->entry, e->id);
 	lw_entry_set(&a->change, lw_change_kind_name(c->kind));
+	a->stealth = c->stealth;
 	g_free(a->title);
 	a->title = lw_entry_heading(e);
 	lw_entry_set(&a->url, e->url);

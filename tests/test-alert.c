@@ -179,6 +179,37 @@ static char *snip(const char *text, const char *hit, guint width)
 	return s;
 }
 
+/* "stealth" and "text" appear only when they apply, and read back. */
+static void test_json_stealth_text(void)
+{
+	struct lw_alert *a = lw_alert_new();
+	lw_entry_set(&a->rule, "r");
+	lw_entry_set(&a->change, "edited");
+	g_autofree char *plain = lw_alert_to_json(a);
+	g_assert_null(strstr(plain, "stealth"));
+	g_assert_null(strstr(plain, "\"text\""));
+	a->stealth = true;
+	lw_entry_set(&a->text, "# Heading\n\nThe last words.");
+	g_autofree char *js = lw_alert_to_json(a);
+	g_assert_nonnull(strstr(js, "\"fetched\":\"\",\"stealth\":true,\"text\":\"# Heading\\n"));
+	GError *err = NULL;
+	struct lw_alert *b = lw_alert_from_json(js, &err);
+	g_assert_no_error(err);
+	g_assert_true(b->stealth);
+	g_assert_cmpstr(b->text, ==, "# Heading\n\nThe last words.");
+	struct lw_alert *c = lw_alert_dup(b);
+	g_assert_true(c->stealth);
+	g_assert_cmpstr(c->text, ==, b->text);
+	g_assert_null(lw_alert_from_json("{\"rule\":\"r\",\"blog\":\"\",\"entry\":\"\",\"change\":\"\","
+	                                 "\"title\":\"\",\"url\":\"\",\"published\":\"\",\"urgency\":\"\","
+	                                 "\"matched\":[],\"snippet\":\"\",\"fetched\":\"\",\"stealth\":1}", &err));
+	g_assert_cmpstr(err->message, ==, "alert json: 'stealth' is not a boolean");
+	g_clear_error(&err);
+	lw_alert_free(a);
+	lw_alert_free(b);
+	lw_alert_free(c);
+}
+
 static void test_snippet_basic(void)
 {
 	const char *t = "Russian forces have intensified their attacks near Bakhmut on Monday, "
@@ -525,6 +556,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/alert/json/escaping", test_json_escaping);
 	g_test_add_func("/alert/json/strict", test_json_strict);
 	g_test_add_func("/alert/json/id", test_json_id);
+	g_test_add_func("/alert/json/stealth-text", test_json_stealth_text);
 	g_test_add_func("/alert/snippet/basic", test_snippet_basic);
 	g_test_add_func("/alert/snippet/whitespace", test_snippet_whitespace);
 	g_test_add_func("/alert/snippet/multibyte", test_snippet_multibyte);

@@ -103,11 +103,32 @@ static void test_unchanged_and_edit(void)
 	d = lw_diff_compute(h, NULL, s, &err);
 	g_assert_cmpstr(kinds(d), ==, "edited:block-p5");
 	g_assert_true(((struct lw_change *)d->changes->pdata[0])->old == old[4]);
+	/* the page shows no "updated" time for it: a stealth edit */
+	g_assert_true(((struct lw_change *)d->changes->pdata[0])->stealth);
+	g_assert_cmpuint(d->n_stealth, ==, 1);
 	g_autofree char *msg = lw_diff_message(d, "blog", "https://example.org/live", NULL);
 	g_assert_cmpstr(msg, ==,
 		"blog: 1 edited\n\n"
-		"~ 14:00 Post number 5 about the war.… (+3 words)\n\n"
-		"Livewatch-Blog: blog\nLivewatch-Url: https://example.org/live\n");
+		"~ 14:00 Post number 5 about the war.… (+3 words, stealth)\n\n"
+		"Livewatch-Blog: blog\nLivewatch-Url: https://example.org/live\n"
+		"Livewatch-Stealth: block-p5\n");
+	lw_diff_free(d);
+
+	/* the same "updated" time as recorded: still stealth */
+	lw_entry_set(&old[4]->updated, "2023-02-14T14:05:00Z");
+	lw_entry_set(&now[4]->updated, "2023-02-14T14:05:00Z");
+	d = lw_diff_compute(h, NULL, s, &err);
+	g_assert_true(((struct lw_change *)d->changes->pdata[0])->stealth);
+	lw_diff_free(d);
+	/* a new "updated" time: an edit the page owns up to */
+	lw_entry_set(&now[4]->updated, "2023-02-14T19:10:00Z");
+	d = lw_diff_compute(h, NULL, s, &err);
+	g_assert_cmpstr(kinds(d), ==, "edited:block-p5");
+	g_assert_false(((struct lw_change *)d->changes->pdata[0])->stealth);
+	g_assert_cmpuint(d->n_stealth, ==, 0);
+	g_autofree char *msg2 = lw_diff_message(d, "blog", "u", NULL);
+	g_assert_null(strstr(msg2, "stealth"));
+	g_assert_nonnull(strstr(msg2, "(+3 words)\n"));
 	lw_diff_free(d);
 	lw_snapshot_free(s);
 	lw_record_free(h);

@@ -134,14 +134,16 @@ def test_log_human(sb):
                'second  1 new',
                'live  1 restored',
                'live  1 removed',
-               'live  1 new, 1 edited',
+               'live  1 new, 1 edited (1 stealth)',
                'second  2 new',
                'live  5 new'], 'block headers, newest first; notes commit and README skipped')
     lines = dict((b[0].split('  ', 1)[1], b[1]) for b in bl)
-    eq(lines['live  1 new, 1 edited'],
+    # the page shows no "updated" time for the edit: a stealth edit
+    edit = 'live  1 new, 1 edited (1 stealth)'
+    eq(lines[edit],
        ['  + %s 14:30 Fighting around Bakhmut intensifies' % h.fresh.id,
         '  ~ %s 10:00 Officials gave a long briefing on the military situation.%s'
-        % (h.edited.id, lines['live  1 new, 1 edited'][1].split('situation.', 1)[1]),
+        % (h.edited.id, lines[edit][1].split('situation.', 1)[1]),
         '  alerts: bakhmut=1 leopard=1'], 'new, edited, alerts')
     eq(lines['live  1 removed'], ['  - %s 11:00 EU ministers meet' % h.gone.id], 'removed')
     eq(lines['live  1 restored'], ['  + %s 11:00 EU ministers meet (restored)' % h.gone.id],
@@ -175,6 +177,8 @@ def test_log_json(sb):
     eq(both['new'], [{'id': h.fresh.id, 'title': 'Fighting around Bakhmut intensifies',
                       'published': '2023-02-14T14:30:00Z'}])
     eq([e['id'] for e in both['edited']], [h.edited.id])
+    eq(both['edited'][0]['stealth'], True, 'no new "updated" time: stealth')
+    eq(objs[0]['edited'][0]['stealth'], False, 'a hand edit is not flagged')
     eq(both['removed'], [])
     eq(both['alerts'], {'bakhmut': 1, 'leopard': 1})
     eq(objs[3]['removed'][0]['id'], h.gone.id)
@@ -207,8 +211,11 @@ def test_show_versions_and_word_diff(sb):
     p = sb.livewatch('show', 'live', h.edited.id, check=0)
     out = p.stdout
     check(out.startswith('live/%s: 2 versions\n' % h.edited.id), out)
-    heads = re.findall(r'^== (\w+) at (\S+ \S+) \(commit ([0-9a-f]{8})\)$', out, re.M)
-    eq([k for k, _, _ in heads], ['new', 'edited'])
+    heads = re.findall(r'^== (\w+)( \(stealth[^)]*\))? at (\S+ \S+) \(commit ([0-9a-f]{8})\)$',
+                       out, re.M)
+    eq([k for k, _, _, _ in heads], ['new', 'edited'])
+    eq([bool(s) for _, s, _, _ in heads], [False, True], 'the edit is a stealth edit')
+    heads = [(k, t, c) for k, _, t, c in heads]
     eq(heads[1][2], sb.git('log', '-1', '--format=%h', '--abbrev=8', '--',
                            entry_file(sb, 'live', h.edited.id)).strip())
     first, second = out.split('\n== ')[1:3]
@@ -734,7 +741,7 @@ def test_flat_history_polled(sb):
     check(all(o['commit'] not in moved for o in objs), 'no object for the migration')
     for p in posts:
         out = sb.livewatch('show', 'live', p.id, check=0).stdout
-        eq(re.findall(r'^== (\w+) at', out, re.M), ['new', 'edited'], p.id)
+        eq(re.findall(r'^== (\w+)(?: \(stealth[^)]*\))? at', out, re.M), ['new', 'edited'], p.id)
         check('[-Old text.-]' in out, out)
     out = sb.livewatch('show', 'live', posts[0].id[:-3], check=0).stdout
     check(out.startswith('live/%s: 2 versions\n' % posts[0].id), out)
