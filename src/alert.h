@@ -15,7 +15,8 @@
  * rule firing on one version of one entry:
  *   "<blog>/<entry id>/<rule>/<version>"
  * where version is lw_entry_version() of the entry as recorded (for a
- * removal: as last recorded).  The outbox makes delivery at least once (a
+ * removal: as last recorded, followed by "-removed", so that it differs
+ * from the id of a match on that version).  The outbox makes delivery at least once (a
  * crash re-delivers what was in flight); the id lets a sink drop the
  * twin: the file sink never appends an id the file holds (see
  * lw_sink_new in sink.h), a webhook gets it as the Idempotency-Key

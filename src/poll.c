@@ -109,12 +109,45 @@ static struct lw_alert *make_alert(const struct lw_rule *rule, const char *blog,
 	 * (for a removal, c->entry is the text last recorded). */
 	char version[LW_ENTRY_VERSION_LEN + 1];
 	lw_entry_version(e, version);
-	lw_alert_set_id(a, version);
+	if (c->kind == LW_CHANGE_REMOVED) {
+		/* the removal of the version a match alert may have named */
+		g_autofree char *gone = g_strconcat(version, "-removed", NULL);
+		lw_alert_set_id(a, gone);
+		g_free(a->text);
+		a->text = g_strconcat(a->title, "\n\n", e->body, NULL);
+	} else {
+		lw_alert_set_id(a, version);
+	}
 	return a;
 }
 
-/* Alerts for the entries that became matching (DESIGN.md "Rules"): the
- * current version matches and the previous one did not, or it is new. */
+/* Whether rule fires for change c whose entry (c->entry: now, or the last
+ * version of a removed one) matches (DESIGN.md "Rules", `on =`);
+ * `before` is the previous version of an edit, made on demand. */
+static bool fires(const struct lw_rule *rule, const struct lw_change *c, struct lw_doc **before)
+{
+	switch (c->kind) {
+	case LW_CHANGE_NEW:
+	case LW_CHANGE_RESTORED:
+		return rule->on & LW_ON_MATCH;
+	case LW_CHANGE_REMOVED:
+		return rule->on & LW_ON_REMOVAL;
+	case LW_CHANGE_EDITED:
+		if ((rule->on & LW_ON_EDIT) || ((rule->on & LW_ON_STEALTH) && c->stealth))
+			return true;
+		if (!(rule->on & LW_ON_MATCH))
+			return false;
+		if (!*before)
+			*before = lw_doc_new(c->old->title, c->old->body);
+		return !lw_query_eval(rule->query, *before, NULL);
+	}
+	return false;
+}
+
+/* Alerts for the changes the rules fire on (DESIGN.md "Rules"): by
+ * default an entry that became matching (its current version matches and
+ * the previous one did not, or it is new); `on =` adds any edit, stealth
+ * edits, removals. */
 static void match_rules(struct lw_poll_ctx *ctx, const char *blog, const struct lw_diff *d,
                         const char *fetched, GPtrArray *alerts)
 {
@@ -127,8 +160,6 @@ static void match_rules(struct lw_poll_ctx *ctx, const char *blog, const struct 
 	g_autoptr(GArray) cand = g_array_new(FALSE, FALSE, sizeof(guint));
 	for (guint i = 0; i < d->changes->len; i++) {
 		const struct lw_change *c = d->changes->pdata[i];
-		if (c->kind == LW_CHANGE_REMOVED)
-			continue;
 		struct lw_doc *now = lw_doc_new(c->entry->title, c->entry->body);
 		struct lw_doc *before = NULL;   /* made when a rule matches now */
 		for (int s = 0; s < 2; s++) {
@@ -140,12 +171,8 @@ static void match_rules(struct lw_poll_ctx *ctx, const char *blog, const struct 
 					continue;
 				struct lw_match m;
 				lw_match_init(&m);
-				if (lw_query_eval(rule->query, now, &m)) {
-					if (c->old && !before)
-						before = lw_doc_new(c->old->title, c->old->body);
-					if (!(before && lw_query_eval(rule->query, before, NULL)))
-						g_ptr_array_add(alerts, make_alert(rule, blog, c, &m, fetched));
-				}
+				if (lw_query_eval(rule->query, now, &m) && fires(rule, c, &before))
+					g_ptr_array_add(alerts, make_alert(rule, blog, c, &m, fetched));
 				lw_match_clear(&m);
 			}
 		}

@@ -138,6 +138,7 @@ static int on_section(const char *section, int line, void *user, GError **error)
 	r->file = g_strdup(ld->path);
 	r->line = line;
 	r->urgency = LW_URGENCY_NORMAL;
+	r->on = LW_ON_MATCH;
 	g_ptr_array_add(ld->rs->rules, r);
 	g_hash_table_insert(ld->rs->by_name, r->name, r);
 	ld->cur = r;
@@ -165,6 +166,35 @@ static const struct lw_value_key urgency_key = {
 	.key = "urgency", .type = LW_VALUE_ENUM, .offset = 0, .field = LW_FIELD_INT,
 	.names = urgencies,
 };
+
+/* In the order of the enum lw_rule_on bits. */
+static const char *const on_words[] = { "match", "edit", "stealth", "removal", NULL };
+
+static int set_on(struct lw_rule *r, const struct lw_ini_item *it, struct load *ld,
+                  GError **error)
+{
+	g_auto(GStrv) v = lw_ini_split_list(it->value);
+	if (!v[0]) {
+		lw_ini_error(error, ld->path, it->line,
+		             "rule '%s': 'on' is empty; leave it out to mean 'match'", r->name);
+		return -1;
+	}
+	unsigned on = 0;
+	for (char **w = v; *w; w++) {
+		guint i = 0;
+		while (on_words[i] && strcmp(on_words[i], *w))
+			i++;
+		if (!on_words[i]) {
+			lw_ini_error(error, ld->path, it->line,
+			             "rule '%s': unknown 'on' value '%s' (match, edit, stealth, "
+			             "removal)", r->name, *w);
+			return -1;
+		}
+		on |= 1u << i;
+	}
+	r->on = on;
+	return 0;
+}
 
 static int on_item(const struct lw_ini_item *it, void *user, GError **error)
 {
@@ -202,6 +232,9 @@ static int on_item(const struct lw_ini_item *it, void *user, GError **error)
 		if (set_list(&r->sinks, it, "sink", ld, error) < 0)
 			return -1;
 		r->sinks_line = it->line;
+	} else if (strcmp(it->key, "on") == 0) {
+		if (set_on(r, it, ld, error) < 0)
+			return -1;
 	} else if (strcmp(it->key, "blogs") == 0) {
 		if (set_list(&r->blogs, it, "blog", ld, error) < 0)
 			return -1;

@@ -5,6 +5,7 @@
  *   urgency = critical          ; low | normal | critical
  *   sinks   = desktop, phone    ; default: every sink
  *   blogs   = guardian-ukraine  ; default: every blog
+ *   on      = match, removal    ; default: match
  */
 #pragma once
 
@@ -16,6 +17,15 @@
 enum lw_urgency { LW_URGENCY_LOW, LW_URGENCY_NORMAL, LW_URGENCY_CRITICAL };
 const char *lw_urgency_name(enum lw_urgency u);
 
+/* What a rule fires on (`on =`, a comma list; DESIGN.md "Rules"). */
+enum lw_rule_on {
+	LW_ON_MATCH = 1 << 0,    /* the entry's current version matches, its previous
+	                            one did not (or it is new / restored) */
+	LW_ON_EDIT = 1 << 1,     /* any edit of an entry that matches now */
+	LW_ON_STEALTH = 1 << 2,  /* a stealth edit of an entry that matches now */
+	LW_ON_REMOVAL = 1 << 3,  /* an entry whose last version matched is removed */
+};
+
 struct lw_rule {
 	char *name;           /* section name */
 	char *query_text;
@@ -23,6 +33,7 @@ struct lw_rule {
 	enum lw_urgency urgency;
 	char **sinks;         /* NULL = every sink */
 	char **blogs;         /* NULL = every blog */
+	unsigned on;          /* enum lw_rule_on bits; LW_ON_MATCH when not set */
 	char *file;           /* where it was defined, for messages */
 	int line;
 	int sinks_line;       /* line of `sinks =` / `blogs =`, 0 when not set */

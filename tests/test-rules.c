@@ -48,6 +48,7 @@ static void test_good(void)
 	g_assert_false(lw_rule_uses_sink(r, NULL));
 	g_assert_true(lw_rule_applies_to_blog(r, "guardian-ukraine"));
 	g_assert_false(lw_rule_applies_to_blog(r, "bbc-ukraine"));
+	g_assert_cmpuint(r->on, ==, LW_ON_MATCH | LW_ON_STEALTH | LW_ON_REMOVAL);
 
 	/* continued over three lines, joined with spaces */
 	r = lw_ruleset_get(rs, 1);
@@ -58,6 +59,7 @@ static void test_good(void)
 	g_assert_cmpint(r->urgency, ==, LW_URGENCY_NORMAL);
 	g_assert_null(r->sinks);
 	g_assert_null(r->blogs);
+	g_assert_cmpuint(r->on, ==, LW_ON_MATCH);
 	g_assert_true(lw_rule_uses_sink(r, "anything"));
 	g_assert_true(lw_rule_applies_to_blog(r, "anything"));
 
@@ -118,6 +120,8 @@ static void test_bad_files(void)
 		  "bad-urgency.rules:3: rule 'bakhmut': 'urgency' must be one of low, normal or critical, not 'urgent'" },
 		{ "empty-list.rules",
 		  "empty-list.rules:3: rule 'bakhmut': 'sinks' is empty; leave it out to mean every sink" },
+		{ "bad-on.rules",
+		  "bad-on.rules:3: rule 'bakhmut': unknown 'on' value 'deletion' (match, edit, stealth, removal)" },
 		{ "dup-key.rules", "dup-key.rules:3: duplicate key 'query' in rule 'bakhmut'" },
 		{ "bad-name.rules",
 		  "bad-name.rules:1: rule name 'two words' may not contain spaces, quotes, '=' or ','" },
