@@ -1,3 +1,4 @@
+#include "check.h"
 #include "cli.h"
 #include "error.h"
 #include "log.h"
@@ -37,6 +38,22 @@ void lw_app_free(struct lw_app *app)
 	g_free(app);
 }
 
+/* The rule set of paths, or NULL with its problems added: paths that
+ * do not exist or hold no rule are said with the config's FILE:LINE. */
+static struct lw_ruleset *load_rules(const struct lw_config_section *sec, char *const *paths,
+                                     GPtrArray *problems)
+{
+	if (lw_check_rule_paths(sec, paths, problems) > 0)
+		return NULL;
+	GError *err = NULL;
+	struct lw_ruleset *rs = lw_ruleset_load((const char *const *)paths, &err);
+	if (!rs) {
+		g_ptr_array_add(problems, g_strdup(err->message));
+		g_error_free(err);
+	}
+	return rs;
+}
+
 struct lw_app *lw_app_new(struct lw_config *cfg, gboolean open_store, GError **error)
 {
 	struct lw_app *app = g_new0(struct lw_app, 1);
@@ -45,26 +62,49 @@ struct lw_app *lw_app_new(struct lw_config *cfg, gboolean open_store, GError **e
 	app->blog_rules = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, ruleset_free0);
 	app->sinks = g_ptr_array_new_with_free_func(sink_free0);
 
-	app->rules = lw_ruleset_load((const char *const *)cfg->rules, error);
-	if (!app->rules)
-		goto err;
+	/* every problem of the set-up (check.h), not only the first */
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	lw_check_config(cfg, problems);
+	GError *err = NULL;
+	for (guint i = 0; i < cfg->sinks->len; i++) {
+		struct lw_sink *s = lw_sink_new(cfg->sinks->pdata[i], &err);
+		if (!s) {
+			g_ptr_array_add(problems, g_strdup(err->message));
+			g_clear_error(&err);
+			continue;
+		}
+		g_ptr_array_add(app->sinks, s);
+	}
+	g_autoptr(GPtrArray) sink_names = g_ptr_array_new();
+	for (guint i = 0; i < cfg->sinks->len; i++)
+		g_ptr_array_add(sink_names, ((struct lw_sink_config *)cfg->sinks->pdata[i])->sec.name);
+	if (cfg->sinks->len == 0) {
+		g_ptr_array_add(app->sinks, lw_sink_new_default_desktop());
+		g_ptr_array_add(sink_names, "desktop");
+	}
+	g_ptr_array_add(sink_names, NULL);
+	char *const *sinks = (char *const *)sink_names->pdata;
+
+	app->rules = load_rules(&cfg->sec, cfg->rules, problems);
+	lw_check_rule_names(app->rules, cfg, sinks, problems);
 	for (guint i = 0; i < cfg->blogs->len; i++) {
 		struct lw_blog_config *b = cfg->blogs->pdata[i];
 		if (!b->rules || !b->rules[0])
 			continue;
-		struct lw_ruleset *rs = lw_ruleset_load((const char *const *)b->rules, error);
+		struct lw_ruleset *rs = load_rules(&b->sec, b->rules, problems);
 		if (!rs)
-			goto err;
+			continue;
+		lw_check_rule_names(rs, cfg, sinks, problems);
 		g_hash_table_insert(app->blog_rules, b->sec.name, rs);
 	}
-	for (guint i = 0; i < cfg->sinks->len; i++) {
-		struct lw_sink *s = lw_sink_new(cfg->sinks->pdata[i], error);
-		if (!s)
-			goto err;
-		g_ptr_array_add(app->sinks, s);
+	if (problems->len > 0) {
+		/* one problem a line: check prints them one by one */
+		g_autoptr(GString) all = g_string_new(NULL);
+		for (guint i = 0; i < problems->len; i++)
+			g_string_append_printf(all, "%s%s", i ? "\n" : "", (char *)problems->pdata[i]);
+		g_set_error_literal(error, LW_ERROR, LW_ERROR_CONFIG, all->str);
+		goto err;
 	}
-	if (cfg->sinks->len == 0)
-		g_ptr_array_add(app->sinks, lw_sink_new_default_desktop());
 
 	if (open_store) {
 		app->store = lw_store_open(cfg->repo, error);

@@ -19,8 +19,10 @@ struct lw_app {
 	GHashTable *warned;       /* sink error messages already logged */
 };
 
-/* Loads rules and sinks of cfg (taking ownership of cfg); with
- * open_store, also opens and locks the repository.  NULL on error. */
+/* Loads rules and sinks of cfg (taking ownership of cfg) and checks the
+ * whole set-up (check.h); with open_store, also opens and locks the
+ * repository.  NULL on error; a bad set-up is LW_ERROR_CONFIG with every
+ * problem found, one "FILE:LINE: problem" a line. */
 struct lw_app *lw_app_new(struct lw_config *cfg, gboolean open_store, GError **error);
 void lw_app_free(struct lw_app *app);
 

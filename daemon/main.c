@@ -170,31 +170,6 @@ static int cmd_check(const char *config_path)
 	struct lw_config *cfg = load_config(config_path);
 	if (!cfg)
 		return EXIT_USAGE;
-	for (guint i = 0; i < cfg->blogs->len; i++) {
-		const struct lw_blog_config *b = cfg->blogs->pdata[i];
-		if (!lw_extract_format_known(b->format)) {
-			lw_error("%s:%d: unknown format '%s' (auto, guardian, jsonld, feed, xpath, generic, article)",
-			         b->sec.file, lw_config_section_line(&b->sec, "format"), b->format);
-			lw_config_free(cfg);
-			return EXIT_USAGE;
-		}
-		if (!strcmp(b->format, "xpath") && lw_extract_check_profile(&b->xpath, &err) < 0) {
-			/* the message names the key: point at its line */
-			static const char *const keys[] = { "entry", "id", "time", "updated", "title", "body" };
-			int line = b->sec.line;
-			for (gsize k = 0; k < G_N_ELEMENTS(keys); k++) {
-				g_autofree char *quoted = g_strdup_printf("'%s'", keys[k]);
-				if (strstr(err->message, quoted) && lw_config_section_line(&b->sec, keys[k]) > 0) {
-					line = lw_config_section_line(&b->sec, keys[k]);
-					break;
-				}
-			}
-			lw_error("%s:%d: [blog \"%s\"] %s", b->sec.file, line, b->sec.name, err->message);
-			g_error_free(err);
-			lw_config_free(cfg);
-			return EXIT_USAGE;
-		}
-	}
 	g_autofree char *path = g_strdup(cfg->path);
 	struct lw_app *app = lw_app_new(cfg, FALSE, &err);
 	if (!app) {
@@ -296,11 +271,6 @@ static int cmd_poll(const char *config_path, int argc, char **argv)
 			lw_config_free(cfg);
 			return EXIT_USAGE;
 		}
-	}
-	if (cfg->blogs->len == 0) {
-		lw_error("%s: no [blog \"NAME\"] to poll", cfg->path);
-		lw_config_free(cfg);
-		return EXIT_USAGE;
 	}
 	int code;
 	struct lw_app *app = open_app(cfg, &code);

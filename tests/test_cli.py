@@ -103,6 +103,60 @@ def test_check_good_and_bad_configs():
     check(os.path.join(d, 'xdg', 'livewatch', 'config.ini') in p.stderr, p.stderr)
 
 
+def test_check_says_every_problem_of_a_setup_that_cannot_work():
+    d = tempfile.mkdtemp(prefix='lw-cli-')
+    cfg = os.path.join(d, 'config.ini')
+    rules = os.path.join(d, 'r.rules')
+    with open(rules, 'w') as f:
+        f.write('[typo]\nquery = Bakhmut\nblogs = guardian\n\n'
+                '[case]\nquery = Leopard\nblogs = A\nsinks = alerts\n\n'
+                '[phone]\nquery = tanks\nsinks = phone\n')
+    with open(cfg, 'w') as f:
+        f.write('[livewatch]\nrepo = %s/h\nrules = %s\n\n'
+                '[blog "guardian-ukraine"]\nurl = https://example.org/live\n\n'
+                '[blog "a"]\nurl = https://example.org/a\nformat = nonsense\n\n'
+                '[sink "alerts"]\ntype = file\npath = %s/alerts.jsonl\n' % (d, rules, d))
+    p = lw('-c', cfg, 'check')
+    eq(p.returncode, 2, p.stdout)
+    check("%s:3: rule 'typo': no blog 'guardian' (did you mean 'guardian-ukraine'?)" % rules
+          in p.stderr, p.stderr)
+    check("%s:7: rule 'case': no blog 'A' (did you mean 'a'?)" % rules in p.stderr, p.stderr)
+    check("%s:12: rule 'phone': no sink 'phone'" % rules in p.stderr, p.stderr)
+    check("%s:10: unknown format 'nonsense'" % cfg in p.stderr, p.stderr)
+    eq(len([l for l in p.stderr.splitlines() if l.startswith('error: ')]), 4, p.stderr)
+
+    # poll refuses what check refuses, before fetching anything
+    p = lw('-c', cfg, 'poll')
+    eq(p.returncode, 2, p.stderr)
+    check("unknown format 'nonsense'" in p.stderr, p.stderr)
+    check(not os.path.exists(os.path.join(d, 'h')), 'nothing recorded')
+    with open(cfg, 'w') as f:
+        f.write('[livewatch]\nrepo = %s/h\n\n[blog "x"]\nurl = https://example.org/x\n'
+                'format = xpath\nentry = //article[\nbody = .\n' % d)
+    for cmd in ('check', 'poll'):
+        p = lw('-c', cfg, cmd)
+        eq(p.returncode, 2, cmd + ': ' + p.stderr)
+        check('%s:7: [blog "x"]' % cfg in p.stderr, cmd + ': ' + p.stderr)
+
+    # no blog, an empty rules folder, a rules path that is not there, a
+    # repository that cannot be created: all at once, with FILE:LINE
+    empty = os.path.join(d, 'empty-rules')
+    os.mkdir(empty)
+    blocker = os.path.join(d, 'a-file')
+    open(blocker, 'w').close()
+    with open(cfg, 'w') as f:
+        f.write('[livewatch]\nrepo = %s/h\nrules = %s, %s/missing.rules\n'
+                % (blocker, empty, d))
+    p = lw('-c', cfg, 'check')
+    eq(p.returncode, 2, p.stdout)
+    check('%s: no [blog "NAME"] to watch' % cfg in p.stderr, p.stderr)
+    check("%s:3: rule folder '%s' holds no *.rules file" % (cfg, empty) in p.stderr, p.stderr)
+    check("%s:3: rules '%s/missing.rules': no such file or folder" % (cfg, d) in p.stderr,
+          p.stderr)
+    check("%s:2: repository '%s/h' cannot be created: '%s' is not a folder"
+          % (cfg, blocker, blocker) in p.stderr, p.stderr)
+
+
 def test_poll_usage_errors():
     sb = Sandbox()
     try:

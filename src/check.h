@@ -1,0 +1,39 @@
+/* The checks of a set-up that no single part can make alone: the config's
+ * blogs against the extractors, its rule paths, its repository, and the
+ * rules' `blogs =` and `sinks =` against the config's names.  The one
+ * place of these checks: lw_app_new() (daemon/app.c) runs them for
+ * check, poll, run and reload alike, so that what `check` rejects, no
+ * command accepts.
+ *
+ * Each function appends one newly allocated message (char *) per problem
+ * to problems, "FILE:LINE: problem" (or "FILE: problem" when the config
+ * has no line for it), and goes on past it: a caller sees every problem,
+ * not only the first.  The array needs a g_free free func. */
+#pragma once
+
+#include <glib.h>
+#include "config.h"
+#include "rules.h"
+
+/* No blog at all, an unknown format, a broken xpath profile, and a
+ * repository that can neither be written nor created (nothing is created
+ * here: the nearest existing folder must be writable). */
+void lw_check_config(const struct lw_config *cfg, GPtrArray *problems);
+
+/* The rule paths of sec (the `rules` key of [livewatch] or of a [blog]):
+ * each must exist, and a folder must hold at least one *.rules file.
+ * Returns the number of problems added. */
+guint lw_check_rule_paths(const struct lw_config_section *sec, char *const *paths,
+                          GPtrArray *problems);
+
+/* Every rule of rs whose `blogs =` names no [blog] of cfg, or whose
+ * `sinks =` names no sink (sinks: the names of the sinks in use, the
+ * implicit "desktop" when the config has no [sink]), with "did you mean"
+ * when a known name is close (case, a typo or two). */
+void lw_check_rule_names(const struct lw_ruleset *rs, const struct lw_config *cfg,
+                         char *const *sinks, GPtrArray *problems);
+
+/* The known name closest to name (a different case, or at most about a
+ * third of its letters wrong), else the only known name that begins
+ * with it, or NULL; owned by known. */
+const char *lw_check_closest(const char *name, char *const *known);
