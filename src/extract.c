@@ -179,6 +179,55 @@ static int run_format(struct lw_page *p, const char *format,
 	return lw_page_check_time(p, error);
 }
 
+/* Where the ASCII tag start `tag` ("</html") first occurs in data,
+ * case-insensitive, or NULL. */
+static const char *find_tag(const char *data, gsize len, const char *tag)
+{
+	gsize n = strlen(tag);
+	const char *p = data, *end = data + len;
+	while ((p = memchr(p, '<', (gsize)(end - p))) && (gsize)(end - p) >= n) {
+		if (!g_ascii_strncasecmp(p, tag, n)) {
+			char c = (gsize)(end - p) > n ? p[n] : '>';
+			if (c == '>' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/')
+				return p;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+/* A document cut off in transfer: it opens <html> or <body> (or a feed's
+ * root) and never closes it.  A body ending without its length known
+ * (chunked, or read until the connection closed) may stop anywhere, and
+ * recovering parsers close what is open, so the last post would read as
+ * edited.  Fragments without those tags are not judged; nor is UTF-16. */
+static const char *cut_short(const char *data, gsize len, bool xml)
+{
+	static const char *const html[][3] = { { "<html", "</html", "</body" },
+	                                       { "<body", "</body", "</html" } };
+	static const char *const feeds[][2] = { { "<rss", "</rss" }, { "<feed", "</feed" },
+	                                        { "<rdf:RDF", "</rdf:RDF" } };
+	if (len >= 2 && ((guchar)data[0] == 0xFF || (guchar)data[0] == 0xFE))
+		return NULL;
+	gsize head = MIN(len, (gsize)65536);
+	if (xml) {
+		for (gsize i = 0; i < G_N_ELEMENTS(feeds); i++)
+			if (find_tag(data, head, feeds[i][0]))
+				return find_tag(data, len, feeds[i][1]) ? NULL : feeds[i][1] + 1;
+		return NULL;
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(html); i++) {
+		const char *open = find_tag(data, head, html[i][0]);
+		if (!open)
+			continue;
+		gsize rest = len - (gsize)(open - data);
+		if (find_tag(open, rest, html[i][1]) || find_tag(open, rest, html[i][2]))
+			return NULL;
+		return html[i][1] + 1;
+	}
+	return NULL;
+}
+
 struct lw_snapshot *lw_extract(const char *data, gsize len,
                                const struct lw_extract_opts *opts,
                                GError **error)
@@ -224,6 +273,13 @@ struct lw_snapshot *lw_extract(const char *data, gsize len,
 	page.xml = strcmp(fmt, "feed") == 0 ||
 	           ((strcmp(fmt, "auto") == 0 || strcmp(fmt, "xpath") == 0) &&
 	            lw_feed_sniff(data, len));
+	const char *missing = cut_short(data, len, page.xml);
+	if (missing) {
+		g_set_error(error, LW_ERROR, LW_ERROR_PARSE,
+		            "'%s': page ends before its closing <%s> (cut off in transfer?)", where,
+		            missing);
+		return NULL;
+	}
 	if (lw_page_load(&page, data, len, error) < 0)
 		goto out;
 	page.guardian_markup = !page.xml && lw_guardian_detect(&page);

@@ -81,7 +81,13 @@ void lw_extract_report_clear(struct lw_extract_report *r);
  * LW_ENTRY_ID_MAX keeps a hash of the whole.  An unknown format is
  * LW_ERROR_FAILED, and so is format "xpath" without a valid profile
  * (lw_extract_check_profile()).  Every string in the result is valid
- * UTF-8.  On failure nothing is returned: never half a page. */
+ * UTF-8.  On failure nothing is returned: never half a page.
+ *
+ * A document cut off in transfer is LW_ERROR_PARSE ("page ends before its
+ * closing </html> (cut off in transfer?)"): bytes that open <html> or
+ * <body> in their first 64 KB and close neither, or a feed that opens
+ * <rss>, <feed> or <rdf:RDF> and never closes it.  Fragments without those
+ * tags are read as they are. */
 struct lw_snapshot *lw_extract(const char *data, gsize len,
                                const struct lw_extract_opts *opts,
                                GError **error);

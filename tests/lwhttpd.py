@@ -44,6 +44,11 @@ Fault modes:
     drip            send headers, then the body 1 byte each `interval`
                     seconds (default 1.0)
     truncate        declare `extra` (default 1000) more bytes than sent, close
+    cut             the first `at` bytes of the body (default all) and no
+                    Content-Length: `framing` "close" (default) ends the
+                    body by closing the connection, "chunked" sends it in
+                    chunks of `chunk` bytes (default 1000) and the last
+                    chunk, unless `terminate` is false
     huge            stream `size` bytes (default 100 MB) chunked, or with a
                     Content-Length when `declare_length` is true
     close-headers   close the connection in the middle of the headers
@@ -78,11 +83,12 @@ import threading
 import time
 import urllib.parse
 
-MODES = ('stall', 'drip', 'truncate', 'huge', 'close-headers',
+MODES = ('stall', 'drip', 'truncate', 'cut', 'huge', 'close-headers',
          'redirect-loop', 'redirect-file', 'redirect', 'retry-after',
          'gzip', 'bytes')
 MODE_PARAMS = {'seconds', 'interval', 'extra', 'size', 'declare_length',
-               'limit', 'location', 'retry_after'}
+               'limit', 'location', 'retry_after', 'at', 'framing', 'chunk',
+               'terminate'}
 MAX_LOG = 10000
 MAX_CONTROL_BODY = 64 * 1024 * 1024
 CHUNK = 64 * 1024
@@ -368,6 +374,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         len(body) + int(p.get('extra', 1000)))
             if not head:
                 self._write(entry, body)
+            self.wfile.flush()
+            return
+        if mode == 'cut':
+            self.close_connection = True
+            body = route.body[:int(p.get('at', len(route.body)))]
+            if p.get('framing', 'close') == 'chunked':
+                self._begin(route.status, route, None, {'Transfer-Encoding': 'chunked'})
+                if head:
+                    return
+                step = int(p.get('chunk', 1000))
+                for i in range(0, len(body), step):
+                    piece = body[i:i + step]
+                    self.wfile.write(b'%x\r\n' % len(piece))
+                    self._write(entry, piece)
+                    self.wfile.write(b'\r\n')
+                if p.get('terminate', True):
+                    self.wfile.write(b'0\r\n\r\n')
+            else:
+                self._begin(route.status, route, None, {'Connection': 'close'})
+                if not head:
+                    self._write(entry, body)
             self.wfile.flush()
             return
         if mode == 'huge':

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Integration: what erodes trust (issue 10): a page cut off in transfer is
+never recorded nor alerted, ..."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from lwblog import Post, render_blog  # noqa: E402
+from lwtest import check, eq, run_tests, with_sandbox  # noqa: E402
+
+
+def post(hour, text, title=None):
+    return Post(published='2023-02-14T%02d:00:00Z' % hour, title=title, paras=[text],
+                seed=hour)
+
+
+@with_sandbox
+def test_a_page_cut_off_in_transfer_is_unhealthy(sb):
+    # the oldest post, last on the page, mentions Bakhmut in its last words:
+    # cut short, it would read as an edit, and the full page as an edit
+    # that adds Bakhmut (an alert)
+    posts = [post(12, 'Air raid sirens sounded across the east.'),
+             post(11, 'Ministers met in Brussels to discuss aid.', title='EU ministers'),
+             post(10, 'Officials gave a briefing on the front line and said the '
+                      'fighting was heaviest near Bakhmut.')]
+    html = render_blog(posts, page_url=sb.url(), headline='Live').encode()
+    sb.server.set('/live', body=html)
+    sb.poll()
+    commits = sb.commits()
+    eq(sb.alerts(), [], 'baseline')
+    first = html.index(b'Air raid')
+    end = html.rindex(b'</body>')
+    offsets = sorted({first + (end - first) * k // 12 for k in range(12)} |
+                     {html.index(b'near Bakhmut'), end - 1})
+    for framing in ('close', 'chunked'):
+        for at in offsets:
+            sb.server.set('/live', body=html, mode='cut', at=at, framing=framing, chunk=777)
+            p = sb.livewatch('poll')
+            eq(p.returncode, 1, '%s cut at %d of %d: %s' % (framing, at, len(html), p.stderr))
+            check('cut off' in p.stderr, p.stderr)
+            eq(sb.commits(), commits, '%s cut at %d: nothing recorded' % (framing, at))
+    # chunked and never finished: the transfer itself failed
+    sb.server.set('/live', body=html, mode='cut', at=end - 1, framing='chunked',
+                  terminate=False)
+    eq(sb.livewatch('poll').returncode, 1)
+    # the whole page again, chunked: nothing changed, nothing fires
+    sb.server.set('/live', body=html, mode='cut', framing='chunked')
+    sb.poll()
+    eq(sb.commits(), commits, 'the whole page is the same page')
+    eq(sb.alerts(), [], 'no alert from a cut page')
+
+
+if __name__ == '__main__':
+    run_tests(globals())
