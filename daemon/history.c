@@ -4,6 +4,7 @@
 #include "history.h"
 #include "wdiff.h"
 #include "log.h"
+#include "readout.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -18,7 +19,7 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 /* Writes text to stdout with control characters (C0 but tab and newline,
  * DEL, and C1 in UTF-8) shown as '?', so an entry cannot drive the
  * terminal. */
-static void append_clean(GString *out, const char *s, gsize len, bool newline_ok)
+void lw_readout_append_clean(GString *out, const char *s, gsize len, bool newline_ok)
 {
 	for (gsize i = 0; i < len; i++) {
 		guchar c = (guchar)s[i];
@@ -34,20 +35,20 @@ static void append_clean(GString *out, const char *s, gsize len, bool newline_ok
 	}
 }
 
-static void put_clean(const char *s, gsize len, bool newline_ok)
+void lw_readout_put_clean(const char *s, gsize len, bool newline_ok)
 {
 	GString *out = g_string_sized_new(len);
-	append_clean(out, s, len, newline_ok);
+	lw_readout_append_clean(out, s, len, newline_ok);
 	fwrite(out->str, 1, out->len, stdout);
 	g_string_free(out, TRUE);
 }
 
-static void put_str(const char *s)
+void lw_readout_put_str(const char *s)
 {
-	put_clean(s, strlen(s), false);
+	lw_readout_put_clean(s, strlen(s), false);
 }
 
-static char *local_time(gint64 t, const char *fmt)
+char *lw_readout_local_time(gint64 t, const char *fmt)
 {
 	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local(t);
 	return dt ? g_date_time_format(dt, fmt) : g_strdup("?");
@@ -81,7 +82,7 @@ static bool stdout_gone(void)
 }
 
 /* Flushes stdout; a closed pipe is not an error worth a word. */
-static int finish_output(int status)
+int lw_readout_finish(int status)
 {
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return status;
@@ -92,7 +93,7 @@ static int finish_output(int status)
 }
 
 /* Looks the blog up in the config and the repository; says why when neither knows it. */
-static bool blog_known(const struct lw_config *cfg, struct lw_history_reader *r, const char *blog)
+bool lw_readout_blog_known(const struct lw_config *cfg, struct lw_history_reader *r, const char *blog)
 {
 	if (lw_config_find_blog(cfg, blog) || lw_history_has_blog(r, blog))
 		return true;
@@ -106,7 +107,7 @@ static bool blog_known(const struct lw_config *cfg, struct lw_history_reader *r,
 /* The config's history, for reading to stdout: a closed pipe (`| head`)
  * ends the output quietly instead of killing us.  NULL, said, when there
  * is none. */
-static struct lw_history_reader *open_history(const struct lw_config *cfg)
+struct lw_history_reader *lw_readout_open(const struct lw_config *cfg)
 {
 	GError *err = NULL;
 	signal(SIGPIPE, SIG_IGN);
@@ -144,16 +145,16 @@ struct log_state {
 
 static bool print_poll_text(const struct lw_history_poll *p, struct log_state *st)
 {
-	g_autofree char *when = local_time(p->time, "%Y-%m-%d %H:%M");
+	g_autofree char *when = lw_readout_local_time(p->time, "%Y-%m-%d %H:%M");
 	if (st->shown)
 		putchar('\n');
 	printf("%s  ", when);
-	put_str(p->blog);
+	lw_readout_put_str(p->blog);
 	fputs("  ", stdout);
 	print_counts(p);
 	if (!p->livewatch) {
 		printf("  (commit %.8s, not by livewatch: \"", p->commit);
-		put_str(p->summary);
+		lw_readout_put_str(p->summary);
 		fputs("\")", stdout);
 	}
 	putchar('\n');
@@ -161,16 +162,16 @@ static bool print_poll_text(const struct lw_history_poll *p, struct log_state *s
 		const struct lw_history_change *c = p->changes->pdata[i];
 		g_autofree char *t = published_hhmm(c->published);
 		printf("  %c ", c->kind == 'M' ? '~' : c->kind == 'D' ? '-' : '+');
-		put_str(c->id);
+		lw_readout_put_str(c->id);
 		printf("%s%s ", *t ? " " : "", t);
-		put_str(!c->readable ? "(unreadable entry file)" : *c->title ? c->title : "(no heading)");
+		lw_readout_put_str(!c->readable ? "(unreadable entry file)" : *c->title ? c->title : "(no heading)");
 		puts(c->kind == 'R' ? " (restored)" : c->stealth ? " (stealth edit)" : "");
 	}
 	if (p->alert_rules->len > 0) {
 		fputs("  alerts:", stdout);
 		for (guint i = 0; i < p->alert_rules->len; i++) {
 			putchar(' ');
-			put_str(p->alert_rules->pdata[i]);
+			lw_readout_put_str(p->alert_rules->pdata[i]);
 			printf("=%u", g_array_index(p->alert_counts, guint, i));
 		}
 		putchar('\n');
@@ -284,11 +285,11 @@ int lw_history_log_main(const struct lw_config *cfg, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	struct lw_history_reader *r = open_history(cfg);
+	struct lw_history_reader *r = lw_readout_open(cfg);
 	if (!r)
 		return EXIT_RUNTIME;
 	int status = EXIT_OK;
-	if (blog && !blog_known(cfg, r, blog)) {
+	if (blog && !lw_readout_blog_known(cfg, r, blog)) {
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -305,7 +306,7 @@ int lw_history_log_main(const struct lw_config *cfg, int argc, char **argv)
 	}
 out:
 	lw_history_reader_free(r);
-	return finish_output(status);
+	return lw_readout_finish(status);
 }
 
 /* ---- show ---- */
@@ -364,7 +365,7 @@ static void render_span(struct render *rd, const struct lw_wdiff_span *s)
 				g_string_append(rd->line, rd->color ? open_color[s->op] : open_plain[s->op]);
 				rd->changed = true;
 			}
-			append_clean(rd->line, p, (gsize)(stop - p), false);
+			lw_readout_append_clean(rd->line, p, (gsize)(stop - p), false);
 			if (s->op != LW_WDIFF_SAME)
 				g_string_append(rd->line, rd->color ? "\033[m" : close_plain[s->op]);
 		}
@@ -402,13 +403,13 @@ int lw_history_show_main(const struct lw_config *cfg, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *blog = argv[0], *typed = argv[1];
-	struct lw_history_reader *r = open_history(cfg);
+	struct lw_history_reader *r = lw_readout_open(cfg);
 	if (!r)
 		return EXIT_RUNTIME;
 	int status = EXIT_OK;
 	GPtrArray *vs = NULL;
 	g_autofree char *id = NULL;
-	if (!blog_known(cfg, r, blog)) {
+	if (!lw_readout_blog_known(cfg, r, blog)) {
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -431,13 +432,13 @@ int lw_history_show_main(const struct lw_config *cfg, int argc, char **argv)
 	const struct lw_history_version *last = NULL;   /* last version with text */
 	for (guint i = 0; i < vs->len && out_ok(); i++) {
 		const struct lw_history_version *v = vs->pdata[i];
-		g_autofree char *when = local_time(v->time, "%Y-%m-%d %H:%M:%S");
+		g_autofree char *when = lw_readout_local_time(v->time, "%Y-%m-%d %H:%M:%S");
 		printf("\n== %s%s at %s (commit %.8s)\n", kind_name(v->kind),
 		       v->stealth ? " (stealth: no new \"updated\" time)" : "", when, v->commit);
 		if (v->kind == LW_VERSION_REMOVED)
 			continue;
 		if (!last)
-			put_clean(v->text, v->len, true);
+			lw_readout_put_clean(v->text, v->len, true);
 		else
 			print_wdiff(last, v, color);
 		last = v;
@@ -446,5 +447,5 @@ out:
 	if (vs)
 		g_ptr_array_unref(vs);
 	lw_history_reader_free(r);
-	return finish_output(status);
+	return lw_readout_finish(status);
 }

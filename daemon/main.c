@@ -5,6 +5,7 @@
 #include "fetch.h"
 #include "gc.h"
 #include "log.h"
+#include "readout.h"
 #include "query.h"
 #include "url.h"
 
@@ -36,6 +37,10 @@ static const char usage[] =
 	"                             show the entries of one page (--explain: what auto chose\n"
 	"                             and why; --profile: that choice as an xpath profile)\n"
 	"  match QUERY [FILE...]      try a rule query on text (stdin without FILE)\n"
+	"  match QUERY --history [BLOG] [--since T]\n"
+	"                             which recorded posts a query finds, newest first\n"
+	"  alerts [BLOG] [--since T] [--json]\n"
+	"                             the alerts that fired, from the history\n"
 	"  gc                         pack the history now (poll and run do it when due)\n"
 	"  demo                       replay a bundled live blog, offline\n"
 	"\n"
@@ -93,9 +98,16 @@ static const struct command_usage {
 	  "auto chose and why; --profile: that choice as an xpath profile to paste;\n"
 	  "--entry ... --title: an xpath profile to try (format xpath).\n" },
 	{ "match", "usage: livewatch match QUERY [FILE...]\n"
+	  "       livewatch [-c CONFIG] match QUERY --history [BLOG] [--since T]\n"
 	  "\n"
-	  "Tries a rule query on each FILE (stdin without one).  Exit status 0 when\n"
-	  "something matched, 1 when nothing did.\n" },
+	  "Tries a rule query on each FILE (stdin without one), or with --history\n"
+	  "on every post the history holds (of BLOG, published since T), newest\n"
+	  "first with snippets.  Exit status 0 when something matched, 1 when\n"
+	  "nothing did.\n" },
+	{ "alerts", "usage: livewatch [-c CONFIG] alerts [BLOG] [--since T] [--json]\n"
+	  "\n"
+	  "The alerts that fired, newest first, read from the history (each commit\n"
+	  "records its alerts).  --json: one alert object a line, as sinks get it.\n" },
 	{ "gc", gc_usage },
 	{ "demo", "usage: livewatch demo\n"
 	  "\n"
@@ -618,15 +630,15 @@ static int cmd_match(int argc, char **argv)
 
 /* log and show: the config says where the repository is; without -c and
  * without a default config, the default repository. */
-static int cmd_history(const char *config_path, bool show, int argc, char **argv)
+static int cmd_history(const char *config_path,
+                       int (*fn)(const struct lw_config *, int, char **), int argc, char **argv)
 {
 	g_autofree char *def = config_path ? NULL : lw_config_default_path();
 	struct lw_config *cfg = def && !g_file_test(def, G_FILE_TEST_EXISTS) ?
 				lw_config_new_default() : load_config(config_path);
 	if (!cfg)
 		return EXIT_USAGE;
-	int status = show ? lw_history_show_main(cfg, argc, argv) :
-	                    lw_history_log_main(cfg, argc, argv);
+	int status = fn(cfg, argc, argv);
 	lw_config_free(cfg);
 	return status;
 }
@@ -723,11 +735,17 @@ int main(int argc, char **argv)
 	char **args = cargv + 1;
 	if (!strcmp(cmd, "extract"))
 		return cmd_extract(rest, args);
-	if (!strcmp(cmd, "match"))
+	if (!strcmp(cmd, "match")) {
+		for (int k = 0; k < rest && strcmp(args[k], "--"); k++)
+			if (!strcmp(args[k], "--history"))
+				return cmd_history(config_path, lw_match_history_main, rest, args);
 		return cmd_match(rest, args);
+	}
 	if (!strcmp(cmd, "demo"))
 		return lw_demo_main(rest, args);
 	if (!strcmp(cmd, "log"))
-		return cmd_history(config_path, false, rest, args);
-	return cmd_history(config_path, true, rest, args);
+		return cmd_history(config_path, lw_history_log_main, rest, args);
+	if (!strcmp(cmd, "alerts"))
+		return cmd_history(config_path, lw_alerts_main, rest, args);
+	return cmd_history(config_path, lw_history_show_main, rest, args);
 }

@@ -24,6 +24,7 @@ static struct lw_history_poll *poll_new(const char *blog)
 	p->changes = g_ptr_array_new_with_free_func(change_free);
 	p->alert_rules = g_ptr_array_new_with_free_func(g_free);
 	p->alert_counts = g_array_new(FALSE, FALSE, sizeof(guint));
+	p->alerts = g_ptr_array_new_with_free_func(g_free);
 	return p;
 }
 
@@ -34,6 +35,7 @@ static void poll_free(gpointer data)
 	g_ptr_array_unref(p->changes);
 	g_ptr_array_unref(p->alert_rules);
 	g_array_unref(p->alert_counts);
+	g_ptr_array_unref(p->alerts);
 	g_free(p);
 }
 
@@ -106,6 +108,7 @@ struct trailers {
 	char *alerts;
 	char **restored; /* ids of the Livewatch-Restored trailer, or NULL when it has none */
 	char **stealth;  /* ids of the Livewatch-Stealth trailer, or NULL */
+	GPtrArray *alert_json;  /* char *: the value of each Livewatch-Alert trailer */
 	bool migration;  /* a Livewatch-Migration trailer: the writer moved files, nothing changed */
 	const char *message;  /* the whole message, borrowed from the commit */
 };
@@ -116,6 +119,8 @@ static void trailers_clear(struct trailers *t)
 	g_free(t->alerts);
 	g_strfreev(t->restored);
 	g_strfreev(t->stealth);
+	if (t->alert_json)
+		g_ptr_array_unref(t->alert_json);
 }
 
 static void read_trailers(const char *message, struct trailers *t)
@@ -135,6 +140,12 @@ static void read_trailers(const char *message, struct trailers *t)
 			t->restored = g_strsplit_set(arr.trailers[i].value, " \t", -1);
 		else if (!g_ascii_strcasecmp(arr.trailers[i].key, "Livewatch-Stealth") && !t->stealth)
 			t->stealth = g_strsplit_set(arr.trailers[i].value, " \t", -1);
+		else if (!g_ascii_strcasecmp(arr.trailers[i].key, "Livewatch-Alert")) {
+			if (!t->alert_json)
+				t->alert_json = g_ptr_array_new_with_free_func(g_free);
+			if (g_utf8_validate(arr.trailers[i].value, -1, NULL))
+				g_ptr_array_add(t->alert_json, g_strdup(arr.trailers[i].value));
+		}
 		else if (!g_ascii_strcasecmp(arr.trailers[i].key, "Livewatch-Migration"))
 			t->migration = true;
 	}
@@ -181,6 +192,7 @@ static void add_change(struct lw_history_reader *r, GHashTable *polls, const cha
 						day ? "/" : "", name);
 	g_autofree char *heading = read_heading(r, git_tree_entry_id(te), path, ch);
 	ch->id = g_steal_pointer(&id);
+	git_oid_tostr(ch->blob, sizeof(ch->blob), git_tree_entry_id(te));
 	g_ptr_array_add(p->changes, ch);
 	if (kind == 'A' && is_restored(t, blog, ch, heading)) {
 		ch->kind = 'R';
@@ -452,6 +464,8 @@ int lw_history_walk(struct lw_history_reader *r, const struct lw_history_filter 
 			p->livewatch = lw && !strcmp(p->blog, t.blog);
 			if (p->livewatch && t.alerts)
 				parse_alerts(p, t.alerts);
+			for (guint k = 0; p->livewatch && t.alert_json && k < t.alert_json->len; k++)
+				g_ptr_array_add(p->alerts, g_strdup(t.alert_json->pdata[k]));
 			g_ptr_array_sort(p->changes, change_cmp);
 			count++;
 			keep_going = fn(p, data);

@@ -3,6 +3,7 @@
  * time). */
 #include "history-private.h"
 #include "name.h"
+#include "entry.h"
 #include "error.h"
 #include "store.h"
 
@@ -208,4 +209,92 @@ bool history_trailer_lists(const char *message, const char *key, const char *id)
 	}
 	git_message_trailer_array_free(&arr);
 	return found;
+}
+
+int lw_history_read_blob(struct lw_history_reader *r, const char *blob, char **out, gsize *len,
+                         GError **error)
+{
+	git_oid oid;
+	git_blob *b = NULL;
+	if (git_oid_fromstr(&oid, blob) < 0 || git_blob_lookup(&b, r->repo, &oid) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot read blob %s", r->path, blob);
+		return -1;
+	}
+	if (git_blob_rawsize(b) > LW_ENTRY_FILE_MAX) {
+		g_set_error(error, LW_ERROR, LW_ERROR_TOO_BIG, "repository '%s': blob %s is larger "
+			    "than %d bytes", r->path, blob, LW_ENTRY_FILE_MAX);
+		git_blob_free(b);
+		return -1;
+	}
+	/* a NUL byte (never written by livewatch) ends the text */
+	*out = g_strndup(git_blob_rawcontent(b), (gsize)git_blob_rawsize(b));
+	*len = strlen(*out);
+	git_blob_free(b);
+	return 0;
+}
+
+/* The entry files of one entries/ tree or day folder into fn. */
+struct entries_walk {
+	lw_history_entry_fn fn;
+	void *data;
+	guint *skipped;
+	bool stop;
+};
+
+static int entries_of(struct lw_history_reader *r, const char *blog, git_tree *t, bool top,
+                      struct entries_walk *w, GError **error)
+{
+	int n = 0;
+	size_t count = git_tree_entrycount(t);
+	for (size_t i = 0; i < count && !w->stop; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(t, i);
+		if (top && history_is_day_folder(te)) {
+			git_tree *day = NULL;
+			g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func((GDestroyNotify)git_tree_free);
+			if (history_subtree(r, te, blog, held, &day, error) < 0)
+				return -1;
+			int k = entries_of(r, blog, day, false, w, error);
+			if (k < 0)
+				return -1;
+			n += k;
+			continue;
+		}
+		if (!history_is_entry_file(te))
+			continue;
+		g_autofree char *text = NULL;
+		gsize len = 0;
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(te));
+		struct lw_entry *e = NULL;
+		if (lw_history_read_blob(r, hex, &text, &len, NULL) == 0)
+			e = lw_entry_from_md(text, len, git_tree_entry_name(te), NULL);
+		if (!e) {
+			if (w->skipped)
+				(*w->skipped)++;
+			continue;
+		}
+		w->stop = !w->fn(e, w->data);
+		lw_entry_free(e);
+		n++;
+	}
+	return n;
+}
+
+int lw_history_entries(struct lw_history_reader *r, const char *blog, lw_history_entry_fn fn,
+                       void *data, guint *skipped, GError **error)
+{
+	if (!lw_name_valid(blog)) {
+		g_set_error(error, LW_ERROR, LW_ERROR_FAILED, "invalid blog name '%s'", blog);
+		return -1;
+	}
+	git_tree *root = NULL;
+	if (history_head_tree(r, &root, error) < 0)
+		return -1;
+	g_autofree char *p = g_strconcat(blog, "/entries", NULL);
+	git_tree *t = root ? history_tree_at(r, root, p) : NULL;
+	struct entries_walk w = { .fn = fn, .data = data, .skipped = skipped };
+	int n = t ? entries_of(r, blog, t, true, &w, error) : 0;
+	git_tree_free(t);
+	git_tree_free(root);
+	return n;
 }

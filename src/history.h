@@ -9,7 +9,8 @@
  * folder: a folder of entries/ named like a date) or, in a repository
  * from before day folders, <blog>/entries/<id>.md; files deeper down or
  * in other folders are not entries.  The commit message is only read for
- * its Livewatch-Blog, Livewatch-Restored, Livewatch-Stealth, Livewatch-Alerts and
+ * its Livewatch-Blog, Livewatch-Restored, Livewatch-Stealth, Livewatch-Alerts,
+ * Livewatch-Alert and
  * Livewatch-Migration trailers (and, in a livewatch commit from before
  * Livewatch-Restored, for its "(restored)" lines).
  * Nothing here writes to the repository or needs its lock. */
@@ -40,7 +41,9 @@ struct lw_history_change {
 	char *title;      /* heading of the file (the new version; the old one for D) */
 	char *published;  /* RFC 3339 from the file, or "" */
 	bool readable;    /* false when the file is not an entry file (a hand-written
-	                     one, over 16 MB): title and published are then "" */	bool stealth;     /* an M the commit's Livewatch-Stealth trailer lists: the
+	                     one, over 16 MB): title and published are then "" */	char blob[41];    /* hex id of the file's blob: the new version (the old one
+	                     for D); lw_history_read_blob() reads it */
+	bool stealth;     /* an M the commit's Livewatch-Stealth trailer lists: the
 	                     page showed no new "updated" time for the edit */
 };
 
@@ -66,6 +69,9 @@ struct lw_history_poll {
 	GPtrArray *alert_rules;   /* char *: rules of the Livewatch-Alerts trailer ("rule=N"
 	                             words; malformed or non-UTF-8 ones are skipped) */
 	GArray *alert_counts;     /* guint, one per rule */
+	GPtrArray *alerts;        /* char *: each Livewatch-Alert trailer's value, the
+	                             JSON of one alert that fired (alert.h), as written;
+	                             empty for commits from before those trailers */
 };
 
 struct lw_history_filter {
@@ -103,6 +109,22 @@ gint64 lw_history_parse_since(const char *text, gint64 now, GError **error);
  * candidates.  Never reads outside <blog>/entries/. */
 char *lw_history_resolve_id(struct lw_history_reader *r, const char *blog, const char *id,
                             GError **error);
+
+/* The blob of hex id `blob` (an entry file, lw_history_change.blob):
+ * its text, NUL-terminated, into *out and *len.  -1 with an error naming
+ * it when it cannot be read or is over LW_ENTRY_FILE_MAX bytes. */
+int lw_history_read_blob(struct lw_history_reader *r, const char *blob, char **out, gsize *len,
+                         GError **error);
+
+/* Calls fn for each entry file of blog at HEAD (either layout), in no
+ * particular order, with the entry parsed from it; an entry file that
+ * does not parse is skipped and counted in *skipped (may be NULL).
+ * Returns the number of entries given to fn, or -1 with an error.  fn
+ * returns false to stop; the entry is valid during the call only. */
+struct lw_entry;
+typedef bool (*lw_history_entry_fn)(const struct lw_entry *e, void *data);
+int lw_history_entries(struct lw_history_reader *r, const char *blog, lw_history_entry_fn fn,
+                       void *data, guint *skipped, GError **error);
 
 enum lw_version_kind {
 	LW_VERSION_ADDED,     /* first appearance */

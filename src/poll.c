@@ -202,6 +202,23 @@ static char *alerts_trailer(GPtrArray *alerts)
 	return g_string_free(s, FALSE);
 }
 
+/* msg (taken) with a "Livewatch-Alert: JSON" trailer per alert, so the
+ * record says what fired (`livewatch alerts`); a removal's last text is
+ * left out, the commit holds it. */
+static char *alert_trailers(char *msg, GPtrArray *alerts)
+{
+	GString *m = g_string_new(msg);
+	g_free(msg);
+	for (guint i = 0; i < alerts->len; i++) {
+		struct lw_alert *a = lw_alert_dup(alerts->pdata[i]);
+		lw_entry_set(&a->text, "");
+		g_autofree char *json = lw_alert_to_json(a);
+		g_string_append_printf(m, "Livewatch-Alert: %s\n", json);
+		lw_alert_free(a);
+	}
+	return g_string_free(m, FALSE);
+}
+
 /* The rule an alert came from picks its sinks; a rule that is gone,
  * every sink. */
 static bool rule_wants(void *data, const struct lw_sink *s, const struct lw_alert *a)
@@ -508,7 +525,8 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 				g_ptr_array_add(write, (gpointer)c->entry);
 		}
 		g_autofree char *trailer = alerts_trailer(out->alerts);
-		g_autofree char *msg = lw_diff_message(out->diff, name, j->url, trailer);
+		g_autofree char *msg = alert_trailers(lw_diff_message(out->diff, name, j->url, trailer),
+		                                      out->alerts);
 		struct lw_commit commit = {
 			.blog = name,
 			.write = write,

@@ -1,0 +1,37 @@
+/* What the commands that read the history share (daemon/history.c):
+ * log, show, alerts, match --history, report. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include "config.h"
+#include "history.h"
+
+/* Appends s[0..len) to out with control characters (C0 but tab and, when
+ * newline_ok, newline; DEL; C1 in UTF-8) shown as '?', so recorded text
+ * cannot drive the terminal. */
+void lw_readout_append_clean(GString *out, const char *s, gsize len, bool newline_ok);
+/* The same, to stdout; put_str: a one-line string. */
+void lw_readout_put_clean(const char *s, gsize len, bool newline_ok);
+void lw_readout_put_str(const char *s);
+
+/* t (unix seconds) in local time, formatted with fmt; "?" when out of range. */
+char *lw_readout_local_time(gint64 t, const char *fmt);
+
+/* Flushes stdout: status, or 1 after saying why the output failed (a
+ * closed pipe is not a failure). */
+int lw_readout_finish(int status);
+
+/* True when the config or the history knows blog; says why not. */
+bool lw_readout_blog_known(const struct lw_config *cfg, struct lw_history_reader *r,
+                           const char *blog);
+
+/* The config's history, opened for reading to stdout (SIGPIPE ignored);
+ * NULL after saying why. */
+struct lw_history_reader *lw_readout_open(const struct lw_config *cfg);
+
+/* `livewatch alerts [BLOG] [--since T] [--json]` and `livewatch match
+ * QUERY --history [BLOG] [--since T]` (daemon/backtest.c), reading
+ * cfg->repo; they return the exit status. */
+int lw_alerts_main(const struct lw_config *cfg, int argc, char **argv);
+int lw_match_history_main(const struct lw_config *cfg, int argc, char **argv);
