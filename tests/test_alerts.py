@@ -132,6 +132,65 @@ def test_show_marks_stealth(sb):
     check('(stealth edit)' in p.stdout, p.stdout)
 
 
+@with_sandbox(rules=RULES, env=UTC)
+def test_alerts_command(sb):
+    s = Story(sb)
+    fired_all = s.batches[-1]
+    p = sb.livewatch('alerts', '--json', check=0)
+    got = [json.loads(line) for line in p.stdout.splitlines()]
+    # newest commit first; within a commit, the order they fired in
+    want = s.new_in(3) + s.new_in(2) + s.new_in(1)
+    for a in want:
+        a.pop('text', None)   # the commit holds the last text, not the trailer
+    eq(got, want, 'alerts --json: every alert as the file sink got it, newest first')
+    eq(len(got), len(fired_all))
+    trailers = sb.git('log', '--format=%(trailers:key=Livewatch-Alert,valueonly)').split('\n')
+    eq(len([t for t in trailers if t.strip()]), len(fired_all), 'one trailer per alert')
+
+    p = sb.livewatch('alerts', check=0)
+    lines = p.stdout.splitlines()
+    eq(len(lines), 2 * len(fired_all), p.stdout)
+    check(' live  watch (critical)  removed  %s  Bakhmut' % s.hot.id in lines[0], lines[0])
+    check('quiet-edits (normal)  edited (stealth)' in p.stdout, p.stdout)
+    check(lines[1].startswith('    ') and '«' in lines[1], lines[1])
+
+    # --since: commits are at the fetch time, which is now
+    p = sb.livewatch('alerts', '--since', '2000-01-01', '--json', check=0)
+    eq(len(p.stdout.splitlines()), len(fired_all))
+    p = sb.livewatch('alerts', '--since', '2099-01-01', check=0)
+    eq(p.stdout, '')
+    check('no alerts recorded since 2099-01-01' in p.stderr, p.stderr)
+    p = sb.livewatch('alerts', '--since', 'yesterday-ish', check=2)
+    check("alerts: " in p.stderr and 'yesterday-ish' in p.stderr, p.stderr)
+    p = sb.livewatch('alerts', 'nosuchblog', check=2)
+    check("no blog 'nosuchblog'" in p.stderr, p.stderr)
+
+
+@with_sandbox(rules=RULES, env=UTC)
+def test_match_history(sb):
+    s = Story(sb)
+    p = sb.livewatch('match', 'Bakhmut', '--history', check=0)
+    lines = p.stdout.splitlines()
+    # the Bakhmut post was removed; the grain post now mentions it
+    eq(lines, ['live/%s  2023-02-14T10:00:00Z  Grain exports continued despite Bakhmut.'
+               % s.grain.id,
+               '    [Bakhmut] Grain exports continued despite «Bakhmut».'], p.stdout)
+    check('1 of 4 recorded posts match' in p.stderr, p.stderr)
+    p = sb.livewatch('match', 'briefing OR sirens OR Brussels', '--history', 'live', check=0)
+    eq([l.split('  ')[1] for l in p.stdout.splitlines() if not l.startswith(' ')],
+       ['2023-02-14T13:00:00Z', '2023-02-14T12:00:00Z', '2023-02-14T09:00:00Z'],
+       'newest first')
+    p = sb.livewatch('match', 'briefing OR sirens', '--history', '--since',
+                     '2023-02-14T11:00:00Z', check=0)
+    eq(len(p.stdout.splitlines()), 2, '--since leaves the 09:00 post out: ' + p.stdout)
+    p = sb.livewatch('match', 'Mariupol', '--history', check=1)
+    eq(p.stdout, '')
+    p = sb.livewatch('match', 'Bakhmut AND (', '--history', check=2)
+    check("query 'Bakhmut AND ('" in p.stderr, p.stderr)
+    p = sb.livewatch('match', 'Bakhmut', '--history', 'nope', check=2)
+    check("no blog 'nope'" in p.stderr, p.stderr)
+
+
 @with_sandbox(rules='[x]\nquery = Bakhmut\non = match, deleted\n', env=UTC)
 def test_bad_on(sb):
     p = sb.livewatch('check', check=2)
