@@ -54,6 +54,18 @@ static int file_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GErro
 		lw_sink_cfg_error(error, cfg, "path", "type file needs 'path = FILE'");
 		return -1;
 	}
+	/* the file may come later, its folder must be there to take it */
+	g_autofree char *dir = g_path_get_dirname(o.path);
+	const char *why = !g_file_test(dir, G_FILE_TEST_EXISTS) ? "does not exist" :
+	                  !g_file_test(dir, G_FILE_TEST_IS_DIR) ? "is not a folder" :
+	                  access(dir, W_OK | X_OK) < 0 ? g_strerror(errno) : NULL;
+	if (why) {
+		lw_sink_cfg_error(error, cfg, "path", "cannot write '%s': folder '%s' %s%s", o.path,
+		                  dir, g_file_test(dir, G_FILE_TEST_IS_DIR) ? "is not writable: " : "",
+		                  why);
+		g_free(o.path);
+		return -1;
+	}
 	struct file_sink *f = g_new0(struct file_sink, 1);
 	g_queue_init(&f->lines);
 	f->ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -271,4 +283,6 @@ const struct lw_sink_ops lw_sink_file_ops = {
 	.setup = file_setup,
 	.deliver = file_deliver,
 	.free_priv = file_free,
+	/* a full disk, a folder unmounted for a while: the alert waits */
+	.retry = true,
 };

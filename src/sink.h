@@ -17,7 +17,8 @@ struct lw_sink;
  * (errors "FILE:LINE: ..." for unknown type, missing path, ...).  Nothing
  * is connected or opened yet.
  *
- *   type = file      path = FILE (required).  A relative path is taken
+ *   type = file      path = FILE (required; its folder must exist and
+ *                    be writable now).  A relative path is taken
  *                    relative to the config file's folder, "~/" is the
  *                    home folder.  One JSON line per alert, appended with
  *                    a single write() and fsync'd, under an flock(), and
@@ -116,8 +117,9 @@ int lw_sink_end_batch(struct lw_sink *s, GError **error);
 
 /* Retrying.  A webhook or exec sink whose delivery fails (the server is
  * down, the program failed) keeps the alert and tries again later, so a
- * phone push is not lost to a minute's outage; desktop and file sinks
- * don't (lw_sink_retries()).
+ * phone push is not lost to a minute's outage; so does a file sink that
+ * cannot write (a full disk, a folder gone for a while); the desktop sink
+ * doesn't (lw_sink_retries()).
  *
  * lw_sink_keep() appends the alert to the sink's own queue, an outbox
  * (outbox.h: format, crash safety and limits) in

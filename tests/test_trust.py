@@ -52,5 +52,37 @@ def test_a_page_cut_off_in_transfer_is_unhealthy(sb):
     eq(sb.alerts(), [], 'no alert from a cut page')
 
 
+@with_sandbox
+def test_the_file_sink_keeps_what_it_cannot_write(sb):
+    posts = [post(10, 'Officials gave a briefing.')]
+    sb.server.set('/live', body=render_blog(posts, page_url=sb.url(), headline='Live'))
+    sb.poll()
+    # the alerts file cannot be opened (a folder stands in its way)
+    os.mkdir(sb.alerts_path)
+    fresh = post(11, 'Shelling was reported near Bakhmut overnight.')
+    sb.server.set('/live', body=render_blog([fresh] + posts, page_url=sb.url(),
+                                            headline='Live'))
+    p = sb.livewatch('poll')
+    check("sink 'file': cannot" in p.stderr, p.stderr)
+    os.rmdir(sb.alerts_path)
+    # the next poll, with nothing new, delivers the alert kept
+    sb.poll()
+    eq([(a['rule'], a['entry']) for a in sb.alerts()], [('bakhmut', fresh.id)])
+    sb.poll()
+    eq(len(sb.alerts()), 1, 'delivered once')
+
+    # a folder that is not there is a config error check reports
+    with open(sb.config) as f:
+        text = f.read()
+    missing = os.path.join(sb.dir, 'no-such-folder', 'alerts.jsonl')
+    with open(sb.config, 'w') as f:
+        f.write(text.replace(sb.alerts_path, missing))
+    line = text[:text.index(sb.alerts_path)].count('\n') + 1
+    p = sb.livewatch('check')
+    eq(p.returncode, 2, p.stderr)
+    check("%s:%d: sink 'file': cannot write '%s': folder '%s' does not exist"
+          % (sb.config, line, missing, os.path.dirname(missing)) in p.stderr, p.stderr)
+
+
 if __name__ == '__main__':
     run_tests(globals())
