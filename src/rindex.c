@@ -196,19 +196,11 @@ static void probe_typos(struct probe *pr, const char *s, gsize len)
 	}
 }
 
-/* The lengths of w's base and of it without a plural ending: the query
- * bases that lw_word_match accepts for w. */
-static guint stems(const struct lw_word *w, gsize out[3])
+/* Appends stem st of the folded word w to buf. */
+static void append_stem(GString *buf, const char *w, const struct lw_word_stem *st)
 {
-	const char *b = w->fold;
-	gsize n = w->base_len;
-	guint k = 0;
-	out[k++] = n;
-	if (n > 1 && b[n - 1] == 's')
-		out[k++] = n - 1;
-	if (n > 2 && b[n - 1] == 's' && b[n - 2] == 'e')
-		out[k++] = n - 2;
-	return k;
+	g_string_append_len(buf, w, (gssize)st->len);
+	g_string_append(buf, st->tail);
 }
 
 static void probe_pairs(struct probe *pr, const GArray *ws)
@@ -216,14 +208,15 @@ static void probe_pairs(struct probe *pr, const GArray *ws)
 	for (guint i = 0; i + 1 < ws->len; i++) {
 		const struct lw_word *a = &g_array_index(ws, struct lw_word, i);
 		const struct lw_word *b = &g_array_index(ws, struct lw_word, i + 1);
-		gsize sa[3], sb[3];
-		guint na = stems(a, sa), nb = stems(b, sb);
+		struct lw_word_stem sa[LW_WORD_STEMS_MAX], sb[LW_WORD_STEMS_MAX];
+		guint na = lw_word_stems(a->fold, a->base_len, sa);
+		guint nb = lw_word_stems(b->fold, b->base_len, sb);
 		for (guint x = 0; x < na; x++) {
 			for (guint y = 0; y < nb; y++) {
 				g_string_truncate(pr->buf, 0);
-				g_string_append_len(pr->buf, a->fold, (gssize)sa[x]);
+				append_stem(pr->buf, a->fold, &sa[x]);
 				g_string_append_c(pr->buf, ' ');
-				g_string_append_len(pr->buf, b->fold, (gssize)sb[y]);
+				append_stem(pr->buf, b->fold, &sb[y]);
 				mark(pr, pr->ix->pairs, pr->buf->str, pr->buf->len);
 			}
 		}
@@ -234,13 +227,24 @@ static void probe_word(struct probe *pr, const struct lw_word *w)
 {
 	const struct lw_rindex *ix = pr->ix;
 	const char *b = w->fold;
-	gsize st[3];
-	guint nst = stems(w, st);
-	for (guint i = 0; i < nst; i++)
-		mark(pr, ix->words, b, st[i]);
-	if (ix->typo_lens->len > 0)
-		for (guint i = 0; i < nst; i++)
-			probe_typos(pr, b, st[i]);
+	/* the query bases lw_word_match accepts for w (words.h) */
+	struct lw_word_stem st[LW_WORD_STEMS_MAX];
+	guint nst = lw_word_stems(b, w->base_len, st);
+	for (guint i = 0; i < nst; i++) {
+		if (*st[i].tail) {
+			g_string_truncate(pr->buf, 0);
+			append_stem(pr->buf, b, &st[i]);
+			mark(pr, ix->words, pr->buf->str, pr->buf->len);
+			/* a typo query matches its word's plural too: filed under
+			 * its base among the typos */
+			mark(pr, ix->typos, pr->buf->str, pr->buf->len);
+			continue;
+		}
+		mark(pr, ix->words, b, st[i].len);
+		/* lw_word_match_typo: the base, without "s", without "es" */
+		if (ix->typo_lens->len > 0)
+			probe_typos(pr, b, st[i].len);
+	}
 	gsize full = strlen(w->fold);
 	for (guint i = 0; i < ix->prefix_lens->len; i++) {
 		guint l = g_array_index(ix->prefix_lens, guint, i);

@@ -115,15 +115,107 @@ gsize lw_word_base_len(const char *fold)
 	return n;
 }
 
+/* Nouns whose plural is in -ves (leaf, leaves; knife, knives): only
+ * these, since most words in -f take -s (chief, chiefs) and "believes" is
+ * no plural of "belief". */
+static const char *const ves_nouns[] = {
+	"calf", "elf", "half", "hoof", "knife", "leaf", "life", "loaf", "scarf", "self",
+	"sheaf", "shelf", "thief", "wharf", "wife", "wolf", "dwarf",
+};
+
+/* Irregular plurals, both ways; words in -man/-men are a rule below. */
+static const char *const irregular[][2] = {
+	{ "child", "children" }, { "person", "people" }, { "foot", "feet" },
+	{ "tooth", "teeth" }, { "mouse", "mice" }, { "goose", "geese" },
+};
+
+static bool is_vowel(char c)
+{
+	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
+
+static bool ends(const char *w, gsize n, const char *suffix, gsize *stem)
+{
+	gsize l = strlen(suffix);
+	if (n <= l || memcmp(w + n - l, suffix, l) != 0)
+		return false;
+	*stem = n - l;
+	return true;
+}
+
+static bool ves_noun(const char *w, gsize stem, const char *tail)
+{
+	/* the singular w[0, stem) + tail is one, or a compound ending in one
+	 * (bookshelf, midwife) */
+	gsize tl = strlen(tail), cl = stem + tl;
+	for (gsize i = 0; i < G_N_ELEMENTS(ves_nouns); i++) {
+		const char *v = ves_nouns[i];
+		gsize vl = strlen(v);
+		if (vl < tl || cl < vl || strcmp(v + vl - tl, tail) != 0)
+			continue;
+		if (!memcmp(w + cl - vl, v, vl - tl))
+			return true;
+	}
+	return false;
+}
+
+static void add_stem(struct lw_word_stem *out, guint *n, gsize len, const char *tail)
+{
+	if (*n < LW_WORD_STEMS_MAX)
+		out[(*n)++] = (struct lw_word_stem){ len, tail };
+}
+
+guint lw_word_stems(const char *b, gsize n, struct lw_word_stem out[LW_WORD_STEMS_MAX])
+{
+	guint k = 0;
+	gsize st;
+	add_stem(out, &k, n, "");
+	if (n > 1 && b[n - 1] == 's')
+		add_stem(out, &k, n - 1, "");
+	if (n > 2 && b[n - 1] == 's' && b[n - 2] == 'e')
+		add_stem(out, &k, n - 2, "");
+	/* casualties, casualty; allies, ally; not days (day + s) */
+	if (ends(b, n, "ies", &st) && st >= 2 && !is_vowel(b[st - 1]))
+		add_stem(out, &k, st, "y");
+	else if (ends(b, n, "y", &st) && st >= 2 && !is_vowel(b[st - 1]))
+		add_stem(out, &k, st, "ies");
+	/* wolves, wolf; knives, knife */
+	if (ends(b, n, "ves", &st)) {
+		if (ves_noun(b, st, "f"))
+			add_stem(out, &k, st, "f");
+		if (ves_noun(b, st, "fe"))
+			add_stem(out, &k, st, "fe");
+	} else if ((ends(b, n, "fe", &st) && ves_noun(b, st, "fe")) ||
+	           (ends(b, n, "f", &st) && ves_noun(b, st, "f"))) {
+		add_stem(out, &k, st, "ves");
+	}
+	/* men, man; policemen, policeman; women, woman */
+	if (ends(b, n, "men", &st))
+		add_stem(out, &k, st, "man");
+	else if (ends(b, n, "man", &st))
+		add_stem(out, &k, st, "men");
+	for (gsize i = 0; i < G_N_ELEMENTS(irregular); i++) {
+		for (int way = 0; way < 2; way++) {
+			const char *from = irregular[i][way], *to = irregular[i][!way];
+			if (strlen(from) == n && !memcmp(b, from, n))
+				add_stem(out, &k, 0, to);
+		}
+	}
+	return k;
+}
+
 bool lw_word_match(const char *text_base, gsize text_len, const char *query_base,
                    gsize query_len)
 {
-	if (text_len < query_len || memcmp(text_base, query_base, query_len) != 0)
-		return false;
-	const char *rest = text_base + query_len;
-	gsize rest_len = text_len - query_len;
-	return rest_len == 0 || (rest_len == 1 && rest[0] == 's') ||
-	       (rest_len == 2 && rest[0] == 'e' && rest[1] == 's');
+	struct lw_word_stem st[LW_WORD_STEMS_MAX];
+	guint n = lw_word_stems(text_base, text_len, st);
+	for (guint i = 0; i < n; i++) {
+		gsize tl = strlen(st[i].tail);
+		if (st[i].len + tl == query_len && !memcmp(text_base, query_base, st[i].len) &&
+		    !memcmp(query_base + st[i].len, st[i].tail, tl))
+			return true;
+	}
+	return false;
 }
 
 bool lw_word_match_prefix(const char *text_fold, const char *prefix_fold)

@@ -17,14 +17,24 @@
  * ("leopard's" -> "leopard").
  *
  * Matching (lw_word_match): a text word T matches a query word Q when
- *   base(T) == base(Q), or
- *   base(T) == base(Q) + "s", or
- *   base(T) == base(Q) + "es".
+ * base(Q) is one of the stems of base(T) (lw_word_stems):
+ *   T itself, T without "s", T without "es" (tanks, churches, boxes);
+ *   consonant + "ies" <-> consonant + "y", both ways (casualties,
+ *   casualty; allies, ally; not days/day, which is the "s" rule);
+ *   "ves" <-> "f" / "fe" for the nouns that really make it (leaf, loaf,
+ *   thief, sheaf, shelf, self, wolf, calf, half, elf, knife, wife, life,
+ *   scarf, wharf, dwarf, hoof, and compounds ending in them: bookshelf),
+ *   both ways; most -f words take -s (chief, chiefs; belief is not
+ *   matched by "believes");
+ *   "men" <-> "man" (policemen, women), both ways;
+ *   child/children, person/people, foot/feet, tooth/teeth, mouse/mice,
+ *   goose/geese, both ways.
  * So the query "Leopard" matches Leopard, leopards, Leopard's and
  * Leopards' (the trailing apostrophe is not part of the word) but not
- * Leopardstown; "tank" matches "tanks".  It is deliberately one-way: a
- * plural query word is not stripped, so the query "news" does not match
- * "new" (and "tanks" does not match "tank": write `tank` to get both). */
+ * Leopardstown; "tank" matches "tanks".  The plain "s" / "es" rule is
+ * one-way: a query word ending in "s" is not stripped, so the query
+ * "news" does not match "new" (and "tanks" does not match "tank": write
+ * `tank` to get both). */
 #pragma once
 
 #include <glib.h>
@@ -53,6 +63,18 @@ char *lw_word_fold(const char *word, gssize len);
 
 /* The number of leading bytes of a folded word that make its base. */
 gsize lw_word_base_len(const char *fold);
+
+/* One stem of a text word: its base's first len bytes, then tail. */
+struct lw_word_stem {
+	gsize len;
+	const char *tail;     /* static, "" for none */
+};
+#define LW_WORD_STEMS_MAX 8
+
+/* The stems of a text word's base b (n bytes, folded), the base itself
+ * first: the query bases lw_word_match accepts for it.  Returns how many
+ * were written to out. */
+guint lw_word_stems(const char *b, gsize n, struct lw_word_stem out[LW_WORD_STEMS_MAX]);
 
 /* The rule described above; bases are given with their lengths. */
 bool lw_word_match(const char *text_base, gsize text_len, const char *query_base,

@@ -16,7 +16,9 @@ static const char *const vocab[] = {
 	"БАХМУТОМ", "бахмуте", "F", "16", "2", "Ukraine", "Ukrainian", "ukrai", "Zaporizhzhia",
 	"don't", "a", "b", "c", "es", "s", "Łódź", "lodz", "Ærø", "aero", "talks", "talk",
 	"Wagner", "Wagners", "Wagnerian", "Prigozhin", "Пригожин", "Пригожина", "glass",
-	"glasses", "gla", "x", "caféés", "cafe", "naïve", "naive",
+	"glasses", "gla", "x", "caféés", "cafe", "naïve", "naive", "casualty", "casualties",
+	"ally", "allies", "day", "days", "wolf", "wolves", "knife", "knives", "belief",
+	"believes", "man", "men", "servicemen", "child", "children", "person", "people",
 };
 
 static const char *const regexes[] = {
@@ -262,6 +264,11 @@ static void test_edges(void)
 		{ "Leopard's", false, "a Leopard", "Leopardstown" },
 		{ "tank", false, "TANKS", "tan" },
 		{ "bus", false, "buses", "busy" },
+		{ "casualty", false, "casualties", "casual" },
+		{ "allies", false, "an ally", "alley" },
+		{ "wolf", false, "wolves", "wolverine" },
+		{ "\"knife crime\"", false, "knives crimes", "knife" },
+		{ "child", false, "children", "childish" },
 		{ "Chisinau", false, "Chișinău", "Chisinauan" },
 		{ "strasse", false, "Straße", "strass" },
 		{ "Бахмут", false, "БАХМУТ", "Бахмутом" },
