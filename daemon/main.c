@@ -41,6 +41,8 @@ static const char usage[] =
 	"                             which recorded posts a query finds, newest first\n"
 	"  alerts [BLOG] [--since T] [--json]\n"
 	"                             the alerts that fired, from the history\n"
+	"  report [BLOG] [--since T] [-o FILE]\n"
+	"                             the history as one self-contained HTML page\n"
 	"  gc                         pack the history now (poll and run do it when due)\n"
 	"  demo                       replay a bundled live blog, offline\n"
 	"\n"
@@ -108,6 +110,11 @@ static const struct command_usage {
 	  "\n"
 	  "The alerts that fired, newest first, read from the history (each commit\n"
 	  "records its alerts).  --json: one alert object a line, as sinks get it.\n" },
+	{ "report", "usage: livewatch [-c CONFIG] report [BLOG] [--since T] [-o FILE]\n"
+	  "\n"
+	  "The history (of BLOG, from T on) as one self-contained HTML page, to FILE\n"
+	  "or stdout: a timeline, every post newest first with its versions and word\n"
+	  "diffs, removals, stealth edits and the alerts that fired.\n" },
 	{ "gc", gc_usage },
 	{ "demo", "usage: livewatch demo\n"
 	  "\n"
@@ -747,5 +754,7 @@ int main(int argc, char **argv)
 		return cmd_history(config_path, lw_history_log_main, rest, args);
 	if (!strcmp(cmd, "alerts"))
 		return cmd_history(config_path, lw_alerts_main, rest, args);
+	if (!strcmp(cmd, "report"))
+		return cmd_history(config_path, lw_report_main, rest, args);
 	return cmd_history(config_path, lw_history_show_main, rest, args);
 }

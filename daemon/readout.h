@@ -35,3 +35,6 @@ struct lw_history_reader *lw_readout_open(const struct lw_config *cfg);
  * cfg->repo; they return the exit status. */
 int lw_alerts_main(const struct lw_config *cfg, int argc, char **argv);
 int lw_match_history_main(const struct lw_config *cfg, int argc, char **argv);
+
+/* `livewatch report [BLOG] [--since T] [-o FILE]` (daemon/publish.c). */
+int lw_report_main(const struct lw_config *cfg, int argc, char **argv);
