@@ -124,6 +124,11 @@ err:
 
 guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_result *r)
 {
+	if (r->url_changed_from) {
+		const struct lw_blog_config *b = lw_config_find_blog(app->cfg, blog);
+		lw_notice("%s: url changed from '%s' to '%s': a new baseline, no alerts for what the "
+		          "new page shows", blog, r->url_changed_from, b ? b->url : "?");
+	}
 	switch (r->outcome) {
 	case LW_POLL_FAILED:
 		if (r->started_failing)
@@ -141,7 +146,9 @@ guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_r
 	case LW_POLL_CHANGED:
 		lw_notice("%s: %u new, %u edited, %u removed, %u restored%s (commit %.12s)", blog,
 		          r->diff->n_new, r->diff->n_edited, r->diff->n_removed,
-		          r->diff->n_restored, r->baseline ? " (first poll: baseline)" : "",
+		          r->diff->n_restored,
+		          r->url_changed_from ? " (new url: baseline)" :
+		          r->baseline ? " (first poll: baseline)" : "",
 		          r->commit);
 		break;
 	}

@@ -21,6 +21,7 @@ void lw_poll_result_clear(struct lw_poll_result *r)
 	g_free(r->error);
 	g_free(r->format);
 	g_free(r->coverage_end);
+	g_free(r->url_changed_from);
 	if (r->alerts)
 		g_ptr_array_unref(r->alerts);
 	if (r->sink_errors)
@@ -457,6 +458,19 @@ void lw_poll_job_feed(struct lw_poll_job *j, const struct lw_fetch_result *fr,
 		j->next = g_strdup(nu);
 }
 
+/* The blog moved to another page: the posts of the old one are missing
+ * because it is another page, not removed; they count as paged out. */
+static void keep_old_page(struct lw_diff *d)
+{
+	for (guint i = d->changes->len; i-- > 0;) {
+		const struct lw_change *c = d->changes->pdata[i];
+		if (c->kind == LW_CHANGE_REMOVED)
+			g_ptr_array_remove_index(d->changes, i);
+	}
+	d->n_paged_out += d->n_removed;
+	d->n_removed = 0;
+}
+
 int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError **error)
 {
 	struct lw_poll_ctx *ctx = j->ctx;
@@ -511,6 +525,13 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 	}
 
 	out->baseline = !st->baseline;
+	if (st->baseline && *st->blog_url && strcmp(st->blog_url, blog->url) != 0) {
+		/* another page: a baseline, as a first poll, and the old page's
+		 * posts are not removed by its absence */
+		out->url_changed_from = g_strdup(st->blog_url);
+		out->baseline = true;
+		keep_old_page(out->diff);
+	}
 	if (!out->baseline || blog->alert_on_first_poll)
 		match_rules(ctx, name, out->diff, fetched, out->alerts);
 
@@ -556,6 +577,7 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 	st->baseline = true;
 	succeed(out, st, now);
 	lw_entry_set(&st->url, j->url);
+	lw_entry_set(&st->blog_url, blog->url);
 	lw_entry_set(&st->etag, j->etag);
 	lw_entry_set(&st->last_modified, j->last_modified);
 

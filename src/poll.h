@@ -56,7 +56,11 @@ struct lw_poll_result {
 	bool started_failing;    /* this poll turned a healthy blog into a failing one */
 	bool recovered;          /* this poll ended a run of failures */
 	long retry_after;        /* seconds from a 429/503 Retry-After, else -1 */
-	bool baseline;           /* first recorded snapshot of the blog: alerts suppressed */
+	bool baseline;           /* first recorded snapshot of the blog, or of its new
+	                            url: alerts suppressed */
+	char *url_changed_from;  /* the [blog] url changed since the last good poll:
+	                            the old one (this poll is a new baseline, and
+	                            what the old page showed is not removed), or NULL */
 	char *format;            /* extractor used */
 	guint entries;           /* entries on the page */
 	struct lw_diff *diff;    /* the changes, or NULL */

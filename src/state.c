@@ -20,6 +20,7 @@ struct lw_blog_state *lw_blog_state_new(void)
 {
 	struct lw_blog_state *st = g_new0(struct lw_blog_state, 1);
 	st->url = g_strdup("");
+	st->blog_url = g_strdup("");
 	st->etag = g_strdup("");
 	st->last_modified = g_strdup("");
 	st->last_error = g_strdup("");
@@ -34,6 +35,7 @@ void lw_blog_state_free(struct lw_blog_state *st)
 	if (!st)
 		return;
 	g_free(st->url);
+	g_free(st->blog_url);
 	g_free(st->etag);
 	g_free(st->last_modified);
 	g_free(st->last_error);
@@ -113,6 +115,8 @@ struct lw_blog_state *lw_store_load_state(struct lw_store *s, const char *blog, 
 	gint64 failures = 0;
 	if (!get_string(o, "url", &st->url))
 		bad = "url";
+	else if (!get_string(o, "blog_url", &st->blog_url))
+		bad = "blog_url";
 	else if (!get_string(o, "etag", &st->etag))
 		bad = "etag";
 	else if (!get_string(o, "last_modified", &st->last_modified))
@@ -180,6 +184,8 @@ int lw_store_save_state(struct lw_store *s, const char *blog, const struct lw_bl
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "url");
 	json_builder_add_string_value(b, st->url ? st->url : "");
+	json_builder_set_member_name(b, "blog_url");
+	json_builder_add_string_value(b, st->blog_url ? st->blog_url : "");
 	json_builder_set_member_name(b, "etag");
 	json_builder_add_string_value(b, st->etag ? st->etag : "");
 	json_builder_set_member_name(b, "last_modified");

@@ -12,6 +12,9 @@ struct lw_store;
  * replaced atomically (write, fsync, rename). */
 struct lw_blog_state {
 	char *url;              /* the url etag/last_modified belong to */
+	char *blog_url;         /* the [blog] url of the last good snapshot: another
+	                           one is a new baseline; "" before one (or in a state
+	                           file older than this field) */
 	char *etag;
 	char *last_modified;
 	int failures;           /* consecutive failed polls */

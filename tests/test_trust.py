@@ -84,5 +84,35 @@ def test_the_file_sink_keeps_what_it_cannot_write(sb):
           % (sb.config, line, missing, os.path.dirname(missing)) in p.stderr, p.stderr)
 
 
+@with_sandbox
+def test_a_new_url_is_a_new_baseline(sb):
+    old = [post(9, 'Officials gave a briefing.'), post(8, 'Talks went on.')]
+    sb.server.set('/live', body=render_blog(old, page_url=sb.url(), headline='Live'))
+    sb.poll()
+    # the blog moves to another page, where posts already name Bakhmut
+    other = [post(h, 'Fighting near Bakhmut and Leopard tanks, report %d.' % h)
+             for h in (14, 13, 12, 11, 10)]
+    sb.server.set('/other', body=render_blog(other, page_url=sb.url('/other'),
+                                             headline='Live, day 2'))
+    with open(sb.config) as f:
+        text = f.read()
+    with open(sb.config, 'w') as f:
+        f.write(text.replace(sb.url('/live'), sb.url('/other')))
+    p = sb.livewatch('poll', check=0)
+    eq(sb.alerts(), [], 'no alert flood: ' + p.stderr)
+    eq(p.stderr.count('url changed from'), 1, p.stderr)
+    check("url changed from '%s' to '%s'" % (sb.url('/live'), sb.url('/other')) in p.stderr,
+          p.stderr)
+    eq(sb.last_changes(), {('A', x.id) for x in other}, 'recorded, nothing removed')
+    p = sb.livewatch('poll', check=0)
+    check('url changed' not in p.stderr, 'said once: ' + p.stderr)
+    # and then it is an ordinary blog again
+    fresh = post(15, 'Shelling near Bakhmut overnight.')
+    sb.server.set('/other', body=render_blog([fresh] + other, page_url=sb.url('/other'),
+                                             headline='Live, day 2'))
+    sb.poll()
+    eq([(a['rule'], a['entry']) for a in sb.alerts()], [('bakhmut', fresh.id)])
+
+
 if __name__ == '__main__':
     run_tests(globals())
