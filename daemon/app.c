@@ -1,6 +1,9 @@
 #include "check.h"
 #include "cli.h"
 #include "error.h"
+#include "fetch.h"
+#include "follow.h"
+#include "state.h"
 #include "log.h"
 
 #include <string.h>
@@ -178,6 +181,57 @@ void lw_app_warn_once(struct lw_app *app, GPtrArray *messages)
 		g_hash_table_add(app->warned, g_strdup(msg));
 		lw_warn("%s", msg);
 	}
+}
+
+char *lw_app_follow(struct lw_app *app, const struct lw_blog_config *b)
+{
+	GError *err = NULL;
+	if (!b->follow || !app->store)
+		return NULL;
+	struct lw_blog_state *st = lw_store_load_state(app->store, b->sec.name, &err);
+	if (!st) {
+		lw_warn("%s: %s", b->sec.name, err->message);
+		g_error_free(err);
+		return NULL;
+	}
+	/* what another series led to is not this one's */
+	char *was = *st->follow_url && !strcmp(st->follow_from, b->follow) ?
+	            g_strdup(st->follow_url) : NULL;
+	g_autoptr(GRegex) re = g_regex_new(b->follow_match ? b->follow_match :
+	                                   LW_FOLLOW_MATCH_DEFAULT, G_REGEX_OPTIMIZE, 0, NULL);
+	struct lw_fetch_opts fo = lw_poll_fetch_opts(app->cfg);
+	struct lw_fetch_result fr;
+	memset(&fr, 0, sizeof(fr));
+	g_autofree char *found = NULL;
+	if (lw_fetch_page(&fr, b->follow, &fo, NULL, &err) < 0) {
+		;
+	} else if (fr.status < 200 || fr.status >= 300) {
+		g_set_error(&err, LW_ERROR, LW_ERROR_HTTP, "cannot fetch '%s': HTTP %ld", b->follow,
+		            fr.status);
+	} else {
+		gsize len = 0;
+		const char *data = fr.body ? g_bytes_get_data(fr.body, &len) : NULL;
+		found = lw_follow_find(data, len, fr.content_type,
+		                       fr.effective_url ? fr.effective_url : b->follow, re, &err);
+	}
+	lw_fetch_result_clear(&fr);
+	if (!found) {
+		lw_warn("%s: cannot follow the series: %s; staying on '%s'", b->sec.name,
+		        err ? err->message : "?", was ? was : b->url);
+		g_clear_error(&err);
+	} else if (strcmp(found, was ? was : b->url)) {
+		lw_notice("%s: now following '%s' (was '%s')", b->sec.name, found, was ? was : b->url);
+		g_free(was);
+		was = g_steal_pointer(&found);
+		lw_entry_set(&st->follow_url, was);
+		lw_entry_set(&st->follow_from, b->follow);
+		if (lw_store_save_state(app->store, b->sec.name, st, &err) < 0) {
+			lw_warn("%s: %s", b->sec.name, err->message);
+			g_clear_error(&err);
+		}
+	}
+	lw_blog_state_free(st);
+	return was;
 }
 
 void lw_app_flush_outbox(struct lw_app *app)

@@ -33,6 +33,13 @@ guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_r
  * a sink that fails the same way at every poll is said once. */
 void lw_app_warn_once(struct lw_app *app, GPtrArray *messages);
 
+/* `poll` of a blog with `follow =`: fetches the series page and returns
+ * the page to poll (newly allocated), saving it in the blog's state as
+ * the daemon does, and saying when it moved; NULL for the blog's own url
+ * (no follow, or nothing followed yet and the series cannot be read:
+ * said as a warning). */
+char *lw_app_follow(struct lw_app *app, const struct lw_blog_config *b);
+
 /* Delivers alerts a crashed run left in the outbox, and the alerts webhook
  * and exec sinks kept from failed deliveries, logging what happened. */
 void lw_app_flush_outbox(struct lw_app *app);

@@ -307,7 +307,8 @@ static int cmd_poll(const char *config_path, int argc, char **argv)
 			continue;
 		struct lw_poll_result r;
 		lw_poll_result_init(&r);
-		if (lw_poll_blog(&app->ctx, b, &r, &err) < 0) {
+		g_autofree char *url = lw_app_follow(app, b);
+		if (lw_poll_blog(&app->ctx, b, url, &r, &err) < 0) {
 			lw_error("%s: %s", b->sec.name, err->message);
 			g_clear_error(&err);
 			status = EXIT_RUNTIME;

@@ -606,15 +606,14 @@ struct lw_fetch_opts lw_poll_fetch_opts(const struct lw_config *cfg)
 	return fo;
 }
 
-int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
+int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog, const char *url,
                  struct lw_poll_result *out, GError **error)
 {
-	struct lw_poll_job *j = lw_poll_job_new(ctx, blog, NULL, error);
+	struct lw_poll_job *j = lw_poll_job_new(ctx, blog, url, error);
 	if (!j)
 		return -1;
 	const struct lw_config *cfg = ctx->cfg;
 	struct lw_fetch_opts fo = lw_poll_fetch_opts(cfg);
-	const char *url;
 	bool first = true;
 	while ((url = lw_poll_job_url(j))) {
 		/* Later pages of one blog: the host's politeness delay between them. */

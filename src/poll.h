@@ -118,8 +118,8 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 /* The fetch options the config asks for (user agent, timeouts, limits). */
 struct lw_fetch_opts lw_poll_fetch_opts(const struct lw_config *cfg);
 
-/* A whole poll with the blocking fetcher. */
-int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog,
+/* A whole poll with the blocking fetcher; url as for lw_poll_job_new(). */
+int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog, const char *url,
                  struct lw_poll_result *out, GError **error);
 
 /* Claims the alerts a crash left in the outbox (lw_outbox_claim), and

@@ -114,5 +114,47 @@ def test_a_new_url_is_a_new_baseline(sb):
     eq([(a['rule'], a['entry']) for a in sb.alerts()], [('bakhmut', fresh.id)])
 
 
+@with_sandbox
+def test_poll_follows_the_series(sb):
+    srv = sb.server
+    day = {d: '/world/live/2023/feb/%d/russia-ukraine-war-day-%d' % (d, d) for d in (13, 14)}
+    for d, path in day.items():
+        srv.set(path, body=render_blog([Post(published='2023-02-%dT1%d:00:00Z' % (d, i),
+                                             paras=['Day %d, post %d.' % (d, i)],
+                                             seed=d * 10 + i) for i in (2, 1)],
+                                       page_url=srv.url(path), headline='Day %d' % d))
+
+    def series(days):
+        links = ''.join('<li><a href="%s">day %d</a></li>' % (day[x], x)
+                        for x in sorted(days, reverse=True))
+        srv.set('/series', body='<html><body><ul>%s</ul></body></html>' % links)
+
+    with open(sb.config) as f:
+        text = f.read()
+    with open(sb.config, 'w') as f:
+        f.write(text.replace('url = %s\n' % sb.url('/live'),
+                             'url = %s\nfollow = %s\n' % (srv.url(day[13]), srv.url('/series'))))
+    series([13])
+    p = sb.poll()
+    check('now following' not in p.stderr, p.stderr)
+    series([13, 14])
+    p = sb.poll()
+    eq(p.stderr.count("live: now following '%s' (was '%s')"
+                      % (srv.url(day[14]), srv.url(day[13]))), 1, p.stderr)
+    msg = sb.git('log', '-1', '--format=%B')
+    check('Livewatch-Url: %s\n' % srv.url(day[14]) in msg, msg)
+    eq({s for s, _ in sb.last_changes()}, {'A'}, 'the switch only adds')
+    # the page followed is kept: the next poll stays on it without a word
+    p = sb.poll()
+    check('now following' not in p.stderr, p.stderr)
+    eq(len(srv.requests(day[14])), 2)
+    # a series that cannot be read: a warning, and the page followed
+    srv.set('/series', status=500, body='down')
+    p = sb.poll()
+    check("warning: live: cannot follow the series" in p.stderr and
+          "staying on '%s'" % srv.url(day[14]) in p.stderr, p.stderr)
+    eq(len(srv.requests(day[14])), 3)
+
+
 if __name__ == '__main__':
     run_tests(globals())
