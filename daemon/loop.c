@@ -65,6 +65,7 @@ struct blog {
 	gint64 failing_since;       /* unix seconds, 0 = healthy */
 	gint64 last_change;         /* unix seconds, 0 = never */
 	gint64 coverage_end;        /* unix seconds of the last coverageEndTime seen, 0 = none */
+	bool not_live;              /* the page last seen said isLive false */
 	char *follow_url;           /* page the series led to, or NULL: cfg->url */
 	char *follow_from;
 	bool follow_failing;
@@ -303,6 +304,8 @@ static struct lw_schedule_facts facts(const struct blog *b, const struct lw_conf
 		.max_interval = cfg->max_interval,
 		.last_change = b->last_change,
 		.coverage_end = b->coverage_end,
+		.not_live = b->not_live,
+		.over_never = c->over == 1,
 		.follow = c->follow != NULL,
 	};
 }
@@ -537,6 +540,7 @@ static void job_done(struct blog *b)
 		g_autoptr(GDateTime) end = g_date_time_new_from_iso8601(r.coverage_end, NULL);
 		b->coverage_end = end ? g_date_time_to_unix(end) : 0;
 	}
+	b->not_live = r.live == 0;
 	if (r.outcome == LW_POLL_CHANGED) {
 		b->last_change = now;
 		g_autofree char *hm = clock_of(now);
@@ -550,9 +554,15 @@ static void job_done(struct blog *b)
 	retry_kept();
 	bool was_over = b->over;
 	next_s = healthy_interval(b, cfg, c, &why);
-	if (b->over && !was_over)
-		lw_notice("%s: the blog is over, polling it %s", b->name,
+	if (b->over && !was_over) {
+		struct lw_schedule_facts fe = facts(b, cfg, c);
+		g_autofree char *evidence = lw_schedule_over_evidence(&fe);
+		lw_notice("%s: the blog is over (%s), polling it %s", b->name, evidence,
 		          c->follow ? "only when its series moves on (or hourly)" : "hourly");
+	} else if (was_over && !b->over) {
+		lw_notice("%s: the blog is live again, polling it every %" G_GINT64_FORMAT " s",
+		          b->name, next_s);
+	}
 	if (b->over && c->follow)
 		b->page_due = lw_schedule_page_due(&f);
 	lw_debug("%s: next poll in %" G_GINT64_FORMAT " s%s", b->name, next_s, why);

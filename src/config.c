@@ -51,6 +51,8 @@ static const struct lw_value_key main_keys[] = {
 	{ NULL },
 };
 
+static const char *const over_names[] = { "auto", "never", NULL };
+
 /* [blog "NAME"] */
 static const struct lw_value_key blog_keys[] = {
 	KEY(struct lw_blog_config, "url", LW_VALUE_URL, url, 0, 0),
@@ -64,6 +66,8 @@ static const struct lw_value_key blog_keys[] = {
 	  .min = 1, .max = 1000, .zero = "all" },
 	KEY(struct lw_blog_config, "max_pages", LW_VALUE_INT, max_pages, 1, 1000),
 	KEY(struct lw_blog_config, "health_alerts", LW_VALUE_BOOL, health_alerts, 0, 0),
+	{ .key = "over", .type = LW_VALUE_ENUM, LW_VALUE_AT(struct lw_blog_config, over),
+	  .names = over_names },
 	KEY(struct lw_blog_config, "entry", LW_VALUE_STRING, xpath.entry, 0, 0),
 	KEY(struct lw_blog_config, "id", LW_VALUE_STRING, xpath.id, 0, 0),
 	KEY(struct lw_blog_config, "time", LW_VALUE_STRING, xpath.time, 0, 0),

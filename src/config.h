@@ -5,7 +5,7 @@
  *                 concurrency, delay, max_backoff, adaptive, max_interval,
  *                 max_parse_time, health_alerts, pages, max_pages
  *   [blog "NAME"] url, format, interval, rules, alert_on_first_poll, follow,
- *                 follow_match, pages, max_pages, health_alerts,
+ *                 follow_match, pages, max_pages, health_alerts, over,
  *                 entry, id, time, updated, title, body (format = xpath)
  *   [sink "NAME"] type, and the keys of that type
  *   [host "NAME"] concurrency, delay
@@ -55,6 +55,7 @@ struct lw_blog_config {
 	int pages;                  /* pages per poll: 1 (default), 0 = all (up to max_pages) */
 	int max_pages;              /* default 20 */
 	bool health_alerts;         /* alert the sinks when the blog starts failing */
+	int over;                   /* `over =`: 0 auto (on strong evidence), 1 never */
 	struct lw_xpath_profile xpath;
 };
 

@@ -161,6 +161,7 @@ struct lw_snapshot *lw_snapshot_new(void)
 	s->page_url = g_strdup(empty);
 	s->page_title = g_strdup(empty);
 	s->coverage_end = g_strdup(empty);
+	s->live = -1;
 	s->next_url = g_strdup(empty);
 	return s;
 }

@@ -64,6 +64,7 @@ struct lw_snapshot {
 	char *page_url;       /* the url the page was fetched from (after redirects) */
 	char *page_title;     /* the page's headline, or "" */
 	char *coverage_end;   /* JSON-LD coverageEndTime as RFC 3339, or "" */
+	int live;             /* JSON-LD isLive: 1 true, 0 false, -1 when not said */
 	char *next_url;       /* absolute url of the next (older) page of the blog, or "" */
 };
 

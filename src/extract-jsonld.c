@@ -271,6 +271,21 @@ static void set_page_fields(struct lw_snapshot *s, const struct lw_jv *posting, 
 	g_autofree char *end = lw_text_time_utc(str_member(posting, "coverageEndTime"));
 	if (end && (force || !s->coverage_end[0]))
 		lw_entry_set(&s->coverage_end, end);
+	const struct lw_jv *live = lw_jv_member(posting, "isLive");
+	if (live && live->type == LW_J_BOOL && (force || s->live < 0))
+		s->live = live->u.b ? 1 : 0;
+}
+
+/* "isLive": true / false in JSON text, without parsing it: 1, 0, or -1. */
+static int find_is_live(const char *text)
+{
+	const char *p = strstr(text, "\"isLive\"");
+	if (!p)
+		return -1;
+	p += strlen("\"isLive\"");
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ':')
+		p++;
+	return g_str_has_prefix(p, "true") ? 1 : g_str_has_prefix(p, "false") ? 0 : -1;
 }
 
 void lw_jsonld_page_fields(struct lw_page *p, struct lw_snapshot *s)
@@ -286,6 +301,8 @@ void lw_jsonld_page_fields(struct lw_page *p, struct lw_snapshot *s)
 			g_autofree char *end = lw_text_time_utc(raw);
 			if (end)
 				lw_entry_set(&s->coverage_end, end);
+			if (s->live < 0)
+				s->live = find_is_live((const char *)text);
 			if (!s->page_title[0]) {
 				g_autofree char *h = lw_json_find_string((const char *)text, "headline",
 				                                           LW_JSONLD_PAGE_FIELD_MAX);

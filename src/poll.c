@@ -8,6 +8,7 @@ void lw_poll_result_init(struct lw_poll_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->retry_after = -1;
+	r->live = -1;
 	r->alerts = g_ptr_array_new_with_free_func((GDestroyNotify)lw_alert_free);
 	r->sink_errors = g_ptr_array_new_with_free_func(g_free);
 }
@@ -505,6 +506,7 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 	out->entries = out->snapshot->entries->len;
 	if (*out->snapshot->coverage_end)
 		out->coverage_end = g_strdup(out->snapshot->coverage_end);
+	out->live = out->snapshot->live;
 
 	out->record = lw_store_load_page(ctx->store, name, out->snapshot, error);
 	if (!out->record)

@@ -70,6 +70,7 @@ struct lw_poll_result {
 	GPtrArray *alerts;       /* struct lw_alert *: fired (delivered or not) */
 	GPtrArray *sink_errors;  /* char *: "sink 'x': ..." one per failed delivery */
 	char *coverage_end;      /* JSON-LD coverageEndTime, or NULL */
+	int live;                /* JSON-LD isLive: 1, 0, or -1 when the page does not say */
 };
 
 void lw_poll_result_init(struct lw_poll_result *r);

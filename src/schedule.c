@@ -2,11 +2,29 @@
  * nothing else. */
 #include "schedule.h"
 
+static bool coverage_ended(const struct lw_schedule_facts *f)
+{
+	return f->coverage_end && f->coverage_end + LW_SCHEDULE_COVERAGE_GRACE < f->now;
+}
+
 bool lw_schedule_over(const struct lw_schedule_facts *f)
 {
-	if (f->coverage_end && f->coverage_end + LW_SCHEDULE_COVERAGE_GRACE < f->now)
-		return true;
+	if (f->over_never || !(f->not_live || coverage_ended(f)))
+		return false;
 	return f->last_change && f->now - f->last_change >= LW_SCHEDULE_OVER_AFTER;
+}
+
+char *lw_schedule_over_evidence(const struct lw_schedule_facts *f)
+{
+	GString *s = g_string_new("the page says it is no longer live (");
+	if (f->not_live)
+		g_string_append(s, "isLive false");
+	if (coverage_ended(f))
+		g_string_append_printf(s, "%scoverageEndTime %" G_GINT64_FORMAT " h ago",
+		                       f->not_live ? ", " : "", (f->now - f->coverage_end) / 3600);
+	g_string_append_printf(s, "), no change for %" G_GINT64_FORMAT " h",
+	                       f->last_change ? (f->now - f->last_change) / 3600 : 0);
+	return g_string_free(s, FALSE);
 }
 
 gint64 lw_schedule_healthy(const struct lw_schedule_facts *f, bool *over, const char **why)

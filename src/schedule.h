@@ -16,7 +16,8 @@
 /* A blog that is over is polled this often (seconds), and so is the page
  * of a followed series that is over. */
 #define LW_SCHEDULE_HOURLY 3600
-/* A blog that did not change for this long (seconds) is over. */
+/* A blog the page says is over must also not have changed for this long
+ * (seconds) before it is polled as over. */
 #define LW_SCHEDULE_OVER_AFTER (24 * 3600)
 /* The Guardian sets coverageEndTime to its newest post's time while the
  * blog is still live, so an end counts only once it is this far past. */
@@ -36,13 +37,21 @@ struct lw_schedule_facts {
 	gint64 max_interval;     /* cap of the adaptive slowing, seconds */
 	gint64 last_change;      /* unix seconds of the blog's last change, 0 = never */
 	gint64 coverage_end;     /* unix seconds of the page's coverageEndTime, 0 = none */
+	bool not_live;           /* the page says it is no longer live (JSON-LD isLive false) */
+	bool over_never;         /* the blog's `over = never`: never over */
 	bool follow;             /* the blog follows a series page */
 };
 
-/* Whether the blog is over: its coverage ended more than
- * LW_SCHEDULE_COVERAGE_GRACE ago, or it has not changed for
- * LW_SCHEDULE_OVER_AFTER. */
+/* Whether the blog is over, on strong evidence only: the page says so
+ * (isLive false, or a coverageEndTime more than LW_SCHEDULE_COVERAGE_GRACE
+ * past) *and* the blog has not changed for LW_SCHEDULE_OVER_AFTER.  A
+ * quiet night, a coverageEndTime that is only the newest post's time, a
+ * restart: none is enough.  A change ends it at once (last_change is
+ * now).  Never with over_never. */
 bool lw_schedule_over(const struct lw_schedule_facts *f);
+/* The evidence for lw_schedule_over(), for the log: "the page says it is
+ * no longer live (isLive false), no change for 26 h"; newly allocated. */
+char *lw_schedule_over_evidence(const struct lw_schedule_facts *f);
 
 /* Seconds until the next poll of a blog whose last poll succeeded: the
  * interval; a tenth of the quiet time when adaptive and that is longer

@@ -867,12 +867,40 @@ static void test_report(void)
 	lw_extract_report_clear(&r);
 }
 
+/* JSON-LD isLive: the page saying the blog is over (schedule.h). */
+static void test_is_live(void)
+{
+	static const char *const pages[] = {
+		"<html><head><script type=\"application/ld+json\">{\"@type\":\"LiveBlogPosting\","
+		"\"headline\":\"H\",\"isLive\": false,\"liveBlogUpdate\":[{\"@type\":\"BlogPosting\","
+		"\"@id\":\"https://x.org/l#p1\",\"datePublished\":\"2023-02-14T10:00:00Z\","
+		"\"articleBody\":\"One.\"}]}</script></head><body></body></html>",
+		"<html><head><script type=\"application/ld+json\">{\"@type\":\"LiveBlogPosting\","
+		"\"headline\":\"H\",\"isLive\":true,\"liveBlogUpdate\":[{\"@type\":\"BlogPosting\","
+		"\"@id\":\"https://x.org/l#p1\",\"datePublished\":\"2023-02-14T10:00:00Z\","
+		"\"articleBody\":\"One.\"}]}</script></head><body></body></html>",
+		"<html><head><script type=\"application/ld+json\">{\"@type\":\"LiveBlogPosting\","
+		"\"headline\":\"H\",\"liveBlogUpdate\":[{\"@type\":\"BlogPosting\","
+		"\"@id\":\"https://x.org/l#p1\",\"datePublished\":\"2023-02-14T10:00:00Z\","
+		"\"articleBody\":\"One.\"}]}</script></head><body></body></html>",
+	};
+	static const int want[] = { 0, 1, -1 };
+	for (gsize i = 0; i < G_N_ELEMENTS(pages); i++) {
+		struct lw_extract_opts o = LW_EXTRACT_OPTS_DEFAULT;
+		struct lw_snapshot *s = extract_with(pages[i], strlen(pages[i]), &o);
+		g_assert_cmpint(s->entries->len, ==, 1);
+		g_assert_cmpint(s->live, ==, want[i]);
+		lw_snapshot_free(s);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/extract/real/guardian-live", test_real_guardian_live);
 	g_test_add_func("/extract/real/articles", test_real_articles);
 	g_test_add_func("/extract/page-fields", test_page_fields);
+	g_test_add_func("/extract/is-live", test_is_live);
 	g_test_add_func("/extract/rerendered-identical", test_rerendered_identical);
 	g_test_add_func("/extract/format-absent", test_format_absent);
 	g_test_add_func("/extract/charset", test_charset);

@@ -62,24 +62,20 @@ static void test_quiet_blog_slows_down(void)
 	g_assert_cmpstr(why, ==, "");
 }
 
-static void test_over_after_a_quiet_day(void)
+/* A quiet day alone is not the end of a live blog: nights are quiet. */
+static void test_quiet_is_not_over(void)
 {
 	struct lw_schedule_facts f = facts();
 	const char *why;
-	bool over = false;
-	f.last_change = NOW - 24 * HOUR + 1;
+	bool over = true;
+	f.last_change = NOW - 72 * HOUR;
 	g_assert_false(lw_schedule_over(&f));
-	f.last_change = NOW - 24 * HOUR;
-	g_assert_true(lw_schedule_over(&f));
-	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, HOUR);
-	g_assert_true(over);
-	g_assert_cmpstr(why, ==, " (over)");
-	/* over, adaptive off: hourly too */
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 900);
+	g_assert_false(over);
+	g_assert_cmpstr(why, ==, " (quiet)");
 	f.adaptive = false;
-	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, HOUR);
-	/* an interval longer than an hour stays */
-	f.interval = 2 * HOUR;
-	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 2 * HOUR);
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 120);
+	g_assert_false(over);
 }
 
 static void test_over_when_coverage_ended(void)
@@ -87,21 +83,60 @@ static void test_over_when_coverage_ended(void)
 	struct lw_schedule_facts f = facts();
 	const char *why;
 	bool over = false;
-	f.last_change = NOW - 60;
-	/* the Guardian's end is its newest post while live: grace of 3 h */
-	f.coverage_end = NOW - 2 * HOUR;
+	/* the Guardian's end is its newest post while live: three quiet hours
+	 * at night, or right after a post, are not the end */
+	f.last_change = NOW - 4 * HOUR;
+	f.coverage_end = NOW - 4 * HOUR;
 	g_assert_false(lw_schedule_over(&f));
-	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 120);
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 900);
 	g_assert_false(over);
-	f.coverage_end = NOW - 3 * HOUR;
+	g_assert_cmpstr(why, ==, " (quiet)");
+	f.last_change = NOW - 60;
+	f.coverage_end = NOW - 30 * HOUR;
 	g_assert_false(lw_schedule_over(&f));
-	f.coverage_end = NOW - 3 * HOUR - 1;
+	/* an end long past and a day without change: over, hourly */
+	f.last_change = NOW - 24 * HOUR + 1;
+	g_assert_false(lw_schedule_over(&f));
+	f.last_change = NOW - 24 * HOUR;
 	g_assert_true(lw_schedule_over(&f));
 	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, HOUR);
 	g_assert_true(over);
 	g_assert_cmpstr(why, ==, " (over)");
+	g_autofree char *ev = lw_schedule_over_evidence(&f);
+	g_assert_cmpstr(ev, ==, "the page says it is no longer live (coverageEndTime 30 h ago), "
+	                "no change for 24 h");
+	/* over, adaptive off: hourly too */
+	f.adaptive = false;
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, HOUR);
+	/* an interval longer than an hour stays */
+	f.interval = 2 * HOUR;
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 2 * HOUR);
+	/* a new post: live again at once */
+	f.interval = 120;
+	f.last_change = NOW;
+	g_assert_false(lw_schedule_over(&f));
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 120);
+	g_assert_false(over);
 	/* an end in the future */
+	f.last_change = NOW - 48 * HOUR;
 	f.coverage_end = NOW + HOUR;
+	g_assert_false(lw_schedule_over(&f));
+}
+
+static void test_over_when_not_live(void)
+{
+	struct lw_schedule_facts f = facts();
+	f.not_live = true;
+	f.last_change = NOW - 2 * HOUR;
+	g_assert_false(lw_schedule_over(&f));
+	f.last_change = NOW - 25 * HOUR;
+	g_assert_true(lw_schedule_over(&f));
+	g_autofree char *ev = lw_schedule_over_evidence(&f);
+	g_assert_cmpstr(ev, ==, "the page says it is no longer live (isLive false), "
+	                "no change for 25 h");
+	/* over = never */
+	f.over_never = true;
+	f.coverage_end = NOW - 100 * HOUR;
 	g_assert_false(lw_schedule_over(&f));
 }
 
@@ -112,6 +147,7 @@ static void test_over_followed_series_keeps_its_pace(void)
 	bool over = false;
 	f.follow = true;
 	f.last_change = NOW - 25 * HOUR;
+	f.not_live = true;
 	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 900);
 	g_assert_true(over);
 	g_assert_cmpstr(why, ==, " (quiet)");
@@ -186,7 +222,8 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/schedule/fresh", test_fresh_blog_uses_its_interval);
 	g_test_add_func("/schedule/quiet", test_quiet_blog_slows_down);
-	g_test_add_func("/schedule/over-quiet-day", test_over_after_a_quiet_day);
+	g_test_add_func("/schedule/quiet-is-not-over", test_quiet_is_not_over);
+	g_test_add_func("/schedule/over-not-live", test_over_when_not_live);
 	g_test_add_func("/schedule/over-coverage", test_over_when_coverage_ended);
 	g_test_add_func("/schedule/over-follow", test_over_followed_series_keeps_its_pace);
 	g_test_add_func("/schedule/backoff", test_backoff_doubles_up_to_the_cap);

@@ -585,15 +585,16 @@ def test_adaptive_polling_and_over(sb):
     srv.set('/quiet', body=page(srv.url('/quiet'), posts()))
     srv.set('/day', body=page(srv.url('/day'), posts()))
     srv.set('/ended', body=page(srv.url('/ended'), posts(day=14)))
+    srv.set('/never', body=page(srv.url('/never'), posts(day=14)))
     blogs = [('quiet', srv.url('/quiet'), {}), ('day', srv.url('/day'), {}),
-             ('ended', srv.url('/ended'), {})]
+             ('ended', srv.url('/ended'), {}), ('never', srv.url('/never'), {'over': 'never'})]
     text = config(sb, 'interval = 1\nmax_interval = 5\ndelay = 0', blogs)
     with open(sb.config, 'w') as f:
         f.write(text)
     sb.poll()
     now = int(time.time())
     # Unchanged for 100 s, and for a day and a bit.
-    for name, quiet in (('quiet', 100), ('day', 90000)):
+    for name, quiet in (('quiet', 100), ('day', 90000), ('ended', 90000), ('never', 90000)):
         path = os.path.join(sb.repo, '.git', 'livewatch', name + '.json')
         with open(path) as f:
             st = json.load(f)
@@ -602,12 +603,25 @@ def test_adaptive_polling_and_over(sb):
             json.dump(st, f)
     d = sb.start_daemon(text, args=['-vv'])
     d.wait_log(r'^quiet: next poll in 5 s \(quiet\)$')
-    d.wait_log(r'^day: the blog is over, polling it hourly$')
-    d.wait_log(r'^day: next poll in 3600 s \(over\)$')
-    # coverageEndTime of February 2023
-    d.wait_log(r'^ended: the blog is over, polling it hourly$')
+    # a quiet day whose page is still live (coverageEndTime now) is not over
+    d.wait_log(r'^day: next poll in 5 s \(quiet\)$')
+    # coverageEndTime of February 2023 and a day without change: over, said
+    # once with the evidence
+    d.wait_log(r'^ended: the blog is over \(the page says it is no longer live '
+               r'\(coverageEndTime \d+ h ago\), no change for 25 h\), polling it hourly$')
     d.wait_log(r'^ended: next poll in 3600 s \(over\)$')
+    d.wait_log(r'^never: next poll in 5 s \(quiet\)$')
+    # a new post on the ended blog: live again at once
+    srv.set('/ended', body=page(srv.url('/ended'), posts()))
+    d.kill(signal.SIGUSR1)
+    d.wait_log(r'^ended: the blog is live again, polling it every 1 s$')
+    d.wait_log(r'^ended: next poll in 1 s$')
     d.stop()
+    log = d.log()
+    check('day: the blog is over' not in log, log)
+    check('never: the blog is over' not in log, log)
+    eq(log.count('ended: the blog is over'), 1, log)
+
 
 if __name__ == '__main__':
     sys.exit(run_tests(globals()))
