@@ -53,3 +53,8 @@ int lw_run_main(struct lw_config *cfg, const char *config_path);
  * (daemon/history.c), reading cfg->repo; return the exit status. */
 int lw_history_log_main(const struct lw_config *cfg, int argc, char **argv);
 int lw_history_show_main(const struct lw_config *cfg, int argc, char **argv);
+
+/* `livewatch status [--json]` (daemon/status.c): each blog's state, read
+ * without the repository's lock; returns the exit status. */
+extern const char lw_status_usage[];
+int lw_status_main(const struct lw_config *cfg, int argc, char **argv);

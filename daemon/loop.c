@@ -336,6 +336,7 @@ static void blog_load_state(struct blog *b)
 	set_failing(b, st->failures);
 	b->failing_since = st->failing_since;
 	b->last_change = st->last_change;
+	b->over = st->over;
 	g_free(b->follow_url);
 	g_free(b->follow_from);
 	b->follow_url = *st->follow_url ? g_strdup(st->follow_url) : NULL;
@@ -353,6 +354,7 @@ static void blog_save_state(struct blog *b)
 		lw_entry_set(&st->follow_url, b->follow_url ? b->follow_url : "");
 		lw_entry_set(&st->follow_from, b->follow_from ? b->follow_from : "");
 		st->failing_since = b->failing_since;
+		st->over = b->over;
 		if (lw_store_save_state(L.store, b->name, st, &err) == 0)
 			goto out;
 	}
@@ -559,9 +561,11 @@ static void job_done(struct blog *b)
 		g_autofree char *evidence = lw_schedule_over_evidence(&fe);
 		lw_notice("%s: the blog is over (%s), polling it %s", b->name, evidence,
 		          c->follow ? "only when its series moves on (or hourly)" : "hourly");
+		blog_save_state(b);
 	} else if (was_over && !b->over) {
 		lw_notice("%s: the blog is live again, polling it every %" G_GINT64_FORMAT " s",
 		          b->name, next_s);
+		blog_save_state(b);
 	}
 	if (b->over && c->follow)
 		b->page_due = lw_schedule_page_due(&f);

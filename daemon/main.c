@@ -43,6 +43,7 @@ static const char usage[] =
 	"                             the alerts that fired, from the history\n"
 	"  report [BLOG] [--since T] [-o FILE]\n"
 	"                             the history as one self-contained HTML page\n"
+	"  status [--json]            per blog: last poll, success, change, failures, next poll\n"
 	"  gc                         pack the history now (poll and run do it when due)\n"
 	"  demo                       replay a bundled live blog, offline\n"
 	"\n"
@@ -116,6 +117,7 @@ static const struct command_usage {
 	  "or stdout: a timeline, every post newest first with its versions and word\n"
 	  "diffs, removals, stealth edits and the alerts that fired.\n" },
 	{ "gc", gc_usage },
+	{ "status", lw_status_usage },
 	{ "demo", "usage: livewatch demo\n"
 	  "\n"
 	  "Replays a bundled live blog offline, into a temporary history.\n" },
@@ -753,6 +755,8 @@ int main(int argc, char **argv)
 		return lw_demo_main(rest, args);
 	if (!strcmp(cmd, "log"))
 		return cmd_history(config_path, lw_history_log_main, rest, args);
+	if (!strcmp(cmd, "status"))
+		return cmd_history(config_path, lw_status_main, rest, args);
 	if (!strcmp(cmd, "alerts"))
 		return cmd_history(config_path, lw_alerts_main, rest, args);
 	if (!strcmp(cmd, "report"))

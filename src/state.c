@@ -46,14 +46,14 @@ void lw_blog_state_free(struct lw_blog_state *st)
 	g_free(st);
 }
 
-static char *state_path(struct lw_store *s, const char *blog, GError **error)
+static char *state_path(const char *dir, const char *blog, GError **error)
 {
 	if (!lw_name_valid(blog)) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "invalid blog name '%s'", blog);
 		return NULL;
 	}
 	g_autofree char *fname = g_strconcat(blog, ".json", NULL);
-	return g_build_filename(lw_store_state_dir(s), fname, NULL);
+	return g_build_filename(dir, fname, NULL);
 }
 
 static bool get_string(JsonObject *o, const char *key, char **field)
@@ -80,7 +80,12 @@ static bool get_int(JsonObject *o, const char *key, gint64 *field)
 
 struct lw_blog_state *lw_store_load_state(struct lw_store *s, const char *blog, GError **error)
 {
-	g_autofree char *path = state_path(s, blog, error);
+	return lw_state_load(lw_store_state_dir(s), blog, error);
+}
+
+struct lw_blog_state *lw_state_load(const char *state_dir, const char *blog, GError **error)
+{
+	g_autofree char *path = state_path(state_dir, blog, error);
 	g_autofree char *text = NULL;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(JsonParser) parser = NULL;
@@ -146,6 +151,13 @@ struct lw_blog_state *lw_store_load_state(struct lw_store *s, const char *blog, 
 		else
 			bad = "baseline";
 	}
+	n = json_object_get_member(o, "over");
+	if (!bad && n && !JSON_NODE_HOLDS_NULL(n)) {
+		if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN)
+			st->over = json_node_get_boolean(n);
+		else
+			bad = "over";
+	}
 	n = json_object_get_member(o, "removed");
 	if (!bad && n && !JSON_NODE_HOLDS_NULL(n)) {
 		if (!JSON_NODE_HOLDS_ARRAY(n)) {
@@ -177,7 +189,7 @@ static int cmp_str(gconstpointer a, gconstpointer b)
 
 int lw_store_save_state(struct lw_store *s, const char *blog, const struct lw_blog_state *st, GError **error)
 {
-	g_autofree char *path = state_path(s, blog, error);
+	g_autofree char *path = state_path(lw_store_state_dir(s), blog, error);
 	if (!path)
 		return -1;
 	g_autoptr(JsonBuilder) b = json_builder_new();
@@ -206,6 +218,8 @@ int lw_store_save_state(struct lw_store *s, const char *blog, const struct lw_bl
 	json_builder_add_string_value(b, st->follow_from ? st->follow_from : "");
 	json_builder_set_member_name(b, "failing_since");
 	json_builder_add_int_value(b, st->failing_since);
+	json_builder_set_member_name(b, "over");
+	json_builder_add_boolean_value(b, st->over);
 	json_builder_set_member_name(b, "baseline");
 	json_builder_add_boolean_value(b, st->baseline);
 	json_builder_set_member_name(b, "removed");

@@ -31,6 +31,7 @@ struct lw_blog_state {
 	char *follow_url;       /* page a followed series led to, "" when none */
 	char *follow_from;      /* the [blog] follow url follow_url was found on */
 	gint64 failing_since;   /* unix seconds of the first failure of the current run, 0 = healthy */
+	bool over;              /* polled as over (schedule.h), saved when that changes */
 };
 struct lw_blog_state *lw_blog_state_new(void);
 void lw_blog_state_free(struct lw_blog_state *st);
@@ -38,4 +39,7 @@ void lw_blog_state_free(struct lw_blog_state *st);
 /* A missing file gives a fresh state; a corrupt one is an error naming it.
  * The store lock is not needed to read state; only its holder should save. */
 struct lw_blog_state *lw_store_load_state(struct lw_store *s, const char *blog, GError **error);
+/* The same from a state folder (<repo>/.git/livewatch) without opening
+ * the repository: for readers such as `livewatch status`. */
+struct lw_blog_state *lw_state_load(const char *state_dir, const char *blog, GError **error);
 int lw_store_save_state(struct lw_store *s, const char *blog, const struct lw_blog_state *st, GError **error);

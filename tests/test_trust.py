@@ -156,5 +156,44 @@ def test_poll_follows_the_series(sb):
     eq(len(srv.requests(day[14])), 3)
 
 
+@with_sandbox
+def test_status_says_how_each_blog_is_doing(sb):
+    import json
+    p = sb.livewatch('status', check=0)
+    check('live: never polled' in p.stdout and 'livewatch: not running' in p.stdout, p.stdout)
+    posts = [post(10, 'Officials gave a briefing.')]
+    sb.server.set('/live', body=render_blog(posts, page_url=sb.url(), headline='Live'))
+    sb.poll()
+    p = sb.livewatch('status', '--json', check=0)
+    st = json.loads(p.stdout)
+    eq(st['running'], None)
+    b = st['blogs'][0]
+    eq((b['blog'], b['url'], b['failures'], b['last_error'], b['over']),
+       ('live', sb.url(), 0, '', False))
+    check(b['last_poll'] and b['last_poll'] == b['last_success'] == b['last_change'], b)
+    check(b['next_poll'] > b['last_poll'], b)
+    # a failing blog, and an alert kept for a retry
+    os.mkdir(sb.alerts_path)
+    fresh = post(11, 'Shelling near Bakhmut overnight.')
+    sb.server.set('/live', body=render_blog([fresh] + posts, page_url=sb.url(),
+                                            headline='Live'))
+    sb.livewatch('poll')
+    sb.server.set('/live', status=503, body='busy')
+    sb.livewatch('poll', check=1)
+    p = sb.livewatch('status', check=0)
+    check('live: failing' in p.stdout, p.stdout)
+    check('failures      1 in a row: cannot fetch' in p.stdout, p.stdout)
+    check("sink 'file': 1 alert waiting for a retry" in p.stdout, p.stdout)
+    st = json.loads(sb.livewatch('status', '--json', check=0).stdout)
+    eq(st['retry'], {'file': 1})
+    eq(st['blogs'][0]['failures'], 1)
+    # a running daemon answers too, and is named
+    d = sb.start_daemon()
+    d.wait_note(lambda n: n == 'READY=1')
+    st = json.loads(sb.livewatch('status', '--json', check=0).stdout)
+    eq(st['running'], d.proc.pid)
+    d.stop()
+
+
 if __name__ == '__main__':
     run_tests(globals())
