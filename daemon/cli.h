@@ -58,3 +58,8 @@ int lw_history_show_main(const struct lw_config *cfg, int argc, char **argv);
  * without the repository's lock; returns the exit status. */
 extern const char lw_status_usage[];
 int lw_status_main(const struct lw_config *cfg, int argc, char **argv);
+
+/* `livewatch test-alert [SINK]` (daemon/sample.c): takes ownership of cfg;
+ * returns the exit status. */
+extern const char lw_test_alert_usage[];
+int lw_test_alert_main(struct lw_config *cfg, int argc, char **argv);

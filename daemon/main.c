@@ -44,6 +44,7 @@ static const char usage[] =
 	"  report [BLOG] [--since T] [-o FILE]\n"
 	"                             the history as one self-contained HTML page\n"
 	"  status [--json]            per blog: last poll, success, change, failures, next poll\n"
+	"  test-alert [SINK]          one marked sample alert through a sink (or all)\n"
 	"  gc                         pack the history now (poll and run do it when due)\n"
 	"  demo                       replay a bundled live blog, offline\n"
 	"\n"
@@ -118,6 +119,7 @@ static const struct command_usage {
 	  "diffs, removals, stealth edits and the alerts that fired.\n" },
 	{ "gc", gc_usage },
 	{ "status", lw_status_usage },
+	{ "test-alert", lw_test_alert_usage },
 	{ "demo", "usage: livewatch demo\n"
 	  "\n"
 	  "Replays a bundled live blog offline, into a temporary history.\n" },
@@ -757,6 +759,10 @@ int main(int argc, char **argv)
 		return cmd_history(config_path, lw_history_log_main, rest, args);
 	if (!strcmp(cmd, "status"))
 		return cmd_history(config_path, lw_status_main, rest, args);
+	if (!strcmp(cmd, "test-alert")) {
+		struct lw_config *cfg = load_config(config_path);
+		return cfg ? lw_test_alert_main(cfg, rest, args) : EXIT_USAGE;
+	}
 	if (!strcmp(cmd, "alerts"))
 		return cmd_history(config_path, lw_alerts_main, rest, args);
 	if (!strcmp(cmd, "report"))

@@ -3,6 +3,7 @@
 never recorded nor alerted, ..."""
 
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -193,6 +194,39 @@ def test_status_says_how_each_blog_is_doing(sb):
     st = json.loads(sb.livewatch('status', '--json', check=0).stdout)
     eq(st['running'], d.proc.pid)
     d.stop()
+
+
+@with_sandbox
+def test_test_alert_goes_through_each_sink_and_says_what_it_answered(sb):
+    import json
+    srv = sb.server
+    srv.set('/hook', body='ok')
+    srv.set('/down', status=500, body='broken')
+    with open(sb.config, 'a') as f:
+        f.write('\n[sink "hook"]\ntype = webhook\nurl = %s\n\n'
+                '[sink "down"]\ntype = webhook\nurl = %s\n' % (srv.url('/hook'), srv.url('/down')))
+    p = sb.livewatch('test-alert')
+    eq(p.returncode, 1, p.stderr)
+    lines = p.stdout.splitlines()
+    eq(len(lines), 3, p.stdout)
+    check(re.match(r"^sink 'file' \(file\): delivered livewatch/test-alert/livewatch-test/", lines[0]),
+          lines[0])
+    check(lines[1].startswith("sink 'hook' (webhook): delivered"), lines[1])
+    check(lines[2].startswith("sink 'down' (webhook): failed: ") and 'HTTP 500' in lines[2],
+          lines[2])
+    a = sb.alerts()
+    eq([(x['rule'], x['blog']) for x in a], [('livewatch-test', 'livewatch')])
+    check('test alert' in a[0]['title'], a[0])
+    hook = json.loads(srv.requests('/hook')[0]['body'])
+    eq(hook['rule'], 'livewatch-test')
+    # one sink; a second test is not taken for a duplicate
+    p = sb.livewatch('test-alert', 'file', check=0)
+    eq(len(p.stdout.splitlines()), 1, p.stdout)
+    eq(len(sb.alerts()), 2)
+    eq(len(srv.requests('/hook')), 1, 'only the sink named')
+    p = sb.livewatch('test-alert', 'fiel', check=2)
+    check("no sink 'fiel'" in p.stderr and 'sinks: file, hook, down' in p.stderr, p.stderr)
+    eq(sb.commits(), 0, 'nothing recorded')
 
 
 if __name__ == '__main__':
