@@ -410,7 +410,7 @@ static int post(GString *out, struct lw_history_reader *r, struct rpost *p,
 		esc(out, p->key, -1);
 		g_string_append_printf(out, "/v%u\">v%u</a> %s%s ", i + 1, i + 1,
 		                       version_kind[(int)v->kind],
-		                       v->stealth ? " (stealth: no new \u201cupdated\u201d time)" : "");
+		                       v->stealth ? " (stealth)" : "");
 		when(out, v->time);
 		g_string_append_printf(out, " <span class=\"meta\">commit %.8s</span></h3>\n",
 		                       v->commit);
@@ -424,15 +424,20 @@ static int post(GString *out, struct lw_history_reader *r, struct rpost *p,
 		gsize len = 0;
 		if (lw_history_read_blob(r, v->blob, &text, &len, error) < 0)
 			return -1;
-		if (!prev) {
+		if (!prev && n == 1) {
+			/* the text above is this version's */
+			prev = g_steal_pointer(&text);
+		} else if (!prev) {
 			g_string_append(out, "<pre class=\"text\">");
 			esc(out, text, (gssize)len);
 			g_string_append(out, "</pre>\n");
 		} else {
 			word_diff(out, prev, prev_len, text, len);
 		}
-		g_free(prev);
-		prev = g_steal_pointer(&text);
+		if (text) {
+			g_free(prev);
+			prev = g_steal_pointer(&text);
+		}
 		prev_len = len;
 		g_string_append(out, "</section>\n");
 	}
