@@ -6,6 +6,8 @@
 #include "state.h"
 #include "log.h"
 
+#include <json-glib/json-glib.h>
+#include <stdio.h>
 #include <string.h>
 
 static void ruleset_free0(gpointer p)
@@ -170,6 +172,70 @@ guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_r
 	}
 	lw_app_warn_once(app, r->sink_errors);
 	return r->alerts->len;
+}
+
+void lw_app_summary(const char *blog, const struct lw_poll_result *r, const char *error,
+                    bool json)
+{
+	static const char *const outcomes[] = {
+		[LW_POLL_FAILED] = "failed", [LW_POLL_NOT_MODIFIED] = "not modified",
+		[LW_POLL_UNCHANGED] = "unchanged", [LW_POLL_CHANGED] = "changed",
+	};
+	const char *outcome = r ? outcomes[r->outcome] : "failed";
+	const char *why = r ? r->error : error;
+	const struct lw_diff *d = r && r->outcome == LW_POLL_CHANGED ? r->diff : NULL;
+	guint alerts = r ? r->alerts->len : 0;
+	if (json) {
+		g_autoptr(JsonBuilder) j = json_builder_new();
+		json_builder_begin_object(j);
+		json_builder_set_member_name(j, "blog");
+		json_builder_add_string_value(j, blog);
+		json_builder_set_member_name(j, "outcome");
+		json_builder_add_string_value(j, outcome);
+		if (r && r->outcome != LW_POLL_FAILED && r->outcome != LW_POLL_NOT_MODIFIED) {
+			json_builder_set_member_name(j, "posts");
+			json_builder_add_int_value(j, r->entries);
+			json_builder_set_member_name(j, "format");
+			json_builder_add_string_value(j, r->format ? r->format : "");
+		}
+		if (d) {
+			const struct { const char *k; guint v; } n[] = {
+				{ "new", d->n_new }, { "edited", d->n_edited },
+				{ "removed", d->n_removed }, { "restored", d->n_restored },
+			};
+			for (gsize i = 0; i < G_N_ELEMENTS(n); i++) {
+				json_builder_set_member_name(j, n[i].k);
+				json_builder_add_int_value(j, n[i].v);
+			}
+			json_builder_set_member_name(j, "commit");
+			json_builder_add_string_value(j, r->commit);
+			json_builder_set_member_name(j, "baseline");
+			json_builder_add_boolean_value(j, r->baseline);
+		}
+		json_builder_set_member_name(j, "alerts");
+		json_builder_add_int_value(j, alerts);
+		if (why) {
+			json_builder_set_member_name(j, "error");
+			json_builder_add_string_value(j, why);
+		}
+		json_builder_end_object(j);
+		g_autoptr(JsonGenerator) gen = json_generator_new();
+		g_autoptr(JsonNode) root = json_builder_get_root(j);
+		json_generator_set_root(gen, root);
+		g_autofree char *text = json_generator_to_data(gen, NULL);
+		puts(text);
+	} else if (d) {
+		printf("%s: changed: %u new, %u edited, %u removed, %u restored, %u alert%s%s "
+		       "(commit %.12s)\n", blog, d->n_new, d->n_edited, d->n_removed, d->n_restored,
+		       alerts, alerts == 1 ? "" : "s", r->baseline ? ", baseline" : "", r->commit);
+	} else if (r && r->outcome == LW_POLL_UNCHANGED) {
+		printf("%s: unchanged: %u post%s\n", blog, r->entries, r->entries == 1 ? "" : "s");
+	} else if (r && r->outcome == LW_POLL_NOT_MODIFIED) {
+		printf("%s: not modified\n", blog);
+	} else {
+		printf("%s: failed: %s\n", blog, why ? why : "?");
+	}
+	fflush(stdout);
 }
 
 void lw_app_warn_once(struct lw_app *app, GPtrArray *messages)

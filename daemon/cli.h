@@ -63,3 +63,12 @@ int lw_status_main(const struct lw_config *cfg, int argc, char **argv);
  * returns the exit status. */
 extern const char lw_test_alert_usage[];
 int lw_test_alert_main(struct lw_config *cfg, int argc, char **argv);
+
+/* `check --online` (daemon/online.c): fetches each blog of app once,
+ * records nothing, prints what it sees; -1 when a page failed. */
+int lw_check_online(struct lw_app *app);
+
+/* poll's summary on stdout: one line per blog, or with json one object
+ * per blog; r NULL with error for a poll that could not run. */
+void lw_app_summary(const char *blog, const struct lw_poll_result *r, const char *error,
+                    bool json);

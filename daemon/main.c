@@ -27,8 +27,8 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  run                        watch every blog (the daemon; foreground)\n"
-	"  poll [BLOG...]             poll once, record, alert, exit\n"
-	"  check                      validate config and rules\n"
+	"  poll [--json] [BLOG...]    poll once, record, alert, exit; one line per blog\n"
+	"  check [--online]           validate config and rules (--online: fetch each blog once)\n"
 	"  log [BLOG] [--since T] [--json]\n"
 	"                             what changed, when (T: 2023-02-14, RFC 3339, 30m, 2h, 3d, 1w)\n"
 	"  show BLOG ID               every version of one entry, with word diffs\n"
@@ -76,15 +76,22 @@ static const struct command_usage {
 	  "Watches every blog of the config until stopped (SIGTERM, SIGINT);\n"
 	  "SIGHUP re-reads the config and the rules.  Runs in the foreground\n"
 	  "(systemd Type=notify).\n" },
-	{ "poll", "usage: livewatch [-c CONFIG] poll [BLOG...]\n"
+	{ "poll", "usage: livewatch [-c CONFIG] poll [--json] [BLOG...]\n"
 	  "\n"
 	  "Polls each blog (or the ones named) once, records what changed in the\n"
 	  "history, sends the alerts, and exits.  A blog with `follow =` moves to\n"
-	  "the newest blog of its series first, as run does.\n" },
-	{ "check", "usage: livewatch [-c CONFIG] check\n"
+	  "the newest blog of its series first, as run does.  Prints one line per\n"
+	  "blog on stdout (--json: one JSON object per blog, one a line):\n"
+	  "  BLOG: changed: 2 new, 1 edited, 0 removed, 0 restored, 1 alert (commit ...)\n"
+	  "  BLOG: unchanged: 27 posts | not modified | failed: REASON\n" },
+	{ "check", "usage: livewatch [-c CONFIG] check [--online]\n"
 	  "\n"
 	  "Validates the config, the rules and the sinks, and says every problem\n"
-	  "it finds as FILE:LINE: problem.  Exit status 2 when there is one.\n" },
+	  "it finds as FILE:LINE: problem.  Exit status 2 when there is one.\n"
+	  "--online: then fetches each blog once, recording nothing, and prints\n"
+	  "its format, its posts, the newest one and the rules that match a post\n"
+	  "on it now; flags a page with no posts or that reads as an article\n"
+	  "(exit status 1 when a page cannot be fetched or read).\n" },
 	{ "log", "usage: livewatch [-c CONFIG] log [BLOG] [--since T] [--json]\n"
 	  "\n"
 	  "What changed, when, newest first.  T: 2023-02-14, RFC 3339, 30m, 2h,\n"
@@ -136,10 +143,13 @@ static const char *usage_of(const char *cmd)
 /* Options of a command that takes only -h/--help besides operands:
  * 0 with *first the index of the first operand, 1 when the usage was
  * printed (exit 0), -1 on a bad option (said; exit 2). */
-static int parse_plain(const char *cmd, int argc, char **argv, int *first)
+static int parse_plain(const char *cmd, int argc, char **argv, int *first, bool *flag)
 {
+	/* check --online, poll --json: the one flag of its command */
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "online", no_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* argv[0] is the command: getopt starts after it */
@@ -150,6 +160,10 @@ static int parse_plain(const char *cmd, int argc, char **argv, int *first)
 		if (c == 'h') {
 			fputs(usage_of(cmd), stdout);
 			return 1;
+		}
+		if ((c == 'o' && !strcmp(cmd, "check")) || (c == 'j' && !strcmp(cmd, "poll"))) {
+			*flag = true;
+			continue;
 		}
 		lw_error("%s: unknown option '%s'\n%s", cmd, argv[optind - 1], usage_of(cmd));
 		return -1;
@@ -187,7 +201,7 @@ static struct lw_config *load_config(const char *path)
 	return cfg;
 }
 
-static int cmd_check(const char *config_path)
+static int cmd_check(const char *config_path, bool online)
 {
 	GError *err = NULL;
 	struct lw_config *cfg = load_config(config_path);
@@ -209,8 +223,9 @@ static int cmd_check(const char *config_path)
 	printf("%s: ok: %u blog%s, %u rule%s, %u sink%s\n", path, app->cfg->blogs->len,
 	       app->cfg->blogs->len == 1 ? "" : "s", nrules, nrules == 1 ? "" : "s",
 	       app->sinks->len, app->sinks->len == 1 ? "" : "s");
+	int status = online && lw_check_online(app) < 0 ? EXIT_RUNTIME : EXIT_OK;
 	lw_app_free(app);
-	return EXIT_OK;
+	return status;
 }
 
 /* poll: packs the history when due, quietly (poll's output is the
@@ -282,7 +297,7 @@ static int cmd_gc(const char *config_path, int argc, char **argv)
 	return status;
 }
 
-static int cmd_poll(const char *config_path, int argc, char **argv)
+static int cmd_poll(const char *config_path, int argc, char **argv, bool json)
 {
 	GError *err = NULL;
 	struct lw_config *cfg = load_config(config_path);
@@ -314,10 +329,12 @@ static int cmd_poll(const char *config_path, int argc, char **argv)
 		g_autofree char *url = lw_app_follow(app, b);
 		if (lw_poll_blog(&app->ctx, b, url, &r, &err) < 0) {
 			lw_error("%s: %s", b->sec.name, err->message);
+			lw_app_summary(b->sec.name, NULL, err->message, json);
 			g_clear_error(&err);
 			status = EXIT_RUNTIME;
 		} else {
 			lw_app_report(app, b->sec.name, &r);
+			lw_app_summary(b->sec.name, &r, NULL, json);
 			if (r.outcome == LW_POLL_FAILED)
 				status = EXIT_RUNTIME;
 		}
@@ -724,20 +741,21 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "poll") || !strcmp(cmd, "check") || !strcmp(cmd, "run") ||
 	    !strcmp(cmd, "gc")) {
 		int first = 0;
-		int rc = parse_plain(cmd, cargc, cargv, &first);
+		bool flag = false;
+		int rc = parse_plain(cmd, cargc, cargv, &first, &flag);
 		if (rc != 0)
 			return rc > 0 ? EXIT_OK : EXIT_USAGE;
 		int rest = cargc - first;
 		char **args = cargv + first;
 		if (!strcmp(cmd, "poll"))
-			return cmd_poll(config_path, rest, args);
+			return cmd_poll(config_path, rest, args, flag);
 		if (!strcmp(cmd, "gc"))
 			return cmd_gc(config_path, rest, args);
 		if (rest > 0) {
 			lw_error("%s: unexpected argument '%s'\n%s", cmd, args[0], usage_of(cmd));
 			return EXIT_USAGE;
 		}
-		return !strcmp(cmd, "run") ? cmd_run(config_path) : cmd_check(config_path);
+		return !strcmp(cmd, "run") ? cmd_run(config_path) : cmd_check(config_path, flag);
 	}
 	if (wants_help(cargc, cargv)) {
 		fputs(usage_of(cmd), stdout);

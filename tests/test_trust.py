@@ -229,5 +229,45 @@ def test_test_alert_goes_through_each_sink_and_says_what_it_answered(sb):
     eq(sb.commits(), 0, 'nothing recorded')
 
 
+@with_sandbox(blogs={'live': '/live', 'story': '/story', 'gone': '/gone'})
+def test_check_online_and_poll_summary(sb):
+    import json
+    srv = sb.server
+    posts = [post(12, 'Fighting near Bakhmut went on.', title='Bakhmut'),
+             post(11, 'Leopard tanks arrived.'), post(10, 'Talks in Brussels.')]
+    srv.set('/live', body=render_blog(posts, page_url=sb.url(), headline='Live'))
+    srv.set('/story', body='<html><head><title>A story</title></head><body><article><h1>A story'
+                           '</h1><p>One long paragraph of an ordinary article about the '
+                           'weather, with nothing live in it at all, not one post.</p>'
+                           '</article></body></html>')
+    srv.set('/gone', status=404, body='no')
+    p = sb.livewatch('check', '--online')
+    eq(p.returncode, 1, p.stderr)
+    out = p.stdout
+    check(re.search(r'^live: format guardian, 3 posts, newest 2023-02-14T12:00:00Z "Bakhmut"$',
+                    out, re.M), out)
+    check('  rules matching now: bakhmut (1 post), leopard (1 post)\n' in out, out)
+    check(re.search(r'^story: format article, 1 post', out, re.M), out)
+    check('warning: the page reads as an article' in out, out)
+    check("gone: cannot fetch '%s': HTTP 404" % srv.url('/gone') in out, out)
+    eq(sb.commits(), 0, 'nothing recorded')
+
+    p = sb.livewatch('poll', 'live', 'story')
+    eq(p.stdout.splitlines()[0][:len('live: changed: 3 new')], 'live: changed: 3 new', p.stdout)
+    check(re.match(r'^live: changed: 3 new, 0 edited, 0 removed, 0 restored, 0 alerts, '
+                   r'baseline \(commit [0-9a-f]{12}\)$', p.stdout.splitlines()[0]), p.stdout)
+    eq(len(p.stdout.splitlines()), 2, p.stdout)
+    fresh = post(13, 'Shelling near Bakhmut overnight.')
+    srv.set('/live', body=render_blog([fresh] + posts, page_url=sb.url(), headline='Live'))
+    p = sb.livewatch('poll', '--json', check=1)
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    eq([r['blog'] for r in rows], ['live', 'story', 'gone'])
+    eq((rows[0]['outcome'], rows[0]['new'], rows[0]['alerts'], rows[0]['posts']),
+       ('changed', 1, 1, 4))
+    eq(rows[1]['outcome'], 'unchanged')
+    eq(rows[2]['outcome'], 'failed')
+    check('HTTP 404' in rows[2]['error'], rows[2])
+
+
 if __name__ == '__main__':
     run_tests(globals())
