@@ -28,6 +28,7 @@ struct rpost {
 
 enum { K_NEW, K_EDITED, K_STEALTH, K_REMOVED, K_ALERT, K_N };
 static const char *const kind_class[K_N] = { "new", "edited", "stealth", "removed", "alert" };
+static const char *const kind_colour[K_N] = { "#2b7bb9", "#888", "#d98b00", "#c0392b", "#7b2cbf" };
 static const char *const kind_label[K_N] = {
 	"new posts", "edits", "stealth edits", "removals", "alerts",
 };
@@ -177,6 +178,7 @@ static const char css[] =
 	".flag.alerted{background:#7b2cbf}"
 	"pre{white-space:pre-wrap;word-wrap:break-word;font:13px/1.4 ui-monospace,monospace;"
 	"background:#f6f6f6;padding:.4rem .6rem;margin:.2rem 0}"
+	"article>pre.text{font:inherit;background:none;padding:0;margin:.4rem 0}"
 	"ins{background:#d4f4d4;color:#064;text-decoration:none}"
 	"del{background:#fbd6d2;color:#900}"
 	"mark{background:#ffe58a}"
@@ -481,8 +483,8 @@ static void head(GString *out, const char *title, gint64 now, const struct lw_re
 	when(out, now);
 	g_string_append(out, " by livewatch</p>\n<p class=\"legend\">");
 	for (int k = 0; k < K_N; k++)
-		g_string_append_printf(out, "<span><i class=\"mark k-%s\" style=\"background:"
-		                       "var(--c)\"></i>%s</span>", kind_class[k], kind_label[k]);
+		g_string_append_printf(out, "<span><i style=\"background:%s\"></i>%s</span>",
+		                       kind_colour[k], kind_label[k]);
 	g_string_append(out, "</p>\n");
 }
 
