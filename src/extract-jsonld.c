@@ -193,6 +193,8 @@ static char *author_names(const struct lw_jv *n)
  * every update; an update field equal to them says nothing about it. */
 struct page_level {
 	char *headline;
+	char *shared;     /* the one headline every update has, when several do
+	                     (the Independent gives each the blog's short title) */
 	char *published;
 	char *modified;
 	char *author;
@@ -204,11 +206,23 @@ static void page_level_init(struct page_level *pl, const struct lw_jv *posting)
 	pl->published = lw_text_time_utc(str_member(posting, "datePublished"));
 	pl->modified = lw_text_time_utc(str_member(posting, "dateModified"));
 	pl->author = author_names(lw_jv_member(posting, "author"));
+	pl->shared = NULL;
+	g_autoptr(GPtrArray) updates = updates_of(posting);
+	for (guint i = 0; updates->len >= 2 && i < updates->len; i++) {
+		g_autofree char *h = one_line(str_member(updates->pdata[i], "headline"));
+		if (!h || !*h || (pl->shared && strcmp(h, pl->shared))) {
+			g_clear_pointer(&pl->shared, g_free);
+			break;
+		}
+		if (!pl->shared)
+			pl->shared = g_steal_pointer(&h);
+	}
 }
 
 static void page_level_clear(struct page_level *pl)
 {
 	g_free(pl->headline);
+	g_free(pl->shared);
 	g_free(pl->published);
 	g_free(pl->modified);
 	g_free(pl->author);
@@ -226,7 +240,7 @@ static void fill_entry(struct lw_page *p, struct lw_entry *e, const struct lw_jv
 {
 	if (!e->title[0]) {
 		g_autofree char *t = one_line(str_member(u, "headline"));
-		if (t && !same(t, pl->headline))
+		if (t && !same(t, pl->headline) && !same(t, pl->shared))
 			lw_entry_set(&e->title, t);
 	}
 	if (!e->body[0]) {

@@ -894,6 +894,33 @@ static void test_is_live(void)
 	}
 }
 
+/* The Independent gives every update the blog's short title as its
+ * headline: a page-level headline, not a post's title. */
+static void test_shared_headline_is_no_title(void)
+{
+	const char *before =
+		"<html><head><script type=\"application/ld+json\">{\"@type\":\"LiveBlogPosting\","
+		"\"headline\":\"Women's World Cup 2023 live: England v Spain\",\"liveBlogUpdate\":["
+		"{\"@type\":\"BlogPosting\",\"headline\":\"";
+	const char *after = "\",\"@id\":\"https://x.org/l#p2\","
+		"\"datePublished\":\"2023-08-20T11:00:00Z\",\"articleBody\":\"Two.\"},"
+		"{\"@type\":\"BlogPosting\",\"headline\":\"Women's World Cup\",\"@id\":\"https://x.org/l#p1\","
+		"\"datePublished\":\"2023-08-20T10:00:00Z\",\"articleBody\":\"One.\"}]}</script>"
+		"</head><body></body></html>";
+	g_autofree char *shared = g_strconcat(before, "Women's World Cup", after, NULL);
+	struct lw_extract_opts o = LW_EXTRACT_OPTS_DEFAULT;
+	struct lw_snapshot *s = extract_with(shared, strlen(shared), &o);
+	g_assert_cmpint(s->entries->len, ==, 2);
+	for (guint i = 0; i < 2; i++)
+		g_assert_cmpstr(((struct lw_entry *)s->entries->pdata[i])->title, ==, "");
+	lw_snapshot_free(s);
+	g_autofree char *own = g_strconcat(before, "Kick-off", after, NULL);
+	s = extract_with(own, strlen(own), &o);
+	g_assert_cmpstr(((struct lw_entry *)s->entries->pdata[0])->title, ==, "Kick-off");
+	g_assert_cmpstr(((struct lw_entry *)s->entries->pdata[1])->title, ==, "Women's World Cup");
+	lw_snapshot_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -901,6 +928,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/extract/real/articles", test_real_articles);
 	g_test_add_func("/extract/page-fields", test_page_fields);
 	g_test_add_func("/extract/is-live", test_is_live);
+	g_test_add_func("/extract/shared-headline", test_shared_headline_is_no_title);
 	g_test_add_func("/extract/rerendered-identical", test_rerendered_identical);
 	g_test_add_func("/extract/format-absent", test_format_absent);
 	g_test_add_func("/extract/charset", test_charset);
