@@ -48,6 +48,7 @@ static const struct lw_value_key main_keys[] = {
 	{ .key = "pages", .type = LW_VALUE_INT, LW_VALUE_AT(struct lw_config, pages), .min = 1,
 	  .max = 1000, .zero = "all" },
 	KEY(struct lw_config, "max_pages", LW_VALUE_INT, max_pages, 1, 1000),
+	KEY(struct lw_config, "publish", LW_VALUE_PATH, publish, 0, 0),
 	{ NULL },
 };
 

@@ -73,6 +73,8 @@ struct lw_host_config {
 struct lw_config {
 	char *path;                 /* the file read, or "" for built-in defaults */
 	char *repo;                 /* absolute */
+	char *publish;              /* absolute folder for index.html and changes.atom
+	                               (publish.h), NULL: publish nothing */
 	char **rules;               /* rule files / folders, absolute, NULL-terminated */
 	int interval;               /* default 120 */
 	char *user_agent;           /* NULL: the fetcher's default */

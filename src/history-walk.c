@@ -176,8 +176,8 @@ static bool is_restored(const struct trailers *t, const char *blog,
 /* te is the file <id>.md in entries/<day>/ (day NULL: in entries/ itself);
  * t: the trailers of a livewatch commit, else NULL. */
 static void add_change(struct lw_history_reader *r, GHashTable *polls, const char *blog,
-                       char kind, const git_tree_entry *te, const char *day,
-                       const struct trailers *t)
+                       char kind, const git_tree_entry *te, const git_tree_entry *old,
+                       const char *day, const struct trailers *t)
 {
 	const char *name = git_tree_entry_name(te);
 	g_autofree char *id = g_strndup(name, strlen(name) - 3);
@@ -193,6 +193,8 @@ static void add_change(struct lw_history_reader *r, GHashTable *polls, const cha
 	g_autofree char *heading = read_heading(r, git_tree_entry_id(te), path, ch);
 	ch->id = g_steal_pointer(&id);
 	git_oid_tostr(ch->blob, sizeof(ch->blob), git_tree_entry_id(te));
+	if (old)
+		git_oid_tostr(ch->old_blob, sizeof(ch->old_blob), git_tree_entry_id(old));
 	g_ptr_array_add(p->changes, ch);
 	if (kind == 'A' && is_restored(t, blog, ch, heading)) {
 		ch->kind = 'R';
@@ -236,6 +238,7 @@ static git_tree *entries_tree(struct lw_history_reader *r, const git_tree *root,
 struct raw_change {
 	char kind;                  /* 'A', 'M', 'D'; 0 once paired into a move */
 	const git_tree_entry *te;   /* the file (the old one for D), owned by a tree in held */
+	const git_tree_entry *old;  /* for M: the file before */
 	const char *day;            /* its day folder, NULL in entries/ itself */
 };
 
@@ -271,7 +274,7 @@ static int diff_entries(struct lw_history_reader *r, const char *blog, const git
 		bool old_file = was && history_is_entry_file(was), new_file = now && history_is_entry_file(now);
 		struct raw_change rc = { .day = day };
 		if (old_file && new_file)
-			rc.kind = 'M', rc.te = now;
+			rc.kind = 'M', rc.te = now, rc.old = was;
 		else if (old_file)
 			rc.kind = 'D', rc.te = was;
 		else if (new_file)
@@ -325,7 +328,7 @@ static int diff_blog(struct lw_history_reader *r, const git_tree *old_root,
 	for (guint k = 0; k < raws->len; k++) {
 		const struct raw_change *rc = &g_array_index(raws, struct raw_change, k);
 		if (rc->kind)
-			add_change(r, polls, blog, rc->kind, rc->te, rc->day, t);
+			add_change(r, polls, blog, rc->kind, rc->te, rc->old, rc->day, t);
 	}
 	return 0;
 }

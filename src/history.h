@@ -43,6 +43,7 @@ struct lw_history_change {
 	bool readable;    /* false when the file is not an entry file (a hand-written
 	                     one, over 16 MB): title and published are then "" */	char blob[41];    /* hex id of the file's blob: the new version (the old one
 	                     for D); lw_history_read_blob() reads it */
+	char old_blob[41];  /* for M: the blob before the edit; "" otherwise */
 	bool stealth;     /* an M the commit's Livewatch-Stealth trailer lists: the
 	                     page showed no new "updated" time for the edit */
 };

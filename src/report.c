@@ -122,7 +122,7 @@ static gint post_cmp(gconstpointer a, gconstpointer b)
 	return c ? c : strcmp(x->key, y->key);
 }
 
-static void esc(GString *out, const char *s, gssize len)
+void lw_report_escape(GString *out, const char *s, gssize len)
 {
 	const char *end = s + (len < 0 ? (gssize)strlen(s) : len);
 	for (const char *p = s; p < end; p++) {
@@ -253,7 +253,7 @@ static void timeline(GString *out, const struct collect *c)
 
 /* The word diff of two versions' texts, changed lines only ("⋮" for the
  * others), insertions and deletions marked as `show` marks them. */
-static void word_diff(GString *out, const char *old, gsize olen, const char *now, gsize nlen)
+void lw_report_word_diff(GString *out, const char *old, gsize olen, const char *now, gsize nlen)
 {
 	struct lw_wdiff *d = lw_wdiff_compute(old, olen, now, nlen);
 	GString *line = g_string_new(NULL);
@@ -273,7 +273,7 @@ static void word_diff(GString *out, const char *old, gsize olen, const char *now
 					g_string_append_printf(line, "<%s>", tag);
 					changed = true;
 				}
-				esc(line, p, stop - p);
+				lw_report_escape(line, p, stop - p);
 				if (tag)
 					g_string_append_printf(line, "</%s>", tag);
 			}
@@ -310,14 +310,14 @@ static void snippet(GString *out, const char *s)
 {
 	const char *a = strstr(s, "«"), *b = a ? strstr(a, "»") : NULL;
 	if (!a || !b) {
-		esc(out, s, -1);
+		lw_report_escape(out, s, -1);
 		return;
 	}
-	esc(out, s, a - s);
+	lw_report_escape(out, s, a - s);
 	g_string_append(out, "<mark>");
-	esc(out, a + strlen("«"), b - a - (gssize)strlen("«"));
+	lw_report_escape(out, a + strlen("«"), b - a - (gssize)strlen("«"));
 	g_string_append(out, "</mark>");
-	esc(out, b + strlen("»"), -1);
+	lw_report_escape(out, b + strlen("»"), -1);
 }
 
 static const char *const version_kind[] = { ['A'] = "new", ['R'] = "restored",
@@ -342,16 +342,16 @@ static int post(GString *out, struct lw_history_reader *r, struct rpost *p,
 	if (p->alerts->len)
 		g_string_append(out, " alerted");
 	g_string_append(out, "\" id=\"");
-	esc(out, p->key, -1);
+	lw_report_escape(out, p->key, -1);
 	g_string_append(out, "\"><header><h2><a class=\"anchor\" href=\"#");
-	esc(out, p->key, -1);
+	lw_report_escape(out, p->key, -1);
 	g_string_append(out, "\">#</a>");
-	esc(out, p->title ? p->title : p->id, -1);
+	lw_report_escape(out, p->title ? p->title : p->id, -1);
 	g_string_append(out, "</h2><p class=\"meta\">");
-	esc(out, p->blog, -1);
+	lw_report_escape(out, p->blog, -1);
 	if (p->published) {
 		g_string_append(out, " · published ");
-		esc(out, p->published, -1);
+		lw_report_escape(out, p->published, -1);
 	}
 	g_string_append_printf(out, " · %u version%s", n, n == 1 ? "" : "s");
 	if (removed) {
@@ -367,7 +367,7 @@ static int post(GString *out, struct lw_history_reader *r, struct rpost *p,
 		                       p->alerts->len, p->alerts->len == 1 ? "" : "s");
 	if (e && g_str_has_prefix(e->url, "http")) {
 		g_string_append(out, " · <a href=\"");
-		esc(out, e->url, -1);
+		lw_report_escape(out, e->url, -1);
 		g_string_append(out, "\" rel=\"noreferrer\">original</a>");
 	}
 	g_string_append(out, "</p>");
@@ -376,11 +376,11 @@ static int post(GString *out, struct lw_history_reader *r, struct rpost *p,
 		for (guint i = 0; i < p->alerts->len; i++) {
 			const struct lw_alert *a = p->alerts->pdata[i];
 			g_string_append(out, "<li class=\"alert\"><b>");
-			esc(out, a->rule, -1);
+			lw_report_escape(out, a->rule, -1);
 			g_string_append(out, "</b> (");
-			esc(out, a->urgency, -1);
+			lw_report_escape(out, a->urgency, -1);
 			g_string_append(out, ", ");
-			esc(out, a->change, -1);
+			lw_report_escape(out, a->change, -1);
 			g_string_append(out, a->stealth ? ", stealth) " : ") ");
 			snippet(out, a->snippet);
 			g_string_append(out, "</li>");
@@ -392,9 +392,9 @@ static int post(GString *out, struct lw_history_reader *r, struct rpost *p,
 		g_string_append(out, "<p class=\"meta\">Last text before it was removed:</p>");
 	g_string_append(out, "<pre class=\"text\">");
 	if (e) {
-		esc(out, e->body, -1);
+		lw_report_escape(out, e->body, -1);
 	} else {
-		esc(out, last_text, (gssize)last_len);
+		lw_report_escape(out, last_text, (gssize)last_len);
 	}
 	g_string_append(out, "</pre>\n");
 	lw_entry_free(e);
@@ -407,9 +407,9 @@ static int post(GString *out, struct lw_history_reader *r, struct rpost *p,
 		const struct rver *v = &g_array_index(p->versions, struct rver, i);
 		g_string_append_printf(out, "<section class=\"version k-%s%s\" id=\"",
 		                       version_kind[(int)v->kind], v->stealth ? " stealth" : "");
-		esc(out, p->key, -1);
+		lw_report_escape(out, p->key, -1);
 		g_string_append_printf(out, "/v%u\"><h3><a class=\"anchor\" href=\"#", i + 1);
-		esc(out, p->key, -1);
+		lw_report_escape(out, p->key, -1);
 		g_string_append_printf(out, "/v%u\">v%u</a> %s%s ", i + 1, i + 1,
 		                       version_kind[(int)v->kind],
 		                       v->stealth ? " (stealth)" : "");
@@ -431,10 +431,10 @@ static int post(GString *out, struct lw_history_reader *r, struct rpost *p,
 			prev = g_steal_pointer(&text);
 		} else if (!prev) {
 			g_string_append(out, "<pre class=\"text\">");
-			esc(out, text, (gssize)len);
+			lw_report_escape(out, text, (gssize)len);
 			g_string_append(out, "</pre>\n");
 		} else {
-			word_diff(out, prev, prev_len, text, len);
+			lw_report_word_diff(out, prev, prev_len, text, len);
 		}
 		if (text) {
 			g_free(prev);
@@ -458,13 +458,13 @@ static void head(GString *out, const char *title, gint64 now, const struct lw_re
 	                "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	                "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
 	                "<meta name=\"referrer\" content=\"no-referrer\"><title>");
-	esc(out, title, -1);
+	lw_report_escape(out, title, -1);
 	g_string_append_printf(out, "</title><style>%s</style></head>\n<body>\n<h1>", css);
-	esc(out, title, -1);
+	lw_report_escape(out, title, -1);
 	g_string_append(out, "</h1>\n<p class=\"summary\">");
 	if (o->blog) {
 		g_string_append(out, "Blog ");
-		esc(out, o->blog, -1);
+		lw_report_escape(out, o->blog, -1);
 		g_string_append(out, " · ");
 	}
 	if (o->since) {

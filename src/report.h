@@ -36,3 +36,12 @@ struct lw_report_stats {
  * history cannot be read (an empty history is a page saying so). */
 char *lw_report_html(struct lw_history_reader *r, const struct lw_report_opts *o, gsize *len,
                      struct lw_report_stats *stats, GError **error);
+
+/* Appends s (len bytes; -1: up to its NUL) to out with < > & " ' escaped
+ * for HTML and XML, control characters as '?'. */
+void lw_report_escape(GString *out, const char *s, gssize len);
+
+/* Appends the word diff of two versions' texts as <pre class="diff">:
+ * changed lines only ("⋮" for the others), <del> and <ins> marking what
+ * went and what came, as `livewatch show` marks them. */
+void lw_report_word_diff(GString *out, const char *old, gsize olen, const char *now, gsize nlen);
