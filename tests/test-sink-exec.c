@@ -222,11 +222,15 @@ static void test_sink_retry(void)
 	g_assert_false(g_file_test(queue, G_FILE_TEST_EXISTS));
 	g_assert_cmpint(lw_sink_retry(h.sink, state, now + 10000, errors), ==, 0);
 
-	/* desktop and file sinks do not retry */
+	/* file sinks retry too (a full disk, a folder gone for a while);
+	 * desktop sinks do not */
 	g_autofree char *path = g_build_filename(h.dir, "alerts.jsonl", NULL);
 	struct lw_sink *f = file_sink("c.ini", "f", path);
-	g_assert_false(lw_sink_retries(f));
+	g_assert_true(lw_sink_retries(f));
 	lw_sink_free(f);
+	struct lw_sink *d = lw_sink_new_default_desktop();
+	g_assert_false(lw_sink_retries(d));
+	lw_sink_free(d);
 	hook_clear(&h);
 }
 
