@@ -1,4 +1,5 @@
 /* livewatch: the command line. */
+#include "check.h"
 #include "cli.h"
 #include "error.h"
 #include "extract.h"
@@ -208,10 +209,17 @@ static int cmd_check(const char *config_path, bool online)
 	if (!cfg)
 		return EXIT_USAGE;
 	g_autofree char *path = g_strdup(cfg->path);
+	/* the repository too, which poll and run find out by opening it */
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	lw_check_repo(cfg, problems);
 	struct lw_app *app = lw_app_new(cfg, FALSE, &err);
-	if (!app) {
-		lw_error("%s", err->message);
-		g_error_free(err);
+	for (guint i = 0; i < problems->len; i++)
+		lw_error("%s", (char *)problems->pdata[i]);
+	if (!app || problems->len) {
+		if (!app)
+			lw_error("%s", err->message);
+		g_clear_error(&err);
+		lw_app_free(app);
 		return EXIT_USAGE;
 	}
 	guint nrules = lw_ruleset_count(app->rules);

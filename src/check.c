@@ -36,7 +36,7 @@ static int profile_line(const struct lw_blog_config *b, const char *message)
 	return b->sec.line;
 }
 
-static void check_repo(const struct lw_config *cfg, GPtrArray *problems)
+void lw_check_repo(const struct lw_config *cfg, GPtrArray *problems)
 {
 	int line = g_hash_table_contains(cfg->sec.lines, "repo") ? key_line(&cfg->sec, "repo") : 0;
 	if (g_file_test(cfg->repo, G_FILE_TEST_EXISTS)) {
@@ -81,7 +81,6 @@ void lw_check_config(const struct lw_config *cfg, GPtrArray *problems)
 			g_error_free(err);
 		}
 	}
-	check_repo(cfg, problems);
 }
 
 guint lw_check_rule_paths(const struct lw_config_section *sec, char *const *paths,

@@ -3,7 +3,7 @@
  * rules' `blogs =` and `sinks =` against the config's names.  The one
  * place of these checks: lw_app_new() (daemon/app.c) runs them for
  * check, poll, run and reload alike, so that what `check` rejects, no
- * command accepts.
+ * command accepts (but lw_check_repo(), below).
  *
  * Each function appends one newly allocated message (char *) per problem
  * to problems, "FILE:LINE: problem" (or "FILE: problem" when the config
@@ -15,10 +15,14 @@
 #include "config.h"
 #include "rules.h"
 
-/* No blog at all, an unknown format, a broken xpath profile, and a
- * repository that can neither be written nor created (nothing is created
- * here: the nearest existing folder must be writable). */
+/* No blog at all, an unknown format, a broken xpath profile. */
 void lw_check_config(const struct lw_config *cfg, GPtrArray *problems);
+
+/* A repository that can neither be written nor created (nothing is
+ * created here: the nearest existing folder must be writable).  For
+ * `check` only: poll and run open the repository, and one they cannot
+ * write is a runtime failure of theirs (exit status 1), not bad config. */
+void lw_check_repo(const struct lw_config *cfg, GPtrArray *problems);
 
 /* The rule paths of sec (the `rules` key of [livewatch] or of a [blog]):
  * each must exist, and a folder must hold at least one *.rules file.
