@@ -26,16 +26,19 @@ void lw_log(enum lw_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	/* a message of several problems is one line each, each tagged */
-	g_auto(GStrv) lines = g_strsplit(msg, "\n", -1);
-	for (char **l = lines; *l; l++) {
-		if (journal) {
-			fprintf(stderr, "<%d>%s\n", (int)level, *l);
-		} else {
-			const char *tag = level <= LW_LOG_ERROR ? "error: " :
-			                  level == LW_LOG_WARNING ? "warning: " : "";
-			fprintf(stderr, "%s%s\n", tag, *l);
-		}
+	if (journal) {
+		fprintf(stderr, "<%d>%s\n", (int)level, msg);
+	} else {
+		const char *tag = level <= LW_LOG_ERROR ? "error: " :
+		                  level == LW_LOG_WARNING ? "warning: " : "";
+		fprintf(stderr, "%s%s\n", tag, msg);
 	}
 	fflush(stderr);
+}
+
+void lw_log_lines(enum lw_log_level level, const char *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	for (char **l = lines; *l; l++)
+		lw_log(level, "%s", *l);
 }

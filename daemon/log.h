@@ -22,6 +22,10 @@ enum lw_log_level lw_log_get_level(void);
 
 void lw_log(enum lw_log_level level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
+/* text of several lines (every problem of a config, one a line) as one
+ * log line each, each with its level. */
+void lw_log_lines(enum lw_log_level level, const char *text);
+
 #define lw_error(...) lw_log(LW_LOG_ERROR, __VA_ARGS__)
 #define lw_warn(...) lw_log(LW_LOG_WARNING, __VA_ARGS__)
 #define lw_notice(...) lw_log(LW_LOG_NOTICE, __VA_ARGS__)

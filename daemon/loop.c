@@ -746,7 +746,11 @@ static gboolean on_hup(gpointer data)
 		}
 	}
 	if (!fresh) {
-		lw_error("reload failed, keeping the old configuration: %s", err->message);
+		/* every problem one a line, the first on the line that says so */
+		g_auto(GStrv) lines = g_strsplit(err->message, "\n", -1);
+		lw_error("reload failed, keeping the old configuration: %s", lines[0] ? lines[0] : "");
+		for (char **l = lines[0] ? lines + 1 : lines; *l; l++)
+			lw_error("%s", *l);
 		g_error_free(err);
 	} else {
 		struct app_ref *old = L.cur;
@@ -806,7 +810,7 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 	lw_notify_init();
 	struct lw_app *app = lw_app_new(cfg, TRUE, &err);
 	if (!app) {
-		lw_error("%s", err->message);
+		lw_log_lines(LW_LOG_ERROR, err->message);
 		int code = err->code == LW_ERROR_LOCKED || err->code == LW_ERROR_STORE ? 1 : 2;
 		g_error_free(err);
 		return code;

@@ -217,7 +217,7 @@ static int cmd_check(const char *config_path, bool online)
 		lw_error("%s", (char *)problems->pdata[i]);
 	if (!app || problems->len) {
 		if (!app)
-			lw_error("%s", err->message);
+			lw_log_lines(LW_LOG_ERROR, err->message);
 		g_clear_error(&err);
 		lw_app_free(app);
 		return EXIT_USAGE;
@@ -262,7 +262,11 @@ static struct lw_app *open_app(struct lw_config *cfg, int *code)
 	GError *err = NULL;
 	struct lw_app *app = lw_app_new(cfg, TRUE, &err);
 	if (!app) {
-		lw_error("%s", err->message);
+		/* a config's problems are one a line */
+		if (err->code == LW_ERROR_CONFIG)
+			lw_log_lines(LW_LOG_ERROR, err->message);
+		else
+			lw_error("%s", err->message);
 		*code = err->code == LW_ERROR_CONFIG || err->code == LW_ERROR_QUERY ?
 		        EXIT_USAGE : EXIT_RUNTIME;
 		g_error_free(err);

@@ -54,7 +54,7 @@ int lw_test_alert_main(struct lw_config *cfg, int argc, char **argv)
 	GError *err = NULL;
 	struct lw_app *app = lw_app_new(cfg, FALSE, &err);
 	if (!app) {
-		lw_error("%s", err->message);
+		lw_log_lines(LW_LOG_ERROR, err->message);
 		g_error_free(err);
 		return EXIT_USAGE;
 	}
