@@ -1,6 +1,7 @@
 #include "check.h"
 #include "cli.h"
 #include "publish.h"
+#include "pusher.h"
 #include "error.h"
 #include "fetch.h"
 #include "follow.h"
@@ -128,6 +129,19 @@ err:
 	return NULL;
 }
 
+/* After a commit: the push of `push =`, when set.  One pusher for the
+ * process, kept across reloads (a push may be running on its thread)
+ * unless the remote or branch changed. */
+static void push(struct lw_app *app)
+{
+	static struct lw_pusher *pusher;
+	if (pusher && !lw_pusher_same(pusher, app->cfg))
+		g_clear_pointer(&pusher, lw_pusher_free);
+	if (!pusher)
+		pusher = lw_pusher_new(app->cfg);
+	lw_pusher_kick(pusher);
+}
+
 /* After a commit: the report and the feed of `publish =`, when set.  A
  * failure is said and the poll goes on: the history is recorded. */
 static void publish(struct lw_app *app)
@@ -171,6 +185,7 @@ guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_r
 		          r->baseline ? " (first poll: baseline)" : "",
 		          r->commit);
 		publish(app);
+		push(app);
 		break;
 	}
 	if (r->recovered)

@@ -1,12 +1,16 @@
-/* `livewatch report`: the history as one HTML page (src/report.h). */
+/* Sharing the history: `livewatch report` (the history as one HTML page,
+ * src/report.h) and the background pushes of `push =` (pusher.h). */
 #include "cli.h"
 #include "error.h"
 #include "file.h"
 #include "history.h"
 #include "log.h"
+#include "push.h"
+#include "pusher.h"
 #include "readout.h"
 #include "report.h"
 
+#include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,4 +91,176 @@ int lw_report_main(const struct lw_config *cfg, int argc, char **argv)
 out:
 	lw_history_reader_free(r);
 	return lw_readout_finish(status);
+}
+
+/* ---- push ---- */
+
+#define RETRY_FIRST 30
+#define RETRY_MAX 600
+
+struct lw_pusher {
+	gint refs;            /* the owner's, and one per running push */
+	bool gone;            /* the owner freed it: finish quietly */
+	bool running, dirty, stopped, failing;
+	guint retry;          /* seconds before the next try after a failure */
+	guint timer;          /* the retry's source, or 0 */
+	char *repo, *url, *branch, *token_file;
+};
+
+static struct lw_pusher *ref(struct lw_pusher *p)
+{
+	p->refs++;
+	return p;
+}
+
+static void unref(struct lw_pusher *p)
+{
+	if (--p->refs > 0)
+		return;
+	g_free(p->repo);
+	g_free(p->url);
+	g_free(p->branch);
+	g_free(p->token_file);
+	g_free(p);
+}
+
+struct lw_pusher *lw_pusher_new(const struct lw_config *cfg)
+{
+	if (!cfg->push)
+		return NULL;
+	struct lw_pusher *p = g_new0(struct lw_pusher, 1);
+	p->refs = 1;
+	p->repo = g_strdup(cfg->repo);
+	p->url = g_strdup(cfg->push);
+	p->branch = g_strdup(cfg->branch);
+	p->token_file = g_strdup(cfg->push_token);
+	p->retry = RETRY_FIRST;
+	return p;
+}
+
+void lw_pusher_free(struct lw_pusher *p)
+{
+	if (!p)
+		return;
+	p->gone = true;
+	if (p->timer)
+		g_source_remove(p->timer);
+	p->timer = 0;
+	unref(p);
+}
+
+static void start(struct lw_pusher *p);
+
+static gboolean on_retry(gpointer data)
+{
+	struct lw_pusher *p = data;
+	p->timer = 0;
+	start(p);
+	return G_SOURCE_REMOVE;
+}
+
+/* What a push came to, said on the loop thread: once per outage. */
+static void done(struct lw_pusher *p, enum lw_push_result rc, const char *pushed,
+                 const GError *err)
+{
+	if (rc == LW_PUSH_OK) {
+		if (p->failing)
+			lw_notice("pushed to '%s' again (commit %.12s)", p->url, pushed);
+		else
+			lw_info("pushed commit %.12s to '%s'", pushed, p->url);
+		p->failing = false;
+		p->retry = RETRY_FIRST;
+		return;
+	}
+	if (rc == LW_PUSH_MOVED) {
+		lw_error("%s", err->message);
+		p->stopped = true;
+		return;
+	}
+	if (!p->failing)
+		lw_warn("%s, retrying in %u s", err->message, p->retry);
+	else
+		lw_info("%s, retrying in %u s", err->message, p->retry);
+	p->failing = true;
+	p->dirty = true;
+	if (g_main_depth() > 0 && !p->timer)
+		p->timer = g_timeout_add_seconds(p->retry, on_retry, p);
+	p->retry = MIN(p->retry * 2, RETRY_MAX);
+}
+
+static void run_push(GTask *task, gpointer source, gpointer data, GCancellable *c)
+{
+	struct lw_pusher *p = data;
+	(void)source;
+	(void)c;
+	struct lw_push_opts o = { .repo = p->repo, .url = p->url, .branch = p->branch,
+	                          .token_file = p->token_file };
+	char *pushed = g_malloc0(41);
+	GError *err = NULL;
+	enum lw_push_result rc = lw_push_run(&o, pushed, &err);
+	g_object_set_data_full(G_OBJECT(task), "pushed", pushed, g_free);
+	if (err)
+		g_object_set_data_full(G_OBJECT(task), "error", err, (GDestroyNotify)g_error_free);
+	g_task_return_int(task, rc);
+}
+
+static void on_pushed(GObject *source, GAsyncResult *res, gpointer data)
+{
+	struct lw_pusher *p = data;
+	(void)source;
+	GTask *task = G_TASK(res);
+	enum lw_push_result rc = (enum lw_push_result)g_task_propagate_int(task, NULL);
+	p->running = false;
+	if (!p->gone) {
+		done(p, rc, g_object_get_data(G_OBJECT(task), "pushed"),
+		     g_object_get_data(G_OBJECT(task), "error"));
+		/* commits made meanwhile go out together, unless a retry is waiting */
+		if (p->dirty && !p->timer && !p->stopped && rc == LW_PUSH_OK)
+			start(p);
+	}
+	unref(p);
+}
+
+static void start(struct lw_pusher *p)
+{
+	if (p->stopped || p->running || p->gone)
+		return;
+	p->dirty = false;
+	if (g_main_depth() == 0) {
+		/* `livewatch poll`: no loop to come back to; the commit is made */
+		struct lw_push_opts o = { .repo = p->repo, .url = p->url, .branch = p->branch,
+		                          .token_file = p->token_file };
+		char pushed[41] = "";
+		GError *err = NULL;
+		enum lw_push_result rc = lw_push_run(&o, pushed, &err);
+		done(p, rc, pushed, err);
+		g_clear_error(&err);
+		return;
+	}
+	p->running = true;
+	GTask *task = g_task_new(NULL, NULL, on_pushed, ref(p));
+	g_task_set_task_data(task, p, NULL);
+	g_task_run_in_thread(task, run_push);
+	g_object_unref(task);
+}
+
+void lw_pusher_kick(struct lw_pusher *p)
+{
+	if (!p || p->stopped)
+		return;
+	p->dirty = true;
+	/* a new commit tries at once, a waiting retry or not: it costs the
+	 * loop nothing, and a remote back up gets it without delay */
+	if (p->timer) {
+		g_source_remove(p->timer);
+		p->timer = 0;
+	}
+	if (!p->running)
+		start(p);
+}
+
+bool lw_pusher_same(const struct lw_pusher *p, const struct lw_config *cfg)
+{
+	return !g_strcmp0(p->url, cfg->push) && !g_strcmp0(p->branch, cfg->branch) &&
+	       !g_strcmp0(p->token_file, cfg->push_token);
 }

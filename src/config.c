@@ -49,6 +49,9 @@ static const struct lw_value_key main_keys[] = {
 	  .max = 1000, .zero = "all" },
 	KEY(struct lw_config, "max_pages", LW_VALUE_INT, max_pages, 1, 1000),
 	KEY(struct lw_config, "publish", LW_VALUE_PATH, publish, 0, 0),
+	KEY(struct lw_config, "push", LW_VALUE_STRING, push, 0, 0),
+	KEY(struct lw_config, "branch", LW_VALUE_STRING, branch, 0, 0),
+	KEY(struct lw_config, "push_token", LW_VALUE_PATH, push_token, 0, 0),
 	{ NULL },
 };
 

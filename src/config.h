@@ -75,6 +75,9 @@ struct lw_config {
 	char *repo;                 /* absolute */
 	char *publish;              /* absolute folder for index.html and changes.atom
 	                               (publish.h), NULL: publish nothing */
+	char *push;                 /* remote url or path (push.h), NULL: no pushing */
+	char *branch;               /* the remote branch; NULL: the local branch's name */
+	char *push_token;           /* absolute path of a token file for https, or NULL */
 	char **rules;               /* rule files / folders, absolute, NULL-terminated */
 	int interval;               /* default 120 */
 	char *user_agent;           /* NULL: the fetcher's default */
