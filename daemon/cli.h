@@ -72,3 +72,7 @@ int lw_check_online(struct lw_app *app);
  * per blog; r NULL with error for a poll that could not run. */
 void lw_app_summary(const char *blog, const struct lw_poll_result *r, const char *error,
                     bool json);
+
+/* `livewatch match [--title TEXT] QUERY [FILE...]` (daemon/match.c);
+ * returns the exit status. */
+int lw_match_main(int argc, char **argv);

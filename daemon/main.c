@@ -109,13 +109,15 @@ static const struct command_usage {
 	  "article.  --json: JSON lines, one entry a line; --explain: which structure\n"
 	  "auto chose and why; --profile: that choice as an xpath profile to paste;\n"
 	  "--entry ... --title: an xpath profile to try (format xpath).\n" },
-	{ "match", "usage: livewatch match QUERY [FILE...]\n"
+	{ "match", "usage: livewatch match [--title TEXT] QUERY [FILE...]\n"
 	  "       livewatch [-c CONFIG] match QUERY --history [BLOG] [--since T]\n"
 	  "\n"
 	  "Tries a rule query on each FILE (stdin without one), or with --history\n"
 	  "on every post the history holds (of BLOG, published since T), newest\n"
-	  "first with snippets.  Exit status 0 when something matched, 1 when\n"
-	  "nothing did.\n" },
+	  "first with snippets.  A FILE that is an entry file of the history\n"
+	  "(<blog>/entries/<day>/<id>.md) is read as that post: its heading is\n"
+	  "the title, for title: queries; --title TEXT gives the text a title.\n"
+	  "Exit status 0 when something matched, 1 when nothing did.\n" },
 	{ "alerts", "usage: livewatch [-c CONFIG] alerts [BLOG] [--since T] [--json]\n"
 	  "\n"
 	  "The alerts that fired, newest first, read from the history (each commit\n"
@@ -202,6 +204,18 @@ static struct lw_config *load_config(const char *path)
 	return cfg;
 }
 
+static void warn_query_words(const struct lw_ruleset *rs)
+{
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < lw_ruleset_count(rs); i++) {
+		const struct lw_rule *r = lw_ruleset_get(rs, i);
+		g_autofree char *what = g_strdup_printf("%s:%d: rule '%s': ", r->file, r->line, r->name);
+		lw_check_query_words(r->query_text, what, warnings);
+	}
+	for (guint i = 0; i < warnings->len; i++)
+		lw_warn("%s", (char *)warnings->pdata[i]);
+}
+
 static int cmd_check(const char *config_path, bool online)
 {
 	GError *err = NULL;
@@ -222,6 +236,13 @@ static int cmd_check(const char *config_path, bool online)
 		lw_app_free(app);
 		return EXIT_USAGE;
 	}
+	/* queries that say "or" where they mean OR: a warning, they are valid */
+	warn_query_words(app->rules);
+	GHashTableIter bi;
+	gpointer bv;
+	g_hash_table_iter_init(&bi, app->blog_rules);
+	while (g_hash_table_iter_next(&bi, NULL, &bv))
+		warn_query_words(bv);
 	guint nrules = lw_ruleset_count(app->rules);
 	GHashTableIter it;
 	gpointer v;
@@ -607,68 +628,6 @@ out:
 	return status;
 }
 
-static int cmd_match(int argc, char **argv)
-{
-	if (argc < 1) {
-		lw_error("match: missing QUERY\n%s", usage);
-		return EXIT_USAGE;
-	}
-	GError *err = NULL;
-	struct lw_query *q = lw_query_parse(argv[0], &err);
-	if (!q) {
-		lw_error("query '%s': %s", argv[0], err->message);
-		g_error_free(err);
-		return EXIT_USAGE;
-	}
-	int matched = 0, status = EXIT_OK;
-	int nfiles = argc - 1;
-	for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
-		const char *name = nfiles ? argv[i + 1] : "-";
-		g_autofree char *text = NULL;
-		gsize len;
-		if (!strcmp(name, "-")) {
-			GString *s = g_string_new(NULL);
-			char buf[65536];
-			size_t n;
-			while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0 && s->len < 64u << 20)
-				g_string_append_len(s, buf, (gssize)n);
-			len = s->len;
-			text = g_string_free(s, FALSE);
-		} else if (!g_file_get_contents(name, &text, &len, &err)) {
-			lw_error("cannot read '%s': %s", name, err->message);
-			g_clear_error(&err);
-			status = EXIT_USAGE;
-			continue;
-		}
-		if (!g_utf8_validate(text, (gssize)len, NULL)) {
-			char *valid = g_utf8_make_valid(text, (gssize)len);
-			g_free(text);
-			text = valid;
-		}
-		struct lw_doc *d = lw_doc_new("", text);
-		struct lw_match m;
-		lw_match_init(&m);
-		if (lw_query_eval(q, d, &m)) {
-			matched++;
-			g_autofree char *snip = lw_alert_snippet(text, m.offset, m.length, 120);
-			GString *terms = g_string_new(NULL);
-			for (guint t = 0; m.terms && t < m.terms->len; t++)
-				g_string_append_printf(terms, "%s%s", t ? ", " : "",
-				                       (char *)m.terms->pdata[t]);
-			printf("%s: match [%s] %s\n", name, terms->str, snip);
-			g_string_free(terms, TRUE);
-		} else {
-			printf("%s: no match\n", name);
-		}
-		lw_match_clear(&m);
-		lw_doc_free(d);
-	}
-	lw_query_free(q);
-	if (status != EXIT_OK)
-		return status;
-	return matched ? EXIT_OK : EXIT_RUNTIME;
-}
-
 /* log and show: the config says where the repository is; without -c and
  * without a default config, the default repository. */
 static int cmd_history(const char *config_path,
@@ -781,7 +740,7 @@ int main(int argc, char **argv)
 		for (int k = 0; k < rest && strcmp(args[k], "--"); k++)
 			if (!strcmp(args[k], "--history"))
 				return cmd_history(config_path, lw_match_history_main, rest, args);
-		return cmd_match(rest, args);
+		return lw_match_main(rest, args);
 	}
 	if (!strcmp(cmd, "demo"))
 		return lw_demo_main(rest, args);

@@ -192,3 +192,40 @@ void lw_check_rule_names(const struct lw_ruleset *rs, const struct lw_config *cf
 		check_names(r, r->sinks, r->sinks_line, "sink", sinks, problems);
 	}
 }
+
+void lw_check_query_words(const char *query, const char *what, GPtrArray *warnings)
+{
+	static const struct { const char *word, *op, *means; } ops[] = {
+		{ "and", "AND", "both sides" }, { "or", "OR", "either side" },
+		{ "not", "NOT", "without the next term" },
+	};
+	const char *p = query;
+	while (*p) {
+		/* phrases and regexes are text, not operators */
+		if (*p == '"' || *p == '/') {
+			const char *end = strchr(p + 1, *p);
+			p = end ? end + 1 : p + strlen(p);
+			continue;
+		}
+		if (g_ascii_isspace(*p) || *p == '(' || *p == ')') {
+			p++;
+			continue;
+		}
+		const char *start = p;
+		while (*p && !g_ascii_isspace(*p) && *p != '(' && *p != ')' && *p != '"')
+			p++;
+		gsize n = (gsize)(p - start);
+		g_autofree char *word = g_strndup(start, n);
+		for (gsize i = 0; i < G_N_ELEMENTS(ops); i++) {
+			if (g_ascii_strcasecmp(word, ops[i].word) || !strcmp(word, ops[i].op))
+				continue;
+			g_ptr_array_add(warnings, g_strdup_printf("%s'%s' is searched as a word; write %s "
+			                                          "to mean %s", what, word, ops[i].op,
+			                                          ops[i].means));
+		}
+		if (!g_ascii_strncasecmp(word, "near/", 5) && strncmp(word, "NEAR/", 5))
+			g_ptr_array_add(warnings, g_strdup_printf("%s'%s' is searched as words; write "
+			                                          "NEAR/%s for words that close",
+			                                          what, word, word + 5));
+	}
+}

@@ -37,6 +37,13 @@ guint lw_check_rule_paths(const struct lw_config_section *sec, char *const *path
 void lw_check_rule_names(const struct lw_ruleset *rs, const struct lw_config *cfg,
                          char *const *sinks, GPtrArray *problems);
 
+/* Words of a query that look like operators but are searched as words:
+ * a lowercase (or mixed-case) and, or, not, near/N outside quotes and
+ * regexes.  Appends one message per word, "'or' is searched as a word;
+ * write OR to mean either side", to warnings.  what prefixes each
+ * message ("FILE:LINE: rule 'x': ", or ""). */
+void lw_check_query_words(const char *query, const char *what, GPtrArray *warnings);
+
 /* The known name closest to name (a different case, or at most about a
  * third of its letters wrong), else the only known name that begins
  * with it, or NULL; owned by known. */

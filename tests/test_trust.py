@@ -4,12 +4,13 @@ never recorded nor alerted, ..."""
 
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lwblog import Post, render_blog  # noqa: E402
-from lwtest import check, eq, run_tests, with_sandbox  # noqa: E402
+from lwtest import LW_BIN, check, eq, run_tests, with_sandbox  # noqa: E402
 
 
 def post(hour, text, title=None):
@@ -267,6 +268,36 @@ def test_check_online_and_poll_summary(sb):
     eq(rows[1]['outcome'], 'unchanged')
     eq(rows[2]['outcome'], 'failed')
     check('HTTP 404' in rows[2]['error'], rows[2])
+
+
+@with_sandbox
+def test_match_tries_titles_and_warns_about_lowercase_operators(sb):
+    posts = [post(10, 'Shelling went on overnight.', title='Bakhmut under fire')]
+    sb.server.set('/live', body=render_blog(posts, page_url=sb.url(), headline='Live'))
+    sb.poll()
+    entry = [os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(sb.repo, 'live', 'entries'))
+             for f in fs][0]
+    p = sb.livewatch('match', 'title:Bakhmut', entry, check=0)
+    eq(p.stdout, '%s: match [Bakhmut] title: \u00abBakhmut\u00bb under fire\n' % entry)
+    p = sb.livewatch('match', 'body:Bakhmut', entry, check=1)
+    check('no match' in p.stdout, p.stdout)
+    p = subprocess.run([LW_BIN, 'match', '--title', 'Leopard tanks arrive', 'title:tank'],
+                       input='Germany sent more.', stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    eq(p.returncode, 0, p.stderr)
+    check('-: match [tanks] title:' in p.stdout, p.stdout)
+    p = subprocess.run([LW_BIN, 'match', 'Bakhmut or Soledar'], input='Soledar fell.',
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    eq(p.returncode, 1, 'or is a word: nothing matched')
+    eq(p.stderr, "warning: 'or' is searched as a word; write OR to mean either side\n")
+    rules = os.path.join(sb.dir, 'test.rules')
+    with open(rules, 'a') as f:
+        f.write('\n[soledar]\nquery = Soledar and "the or" near/3 Bakhmut\n')
+    p = sb.livewatch('check', check=0)
+    check("%s:8: rule 'soledar': 'and' is searched as a word; write AND" % rules in p.stderr,
+          p.stderr)
+    check("'near/3' is searched as words; write NEAR/3" in p.stderr, p.stderr)
+    check("'or'" not in p.stderr, 'a quoted or is text: ' + p.stderr)
 
 
 if __name__ == '__main__':
