@@ -1,6 +1,5 @@
 #include "check.h"
 #include "cli.h"
-#include "publish.h"
 #include "pusher.h"
 #include "error.h"
 #include "fetch.h"
@@ -142,20 +141,6 @@ static void push(struct lw_app *app)
 	lw_pusher_kick(pusher);
 }
 
-/* After a commit: the report and the feed of `publish =`, when set.  A
- * failure is said and the poll goes on: the history is recorded. */
-static void publish(struct lw_app *app)
-{
-	if (!app->cfg->publish)
-		return;
-	GError *err = NULL;
-	if (lw_publish(app->cfg->repo, app->cfg->publish, g_get_real_time() / G_USEC_PER_SEC,
-	               &err) < 0) {
-		lw_warn("cannot publish to '%s': %s", app->cfg->publish, err->message);
-		g_error_free(err);
-	}
-}
-
 guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_result *r)
 {
 	if (r->url_changed_from) {
@@ -184,7 +169,7 @@ guint lw_app_report(struct lw_app *app, const char *blog, const struct lw_poll_r
 		          r->url_changed_from ? " (new url: baseline)" :
 		          r->baseline ? " (first poll: baseline)" : "",
 		          r->commit);
-		publish(app);
+		lw_publisher_kick(app->cfg);
 		push(app);
 		break;
 	}

@@ -5,6 +5,7 @@
 #include "file.h"
 #include "history.h"
 #include "log.h"
+#include "publish.h"
 #include "push.h"
 #include "pusher.h"
 #include "readout.h"
@@ -263,4 +264,75 @@ bool lw_pusher_same(const struct lw_pusher *p, const struct lw_config *cfg)
 {
 	return !g_strcmp0(p->url, cfg->push) && !g_strcmp0(p->branch, cfg->branch) &&
 	       !g_strcmp0(p->token_file, cfg->push_token);
+}
+
+/* ---- publish ---- */
+
+/* One publish at a time; commits made while one runs are in the next.
+ * The repository and folder of the latest config. */
+static struct {
+	bool running, dirty;
+	char *repo, *dir;
+} pub;
+
+static void publish_thread(GTask *task, gpointer source, gpointer data, GCancellable *c)
+{
+	char **where = data;
+	GError *err = NULL;
+	(void)source;
+	(void)c;
+	if (lw_publish(where[0], where[1], g_get_real_time() / G_USEC_PER_SEC, &err) < 0)
+		g_task_return_error(task, err);
+	else
+		g_task_return_boolean(task, TRUE);
+}
+
+static void publish_start(void);
+
+static void on_published(GObject *source, GAsyncResult *res, gpointer data)
+{
+	char **where = data;
+	GError *err = NULL;
+	(void)source;
+	if (!g_task_propagate_boolean(G_TASK(res), &err)) {
+		lw_warn("cannot publish to '%s': %s", where[1], err->message);
+		g_error_free(err);
+	}
+	pub.running = false;
+	if (pub.dirty)
+		publish_start();
+}
+
+static void publish_start(void)
+{
+	pub.dirty = false;
+	pub.running = true;
+	char **where = g_new0(char *, 3);
+	where[0] = g_strdup(pub.repo);
+	where[1] = g_strdup(pub.dir);
+	GTask *task = g_task_new(NULL, NULL, on_published, where);
+	g_task_set_task_data(task, where, (GDestroyNotify)g_strfreev);
+	g_task_run_in_thread(task, publish_thread);
+	g_object_unref(task);
+}
+
+void lw_publisher_kick(const struct lw_config *cfg)
+{
+	if (!cfg->publish)
+		return;
+	if (g_main_depth() == 0) {
+		GError *err = NULL;
+		if (lw_publish(cfg->repo, cfg->publish, g_get_real_time() / G_USEC_PER_SEC, &err) < 0) {
+			lw_warn("cannot publish to '%s': %s", cfg->publish, err->message);
+			g_error_free(err);
+		}
+		return;
+	}
+	g_free(pub.repo);
+	g_free(pub.dir);
+	pub.repo = g_strdup(cfg->repo);
+	pub.dir = g_strdup(cfg->publish);
+	pub.dirty = true;
+	if (!pub.running)
+		publish_start();
 }

@@ -22,3 +22,9 @@ void lw_pusher_free(struct lw_pusher *p);
 
 /* A commit was made: push it (now, or when the running push is done). */
 void lw_pusher_kick(struct lw_pusher *p);
+
+/* A commit was made: rewrite the `publish =` folder (src/publish.h) when
+ * cfg has one.  In the daemon on a thread, one at a time, commits made
+ * meanwhile in the next; out of a main loop at once.  Failures are
+ * logged; recording goes on. */
+void lw_publisher_kick(const struct lw_config *cfg);
