@@ -236,6 +236,13 @@ static int cmd_check(const char *config_path, bool online)
 		lw_app_free(app);
 		return EXIT_USAGE;
 	}
+	/* a desktop with no notification server: alerts would only be logged */
+	for (guint i = 0; i < app->sinks->len; i++) {
+		if (lw_sink_probe(app->sinks->pdata[i], &err) < 0) {
+			lw_warn("%s: its alerts will only be logged", err->message);
+			g_clear_error(&err);
+		}
+	}
 	/* queries that say "or" where they mean OR: a warning, they are valid */
 	warn_query_words(app->rules);
 	GHashTableIter bi;

@@ -466,6 +466,16 @@ static int desktop_end_batch(struct lw_sink *s, GError **error)
 	return show_summary(s, error);
 }
 
+static int desktop_probe(struct lw_sink *s, GError **error)
+{
+	g_autofree char *why = check_server();
+	if (!why)
+		return 0;
+	g_set_error(error, LW_ERROR, LW_ERROR_SINK, "sink '%s': no notification server (%s)",
+	            s->name, why);
+	return -1;
+}
+
 const struct lw_sink_ops lw_sink_desktop_ops = {
 	.type = "desktop",
 	.keys = desktop_keys,
@@ -474,4 +484,5 @@ const struct lw_sink_ops lw_sink_desktop_ops = {
 	.begin_batch = desktop_begin_batch,
 	.end_batch = desktop_end_batch,
 	.free_priv = desktop_free,
+	.probe = desktop_probe,
 };

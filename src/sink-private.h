@@ -23,6 +23,9 @@ struct lw_sink_ops {
 	void (*begin_batch)(struct lw_sink *s);
 	int (*end_batch)(struct lw_sink *s, GError **error);
 	void (*free_priv)(void *priv);
+	/* Optional: whether the sink can deliver now, without delivering
+	 * (lw_sink_probe). */
+	int (*probe)(struct lw_sink *s, GError **error);
 	/* A failed delivery is worth another try later (a server or a
 	 * program that comes back): see lw_sink_keep(). */
 	bool retry;

@@ -214,6 +214,11 @@ int lw_sink_end_batch(struct lw_sink *s, GError **error)
 	return 0;
 }
 
+int lw_sink_probe(struct lw_sink *s, GError **error)
+{
+	return s->ops->probe ? s->ops->probe(s, error) : 0;
+}
+
 /* ---- retrying ---- */
 
 bool lw_sink_retries(const struct lw_sink *s)

@@ -94,6 +94,13 @@ int lw_sink_deliver(struct lw_sink *s, const struct lw_alert *a, GError **error)
  * it stops; what was not delivered is still in the outbox. */
 void lw_sink_set_cancellable(struct lw_sink *s, GCancellable *cancel);
 
+/* Whether s can deliver now, asked without delivering anything: the
+ * desktop sink looks for a notification server on the session bus (at
+ * most about two seconds); the other types say 0 (their problems are
+ * found when the config is read, or are the server's).  -1 with
+ * LW_ERROR_SINK naming the sink and why.  For `check`: a warning. */
+int lw_sink_probe(struct lw_sink *s, GError **error);
+
 /* Bursts.  A busy poll or a restart that drains the outbox can produce
  * dozens of alerts at once; the desktop would drown in them.  Wrap the
  * deliveries of one poll (or one outbox drain) in a batch:

@@ -300,5 +300,14 @@ def test_match_tries_titles_and_warns_about_lowercase_operators(sb):
     check("'or'" not in p.stderr, 'a quoted or is text: ' + p.stderr)
 
 
+@with_sandbox(sinks=False)
+def test_check_warns_of_a_desktop_without_notification_server(sb):
+    sb.env['XDG_RUNTIME_DIR'] = sb.dir     # no bus socket there
+    p = sb.livewatch('check', check=0)
+    eq(p.stderr, "warning: sink 'desktop': no notification server (no session bus: "
+                 "DBUS_SESSION_BUS_ADDRESS is not set): its alerts will only be logged\n")
+    check('ok: 1 blog' in p.stdout, p.stdout)
+
+
 if __name__ == '__main__':
     run_tests(globals())
