@@ -5,6 +5,12 @@
 
 static enum lw_log_level max_level = LW_LOG_INFO;
 static int journal = -1;
+static bool timestamps;
+
+void lw_log_set_timestamps(bool on)
+{
+	timestamps = on;
+}
 
 void lw_log_set_level(enum lw_log_level max)
 {
@@ -31,7 +37,13 @@ void lw_log(enum lw_log_level level, const char *fmt, ...)
 	} else {
 		const char *tag = level <= LW_LOG_ERROR ? "error: " :
 		                  level == LW_LOG_WARNING ? "warning: " : "";
-		fprintf(stderr, "%s%s\n", tag, msg);
+		char stamp[32] = "";
+		if (timestamps) {
+			g_autoptr(GDateTime) now = g_date_time_new_now_local();
+			g_autofree char *t = g_date_time_format(now, "%Y-%m-%d %H:%M:%S ");
+			g_strlcpy(stamp, t ? t : "", sizeof(stamp));
+		}
+		fprintf(stderr, "%s%s%s\n", stamp, tag, msg);
 	}
 	fflush(stderr);
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 
 enum lw_log_level {
 	LW_LOG_ERROR = 3,
@@ -21,6 +22,11 @@ void lw_log_set_level(enum lw_log_level max);
 enum lw_log_level lw_log_get_level(void);
 
 void lw_log(enum lw_log_level level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* Start each line with the local time ("2023-02-14 18:31:02 "), except
+ * under the journal, which has its own.  `run` turns it on when stderr is
+ * a terminal or LIVEWATCH_LOG_TIME=1. */
+void lw_log_set_timestamps(bool on);
 
 /* text of several lines (every problem of a config, one a line) as one
  * log line each, each with its level. */

@@ -652,6 +652,9 @@ static int cmd_history(const char *config_path,
 
 static int cmd_run(const char *config_path)
 {
+	/* a person watching the daemon wants to know when; the journal knows */
+	const char *t = g_getenv("LIVEWATCH_LOG_TIME");
+	lw_log_set_timestamps(t ? !strcmp(t, "1") : isatty(STDERR_FILENO));
 	struct lw_config *cfg = load_config(config_path);
 	if (!cfg)
 		return EXIT_USAGE;

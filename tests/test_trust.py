@@ -309,5 +309,24 @@ def test_check_warns_of_a_desktop_without_notification_server(sb):
     check('ok: 1 blog' in p.stdout, p.stdout)
 
 
+@with_sandbox
+def test_run_log_lines_carry_the_time_unless_the_journal_has_it(sb):
+    posts = [post(10, 'Officials gave a briefing.')]
+    sb.server.set('/live', body=render_blog(posts, page_url=sb.url(), headline='Live'))
+    d = sb.start_daemon(env={'LIVEWATCH_LOG_TIME': '1'})
+    d.wait_log(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d live: 1 new')
+    d.stop()
+    d = sb.start_daemon(env={'LIVEWATCH_LOG_TIME': '1', 'JOURNAL_STREAM': '1:2'})
+    d.wait_note(lambda n: n == 'READY=1')
+    d.stop()
+    lines = [line for line in d.log().splitlines() if line]
+    check(lines and all(line.startswith('<') for line in lines), d.log())
+    # piped and not asked: plain lines, as scripts and tests read them
+    d = sb.start_daemon()
+    d.wait_note(lambda n: n == 'READY=1')
+    d.stop()
+    check(not re.search(r'^\d{4}-', d.log(), re.M), d.log())
+
+
 if __name__ == '__main__':
     run_tests(globals())
