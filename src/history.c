@@ -146,16 +146,30 @@ int history_subtree(struct lw_history_reader *r, const git_tree_entry *te, const
 	return 0;
 }
 
+/* What the user typed, for a message: control characters escaped (C
+ * style), so that a hostile name cannot start a line of its own in a
+ * log; other bytes as they are. */
+static char *shown(const char *typed)
+{
+	char keep[129];
+	for (int i = 0; i < 128; i++)
+		keep[i] = (char)(0x80 + i);
+	keep[128] = '\0';
+	return g_strescape(typed, keep);
+}
+
 bool history_valid_names(const char *blog, const char *id, GError **error)
 {
 	if (!lw_name_valid(blog)) {
-		g_set_error(error, LW_ERROR, LW_ERROR_FAILED, "invalid blog name '%s'", blog);
+		g_autofree char *b = shown(blog);
+		g_set_error(error, LW_ERROR, LW_ERROR_FAILED, "invalid blog name '%s'", b);
 		return false;
 	}
 	if (!lw_name_valid(id)) {
+		g_autofree char *i = shown(id);
 		g_set_error(error, LW_ERROR, LW_ERROR_FAILED,
 			    "invalid entry id '%s' (ids are letters, digits, '.', '_' and '-', "
-			    "not starting with '.')", id);
+			    "not starting with '.')", i);
 		return false;
 	}
 	return true;

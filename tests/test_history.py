@@ -261,7 +261,9 @@ def test_show_ids(sb):
     check('did you mean %s?' % target in p.stderr, p.stderr)
     for bad in ['../x', '../../README', '..', '.git', 'a/b', '', 'x;rm -rf ~', '$(id)', 'a\nb']:
         p = sb.livewatch('show', 'live', bad, check=2)
-        check("invalid entry id '%s'" % bad in p.stderr, p.stderr)
+        # a control character is shown escaped: it starts no line of its own
+        check("invalid entry id '%s'" % bad.replace('\n', '\\n') in p.stderr, p.stderr)
+        eq(len(p.stderr.splitlines()), 1, 'one line for %r: %r' % (bad, p.stderr))
         eq(p.stdout, '')
     p = sb.livewatch('show', 'nope', target, check=2)
     check("no blog 'nope' in '%s'" % sb.config in p.stderr, p.stderr)
