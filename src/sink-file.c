@@ -54,14 +54,19 @@ static int file_setup(struct lw_sink *s, const struct lw_sink_config *cfg, GErro
 		lw_sink_cfg_error(error, cfg, "path", "type file needs 'path = FILE'");
 		return -1;
 	}
-	/* the file may come later, its folder must be there to take it */
+	/* the file and its folder may come later (the first delivery makes
+	 * them), but the nearest folder that exists must be able to take them */
 	g_autofree char *dir = g_path_get_dirname(o.path);
-	const char *why = !g_file_test(dir, G_FILE_TEST_EXISTS) ? "does not exist" :
-	                  !g_file_test(dir, G_FILE_TEST_IS_DIR) ? "is not a folder" :
+	while (!g_file_test(dir, G_FILE_TEST_EXISTS)) {
+		char *up = g_path_get_dirname(dir);
+		g_free(dir);
+		dir = up;
+	}
+	const char *why = !g_file_test(dir, G_FILE_TEST_IS_DIR) ? "is not a folder" :
 	                  access(dir, W_OK | X_OK) < 0 ? g_strerror(errno) : NULL;
 	if (why) {
-		lw_sink_cfg_error(error, cfg, "path", "cannot write '%s': folder '%s' %s%s", o.path,
-		                  dir, g_file_test(dir, G_FILE_TEST_IS_DIR) ? "is not writable: " : "",
+		lw_sink_cfg_error(error, cfg, "path", "cannot write '%s': '%s' %s%s", o.path, dir,
+		                  g_file_test(dir, G_FILE_TEST_IS_DIR) ? "is not writable: " : "",
 		                  why);
 		g_free(o.path);
 		return -1;
@@ -224,6 +229,12 @@ static int file_deliver(struct lw_sink *s, const struct lw_alert *a, GError **er
 	 * a file we may only write to is still written to. */
 	int flags = O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY;
 	int fd = open(f->path, O_RDWR | flags, 0644);
+	if (fd < 0 && errno == ENOENT) {
+		/* its folder, as a first poll creates the repository's */
+		g_autofree char *dir = g_path_get_dirname(f->path);
+		if (g_mkdir_with_parents(dir, 0755) == 0)
+			fd = open(f->path, O_RDWR | flags, 0644);
+	}
 	bool readable = fd >= 0;
 	if (fd < 0 && (errno == EACCES || errno == EPERM))
 		fd = open(f->path, O_WRONLY | flags, 0644);

@@ -17,8 +17,9 @@ struct lw_sink;
  * (errors "FILE:LINE: ..." for unknown type, missing path, ...).  Nothing
  * is connected or opened yet.
  *
- *   type = file      path = FILE (required; its folder must exist and
- *                    be writable now).  A relative path is taken
+ *   type = file      path = FILE (required; its folder, or the nearest
+ *                    one that exists, must be writable now: the first
+ *                    delivery creates what is missing).  A relative path is taken
  *                    relative to the config file's folder, "~/" is the
  *                    home folder.  One JSON line per alert, appended with
  *                    a single write() and fsync'd, under an flock(), and

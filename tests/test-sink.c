@@ -327,18 +327,18 @@ static void expect_sink_error(const char *path, const char *reason)
 	lw_alert_free(a);
 }
 
-/* A path whose folder is missing or is a file is a config error, said
- * at the path's line: check and poll see it before any alert is lost. */
-static void expect_setup_error(const char *path, const char *why)
+/* A path no folder can take (under a file, or a read-only folder) is a
+ * config error, said at the path's line: check and poll see it before
+ * any alert is lost.  why: what is wrong with `where`. */
+static void expect_setup_error(const char *path, const char *where, const char *why)
 {
 	g_autoptr(GError) err = NULL;
 	struct lw_sink_config *c = make_cfg("/etc/lw.ini", 20, "alerts-file", "type", "file", "path",
 	                                    path, NULL);
 	g_assert_null(lw_sink_new(c, &err));
 	g_assert_error(err, LW_ERROR, LW_ERROR_CONFIG);
-	g_autofree char *dir = g_path_get_dirname(path);
-	g_autofree char *want = g_strdup_printf("sink 'alerts-file': cannot write '%s': folder '%s' %s",
-	                                        path, dir, why);
+	g_autofree char *want = g_strdup_printf("sink 'alerts-file': cannot write '%s': '%s' %s",
+	                                        path, where, why);
 	if (!g_str_has_prefix(err->message, "/etc/lw.ini:") || !strstr(err->message, want))
 		g_error("unexpected message '%s'", err->message);
 	free_cfg(c);
@@ -346,22 +346,29 @@ static void expect_setup_error(const char *path, const char *why)
 
 static void test_file_sink_errors(void)
 {
-	expect_setup_error("/nonexistent-lw-dir/sub/alerts.jsonl", "does not exist");
-	expect_setup_error("/dev/null/alerts.jsonl", "is not a folder");
-	/* a folder gone after the config was read: a delivery that fails,
-	 * and a sink that keeps the alert for later (lw_sink_retries) */
-	g_autofree char *gone = make_tmpdir();
-	g_autofree char *in_gone = g_build_filename(gone, "alerts.jsonl", NULL);
-	struct lw_sink *s = file_sink("/etc/lw.ini", "alerts-file", in_gone);
+	expect_setup_error("/dev/null/alerts.jsonl", "/dev/null", "is not a folder");
+	expect_setup_error("/dev/null/sub/alerts.jsonl", "/dev/null", "is not a folder");
+	/* folders that are not there yet: the first delivery makes them */
+	g_autofree char *top = make_tmpdir();
+	g_autofree char *deep = g_build_filename(top, "a", "b", "alerts.jsonl", NULL);
+	struct lw_sink *s = file_sink("/etc/lw.ini", "alerts-file", deep);
 	g_assert_true(lw_sink_retries(s));
-	rm_rf(gone);
 	struct lw_alert *a = sample_alert("block-1");
+	deliver_once(s, a);
+	g_assert_true(g_file_test(deep, G_FILE_TEST_IS_REGULAR));
+	lw_sink_free(s);
+	/* the file's place taken by a folder: a delivery that fails, kept
+	 * for a retry (lw_sink_retries) */
+	g_autofree char *blocked = g_build_filename(top, "blocked", NULL);
+	g_assert_cmpint(g_mkdir(blocked, 0755), ==, 0);
+	s = file_sink("/etc/lw.ini", "alerts-file", blocked);
 	g_autoptr(GError) err = NULL;
 	g_assert_cmpint(lw_sink_deliver(s, a, &err), ==, -1);
 	g_assert_error(err, LW_ERROR, LW_ERROR_SINK);
-	g_assert_nonnull(strstr(err->message, g_strerror(ENOENT)));
+	g_assert_nonnull(strstr(err->message, g_strerror(EISDIR)));
 	lw_alert_free(a);
 	lw_sink_free(s);
+	rm_rf(top);
 	/* a full disk */
 	if (g_file_test("/dev/full", G_FILE_TEST_EXISTS))
 		expect_sink_error("/dev/full", g_strerror(ENOSPC));
@@ -377,7 +384,7 @@ static void test_file_sink_errors(void)
 	g_assert_cmpint(g_mkdir(ro, 0500), ==, 0);
 	g_autofree char *path = g_build_filename(ro, "alerts.jsonl", NULL);
 	g_autofree char *why = g_strdup_printf("is not writable: %s", g_strerror(EACCES));
-	expect_setup_error(path, why);
+	expect_setup_error(path, ro, why);
 	rm_rf(dir);
 }
 

@@ -73,17 +73,30 @@ def test_the_file_sink_keeps_what_it_cannot_write(sb):
     sb.poll()
     eq(len(sb.alerts()), 1, 'delivered once')
 
-    # a folder that is not there is a config error check reports
+    # a path no folder can take is a config error check reports
     with open(sb.config) as f:
         text = f.read()
-    missing = os.path.join(sb.dir, 'no-such-folder', 'alerts.jsonl')
+    blocker = os.path.join(sb.dir, 'a-file')
+    open(blocker, 'w').close()
+    missing = os.path.join(blocker, 'sub', 'alerts.jsonl')
     with open(sb.config, 'w') as f:
         f.write(text.replace(sb.alerts_path, missing))
     line = text[:text.index(sb.alerts_path)].count('\n') + 1
     p = sb.livewatch('check')
     eq(p.returncode, 2, p.stderr)
-    check("%s:%d: sink 'file': cannot write '%s': folder '%s' does not exist"
-          % (sb.config, line, missing, os.path.dirname(missing)) in p.stderr, p.stderr)
+    check("%s:%d: sink 'file': cannot write '%s': '%s' is not a folder"
+          % (sb.config, line, missing, blocker) in p.stderr, p.stderr)
+    # folders not there yet are made by the first alert
+    later = os.path.join(sb.dir, 'new', 'folder', 'alerts.jsonl')
+    with open(sb.config, 'w') as f:
+        f.write(text.replace(sb.alerts_path, later))
+    sb.livewatch('check', check=0)
+    fresh2 = post(12, 'More shelling near Bakhmut.')
+    sb.server.set('/live', body=render_blog([fresh2, fresh] + posts, page_url=sb.url(),
+                                            headline='Live'))
+    sb.poll()
+    with open(later) as f:
+        eq(len(f.read().splitlines()), 1)
 
 
 @with_sandbox
