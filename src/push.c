@@ -78,7 +78,13 @@ enum lw_push_result lw_push_run(const struct lw_push_opts *o, char pushed[41], G
 		git_oid_tostr(pushed, 41, git_reference_target(head));
 	/* no leading '+': never forced */
 	refspec = g_strdup_printf("%s:refs/heads/%s", git_reference_name(head), branch);
-	if (git_remote_create_anonymous(&remote, repo, o->url) < 0) {
+	/* Without the insteadOf lookup: libgit2 1.5 leaks the pcre2 match
+	 * data of each config regex it tries (once per push, in the daemon
+	 * every commit); the url is used as written. */
+	git_remote_create_options ro = GIT_REMOTE_CREATE_OPTIONS_INIT;
+	ro.repository = repo;
+	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (git_remote_create_with_opts(&remote, o->url, &ro) < 0) {
 		const git_error *e = git_error_last();
 		g_set_error(error, LW_ERROR, LW_ERROR_CONFIG, "cannot push to '%s': %s", o->url,
 		            e ? e->message : "bad url");
