@@ -198,7 +198,7 @@ static struct lw_config *load_config(const char *path)
 	GError *err = NULL;
 	struct lw_config *cfg = lw_config_load(path, &err);
 	if (!cfg) {
-		lw_error("%s", err->message);
+		lw_log_lines(LW_LOG_ERROR, err->message);
 		g_error_free(err);
 	}
 	return cfg;

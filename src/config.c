@@ -300,44 +300,56 @@ static int on_item(const struct lw_ini_item *it, void *user, GError **error)
 	return 0;
 }
 
+/* Problems of values and of keys together, every one of them: check says
+ * them all, one a line, not only the first. */
+static void note(GString *all, GError **err)
+{
+	if (!*err)
+		return;
+	g_string_append_printf(all, "%s%s", all->len ? "\n" : "", (*err)->message);
+	g_clear_error(err);
+}
+
 /* Every section's values through its table (value.h), in file order;
  * a sink's keys other than `type` belong to its type (sink.c). */
-static int read_values(struct loader *ld, GError **error)
+static void read_values(struct loader *ld, GString *all)
 {
 	struct lw_config *cfg = ld->cfg;
 	const struct lw_value_src src = { .file = cfg->path, .dir = ld->dir };
-	if (lw_value_read(main_keys, &cfg->sec, cfg, &src, "[livewatch]", error) < 0)
-		return -1;
+	GError *err = NULL;
+	lw_value_read(main_keys, &cfg->sec, cfg, &src, "[livewatch]", &err);
+	note(all, &err);
 	if (cfg->user_agent && !*cfg->user_agent)
 		g_clear_pointer(&cfg->user_agent, g_free);
 	for (guint i = 0; i < cfg->blogs->len; i++) {
 		struct lw_blog_config *b = cfg->blogs->pdata[i];
 		g_autofree char *where = g_strdup_printf("[blog \"%s\"]", b->sec.name);
-		if (lw_value_read(blog_keys, &b->sec, b, &src, where, error) < 0)
-			return -1;
+		lw_value_read(blog_keys, &b->sec, b, &src, where, &err);
+		note(all, &err);
 	}
 	for (guint i = 0; i < cfg->hosts->len; i++) {
 		struct lw_host_config *h = cfg->hosts->pdata[i];
 		g_autofree char *where = g_strdup_printf("[host \"%s\"]", h->sec.name);
-		if (lw_value_read(host_keys, &h->sec, h, &src, where, error) < 0)
-			return -1;
+		lw_value_read(host_keys, &h->sec, h, &src, where, &err);
+		note(all, &err);
 	}
 	for (guint i = 0; i < cfg->sinks->len; i++) {
 		struct lw_sink_config *s = cfg->sinks->pdata[i];
 		s->type = g_strdup(lw_config_section_get(&s->sec, "type"));
 	}
-	return 0;
 }
 
-static int validate(struct loader *ld, GError **error)
+static void validate(struct loader *ld, GString *all)
 {
 	struct lw_config *cfg = ld->cfg;
+	GError *err = NULL;
 	for (guint i = 0; i < cfg->blogs->len; i++) {
 		struct lw_blog_config *b = cfg->blogs->pdata[i];
-		if (!b->url) {
-			lw_ini_error(error, cfg->path, b->sec.line, "[blog \"%s\"] has no 'url'",
+		/* a url set but bad was said above */
+		if (!b->url && !g_hash_table_contains(b->sec.keys, "url")) {
+			lw_ini_error(&err, cfg->path, b->sec.line, "[blog \"%s\"] has no 'url'",
 			             b->sec.name);
-			return -1;
+			note(all, &err);
 		}
 		if (b->interval < 0)
 			b->interval = cfg->interval;
@@ -349,11 +361,11 @@ static int validate(struct loader *ld, GError **error)
 			b->pages = cfg->pages;
 		if (b->max_pages < 0)
 			b->max_pages = cfg->max_pages;
-		if (!strcmp(b->format, "xpath") && (!b->xpath.entry || !b->xpath.body)) {
-			lw_ini_error(error, cfg->path, b->sec.line,
+		if (b->format && !strcmp(b->format, "xpath") && (!b->xpath.entry || !b->xpath.body)) {
+			lw_ini_error(&err, cfg->path, b->sec.line,
 			             "[blog \"%s\"] format = xpath needs 'entry' and 'body' expressions",
 			             b->sec.name);
-			return -1;
+			note(all, &err);
 		}
 	}
 	for (guint i = 0; i < cfg->hosts->len; i++) {
@@ -364,12 +376,11 @@ static int validate(struct loader *ld, GError **error)
 	for (guint i = 0; i < cfg->sinks->len; i++) {
 		struct lw_sink_config *s = cfg->sinks->pdata[i];
 		if (!s->type || !*s->type) {
-			lw_ini_error(error, cfg->path, s->sec.line, "[sink \"%s\"] has no 'type'",
+			lw_ini_error(&err, cfg->path, s->sec.line, "[sink \"%s\"] has no 'type'",
 			             s->sec.name);
-			return -1;
+			note(all, &err);
 		}
 	}
-	return 0;
 }
 
 struct lw_config *lw_config_load(const char *path, GError **error)
@@ -386,10 +397,15 @@ struct lw_config *lw_config_load(const char *path, GError **error)
 		.kind = SEC_NONE,
 	};
 	int rc = lw_ini_parse(path, on_section, on_item, &ld, error);
-	if (rc == 0)
-		rc = read_values(&ld, error);
-	if (rc == 0)
-		rc = validate(&ld, error);
+	if (rc == 0) {
+		g_autoptr(GString) all = g_string_new(NULL);
+		read_values(&ld, all);
+		validate(&ld, all);
+		if (all->len) {
+			g_set_error_literal(error, LW_ERROR, LW_ERROR_CONFIG, all->str);
+			rc = -1;
+		}
+	}
 	if (rc == 0 && !cfg->repo)
 		cfg->repo = lw_config_default_repo();
 	if (rc == 0 && !cfg->rules)

@@ -107,7 +107,9 @@ struct lw_config {
  * section's table of typed keys (value.h: the accepted forms, paths
  * relative to the file's folder), then what needs several keys (a blog
  * without url, defaults a blog inherits).  Blog and sink names follow
- * lw_name_valid() (name.h).  Errors: LW_ERROR_CONFIG "FILE:LINE: problem". */
+ * lw_name_valid() (name.h).  Errors: LW_ERROR_CONFIG "FILE:LINE: problem";
+ * past the syntax (which stops at its first error), every bad value and
+ * every missing key is said, one "FILE:LINE: problem" a line. */
 struct lw_config *lw_config_load(const char *path, GError **error);
 void lw_config_free(struct lw_config *c);
 /* The built-in defaults (path "", the default repository, no blog, no

@@ -138,6 +138,16 @@ def test_check_says_every_problem_of_a_setup_that_cannot_work():
         eq(p.returncode, 2, cmd + ': ' + p.stderr)
         check('%s:7: [blog "x"]' % cfg in p.stderr, cmd + ': ' + p.stderr)
 
+    # every bad value of the config, not only the first
+    with open(cfg, 'w') as f:
+        f.write('[livewatch]\ninterval = fast\n\n[blog "a"]\nurl = ftp://x.org/\n\n'
+                '[blog "b"]\npages = many\n')
+    p = lw('-c', cfg, 'check')
+    eq(p.returncode, 2)
+    for line in (2, 5, 7, 8):
+        check('error: %s:%d: ' % (cfg, line) in p.stderr, '%d in %s' % (line, p.stderr))
+    eq(len(p.stderr.splitlines()), 4, p.stderr)
+
     # no blog, an empty rules folder, a rules path that is not there, a
     # repository that cannot be created: all at once, with FILE:LINE
     empty = os.path.join(d, 'empty-rules')
