@@ -21,6 +21,10 @@
  * after packing failed. */
 #define GC_FIRST_S 10
 #define GC_CHECK_S 60
+/* How often the loop counts the packs its commits wrote (a look at a
+ * number, not at the disk): at LW_GC_SMALL_MAX they are packed together
+ * at once.  1,000 blogs' first polls write hundreds a minute. */
+#define GC_QUICK_S 2
 #define GC_RETRY_S 3600
 
 struct gc_job;
@@ -29,6 +33,7 @@ static struct {
 	struct lw_store *store;
 	const bool *stopping;
 	guint timer;
+	guint quick;                /* the GC_QUICK_S timer */
 	struct gc_job *job;         /* the packing in progress, or NULL */
 	gint64 next;                /* monotonic µs before which no packing starts */
 } P;
@@ -109,6 +114,29 @@ static gboolean gc_finished(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+static void gc_begin(void)
+{
+	struct gc_job *j = g_new0(struct gc_job, 1);
+	j->git_dir = g_strdup(lw_store_git_dir(P.store));
+	j->state_dir = g_strdup(lw_store_state_dir(P.store));
+	j->doomed = g_ptr_array_new_with_free_func(g_free);
+	j->started = g_get_monotonic_time();
+	lw_debug("gc: packing the history");
+	/* what this run packs; the packs written from now on are the next */
+	lw_store_packs_written(P.store, true);
+	P.job = j;
+	j->thread = g_thread_new("gc", gc_thread, j);
+}
+
+static gboolean on_quick_timer(gpointer data)
+{
+	(void)data;
+	if (!*P.stopping && !P.job && g_get_monotonic_time() >= P.next &&
+	    lw_store_packs_written(P.store, false) >= LW_GC_SMALL_MAX)
+		gc_begin();
+	return G_SOURCE_CONTINUE;
+}
+
 static gboolean on_gc_timer(gpointer data)
 {
 	if (data) {
@@ -125,16 +153,8 @@ static gboolean on_gc_timer(gpointer data)
 	}
 	if (*P.stopping || P.job || g_get_monotonic_time() < P.next)
 		return G_SOURCE_CONTINUE;
-	if (!lw_gc_due(lw_store_repo(P.store), lw_store_git_dir(P.store)))
-		return G_SOURCE_CONTINUE;
-	struct gc_job *j = g_new0(struct gc_job, 1);
-	j->git_dir = g_strdup(lw_store_git_dir(P.store));
-	j->state_dir = g_strdup(lw_store_state_dir(P.store));
-	j->doomed = g_ptr_array_new_with_free_func(g_free);
-	j->started = g_get_monotonic_time();
-	lw_debug("gc: packing the history");
-	P.job = j;
-	j->thread = g_thread_new("gc", gc_thread, j);
+	if (lw_gc_due(lw_store_repo(P.store), lw_store_git_dir(P.store)))
+		gc_begin();
 	return G_SOURCE_CONTINUE;
 }
 
@@ -144,7 +164,9 @@ void lw_packer_stop(void)
 {
 	if (P.timer)
 		g_source_remove(P.timer);
-	P.timer = 0;
+	if (P.quick)
+		g_source_remove(P.quick);
+	P.timer = P.quick = 0;
 	if (!P.job)
 		return;
 	g_atomic_int_set(&P.job->cancel, 1);
@@ -158,4 +180,5 @@ void lw_packer_start(struct lw_store *store, const bool *stopping)
 	P.job = NULL;
 	P.next = 0;
 	P.timer = g_timeout_add_seconds(GC_FIRST_S, on_gc_timer, GINT_TO_POINTER(1));
+	P.quick = g_timeout_add_seconds(GC_QUICK_S, on_quick_timer, NULL);
 }

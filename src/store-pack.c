@@ -184,6 +184,14 @@ static int fsync_file(const char *path, int flags)
 	return rc;
 }
 
+guint lw_store_packs_written(struct lw_store *s, bool take)
+{
+	guint n = s->packs_written;
+	if (take)
+		s->packs_written = 0;
+	return n;
+}
+
 int store_objects_write(struct lw_store *s, GError **error)
 {
 	git_odb *odb = NULL;
@@ -239,6 +247,7 @@ int store_objects_write(struct lw_store *s, GError **error)
 		goto out;
 	}
 	mem_reset(m);
+	s->packs_written++;
 	ret = 1;
 out:
 	git_packbuilder_free(pb);

@@ -42,6 +42,7 @@ struct lw_store {
 	bool busy_held;   /* gc.h's busy marker taken by store_busy_hold() */
 	git_odb *odb;             /* the object database `mem` is in (a reference) */
 	git_odb_backend *mem;     /* owned by odb: where new objects collect (store-pack.c) */
+	guint packs_written;      /* lw_store_packs_written() */
 };
 
 /* A tree builder per folder touched by one commit. */

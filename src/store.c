@@ -433,7 +433,11 @@ struct lw_store *lw_store_open(const char *path, GError **error)
 	 * polled, not the size of the history. */
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(8 << 20));
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(1 << 20));
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(16 << 20));
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(8 << 20));
+	/* pack files held open (the least recently used are closed): small
+	 * packs pile up between two packings, and a daemon also holds a
+	 * socket a blog */
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_FILE_LIMIT, (unsigned int)64);
 	/* livewatch writes every tree and commit from objects it has just
 	 * written, and reads objects it wrote: like git itself, skip
 	 * re-hashing every object read (SHA-1 with collision detection, the

@@ -38,6 +38,12 @@ const char *lw_store_path(const struct lw_store *s);
  * modules that maintain the repository (gc.c); borrowed. */
 const char *lw_store_git_dir(const struct lw_store *s);
 struct git_repository *lw_store_repo(struct lw_store *s);
+/* How many packs this store's commits wrote (one a commit, store-pack.c)
+ * since it was opened or the count was taken; take = true resets it.  A
+ * daemon packs them together after LW_GC_SMALL_MAX (gc.h) rather than
+ * wait for its next look at the repository: every pack more is another
+ * index to search and another file held open. */
+guint lw_store_packs_written(struct lw_store *s, bool take);
 
 /* Moves the non-fatal problems the store met since the last call (a
  * stale index.lock removed, a working tree that could not follow a
