@@ -11,21 +11,24 @@
  * does loose objects.
  *
  * gc.c replaces the repository's object database after it deleted packs
- * (lw_gc_reopen): the backend is put in front of whichever database the
- * repository has when a commit starts. */
+ * (lw_gc_reopen): a commit that finds another database than the one the
+ * store made builds its own again (compose_odb). */
 #include "store-private.h"
 #include "error.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Above libgit2's loose (1) and pack (2) backends: written objects go
- * here, and reads look here first. */
+/* Backends are asked in decreasing priority: the objects of the commit
+ * being made, the packs, the loose objects (libgit2's own order). */
 #define MEM_PRIORITY 1000
+#define PACK_PRIORITY 2
+#define LOOSE_PRIORITY 1
 
 /* (libgit2's own mempack cannot serve: its dump packs every commit with
  * its whole tree, the blog's entire snapshot, not the new objects.) */
@@ -145,6 +148,60 @@ static git_odb_backend *mem_new(void)
 	return &m->parent;
 }
 
+/* The object database the store commits through, built by hand: the
+ * in-memory backend, each pack as a backend of its own, and the loose
+ * objects.  libgit2's own database rescans objects/pack/ before it writes
+ * any new object (to see whether someone else wrote it meanwhile): with a
+ * pack a commit, that is a directory read per object, growing with every
+ * commit until gc.  Here a new pack is added as one more backend, and
+ * nothing is rescanned; gc, which deletes packs, gives the repository a
+ * fresh database (lw_gc_reopen) and the next commit builds this again. */
+static int compose_odb(struct lw_store *s, git_odb **out, git_odb_backend **mem)
+{
+	g_autofree char *objects = g_build_filename(s->git_dir, "objects", NULL);
+	g_autofree char *packs = g_build_filename(objects, "pack", NULL);
+	git_odb *odb = NULL;
+	git_odb_backend *be = NULL;
+	if (git_odb_new(&odb) < 0)
+		return -1;
+	if (git_odb_backend_loose(&be, objects, -1, 0, 0, 0) < 0 ||
+	    git_odb_add_backend(odb, be, LOOSE_PRIORITY) < 0)
+		goto err;
+	be = NULL;
+	GDir *d = g_dir_open(packs, 0, NULL);
+	const char *name;
+	while (d && (name = g_dir_read_name(d))) {
+		if (!g_str_has_prefix(name, "pack-") || !g_str_has_suffix(name, ".idx"))
+			continue;
+		g_autofree char *idx = g_build_filename(packs, name, NULL);
+		g_autofree char *pack = g_strndup(idx, strlen(idx) - 4);
+		char *full = g_strconcat(pack, ".pack", NULL);
+		bool whole = g_file_test(full, G_FILE_TEST_EXISTS);
+		g_free(full);
+		if (!whole)
+			continue;   /* half-written: recovery's business */
+		if (git_odb_backend_one_pack(&be, idx) < 0 ||
+		    git_odb_add_backend(odb, be, PACK_PRIORITY) < 0) {
+			g_dir_close(d);
+			goto err;
+		}
+		be = NULL;
+	}
+	if (d)
+		g_dir_close(d);
+	be = mem_new();
+	if (git_odb_add_backend(odb, be, MEM_PRIORITY) < 0)
+		goto err;
+	*mem = be;
+	*out = odb;
+	return 0;
+err:
+	if (be)
+		be->free(be);
+	git_odb_free(odb);
+	return -1;
+}
+
 int store_objects_begin(struct lw_store *s, GError **error)
 {
 	git_odb *odb = NULL;
@@ -152,19 +209,18 @@ int store_objects_begin(struct lw_store *s, GError **error)
 		lw_store_git_error(error, "repository '%s': cannot open the object database", s->path);
 		return -1;
 	}
+	git_odb_free(odb);
 	if (odb == s->odb) {
-		git_odb_free(odb);
 		/* what a failed commit left there is referenced by nothing */
 		mem_reset((struct mem_backend *)s->mem);
 		return 0;
 	}
-	git_odb_backend *mem = mem_new();
-	if (git_odb_add_backend(odb, mem, MEM_PRIORITY) < 0) {
-		mem_free(mem);
-		git_odb_free(odb);
-		lw_store_git_error(error, "repository '%s': cannot prepare the object database", s->path);
+	git_odb_backend *mem = NULL;
+	if (compose_odb(s, &odb, &mem) < 0) {
+		lw_store_git_error(error, "repository '%s': cannot open the object database", s->path);
 		return -1;
 	}
+	git_repository_set_odb(s->repo, odb);
 	/* the old database (and the backend it owns) goes with our reference */
 	git_odb_free(s->odb);
 	s->odb = odb;
@@ -241,8 +297,11 @@ int store_objects_write(struct lw_store *s, GError **error)
 			    s->path, p_pack, g_strerror(errno));
 		goto out;
 	}
-	/* the pack backend lists the new pack before the copies in memory go */
-	if (git_odb_refresh(s->odb) < 0) {
+	/* the new pack is read from before the copies in memory go */
+	git_odb_backend *be = NULL;
+	if (git_odb_backend_one_pack(&be, p_idx) < 0 || git_odb_add_backend(s->odb, be, PACK_PRIORITY) < 0) {
+		if (be)
+			be->free(be);
 		lw_store_git_error(error, "repository '%s': cannot read the new pack", s->path);
 		goto out;
 	}
