@@ -70,7 +70,7 @@ static void list_loose(const char *objects, guint fan, struct inventory *inv)
 
 /* How many objects a pack's .idx lists (version 2: the last entry of
  * its fan-out table); G_MAXUINT when it cannot be read. */
-static guint idx_objects(const char *idx)
+guint gc_idx_objects(const char *idx)
 {
 	unsigned char head[8 + 256 * 4];
 	int fd = open(idx, O_RDONLY | O_CLOEXEC);
@@ -107,7 +107,7 @@ static void list_packs(const char *objects, struct inventory *inv)
 		if (g_file_test(keep, G_FILE_TEST_EXISTS)) {
 			inv->kept++;
 			g_free(stem);
-		} else if (idx_objects(idx) < LW_GC_SMALL_OBJECTS) {
+		} else if (gc_idx_objects(idx) < LW_GC_SMALL_OBJECTS) {
 			g_ptr_array_add(inv->small, stem);
 		} else {
 			g_ptr_array_add(inv->packs, stem);

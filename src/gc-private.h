@@ -19,12 +19,16 @@ int gc_remove_tree(const char *path);
 struct inventory {
 	GArray *loose;       /* git_oid */
 	GPtrArray *packs;    /* char *: pack-<hex> stems (full paths, no suffix), without .keep */
-	GPtrArray *small;    /* the same for small packs (LW_GC_SMALL_OBJECTS), not in packs */
+	GPtrArray *small;    /* the same for small packs (LW_GC_SMALL_OBJECTS), not in packs; an
+	                        incremental run moves the packs it merges too here */
 	GArray *in_small;    /* git_oid: the objects of the small packs, when listed */
 	guint kept;          /* packs with a .keep: never repacked or deleted */
 	guint64 bytes;       /* loose objects and every pack file */
 };
 
 void gc_inventory_clear(struct inventory *inv);
+/* How many objects a pack's .idx (version 2) lists; G_MAXUINT when it
+ * cannot be read. */
+guint gc_idx_objects(const char *idx);
 /* Every loose object and pack of git_dir/objects into inv (zeroed or cleared). */
 void gc_take_inventory(const char *git_dir, struct inventory *inv);

@@ -342,6 +342,45 @@ static int add_oid_cb(const git_oid *id, void *payload)
 	return 0;
 }
 
+static gint by_objects(gconstpointer a, gconstpointer b, gpointer counts)
+{
+	guint ca = GPOINTER_TO_UINT(g_hash_table_lookup(counts, *(char *const *)a));
+	guint cb = GPOINTER_TO_UINT(g_hash_table_lookup(counts, *(char *const *)b));
+	return ca < cb ? -1 : ca > cb;
+}
+
+/* Which of the other packs an incremental run merges too, so that packs
+ * keep growing geometrically (as git's `repack --geometric=2`): from the
+ * smallest up, a pack holding fewer than twice the objects gathered so
+ * far (loose, small packs, the packs taken before it) is taken; the first
+ * that holds more ends it, and every pack left holds more than twice the
+ * objects of all smaller ones together.  So a run rewrites about as many
+ * objects as it packs new ones, and the history stays in a handful of
+ * packs without ever being packed whole again (lw_gc_run's full does that,
+ * as `livewatch gc`). */
+static void take_geometric(struct inventory *inv)
+{
+	g_autoptr(GHashTable) counts = g_hash_table_new(g_str_hash, g_str_equal);
+	guint64 acc = inv->loose->len;
+	for (guint i = 0; i < inv->small->len; i++) {
+		g_autofree char *idx = g_strconcat(inv->small->pdata[i], ".idx", NULL);
+		guint n = gc_idx_objects(idx);
+		acc += n == G_MAXUINT ? 0 : n;
+	}
+	for (guint i = 0; i < inv->packs->len; i++) {
+		g_autofree char *idx = g_strconcat(inv->packs->pdata[i], ".idx", NULL);
+		g_hash_table_insert(counts, inv->packs->pdata[i], GUINT_TO_POINTER(gc_idx_objects(idx)));
+	}
+	g_ptr_array_sort_with_data(inv->packs, by_objects, counts);
+	while (inv->packs->len) {
+		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, inv->packs->pdata[0]));
+		if ((guint64)n >= 2 * acc)
+			break;
+		acc += n;
+		g_ptr_array_add(inv->small, g_ptr_array_steal_index(inv->packs, 0));
+	}
+}
+
 /* inv->in_small := every object of the small packs. */
 static int list_small_objects(struct inventory *inv, const char *repo, GError **error)
 {
@@ -590,6 +629,8 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 		goto out;
 	}
 	st.full = full;
+	if (!full)
+		take_geometric(&inv);
 	if (full)
 		inv.in_small = g_array_new(FALSE, FALSE, sizeof(git_oid));
 	else if (list_small_objects(&inv, name, error) < 0)

@@ -62,8 +62,11 @@ int lw_gc_recover(const char *git_dir, const char *state_dir, guint wait_ms, boo
  * "small", and small packs are packed again together, as loose objects
  * are.  lw_gc_due() is true from LW_GC_LOOSE_MAX loose objects (an
  * estimate), LW_GC_SMALL_MAX small packs or LW_GC_PACKS_MAX other packs;
- * lw_gc_run() makes a full repack when there are LW_GC_PACKS_MAX other
- * packs or more. */
+ * an incremental run packs the loose objects and small packs together with
+ * the smallest other packs, keeping their sizes a geometric series (so a
+ * long history is never packed whole again on its own); lw_gc_run() makes
+ * a full repack when asked or when there are LW_GC_PACKS_MAX other packs
+ * or more. */
 #define LW_GC_LOOSE_MAX 1000
 #define LW_GC_SMALL_OBJECTS 128
 #define LW_GC_SMALL_MAX 64

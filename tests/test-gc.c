@@ -414,13 +414,16 @@ static void test_incremental(struct fx *f, gconstpointer data)
 	g_assert_cmpuint(count_suffix(f->state_dir, "", ""), ==, 0);
 }
 
+static void pack_loose_alone(struct fx *f);
+
 static void test_full(struct fx *f, gconstpointer data)
 {
 	(void)data;
 	struct lw_gc_stats st;
+	/* three packs (an incremental run would merge them) and loose objects */
 	for (int i = 0; i < 3; i++) {
 		hist_commits(f->h, 30, 3);
-		run_gc(f, false, &st);
+		pack_loose_alone(f);
 	}
 	hist_commits(f->h, 30, 3);
 	g_assert_cmpuint(count_packs(f), ==, 3);
@@ -471,10 +474,11 @@ static void test_many_packs(struct fx *f, gconstpointer data)
 {
 	(void)data;
 	struct lw_gc_stats st;
-	/* packs of LW_GC_SMALL_OBJECTS objects or more: not small ones */
+	/* packs of LW_GC_SMALL_OBJECTS objects or more (not small ones),
+	 * made outside gc, which would have merged them */
 	for (int i = 0; i < LW_GC_PACKS_MAX; i++) {
 		hist_commit(f->h, LW_GC_SMALL_OBJECTS);
-		run_gc(f, false, &st);
+		pack_loose_alone(f);
 	}
 	g_assert_cmpuint(count_packs(f), ==, LW_GC_PACKS_MAX);
 	g_assert_cmpuint(count_loose(f), ==, 0);
@@ -529,7 +533,8 @@ static void pack_loose_alone(struct fx *f)
 }
 
 /* The store's one pack a commit: due at LW_GC_SMALL_MAX of them, and an
- * incremental run makes them one pack, bigger packs untouched. */
+ * incremental run makes them one pack (test_geometric: with which other
+ * packs). */
 static void test_small_packs(struct fx *f, gconstpointer data)
 {
 	(void)data;
@@ -552,8 +557,9 @@ static void test_small_packs(struct fx *f, gconstpointer data)
 	run_gc(f, false, &st);
 	g_assert_false(st.full);
 	g_assert_cmpuint(st.packs_before, ==, LW_GC_SMALL_MAX + 1);
-	g_assert_cmpuint(st.packs_after, ==, 2);
-	g_assert_cmpuint(count_packs(f), ==, 2);
+	/* the first pack holds fewer than twice their objects: merged too */
+	g_assert_cmpuint(st.packs_after, ==, 1);
+	g_assert_cmpuint(count_packs(f), ==, 1);
 	g_assert_false(lw_gc_due(f->h->repo, f->git_dir));
 	assert_fsck(f);
 	assert_readable(f, before);
@@ -567,6 +573,71 @@ static void test_small_packs(struct fx *f, gconstpointer data)
 	g_assert_cmpuint(count_packs(f), ==, 1);
 	assert_fsck(f);
 	assert_readable(f, more);
+}
+
+static bool pack_exists(const char *stem)
+{
+	g_autofree char *p = g_strconcat(stem, ".pack", NULL);
+	return g_file_test(p, G_FILE_TEST_EXISTS);
+}
+
+/* The newest pack in objects/pack (full path without suffix). */
+static char *newest_pack(struct fx *f, GPtrArray *known)
+{
+	g_autofree char *dir = g_build_filename(f->git_dir, "objects", "pack", NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	char *found = NULL;
+	while (d && (name = g_dir_read_name(d))) {
+		if (!g_str_has_suffix(name, ".pack"))
+			continue;
+		g_autofree char *stem = g_strndup(name, strlen(name) - 5);
+		char *full = g_build_filename(dir, stem, NULL);
+		bool seen = false;
+		for (guint i = 0; i < known->len && !seen; i++)
+			seen = !strcmp(known->pdata[i], full);
+		if (!seen) {
+			g_ptr_array_add(known, full);
+			found = full;
+		} else {
+			g_free(full);
+		}
+	}
+	if (d)
+		g_dir_close(d);
+	return found;
+}
+
+/* An incremental run merges the small packs with the smaller of the
+ * other packs, up to one that holds more than twice what it gathered:
+ * that one (the old history) is not rewritten. */
+static void test_geometric(struct fx *f, gconstpointer data)
+{
+	(void)data;
+	struct lw_gc_stats st;
+	g_autoptr(GPtrArray) known = g_ptr_array_new_with_free_func(g_free);
+	hist_commit(f->h, 2000);
+	pack_loose_alone(f);
+	const char *old = newest_pack(f, known);
+	hist_commit(f->h, 140);
+	pack_loose_alone(f);
+	const char *mid = newest_pack(f, known);
+	g_assert_nonnull(old);
+	g_assert_nonnull(mid);
+	for (int i = 0; i < LW_GC_SMALL_MAX; i++) {
+		hist_commit(f->h, 4);
+		pack_loose_alone(f);
+	}
+	g_assert_true(lw_gc_due(f->h->repo, f->git_dir));
+	g_autoptr(GArray) before = all_objects(f);
+	run_gc(f, false, &st);
+	g_assert_false(st.full);
+	g_assert_true(pack_exists(old));
+	g_assert_false(pack_exists(mid));
+	g_assert_cmpuint(count_packs(f), ==, 2);
+	g_assert_false(lw_gc_due(f->h->repo, f->git_dir));
+	assert_fsck(f);
+	assert_readable(f, before);
 }
 
 static void test_not_due(struct fx *f, gconstpointer data)
@@ -1014,6 +1085,7 @@ int main(int argc, char **argv)
 	ADD("/gc/full-keeps-unreachable", test_full_keeps_unreachable);
 	ADD("/gc/many-packs", test_many_packs);
 	ADD("/gc/small-packs", test_small_packs);
+	ADD("/gc/geometric", test_geometric);
 	ADD("/gc/not-due", test_not_due);
 	ADD("/gc/recover-crashed", test_recover_crashed);
 	ADD("/gc/recover-foreign-lock", test_recover_foreign_lock);
