@@ -69,7 +69,7 @@ int lw_gc_recover(const char *git_dir, const char *state_dir, guint wait_ms, boo
  * or more. */
 #define LW_GC_LOOSE_MAX 1000
 #define LW_GC_SMALL_OBJECTS 128
-#define LW_GC_SMALL_MAX 64
+#define LW_GC_SMALL_MAX 32
 #define LW_GC_PACKS_MAX 20
 
 struct lw_gc_stats {

@@ -225,6 +225,7 @@ int store_objects_begin(struct lw_store *s, GError **error)
 	git_odb_free(s->odb);
 	s->odb = odb;
 	s->mem = mem;
+	s->pack_priority = PACK_PRIORITY;
 	return 0;
 }
 
@@ -299,7 +300,13 @@ int store_objects_write(struct lw_store *s, GError **error)
 	}
 	/* the new pack is read from before the copies in memory go */
 	git_odb_backend *be = NULL;
-	if (git_odb_backend_one_pack(&be, p_idx) < 0 || git_odb_add_backend(s->odb, be, PACK_PRIORITY) < 0) {
+	/* Newest first: what a poll reads (HEAD's trees, the files it just
+	 * wrote) is mostly recent, and every pack asked in vain costs libgit2
+	 * a formatted error message. */
+	if (s->pack_priority < MEM_PRIORITY - 1)
+		s->pack_priority++;
+	if (git_odb_backend_one_pack(&be, p_idx) < 0 ||
+	    git_odb_add_backend(s->odb, be, s->pack_priority) < 0) {
 		if (be)
 			be->free(be);
 		lw_store_git_error(error, "repository '%s': cannot read the new pack", s->path);

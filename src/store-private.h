@@ -43,6 +43,7 @@ struct lw_store {
 	git_odb *odb;             /* the object database `mem` is in (a reference) */
 	git_odb_backend *mem;     /* owned by odb: where new objects collect (store-pack.c) */
 	guint packs_written;      /* lw_store_packs_written() */
+	int pack_priority;        /* the newest pack's backend priority (store-pack.c) */
 };
 
 /* A tree builder per folder touched by one commit. */
