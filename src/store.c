@@ -25,7 +25,8 @@
  *   paths (<state_dir>/index-pending), at most once a minute.
  *
  * Commits are built from HEAD's tree with tree builders; untouched
- * subtrees are reused by id.  The ref moves last, after every object is
+ * subtrees are reused by id, and the new objects go to the disk as one
+ * small pack (store-pack.c).  The ref moves last, after every object is
  * written and synced, so a full or read-only disk (or a power cut) leaves
  * HEAD as it was.  Every write to git happens inside gc.h's busy marker,
  * so a livewatch killed mid-write is recognised and cleaned up after
