@@ -379,6 +379,11 @@ static int cmd_poll(const char *config_path, int argc, char **argv, bool json)
 				status = EXIT_RUNTIME;
 		}
 		lw_poll_result_clear(&r);
+		/* a poll of many blogs packs its commits' packs as it goes */
+		if (lw_store_packs_written(app->store, false) >= LW_GC_SMALL_MAX) {
+			lw_store_packs_written(app->store, true);
+			gc_when_due(app);
+		}
 	}
 	gc_when_due(app);
 	lw_app_free(app);

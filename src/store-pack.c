@@ -149,14 +149,14 @@ static git_odb_backend *mem_new(void)
 }
 
 /* The object database the store commits through, built by hand: the
- * in-memory backend, each pack as a backend of its own, and the loose
- * objects.  libgit2's own database rescans objects/pack/ before it writes
+ * in-memory backend, the packs (store-packs.c), and the loose objects.  libgit2's own database rescans objects/pack/ before it writes
  * any new object (to see whether someone else wrote it meanwhile): with a
  * pack a commit, that is a directory read per object, growing with every
- * commit until gc.  Here a new pack is added as one more backend, and
+ * commit until gc.  Here a new pack is added to the packs backend, and
  * nothing is rescanned; gc, which deletes packs, gives the repository a
  * fresh database (lw_gc_reopen) and the next commit builds this again. */
-static int compose_odb(struct lw_store *s, git_odb **out, git_odb_backend **mem)
+static int compose_odb(struct lw_store *s, git_odb **out, git_odb_backend **mem,
+		       git_odb_backend **packs_out)
 {
 	g_autofree char *objects = g_build_filename(s->git_dir, "objects", NULL);
 	g_autofree char *packs = g_build_filename(objects, "pack", NULL);
@@ -168,6 +168,11 @@ static int compose_odb(struct lw_store *s, git_odb **out, git_odb_backend **mem)
 	    git_odb_add_backend(odb, be, LOOSE_PRIORITY) < 0)
 		goto err;
 	be = NULL;
+	git_odb_backend *all = store_packs_new();
+	if (git_odb_add_backend(odb, all, PACK_PRIORITY) < 0) {
+		all->free(all);
+		goto err;
+	}
 	GDir *d = g_dir_open(packs, 0, NULL);
 	const char *name;
 	while (d && (name = g_dir_read_name(d))) {
@@ -180,12 +185,10 @@ static int compose_odb(struct lw_store *s, git_odb **out, git_odb_backend **mem)
 		g_free(full);
 		if (!whole)
 			continue;   /* half-written: recovery's business */
-		if (git_odb_backend_one_pack(&be, idx) < 0 ||
-		    git_odb_add_backend(odb, be, PACK_PRIORITY) < 0) {
+		if (store_packs_add(all, idx) < 0) {
 			g_dir_close(d);
 			goto err;
 		}
-		be = NULL;
 	}
 	if (d)
 		g_dir_close(d);
@@ -193,6 +196,7 @@ static int compose_odb(struct lw_store *s, git_odb **out, git_odb_backend **mem)
 	if (git_odb_add_backend(odb, be, MEM_PRIORITY) < 0)
 		goto err;
 	*mem = be;
+	*packs_out = all;
 	*out = odb;
 	return 0;
 err:
@@ -215,8 +219,8 @@ int store_objects_begin(struct lw_store *s, GError **error)
 		mem_reset((struct mem_backend *)s->mem);
 		return 0;
 	}
-	git_odb_backend *mem = NULL;
-	if (compose_odb(s, &odb, &mem) < 0) {
+	git_odb_backend *mem = NULL, *packs = NULL;
+	if (compose_odb(s, &odb, &mem, &packs) < 0) {
 		lw_store_git_error(error, "repository '%s': cannot open the object database", s->path);
 		return -1;
 	}
@@ -225,7 +229,7 @@ int store_objects_begin(struct lw_store *s, GError **error)
 	git_odb_free(s->odb);
 	s->odb = odb;
 	s->mem = mem;
-	s->pack_priority = PACK_PRIORITY;
+	s->packs = packs;
 	return 0;
 }
 
@@ -299,16 +303,7 @@ int store_objects_write(struct lw_store *s, GError **error)
 		goto out;
 	}
 	/* the new pack is read from before the copies in memory go */
-	git_odb_backend *be = NULL;
-	/* Newest first: what a poll reads (HEAD's trees, the files it just
-	 * wrote) is mostly recent, and every pack asked in vain costs libgit2
-	 * a formatted error message. */
-	if (s->pack_priority < MEM_PRIORITY - 1)
-		s->pack_priority++;
-	if (git_odb_backend_one_pack(&be, p_idx) < 0 ||
-	    git_odb_add_backend(s->odb, be, s->pack_priority) < 0) {
-		if (be)
-			be->free(be);
+	if (store_packs_add(s->packs, p_idx) < 0) {
 		lw_store_git_error(error, "repository '%s': cannot read the new pack", s->path);
 		goto out;
 	}

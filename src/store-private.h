@@ -43,7 +43,7 @@ struct lw_store {
 	git_odb *odb;             /* the object database `mem` is in (a reference) */
 	git_odb_backend *mem;     /* owned by odb: where new objects collect (store-pack.c) */
 	guint packs_written;      /* lw_store_packs_written() */
-	int pack_priority;        /* the newest pack's backend priority (store-pack.c) */
+	git_odb_backend *packs;   /* owned by odb: the packs (store-packs.c) */
 };
 
 /* A tree builder per folder touched by one commit. */
@@ -77,6 +77,12 @@ int store_busy_hold(struct lw_store *s, GError **error);
  * syncs them), -1 on error. */
 int store_objects_begin(struct lw_store *s, GError **error);
 int store_objects_write(struct lw_store *s, GError **error);
+/* store-packs.c: the packs as one backend that finds an object's pack by
+ * searching the .idx files itself, newest first.  _add() maps idx_path
+ * (a version 2 .idx beside its .pack) and puts the pack first; -1 with a
+ * libgit2 error when it cannot. */
+git_odb_backend *store_packs_new(void);
+int store_packs_add(git_odb_backend *packs, const char *idx_path);
 void store_busy_release(struct lw_store *s);
 int store_head_tree(struct lw_store *s, git_commit **commit, git_tree **tree, GError **error);
 int store_subtree(struct lw_store *s, const git_tree *parent, const char *name,
