@@ -1,4 +1,9 @@
-/* livewatch: the command line. */
+/* livewatch: the command line.
+ *
+ * Over 700 lines on purpose: the table of commands and, for each, its
+ * usage text and option parsing next to the few lines that call the
+ * library; a command with logic of its own has its own file (app.c,
+ * history.c, match.c, backtest.c, demo.c, loop.c). */
 #include "check.h"
 #include "cli.h"
 #include "error.h"

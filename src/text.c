@@ -1,3 +1,9 @@
+/* HTML to plain text (text.h): the one renderer every format shares,
+ * line collapsing, the volatile-line test, and dates to RFC 3339 UTC.
+ *
+ * Just over 700 lines on purpose: the renderer is one state machine
+ * (blocks, inline runs, lists, quotes, pre) whose parts share its
+ * struct; embeds are in text-embed.c. */
 #include "text.h"
 #include "text-embed.h"
 
