@@ -52,13 +52,21 @@ err:;
 	return -1;
 }
 
+int lw_file_sync(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
 void lw_file_sync_dir(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	lw_file_sync(dir);
 }
 
 int lw_file_append(const char *path, const char *text, gsize len, GError **error)

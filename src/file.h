@@ -36,6 +36,10 @@ int lw_file_append_whole(int fd, const char *text, gsize len, off_t before);
  * caches that a crash may lose.  -1 with errno set on failure. */
 int lw_file_write_all(int fd, const char *text, gsize len);
 
+/* fsyncs the file or folder at path (a file libgit2 wrote, say).  -1
+ * with errno set when it cannot be opened or synced. */
+int lw_file_sync(const char *path);
+
 /* Makes a name created, renamed or removed in dir durable: fsyncs the
  * folder.  Best effort: some file systems refuse it. */
 void lw_file_sync_dir(const char *dir);

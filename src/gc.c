@@ -11,6 +11,7 @@
  * at worst both. */
 #include "gc-private.h"
 #include "error.h"
+#include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -125,18 +126,6 @@ int gc_remove_tree(const char *path)
 }
 
 /* ---- packing ---- */
-
-static int fsync_path(const char *path, bool dir)
-{
-	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	int e = errno;
-	close(fd);
-	errno = e;
-	return rc;
-}
 
 static void git_fail(GError **error, const char *repo, const char *what)
 {
@@ -516,7 +505,7 @@ void lw_gc_delete_packs(const char *git_dir, GPtrArray *doomed)
 	for (guint i = 0; i < doomed->len; i++)
 		delete_pack(doomed->pdata[i]);
 	g_autofree char *pack_dir = g_build_filename(git_dir, "objects", "pack", NULL);
-	fsync_path(pack_dir, true);
+	lw_file_sync(pack_dir);
 }
 
 /* Syncs the pack written in tmp, checks it, moves it into pack_dir;
@@ -531,7 +520,7 @@ static char *move_in(git_packbuilder *pb, const char *tmp, const char *pack_dir,
 	g_autofree char *stem = g_build_filename(pack_dir, base, NULL);
 	g_autofree char *new_pack = g_strconcat(stem, ".pack", NULL);
 	g_autofree char *new_idx = g_strconcat(stem, ".idx", NULL);
-	if (fsync_path(tmp_pack, false) < 0 || fsync_path(tmp_idx, false) < 0) {
+	if (lw_file_sync(tmp_pack) < 0 || lw_file_sync(tmp_idx) < 0) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot sync the new pack: %s",
 			    name, g_strerror(errno));
 		return NULL;
@@ -545,7 +534,7 @@ static char *move_in(git_packbuilder *pb, const char *tmp, const char *pack_dir,
 	if (rc == 0)
 		rc = g_rename(tmp_idx, new_idx);
 	if (rc == 0)
-		rc = fsync_path(pack_dir, true);
+		rc = lw_file_sync(pack_dir);
 	if (rc < 0) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot move the new pack into '%s': %s",
 			    name, pack_dir, g_strerror(errno));
@@ -699,7 +688,7 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 		 * gone, libgit2 finds the new pack by itself. */
 		lw_gc_reopen(repo, git_dir, NULL);
 	}
-	fsync_path(pack_dir, true);
+	lw_file_sync(pack_dir);
 	crash_point(8);
 	git_error_clear();
 

@@ -15,6 +15,7 @@
  * store made builds its own again (compose_odb). */
 #include "store-private.h"
 #include "error.h"
+#include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -233,18 +234,6 @@ int store_objects_begin(struct lw_store *s, GError **error)
 	return 0;
 }
 
-static int fsync_file(const char *path, int flags)
-{
-	int fd = open(path, flags | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	int e = errno;
-	close(fd);
-	errno = e;
-	return rc;
-}
-
 guint lw_store_packs_written(struct lw_store *s, bool take)
 {
 	guint n = s->packs_written;
@@ -296,8 +285,8 @@ int store_objects_write(struct lw_store *s, GError **error)
 	/* on the disk, names and all, before any ref can name what they hold */
 	p_pack = g_strconcat(dir, "/pack-", name, ".pack", NULL);
 	p_idx = g_strconcat(dir, "/pack-", name, ".idx", NULL);
-	if (fsync_file(p_pack, O_RDONLY) < 0 || fsync_file(p_idx, O_RDONLY) < 0 ||
-	    fsync_file(dir, O_RDONLY | O_DIRECTORY) < 0) {
+	if (lw_file_sync(p_pack) < 0 || lw_file_sync(p_idx) < 0 ||
+	    lw_file_sync(dir) < 0) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot sync '%s' to disk: %s",
 			    s->path, p_pack, g_strerror(errno));
 		goto out;
