@@ -6,9 +6,10 @@
  * and then, and later a repack that reads them all back and deletes
  * them.  Instead the store puts an in-memory object backend in front
  * of the object database: a commit's objects collect there, and before
- * the ref moves they are written as one small pack (a .pack and its
- * .idx, synced with their folder), then dropped from memory.  gc.c later merges these small packs into bigger ones, as it
- * does loose objects.
+ * the ref moves they are written as one small pack (pack-write.c: a
+ * .pack and its .idx, synced with their folder, without libgit2's
+ * delta search and re-hashing), then dropped from memory.  gc.c later
+ * merges these small packs into bigger ones, as it does loose objects.
  *
  * gc.c replaces the repository's object database after it deleted packs
  * (lw_gc_reopen): a commit that finds another database than the one the
@@ -16,6 +17,7 @@
 #include "store-private.h"
 #include "error.h"
 #include "file.h"
+#include "pack-write.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -256,50 +258,29 @@ int store_objects_write(struct lw_store *s, GError **error)
 	if (m->order->len == 0)
 		return 1;
 
-	git_packbuilder *pb = NULL;
 	g_autofree char *dir = g_build_filename(s->git_dir, "objects", "pack", NULL);
-	g_autofree char *p_pack = NULL;
-	g_autofree char *p_idx = NULL;
-	int ret = -1;
-
 	if (g_mkdir_with_parents(dir, 0755) < 0) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot create '%s': %s",
 			    s->path, dir, g_strerror(errno));
-		goto out;
+		return -1;
 	}
-	int rc = git_packbuilder_new(&pb, s->repo);
-	for (guint i = 0; rc == 0 && i < m->order->len; i++)
-		rc = git_packbuilder_insert(pb, &((struct mem_object *)m->order->pdata[i])->id, NULL);
-	if (rc == 0)
-		rc = git_packbuilder_write(pb, dir, 0, NULL, NULL);
-	if (rc < 0) {
-		lw_store_git_error(error, "repository '%s': cannot write the new objects", s->path);
-		goto out;
+	g_autofree struct lw_pack_object *objs = g_new(struct lw_pack_object, m->order->len);
+	for (guint i = 0; i < m->order->len; i++) {
+		const struct mem_object *o = m->order->pdata[i];
+		objs[i] = (struct lw_pack_object){o->id, o->type, o->data, o->len};
 	}
-#if LIBGIT2_VER_MAJOR > 1 || LIBGIT2_VER_MINOR >= 5
-	const char *name = git_packbuilder_name(pb);
-#else
 	char name[GIT_OID_HEXSZ + 1];
-	git_oid_tostr(name, sizeof(name), git_packbuilder_hash(pb));
-#endif
-	/* on the disk, names and all, before any ref can name what they hold */
-	p_pack = g_strconcat(dir, "/pack-", name, ".pack", NULL);
-	p_idx = g_strconcat(dir, "/pack-", name, ".idx", NULL);
-	if (lw_file_sync(p_pack) < 0 || lw_file_sync(p_idx) < 0 ||
-	    lw_file_sync(dir) < 0) {
-		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot sync '%s' to disk: %s",
-			    s->path, p_pack, g_strerror(errno));
-		goto out;
+	if (lw_pack_write(dir, objs, m->order->len, name, error) < 0) {
+		g_prefix_error(error, "repository '%s': ", s->path);
+		return -1;
 	}
+	g_autofree char *p_idx = g_strconcat(dir, "/pack-", name, ".idx", NULL);
 	/* the new pack is read from before the copies in memory go */
 	if (store_packs_add(s->packs, p_idx) < 0) {
 		lw_store_git_error(error, "repository '%s': cannot read the new pack", s->path);
-		goto out;
+		return -1;
 	}
 	mem_reset(m);
 	s->packs_written++;
-	ret = 1;
-out:
-	git_packbuilder_free(pb);
-	return ret;
+	return 1;
 }

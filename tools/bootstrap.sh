@@ -17,7 +17,7 @@ builddir=${BUILDDIR:-build}
 
 packages="gcc pkg-config meson ninja-build git python3
  libglib2.0-dev libcurl4-openssl-dev libxml2-dev libgit2-dev libnotify-dev
- libinih-dev libjson-glib-dev scdoc"
+ libinih-dev libjson-glib-dev zlib1g-dev scdoc"
 if [ "$what" = test ]; then
 	packages="$packages dbus-daemon dbus-bin python3-dbusmock valgrind systemd strace
  clang libclang-rt-14-dev chromium libxml2-utils

@@ -1,0 +1,32 @@
+/* A pack and its index, written straight from objects held in memory.
+ *
+ * For the store's one pack a commit (store-pack.c): a handful of new
+ * objects whose ids are already known.  libgit2's packbuilder would
+ * search them for deltas and its indexer would inflate and hash every
+ * object again; here each object is deflated once, whole, and the
+ * index is written from the ids given.  gc.c later merges these packs
+ * with delta compression.
+ *
+ * Formats: git's pack version 2 and .idx version 2 (gitformat-pack(5)). */
+#pragma once
+
+#include <git2.h>
+#include <glib.h>
+
+struct lw_pack_object {
+	git_oid id;          /* the object's id, trusted: not hashed again */
+	git_object_t type;   /* commit, tree, blob or tag */
+	const void *data;
+	size_t len;
+};
+
+/* Writes the n objects (ids distinct) to DIR/pack-NAME.pack and
+ * DIR/pack-NAME.idx, NAME being the pack's SHA-1 trailer in hex, which
+ * goes to name.  Each file is written under a temporary name
+ * (tmp_pack_*, tmp_idx_*, which gc's recovery removes), fsynced, made
+ * read-only and renamed, the pack before its index; then DIR is
+ * fsynced.  So a reader that finds the .idx finds the whole pack, and a
+ * crash leaves at worst a temporary file.  Fails with LW_ERROR_STORE
+ * naming the file, leaving no final name behind. */
+int lw_pack_write(const char *dir, const struct lw_pack_object *objs, size_t n,
+		  char name[GIT_OID_HEXSZ + 1], GError **error);
