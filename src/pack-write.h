@@ -3,7 +3,7 @@
  * For the store's one pack a commit (store-pack.c): a handful of new
  * objects whose ids are already known.  libgit2's packbuilder would
  * search them for deltas and its indexer would inflate and hash every
- * object again; here each object is deflated once, whole, and the
+ * object again; here each object is stored (deflate level 0), whole, and the
  * index is written from the ids given.  gc.c later merges these packs
  * with delta compression.
  *
