@@ -52,6 +52,8 @@ static const struct lw_value_key main_keys[] = {
 	KEY(struct lw_config, "push", LW_VALUE_STRING, push, 0, 0),
 	KEY(struct lw_config, "branch", LW_VALUE_STRING, branch, 0, 0),
 	KEY(struct lw_config, "push_token", LW_VALUE_PATH, push_token, 0, 0),
+	KEY(struct lw_config, "push_ca", LW_VALUE_PATH, push_ca, 0, 0),
+	KEY(struct lw_config, "push_known_hosts", LW_VALUE_PATH, push_known_hosts, 0, 0),
 	{ NULL },
 };
 

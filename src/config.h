@@ -78,6 +78,8 @@ struct lw_config {
 	char *push;                 /* remote url or path (push.h), NULL: no pushing */
 	char *branch;               /* the remote branch; NULL: the local branch's name */
 	char *push_token;           /* absolute path of a token file for https, or NULL */
+	char *push_ca;              /* https: absolute path of a CA file to trust, or NULL */
+	char *push_known_hosts;     /* ssh: absolute path of a known_hosts file, or NULL */
 	char **rules;               /* rule files / folders, absolute, NULL-terminated */
 	int interval;               /* default 120 */
 	char *user_agent;           /* NULL: the fetcher's default */
