@@ -105,7 +105,7 @@ struct lw_pusher {
 	bool running, dirty, stopped, failing;
 	guint retry;          /* seconds before the next try after a failure */
 	guint timer;          /* the retry's source, or 0 */
-	char *repo, *url, *branch, *token_file;
+	char *repo, *url, *branch, *token_file, *ca_file, *known_hosts;
 };
 
 static struct lw_pusher *ref(struct lw_pusher *p)
@@ -122,6 +122,8 @@ static void unref(struct lw_pusher *p)
 	g_free(p->url);
 	g_free(p->branch);
 	g_free(p->token_file);
+	g_free(p->ca_file);
+	g_free(p->known_hosts);
 	g_free(p);
 }
 
@@ -135,6 +137,8 @@ struct lw_pusher *lw_pusher_new(const struct lw_config *cfg)
 	p->url = g_strdup(cfg->push);
 	p->branch = g_strdup(cfg->branch);
 	p->token_file = g_strdup(cfg->push_token);
+	p->ca_file = g_strdup(cfg->push_ca);
+	p->known_hosts = g_strdup(cfg->push_known_hosts);
 	p->retry = RETRY_FIRST;
 	return p;
 }
@@ -195,7 +199,8 @@ static void run_push(GTask *task, gpointer source, gpointer data, GCancellable *
 	(void)source;
 	(void)c;
 	struct lw_push_opts o = { .repo = p->repo, .url = p->url, .branch = p->branch,
-	                          .token_file = p->token_file };
+	                          .token_file = p->token_file, .ca_file = p->ca_file,
+	                          .known_hosts = p->known_hosts };
 	char *pushed = g_malloc0(41);
 	GError *err = NULL;
 	enum lw_push_result rc = lw_push_run(&o, pushed, &err);
@@ -230,7 +235,8 @@ static void start(struct lw_pusher *p)
 	if (g_main_depth() == 0) {
 		/* `livewatch poll`: no loop to come back to; the commit is made */
 		struct lw_push_opts o = { .repo = p->repo, .url = p->url, .branch = p->branch,
-		                          .token_file = p->token_file };
+		                          .token_file = p->token_file, .ca_file = p->ca_file,
+		                          .known_hosts = p->known_hosts };
 		char pushed[41] = "";
 		GError *err = NULL;
 		enum lw_push_result rc = lw_push_run(&o, pushed, &err);
@@ -263,7 +269,8 @@ void lw_pusher_kick(struct lw_pusher *p)
 bool lw_pusher_same(const struct lw_pusher *p, const struct lw_config *cfg)
 {
 	return !g_strcmp0(p->url, cfg->push) && !g_strcmp0(p->branch, cfg->branch) &&
-	       !g_strcmp0(p->token_file, cfg->push_token);
+	       !g_strcmp0(p->token_file, cfg->push_token) && !g_strcmp0(p->ca_file, cfg->push_ca) &&
+	       !g_strcmp0(p->known_hosts, cfg->push_known_hosts);
 }
 
 /* ---- publish ---- */

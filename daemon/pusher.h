@@ -15,7 +15,7 @@ struct lw_pusher;
 
 /* NULL when cfg has no `push =`.  Copies what it needs of cfg. */
 struct lw_pusher *lw_pusher_new(const struct lw_config *cfg);
-/* True when p pushes where cfg says (push, branch and token alike). */
+/* True when p pushes where cfg says (push, branch, token, CA and known_hosts alike). */
 bool lw_pusher_same(const struct lw_pusher *p, const struct lw_config *cfg);
 /* Drops the pusher; a push on its thread finishes on its own. */
 void lw_pusher_free(struct lw_pusher *p);

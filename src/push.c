@@ -1,9 +1,14 @@
 /* Pushing the history (push.h) with libgit2. */
 #include "push.h"
 #include "error.h"
+#include "knownhosts.h"
 
 #include <git2.h>
+#include <stdbool.h>
 #include <string.h>
+
+/* What libgit2 (Debian's, with mbedTLS) trusts when told nothing. */
+#define LW_SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 
 gboolean lw_push_branch_valid(const char *name)
 {
@@ -17,27 +22,151 @@ gboolean lw_push_branch_valid(const char *name)
 struct push_cb {
 	const struct lw_push_opts *o;
 	char *rejected;       /* the remote's status for our ref, when it refused it */
-	int attempts;
+	char *why;            /* why a callback refused, said instead of libgit2's words */
+	int port;             /* ssh: the port known_hosts names the server by */
+	int agent_tries, token_tries;
 };
 
+static void say(struct push_cb *cb, char *why)
+{
+	if (!cb->why)
+		cb->why = why;
+	else
+		g_free(why);
+}
+
+/* Each kind of credential is offered once: libgit2 asks again after the
+ * server refuses one, and offering the same again would loop. */
 static int credentials(git_credential **out, const char *url, const char *user,
                        unsigned int allowed, void *payload)
 {
 	struct push_cb *cb = payload;
 	(void)url;
-	/* libgit2 asks again after a refusal: once per kind is enough */
-	if (cb->attempts++ > 2)
-		return GIT_EUSER;
-	if (allowed & GIT_CREDENTIAL_SSH_KEY)
-		return git_credential_ssh_key_from_agent(out, user ? user : "git");
-	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && cb->o->token_file) {
-		g_autofree char *token = NULL;
-		if (!g_file_get_contents(cb->o->token_file, &token, NULL, NULL))
+	if (allowed & GIT_CREDENTIAL_USERNAME)
+		return git_credential_username_new(out, user ? user : g_get_user_name());
+	if (allowed & GIT_CREDENTIAL_SSH_KEY) {
+		const char *login = user ? user : g_get_user_name();
+		if (!g_getenv("SSH_AUTH_SOCK")) {
+			say(cb, g_strdup("no ssh-agent to take a key from (SSH_AUTH_SOCK is not set; "
+			                 "start ssh-agent and ssh-add the key the server knows)"));
 			return GIT_EUSER;
+		}
+		if (cb->agent_tries++) {
+			say(cb, g_strdup_printf("the server accepted none of ssh-agent's keys for user "
+			                        "'%s' (ssh-add -l lists them)", login));
+			return GIT_EUSER;
+		}
+		return git_credential_ssh_key_from_agent(out, login);
+	}
+	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
+		const char *file = cb->o->token_file;
+		if (!file) {
+			say(cb, g_strdup("the server asks for a login: name a file holding a token with "
+			                 "'push_token ='"));
+			return GIT_EUSER;
+		}
+		if (cb->token_tries++) {
+			say(cb, g_strdup_printf("the server refused the token in '%s' (user '%s')", file,
+			                        user ? user : "livewatch"));
+			return GIT_EUSER;
+		}
+		g_autofree char *token = NULL;
+		GError *err = NULL;
+		if (!g_file_get_contents(file, &token, NULL, &err)) {
+			say(cb, g_strdup_printf("cannot read the push_token file: %s", err->message));
+			g_error_free(err);
+			return GIT_EUSER;
+		}
 		g_strstrip(token);
+		if (!*token || strchr(token, '\n')) {
+			say(cb, g_strdup_printf("the push_token file '%s' should hold one token on one "
+			                        "line", file));
+			return GIT_EUSER;
+		}
 		return git_credential_userpass_plaintext_new(out, user ? user : "livewatch", token);
 	}
-	return GIT_PASSTHROUGH;
+	say(cb, g_strdup("the server asks for a kind of login livewatch cannot give (ssh keys "
+	                 "come from ssh-agent, https takes a token from 'push_token =')"));
+	return GIT_EUSER;
+}
+
+/* The server's identity: an ssh host key must be in known_hosts; an
+ * https certificate must be trusted (mbedTLS said so in valid). */
+static int certificate_check(git_cert *cert, int valid, const char *host, void *payload)
+{
+	struct push_cb *cb = payload;
+	if (cert->cert_type == GIT_CERT_X509) {
+		if (valid)
+			return 0;
+		const char *ca = cb->o->ca_file ? cb->o->ca_file : g_getenv("GIT_SSL_CAINFO") ?
+		                 g_getenv("GIT_SSL_CAINFO") : g_getenv("SSL_CERT_FILE");
+		say(cb, g_strdup_printf("the certificate of '%s' is not trusted (not signed by an "
+		                        "authority in %s%s%s, or not for this host): refused; if a "
+		                        "certificate authority of your own signed it, name its PEM "
+		                        "file with 'push_ca ='", host, ca ? "'" : "",
+		                        ca ? ca : "the system's certificate authorities",
+		                        ca ? "'" : ""));
+		return GIT_ECERTIFICATE;
+	}
+	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
+		return GIT_PASSTHROUGH;
+	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
+	if (!(hk->type & GIT_CERT_SSH_RAW)) {
+		say(cb, g_strdup_printf("libgit2 gave no host key of '%s' to check: refused", host));
+		return GIT_ECERTIFICATE;
+	}
+	g_autofree char *mine = NULL, *global = NULL;
+	const char *files[3] = { NULL };
+	if (cb->o->known_hosts) {
+		files[0] = cb->o->known_hosts;
+	} else {
+		files[0] = mine = g_build_filename(g_get_home_dir(), ".ssh", "known_hosts", NULL);
+		files[1] = global = g_strdup("/etc/ssh/ssh_known_hosts");
+	}
+	GError *err = NULL;
+	if (lw_known_hosts_check(files, host, cb->port, (const unsigned char *)hk->hostkey,
+	                         hk->hostkey_len, &err) == LW_KNOWN_HOST_OK)
+		return 0;
+	say(cb, g_strdup(err->message));
+	g_error_free(err);
+	return GIT_ECERTIFICATE;
+}
+
+/* The port an ssh url names (ssh://host:port/…), 22 for user@host:path. */
+static int ssh_port(const char *url)
+{
+	if (!strstr(url, "://"))
+		return 22;
+	int port = -1;
+	if (!g_uri_split_network(url, G_URI_FLAGS_NON_DNS, NULL, NULL, &port, NULL))
+		return 22;
+	return port > 0 ? port : 22;
+}
+
+/* The certificate authorities an https push trusts.  libgit2 keeps them
+ * process-wide: set them before each push, and put the system's back
+ * when a reload took push_ca away. */
+static int set_ca(const struct lw_push_opts *o, GError **error)
+{
+	static bool ours;
+	const char *ca = o->ca_file;
+	if (!ca)
+		ca = g_getenv("GIT_SSL_CAINFO") ? g_getenv("GIT_SSL_CAINFO") : g_getenv("SSL_CERT_FILE");
+	if (ca && *ca) {
+		if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, ca, NULL) < 0) {
+			const git_error *e = git_error_last();
+			g_set_error(error, LW_ERROR, LW_ERROR_CONFIG, "cannot push to '%s': cannot read "
+			            "the certificate authorities in '%s': %s", o->url, ca,
+			            e ? e->message : "failed");
+			return -1;
+		}
+		ours = true;
+	} else if (ours) {
+		if (g_file_test(LW_SYSTEM_CA_FILE, G_FILE_TEST_EXISTS))
+			git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, LW_SYSTEM_CA_FILE, NULL);
+		ours = false;
+	}
+	return 0;
 }
 
 static int update_reference(const char *refname, const char *status, void *payload)
@@ -90,8 +219,12 @@ enum lw_push_result lw_push_run(const struct lw_push_opts *o, char pushed[41], G
 		            e ? e->message : "bad url");
 		goto out;
 	}
+	if (g_str_has_prefix(o->url, "https://") && set_ca(o, error) < 0)
+		goto out;
+	cb.port = ssh_port(o->url);
 	git_push_options po = GIT_PUSH_OPTIONS_INIT;
 	po.callbacks.credentials = credentials;
+	po.callbacks.certificate_check = certificate_check;
 	po.callbacks.push_update_reference = update_reference;
 	po.callbacks.payload = &cb;
 	char *specs[] = { refspec };
@@ -108,7 +241,7 @@ enum lw_push_result lw_push_run(const struct lw_push_opts *o, char pushed[41], G
 	} else if (err < 0) {
 		const git_error *e = git_error_last();
 		g_set_error(error, LW_ERROR, LW_ERROR_FETCH, "cannot push to '%s' (branch '%s'): %s",
-		            o->url, branch, e ? e->message : "failed");
+		            o->url, branch, cb.why ? cb.why : e ? e->message : "failed");
 	} else if (cb.rejected) {
 		g_set_error(error, LW_ERROR, LW_ERROR_FETCH, "cannot push to '%s': the remote "
 		            "refused branch '%s': %s", o->url, branch, cb.rejected);
@@ -117,6 +250,7 @@ enum lw_push_result lw_push_run(const struct lw_push_opts *o, char pushed[41], G
 	}
 out:
 	g_free(cb.rejected);
+	g_free(cb.why);
 	git_remote_free(remote);
 	git_reference_free(head);
 	git_repository_free(repo);

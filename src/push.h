@@ -15,6 +15,12 @@ struct lw_push_opts {
 	const char *branch;   /* the remote branch; NULL: the name of the local one */
 	const char *token_file; /* https: a file holding a token (sent as the password);
 	                           NULL: none.  ssh: keys come from ssh-agent */
+	const char *ca_file;  /* https: a PEM file of the certificate authorities to trust
+	                         instead of the system's; NULL: $GIT_SSL_CAINFO, else
+	                         $SSL_CERT_FILE, else the system's */
+	const char *known_hosts; /* ssh: the known_hosts file the server's host key must
+	                            be in (knownhosts.h); NULL: ~/.ssh/known_hosts and
+	                            /etc/ssh/ssh_known_hosts */
 };
 
 enum lw_push_result {
@@ -27,5 +33,10 @@ enum lw_push_result {
 gboolean lw_push_branch_valid(const char *name);
 
 /* Pushes once.  *pushed (may be NULL) gets the hex id sent.  The error
- * names the url and the branch. */
+ * names the url and the branch, and says why: a server whose host key
+ * is unknown or changed, or whose certificate is not trusted, is refused
+ * before anything is sent; a refused token or agent key is said as such
+ * (each credential is offered once per push, never again in a loop).
+ * The CA file is process-wide in libgit2: pushes must not run in
+ * parallel (the daemon runs one at a time). */
 enum lw_push_result lw_push_run(const struct lw_push_opts *o, char pushed[41], GError **error);

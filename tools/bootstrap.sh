@@ -20,7 +20,7 @@ packages="gcc pkg-config meson ninja-build git python3
  libinih-dev libjson-glib-dev zlib1g-dev scdoc"
 if [ "$what" = test ]; then
 	packages="$packages dbus-daemon dbus-bin python3-dbusmock valgrind systemd strace
- clang libclang-rt-14-dev chromium libxml2-utils
+ clang libclang-rt-14-dev chromium libxml2-utils openssl openssh-server openssh-client
  build-essential dpkg-dev debhelper lintian fakeroot"
 fi
 
