@@ -66,6 +66,14 @@
 /* Links looked at on a series page (follow =). */
 #define LW_FOLLOW_MAX_LINKS 20000
 
+/* ---- config and rule files ---- */
+
+/* Problems said for one INI file: every syntax error and every bad key
+ * up to this many, then how many more.  Each syntax error costs inih one
+ * more pass over the file (ini-file.c), so this also bounds a garbage
+ * file's parse to LW_INI_PROBLEMS_MAX + 1 passes. */
+#define LW_INI_PROBLEMS_MAX 100
+
 /* ---- rules ---- */
 
 /* Rules loaded: a newsroom's thousands fit; a runaway generator does not. */

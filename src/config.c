@@ -17,7 +17,9 @@ struct loader {
 	struct lw_config *cfg;
 	char *dir;                         /* folder of the config file */
 	enum section_kind kind;
-	struct lw_config_section *cur;     /* section being filled */
+	struct lw_config_section *cur;     /* section being filled, NULL after a bad header
+	                                      (its keys are not said again) */
+	bool bad_header;                   /* the last header was an unknown section */
 };
 
 #define OPEN_MAX G_MAXINT32   /* seconds: no upper bound but what an int holds */
@@ -232,6 +234,7 @@ static int on_section(const char *section, int line, void *user, GError **error)
 	g_autofree char *name = NULL;
 	ld->kind = parse_header(section, &name);
 	ld->cur = NULL;
+	ld->bad_header = ld->kind == SEC_NONE;
 	switch (ld->kind) {
 	case SEC_NONE:
 		lw_ini_error(error, cfg->path, line,
@@ -287,6 +290,10 @@ static int on_item(const struct lw_ini_item *it, void *user, GError **error)
 {
 	struct loader *ld = user;
 	struct lw_config_section *sec = ld->cur;
+	if (!sec && ld->kind != SEC_NONE)
+		return 0;   /* a bad header, said once */
+	if (ld->kind == SEC_NONE && ld->bad_header)
+		return 0;
 	if (ld->kind == SEC_NONE) {
 		lw_ini_error(error, ld->cfg->path, it->line,
 		             "'%s' outside any section (start with [livewatch])", it->key);
@@ -341,14 +348,16 @@ static void read_values(struct loader *ld, GString *all)
 	}
 }
 
-static void validate(struct loader *ld, GString *all)
+/* say_missing: say keys that are missing (false when some lines could
+ * not be read: the key may be on one of them, said already). */
+static void validate(struct loader *ld, bool say_missing, GString *all)
 {
 	struct lw_config *cfg = ld->cfg;
 	GError *err = NULL;
 	for (guint i = 0; i < cfg->blogs->len; i++) {
 		struct lw_blog_config *b = cfg->blogs->pdata[i];
 		/* a url set but bad was said above */
-		if (!b->url && !g_hash_table_contains(b->sec.keys, "url")) {
+		if (say_missing && !b->url && !g_hash_table_contains(b->sec.keys, "url")) {
 			lw_ini_error(&err, cfg->path, b->sec.line, "[blog \"%s\"] has no 'url'",
 			             b->sec.name);
 			note(all, &err);
@@ -363,7 +372,8 @@ static void validate(struct loader *ld, GString *all)
 			b->pages = cfg->pages;
 		if (b->max_pages < 0)
 			b->max_pages = cfg->max_pages;
-		if (b->format && !strcmp(b->format, "xpath") && (!b->xpath.entry || !b->xpath.body)) {
+		if (say_missing && b->format && !strcmp(b->format, "xpath") &&
+		    (!b->xpath.entry || !b->xpath.body)) {
 			lw_ini_error(&err, cfg->path, b->sec.line,
 			             "[blog \"%s\"] format = xpath needs 'entry' and 'body' expressions",
 			             b->sec.name);
@@ -377,7 +387,7 @@ static void validate(struct loader *ld, GString *all)
 	}
 	for (guint i = 0; i < cfg->sinks->len; i++) {
 		struct lw_sink_config *s = cfg->sinks->pdata[i];
-		if (!s->type || !*s->type) {
+		if (say_missing && (!s->type || !*s->type)) {
 			lw_ini_error(&err, cfg->path, s->sec.line, "[sink \"%s\"] has no 'type'",
 			             s->sec.name);
 			note(all, &err);
@@ -398,11 +408,17 @@ struct lw_config *lw_config_load(const char *path, GError **error)
 		.dir = g_path_get_dirname(abs),
 		.kind = SEC_NONE,
 	};
-	int rc = lw_ini_parse(path, on_section, on_item, &ld, error);
-	if (rc == 0) {
-		g_autoptr(GString) all = g_string_new(NULL);
+	/* the file's syntax and keys, then what the values say: every
+	 * problem, in that order, of a file that is never taken when it has one */
+	GError *err = NULL;
+	g_autoptr(GString) all = g_string_new(NULL);
+	int rc = lw_ini_parse(path, on_section, on_item, &ld, &err);
+	if (rc < 0 && !g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+		g_propagate_error(error, err);
+	} else {
+		note(all, &err);
 		read_values(&ld, all);
-		validate(&ld, all);
+		validate(&ld, rc != LW_INI_BAD_LINES, all);
 		if (all->len) {
 			g_set_error_literal(error, LW_ERROR, LW_ERROR_CONFIG, all->str);
 			rc = -1;

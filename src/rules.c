@@ -18,7 +18,9 @@ struct load {
 	const char *path;
 	guint first;           /* index of this file's first rule */
 	struct lw_rule *cur;   /* the rule being read, or NULL */
+	bool bad_header;       /* cur is NULL because its header was bad (said once) */
 	GHashTable *keys;      /* keys seen in cur */
+	GHashTable *queried;   /* rules with a query line, good or bad: no "has no query" */
 };
 
 const char *lw_urgency_name(enum lw_urgency u)
@@ -111,6 +113,7 @@ static int on_section(const char *section, int line, void *user, GError **error)
 {
 	struct load *ld = user;
 	ld->cur = NULL;
+	ld->bad_header = true;
 	g_hash_table_remove_all(ld->keys);
 	if (!*section) {
 		lw_ini_error(error, ld->path, line, "empty rule name");
@@ -142,6 +145,7 @@ static int on_section(const char *section, int line, void *user, GError **error)
 	g_ptr_array_add(ld->rs->rules, r);
 	g_hash_table_insert(ld->rs->by_name, r->name, r);
 	ld->cur = r;
+	ld->bad_header = false;
 	return 0;
 }
 
@@ -200,6 +204,8 @@ static int on_item(const struct lw_ini_item *it, void *user, GError **error)
 {
 	struct load *ld = user;
 	struct lw_rule *r = ld->cur;
+	if (!r && ld->bad_header)
+		return 0;
 	if (!r) {
 		lw_ini_error(error, ld->path, it->line,
 		             "'%s' outside a rule; start the rule with a [name] line", it->key);
@@ -212,6 +218,7 @@ static int on_item(const struct lw_ini_item *it, void *user, GError **error)
 	}
 
 	if (strcmp(it->key, "query") == 0) {
+		g_hash_table_add(ld->queried, r->name);
 		GError *qerr = NULL;
 		struct lw_query *q = lw_query_parse(it->value, &qerr);
 		if (!q) {
@@ -248,24 +255,37 @@ static int on_item(const struct lw_ini_item *it, void *user, GError **error)
 	return 0;
 }
 
-static int load_file(struct lw_ruleset *rs, const char *path, GError **error)
+/* err's message as one more line of all; clears err. */
+static void note(GString *all, GError **err)
+{
+	g_string_append_printf(all, "%s%s", all->len ? "\n" : "", (*err)->message);
+	g_clear_error(err);
+}
+
+/* Every problem of the file, one a line, added to all. */
+static void load_file(struct lw_ruleset *rs, const char *path, GString *all)
 {
 	struct load ld = {
 		.rs = rs,
 		.path = path,
 		.first = rs->rules->len,
 		.keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+		.queried = g_hash_table_new(g_str_hash, g_str_equal),
 	};
-	int rc = lw_ini_parse(path, on_section, on_item, &ld, error);
-	for (guint i = ld.first; rc == 0 && i < rs->rules->len; i++) {
+	GError *err = NULL;
+	int rc = lw_ini_parse(path, on_section, on_item, &ld, &err);
+	if (rc < 0)
+		note(all, &err);
+	/* a query on a line that could not be read is not missing */
+	for (guint i = ld.first; rc != LW_INI_BAD_LINES && i < rs->rules->len; i++) {
 		const struct lw_rule *r = rs->rules->pdata[i];
-		if (!r->query) {
-			lw_ini_error(error, path, r->line, "rule '%s' has no query", r->name);
-			rc = -1;
+		if (!r->query && !g_hash_table_contains(ld.queried, r->name)) {
+			lw_ini_error(&err, path, r->line, "rule '%s' has no query", r->name);
+			note(all, &err);
 		}
 	}
+	g_hash_table_unref(ld.queried);
 	g_hash_table_unref(ld.keys);
-	return rc;
 }
 
 static int cmp_names(gconstpointer a, gconstpointer b)
@@ -273,15 +293,15 @@ static int cmp_names(gconstpointer a, gconstpointer b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_dir(struct lw_ruleset *rs, const char *path, GError **error)
+static void load_dir(struct lw_ruleset *rs, const char *path, GString *all)
 {
 	GError *ioerr = NULL;
 	GDir *dir = g_dir_open(path, 0, &ioerr);
 	if (!dir) {
-		g_set_error(error, LW_ERROR, LW_ERROR_CONFIG, "cannot read rule folder '%s': %s", path,
-		            ioerr->message);
-		g_error_free(ioerr);
-		return -1;
+		g_set_error(&ioerr, LW_ERROR, LW_ERROR_CONFIG, "cannot read rule folder '%s': %s",
+		            path, ioerr->message);
+		note(all, &ioerr);
+		return;
 	}
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	const char *name;
@@ -294,31 +314,28 @@ static int load_dir(struct lw_ruleset *rs, const char *path, GError **error)
 	g_ptr_array_sort(names, cmp_names);
 	for (guint i = 0; i < names->len; i++) {
 		g_autofree char *file = g_build_filename(path, names->pdata[i], NULL);
-		if (load_file(rs, file, error) < 0)
-			return -1;
+		load_file(rs, file, all);
 	}
-	return 0;
 }
 
 struct lw_ruleset *lw_ruleset_load(const char *const *paths, GError **error)
 {
 	struct lw_ruleset *rs = lw_ruleset_new_empty();
+	g_autoptr(GString) all = g_string_new(NULL);
 	for (; paths && *paths; paths++) {
 		const char *p = *paths;
-		int rc;
 		if (g_file_test(p, G_FILE_TEST_IS_DIR))
-			rc = load_dir(rs, p, error);
+			load_dir(rs, p, all);
 		else if (g_file_test(p, G_FILE_TEST_EXISTS))
-			rc = load_file(rs, p, error);
-		else {
-			g_set_error(error, LW_ERROR, LW_ERROR_CONFIG,
-			            "cannot read rules '%s': no such file or folder", p);
-			rc = -1;
-		}
-		if (rc < 0) {
-			lw_ruleset_free(rs);
-			return NULL;
-		}
+			load_file(rs, p, all);
+		else
+			g_string_append_printf(all, "%scannot read rules '%s': no such file or folder",
+			                       all->len ? "\n" : "", p);
+	}
+	if (all->len) {
+		g_set_error_literal(error, LW_ERROR, LW_ERROR_CONFIG, all->str);
+		lw_ruleset_free(rs);
+		return NULL;
 	}
 	for (guint i = 0; i < rs->rules->len; i++)
 		lw_rindex_add(rs->index, i, ((const struct lw_rule *)rs->rules->pdata[i])->query);

@@ -45,7 +45,9 @@ struct lw_ruleset;
 /* Loads every path: a file, or a folder whose *.rules files are read in
  * name order.  Errors are "FILE:LINE: problem" (bad syntax, unknown key,
  * bad query with its column, duplicate rule name, missing query).  A path
- * that does not exist is an error naming it. */
+ * that does not exist is an error naming it.  Every problem of every
+ * file is said, one a line in error's message (ini-file.h), not only
+ * the first; with any problem, no rule set is returned. */
 struct lw_ruleset *lw_ruleset_load(const char *const *paths, GError **error);
 struct lw_ruleset *lw_ruleset_new_empty(void);
 void lw_ruleset_free(struct lw_ruleset *rs);

@@ -329,20 +329,28 @@ int lw_value_read(const struct lw_value_key *table, const struct lw_config_secti
 	while (g_hash_table_iter_next(&it, &kp, NULL))
 		g_ptr_array_add(keys, kp);
 	g_ptr_array_sort_with_data(keys, by_line, (gpointer)sec);
+	/* every bad key of the section, one a line, not only the first */
+	g_autoptr(GString) all = g_string_new(NULL);
+	GError *err = NULL;
 	for (guint i = 0; i < keys->len; i++) {
 		const char *key = keys->pdata[i];
 		int line = lw_config_section_line(sec, key);
 		const struct lw_value_key *k = lw_value_find(table, key);
 		if (!k && where) {
 			g_autofree char *names = lw_value_key_names(table);
-			lw_ini_error(error, src->file ? src->file : "(config)", line,
+			lw_ini_error(&err, src->file ? src->file : "(config)", line,
 			             "%sunknown key '%s' in %s (keys: %s)", src->prefix ? src->prefix : "",
 			             key, where, names);
-			return -1;
+		} else if (k) {
+			lw_value_set(k, g_hash_table_lookup(sec->keys, key), base, src, line, &err);
 		}
-		if (k && lw_value_set(k, g_hash_table_lookup(sec->keys, key), base, src, line,
-		                      error) < 0)
-			return -1;
+		if (err) {
+			g_string_append_printf(all, "%s%s", all->len ? "\n" : "", err->message);
+			g_clear_error(&err);
+		}
 	}
-	return 0;
+	if (!all->len)
+		return 0;
+	g_set_error_literal(error, LW_ERROR, LW_ERROR_CONFIG, all->str);
+	return -1;
 }

@@ -102,7 +102,9 @@ void lw_value_clear(const struct lw_value_key *table, void *base);
 
 /* Sets every key of sec that table names, in file order.  A key the
  * table lacks is an error "unknown key 'K' in WHERE (keys: ...)" when
- * where is given, and is left to the caller when it is NULL. */
+ * where is given, and is left to the caller when it is NULL.  Every bad
+ * key is said, one a line of the error's message; the good ones are set
+ * all the same. */
 int lw_value_read(const struct lw_value_key *table, const struct lw_config_section *sec,
                   void *base, const struct lw_value_src *src, const char *where,
                   GError **error);

@@ -155,6 +155,42 @@ static void test_bad(void)
 	}
 }
 
+/* Every problem of a file, not only the first: inih's syntax errors
+ * (in line order), then the sections' and keys' problems, then the
+ * values'; the keys under a broken header are not said again, and no key
+ * is said missing when a line could not be read. */
+static void test_every_problem(void)
+{
+	g_autofree char *path = write_cfg("many.ini",
+		"[livewatch]\n"                 /* 1 */
+		"interval = soon\n"             /* 2: a bad value */
+		"[blog \"a\"\n"                 /* 3: no ']' */
+		"url = nonsense\n"              /* 4: under the broken header */
+		"[blog \"b\"]\n"                /* 5 */
+		"interval 60\n"                 /* 6: no '=' */
+		"speed = 3\n"                   /* 7: unknown key */
+		"[weird]\n"                     /* 8: unknown section */
+		"colour = red\n"                /* 9: in it */
+		"[blog \"c\"]\n"                /* 10 */
+		"url = https://c.org/\n"        /* 11 */
+		"url = https://d.org/\n");      /* 12: twice */
+	GError *err = NULL;
+	g_assert_null(lw_config_load(path, &err));
+	g_assert_error(err, LW_ERROR, LW_ERROR_CONFIG);
+	g_autofree char *want = g_strdup_printf(
+		"%s:3: section header without closing ']'\n"
+		"%s:6: expected 'key = value' or '[section]'\n"
+		"%s:8: unknown section '[weird]' (expected [livewatch], [blog \"NAME\"], "
+		"[sink \"NAME\"] or [host \"NAME\"])\n"
+		"%s:12: 'url' set twice (first at line 11)\n"
+		"%s:2: 'interval' must be a number of seconds >= 1 (like 90, 5m, 1h), not 'soon'\n"
+		"%s:7: unknown key 'speed' in [blog \"b\"] (keys: url, format, interval, rules, "
+		"alert_on_first_poll, follow, follow_match, pages, max_pages, health_alerts, over, "
+		"entry, id, time, updated, title, body)", path, path, path, path, path, path);
+	g_assert_cmpstr(err->message, ==, want);
+	g_clear_error(&err);
+}
+
 static void test_daemon_keys(void)
 {
 	g_autofree char *path = write_cfg("daemon.ini",
@@ -335,6 +371,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/defaults", test_defaults);
 	g_test_add_func("/config/bad", test_bad);
 	g_test_add_func("/config/missing", test_missing);
+	g_test_add_func("/config/every-problem", test_every_problem);
 	g_test_add_func("/config/daemon-keys", test_daemon_keys);
 	g_test_add_func("/config/parsers", test_parsers);
 	g_test_add_func("/config/value-forms", test_value_forms);

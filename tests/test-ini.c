@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "error.h"
 #include "ini-file.h"
 
@@ -86,8 +87,9 @@ static void test_long_line(void)
 	g_assert_error(err, LW_ERROR, LW_ERROR_CONFIG);
 	g_autofree char *want = g_strdup_printf("%s:3: line too long; continue it on an indented next line", path);
 	g_assert_cmpstr(err->message, ==, want);
-	/* Nothing is acted on when the file is bad. */
-	g_assert_cmpstr(log, ==, "");
+	/* the good lines are still read, for their own problems; the file is bad */
+	g_assert_cmpint(rc, ==, LW_INI_BAD_LINES);
+	g_assert_cmpstr(log, ==, "[r]@1\nr.ok=1@2\n");
 	g_error_free(err);
 }
 
@@ -113,11 +115,77 @@ static void test_callback_error(void)
 {
 	GError *err = NULL;
 	int rc;
-	g_autofree char *log = parse("[a]\nfail = yes\nafter = 1\n", &err, &rc, NULL);
-	g_assert_cmpint(rc, <, 0);
-	g_assert_cmpstr(err->message, ==, "x.ini:2: bad value 'yes'");
-	g_assert_null(strstr(log, "after"));
+	g_autofree char *log = parse("[a]\nfail = yes\nafter = 1\nfail = again\n", &err, &rc,
+	                             NULL);
+	g_assert_cmpint(rc, ==, -1);
+	/* every callback error, not only the first; the parse goes on */
+	g_assert_cmpstr(err->message, ==, "x.ini:2: bad value 'yes'\nx.ini:4: bad value 'again'");
+	g_assert_nonnull(strstr(log, "a.after=1@3"));
 	g_error_free(err);
+}
+
+/* Every syntax error inih finds, in line order, then the callbacks'
+ * errors; the lines around the bad ones read as they would without them. */
+static void test_every_problem(void)
+{
+	GError *err = NULL;
+	int rc;
+	g_autofree char *path = NULL;
+	GString *t = g_string_new("[a\n"                     /* 1: no ']' */
+	                          "x = 1\n"                   /* 2: in it */
+	                          "no equals here\n"          /* 3 */
+	                          "[b]\n"                     /* 4 */
+	                          "fail = first\n"            /* 5: the callback's */
+	                          "long = ");                  /* 6: too long */
+	for (int i = 0; i < 40; i++)
+		g_string_append(t, "word ");
+	g_string_append(t, "\n"
+	                   "y = 2\n"                         /* 7 */
+	                   "  continued\n"                   /* 8: y's continuation */
+	                   "  [not a header]\n"              /* 9: y's continuation too */
+	                   "also no equals\n"                /* 10 */
+	                   "[c ; comment]\n"                 /* 11: inih ends the header at ';' */
+	                   "z = 3\n"                         /* 12: under it, not said */
+	                   "[d]\n"                           /* 13 */
+	                   "fail = second\n");               /* 14 */
+	g_autofree char *log = parse(t->str, &err, &rc, &path);
+	g_string_free(t, TRUE);
+	g_assert_cmpint(rc, ==, LW_INI_BAD_LINES);
+	g_autofree char *want = g_strdup_printf(
+		"%s:1: section header without closing ']'\n"
+		"%s:3: expected 'key = value' or '[section]'\n"
+		"%s:6: line too long; continue it on an indented next line\n"
+		"%s:10: expected 'key = value' or '[section]'\n"
+		"%s:11: section header without closing ']'\n"
+		"x.ini:5: bad value 'first'\n"
+		"x.ini:14: bad value 'second'", path, path, path, path, path);
+	g_assert_cmpstr(err->message, ==, want);
+	/* x is under the broken header: not handed on */
+	g_assert_cmpstr(log, ==, "[b]@4\nb.fail=first@5\nb.y=2 continued [not a header]@7\n"
+	                         "[d]@13\nd.fail=second@14\n");
+	g_clear_error(&err);
+}
+
+/* A garbage file: at most LW_INI_PROBLEMS_MAX said, then how many more. */
+static void test_many_problems(void)
+{
+	GError *err = NULL;
+	int rc;
+	g_autofree char *path = NULL;
+	GString *t = g_string_new("[a]\n");
+	for (int i = 0; i < LW_INI_PROBLEMS_MAX + 20; i++)
+		g_string_append(t, "garbage\n");
+	g_autofree char *log = parse(t->str, &err, &rc, &path);
+	g_string_free(t, TRUE);
+	g_assert_cmpint(rc, ==, LW_INI_BAD_LINES);
+	g_auto(GStrv) lines = g_strsplit(err->message, "\n", -1);
+	g_assert_cmpuint(g_strv_length(lines), ==, LW_INI_PROBLEMS_MAX + 1);
+	g_autofree char *first = g_strdup_printf("%s:2: expected 'key = value' or '[section]'", path);
+	g_assert_cmpstr(lines[0], ==, first);
+	g_autofree char *last = g_strdup_printf("%s: more problems not shown (only the first %d are)",
+	                                        path, LW_INI_PROBLEMS_MAX);
+	g_assert_cmpstr(lines[LW_INI_PROBLEMS_MAX], ==, last);
+	g_clear_error(&err);
 }
 
 static void test_bad_files(void)
@@ -157,6 +225,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/ini/long-line", test_long_line);
 	g_test_add_func("/ini/syntax", test_syntax);
 	g_test_add_func("/ini/callback-error", test_callback_error);
+	g_test_add_func("/ini/every-problem", test_every_problem);
+	g_test_add_func("/ini/many-problems", test_many_problems);
 	g_test_add_func("/ini/bad-files", test_bad_files);
 	g_test_add_func("/ini/split", test_split);
 	return g_test_run();

@@ -159,8 +159,35 @@ static void test_duplicates(void)
 	rs = lw_ruleset_load(twice, &err);
 	g_assert_null(rs);
 	g_assert_error(err, LW_ERROR, LW_ERROR_CONFIG);
-	want = (g_free(want), g_strdup_printf("%s:3: duplicate rule 'bakhmut' (first defined at %s:3)",
-	                                      file, file));
+	/* every rule of the second reading, each said once */
+	want = (g_free(want), g_strdup_printf("%s:3: duplicate rule 'bakhmut' (first defined at %s:3)\n"
+	                                      "%s:10: duplicate rule 'leopard-tanks' (first defined at %s:10)\n"
+	                                      "%s:16: duplicate rule 'quiet' (first defined at %s:16)",
+	                                      file, file, file, file, file, file));
+	g_assert_cmpstr(err->message, ==, want);
+}
+
+/* A file with several problems says each of them (syntax first, each
+ * with its line), and those of the next file too; no rule set. */
+static void test_every_problem(void)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *many = data_path("many-problems.rules");
+	g_autofree char *bad = data_path("outside.rules");
+	const char *paths[] = { many, bad, NULL };
+	struct lw_ruleset *rs = lw_ruleset_load(paths, &err);
+	g_assert_null(rs);
+	g_assert_error(err, LW_ERROR, LW_ERROR_CONFIG);
+	g_autofree char *want = g_strdup_printf(
+		"%s:5: section header without closing ']'\n"
+		"%s:8: expected 'key = value' or '[section]'\n"
+		"%s:3: unknown key 'colour' in rule 'bakhmut'\n"
+		"%s:4: rule 'bakhmut': 'urgency' must be one of low, normal or critical, not 'urgent'\n"
+		"%s:9: rule 'tanks': unknown 'on' value 'deletion' (match, edit, stealth, removal)\n"
+		"%s:11: rule name 'two words' may not contain spaces, quotes, '=' or ','\n"
+		"%s:2: 'query' outside a rule; start the rule with a [name] line\n"
+		"%s:3: duplicate rule 'bakhmut' (first defined at %s:1)", many, many, many, many,
+		many, many, bad, bad, many);
 	g_assert_cmpstr(err->message, ==, want);
 }
 
@@ -263,6 +290,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/rules/folder", test_folder);
 	g_test_add_func("/rules/bad-files", test_bad_files);
 	g_test_add_func("/rules/duplicates", test_duplicates);
+	g_test_add_func("/rules/every-problem", test_every_problem);
 	g_test_add_func("/rules/missing-path", test_missing_path);
 	g_test_add_func("/rules/odd-files", test_odd_files);
 	g_test_add_func("/rules/shipped", test_shipped);
