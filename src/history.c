@@ -5,6 +5,7 @@
 #include "name.h"
 #include "entry.h"
 #include "error.h"
+#include "git-init.h"
 #include "store.h"
 
 #include <stdlib.h>
@@ -17,7 +18,7 @@ struct lw_history_reader *lw_history_reader_open(const char *path, GError **erro
 			    "no history at '%s' (nothing has been recorded yet)", path);
 		return NULL;
 	}
-	git_libgit2_init();
+	lw_git_init();
 	/* Walking the history reads each tree twice (as a commit's and as its
 	 * child's parent's); libgit2 caches no tree over 4 kB by default, and
 	 * <blog>/entries/ of a long-running blog is far bigger. */
@@ -46,7 +47,7 @@ void lw_history_reader_free(struct lw_history_reader *r)
 		return;
 	if (r->repo) {
 		git_repository_free(r->repo);
-		git_libgit2_shutdown();
+		lw_git_shutdown();
 	}
 	g_free(r->path);
 	g_free(r);

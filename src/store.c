@@ -35,6 +35,7 @@
 #include "error.h"
 #include "file.h"
 #include "gc.h"
+#include "git-init.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -451,7 +452,7 @@ struct lw_store *lw_store_open(const char *path, GError **error)
 	s->lock_fd = -1;
 	s->path = g_strdup(path);
 	s->warnings = g_ptr_array_new_with_free_func(g_free);
-	git_libgit2_init();
+	lw_git_init();
 	/* A daemon reads trees and commits for years: keep what libgit2
 	 * caches and maps of them small (its defaults are 256 MB of objects
 	 * and gigabytes of pack windows), so memory follows the pages being
@@ -556,7 +557,7 @@ void lw_store_free(struct lw_store *s)
 		close(s->lock_fd);
 	git_repository_free(s->repo);
 	git_odb_free(s->odb);
-	git_libgit2_shutdown();
+	lw_git_shutdown();
 	g_free(s->path);
 	g_free(s->git_dir);
 	g_free(s->state_dir);
