@@ -9,11 +9,46 @@ import json
 import os
 import random
 import shutil
+import subprocess
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from lwblog import Post, render_blog  # noqa: E402
+
+# ---- running a measured process ----
+
+GNU_TIME = '/usr/bin/time'
+
+
+def run_measured(argv, env=None, stdout=None, stderr=None):
+    """Runs argv; returns (exit status, CPU seconds, peak RSS kB, wall s).
+
+    CPU is user + sys from os.wait4 (the process and what it waited for).
+    The peak RSS is NOT ru_maxrss from os.wait4: the kernel keeps the
+    largest RSS a process ever had, and a child of this Python process
+    was a copy of it (fork, or vfork's shared memory) until its exec, so
+    its ru_maxrss is at least this interpreter's own RSS (25-100 MB) however
+    small the program run.  GNU time (package `time`) is a small C program
+    that forks and execs argv from its own few hundred kB, so its %M is
+    the program's own peak.  Without it this fails rather than report the
+    interpreter's size as the program's."""
+    if not os.access(GNU_TIME, os.X_OK):
+        raise SystemExit('%s is missing (apt-get install time): it measures peak RSS' % GNU_TIME)
+    with tempfile.NamedTemporaryFile('r', suffix='.rss') as rss:
+        t0 = time.monotonic()
+        proc = subprocess.Popen([GNU_TIME, '-f', '%M', '-o', rss.name] + list(argv), env=env,
+                                stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
+        _, status, ru = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - t0
+        lines = rss.read().split()
+    rc = os.waitstatus_to_exitcode(status)
+    # GNU time says "Command exited with non-zero status N" before %M
+    peak = int(lines[-1]) if lines and lines[-1].isdigit() else 0
+    return rc, ru.ru_utime + ru.ru_stime, peak, wall
+
 
 # ---- synthetic live blogs ----
 

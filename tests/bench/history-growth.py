@@ -56,18 +56,15 @@ def run_poll(binary, config, env, callgrind=False):
     """One `livewatch poll`: (exit status, cpu seconds, wall seconds, output).
     With callgrind, under valgrind's callgrind: the output then ends with
     its "Collected : N" line, the instructions the poll ran."""
-    t0 = time.monotonic()
     out = tempfile.TemporaryFile()
     pre = ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null'] if callgrind else []
-    proc = subprocess.Popen(pre + [binary, '-c', config, 'poll'], env=env,
-                            stdout=out, stderr=subprocess.STDOUT)
-    _, status, ru = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.monotonic() - t0
+    # peak RSS through GNU time (benchlib.run_measured says why)
+    rc, cpu, peak, wall = benchlib.run_measured(pre + [binary, '-c', config, 'poll'], env,
+                                                stdout=out, stderr=subprocess.STDOUT)
     out.seek(0)
     text = out.read().decode('utf-8', 'replace')
     out.close()
-    return proc.returncode, ru.ru_utime + ru.ru_stime, wall, text, ru.ru_maxrss
+    return rc, cpu, wall, text, peak
 
 
 def dir_bytes(path, disk=False):

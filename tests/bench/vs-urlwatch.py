@@ -28,7 +28,10 @@ The order of the two alternates from round to round.  Round 0 is both
 tools' baseline (first sight of every page) and is excluded.  Measured for
 each tool from os.wait4 of its process: CPU (user + sys, including
 anything it waited for) per changed page = CPU over rounds 1..N / (N x
-BLOGS), and peak RSS = the largest ru_maxrss of any round.  CPU time, not
+BLOGS), and peak RSS = the largest of any round, taken by GNU time
+(benchlib.run_measured: os.wait4's ru_maxrss of a child of Python
+counts the interpreter's own RSS from before the exec, which inflated
+livewatch's figure to the harness's ~30 MB until December 2026).  CPU time, not
 wall time: the machine is shared and wall time moves with its load.
 
 Goals: livewatch at most 0.2x urlwatch's CPU and 0.25x its peak RSS.
@@ -105,18 +108,13 @@ HTML2TEXT = {
 
 
 def run(argv, env):
-    """(exit status, cpu seconds, maxrss kB, wall seconds, output)."""
+    """(exit status, cpu seconds, peak RSS kB, wall seconds, output)."""
     out = tempfile.TemporaryFile()
-    t0 = time.monotonic()
-    proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL)
-    _, status, ru = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    rc, cpu, peak, wall = benchlib.run_measured(argv, env, stdout=out, stderr=subprocess.STDOUT)
     out.seek(0)
     text = out.read().decode('utf-8', 'replace')
     out.close()
-    return proc.returncode, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, wall, text
+    return rc, cpu, peak, wall, text
 
 
 def main():
