@@ -21,7 +21,7 @@ packages="gcc pkg-config meson ninja-build git python3
 if [ "$what" = test ]; then
 	packages="$packages dbus-daemon dbus-bin python3-dbusmock valgrind systemd strace
  clang libclang-rt-14-dev chromium libxml2-utils openssl openssh-server openssh-client
- build-essential dpkg-dev debhelper lintian fakeroot"
+ build-essential dpkg-dev debhelper lintian fakeroot time"
 fi
 
 missing=
