@@ -1,9 +1,9 @@
 /* Logging for the command line and the daemon.  It lives in daemon/ so
  * that the library (src/), which never logs, cannot include it.
  *
- * Under systemd (JOURNAL_STREAM set) each line starts with a syslog
- * priority prefix "<3>".."<7>" so the journal keeps priorities; otherwise
- * lines are plain, on stderr. */
+ * When stderr is the journal (lw_log_journal()) each line starts with a
+ * syslog priority prefix "<3>".."<7>" so the journal keeps priorities;
+ * otherwise lines are plain, on stderr. */
 #pragma once
 
 #include <glib.h>
@@ -23,9 +23,14 @@ enum lw_log_level lw_log_get_level(void);
 
 void lw_log(enum lw_log_level level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
+/* Whether stderr is the journal: $JOURNAL_STREAM names stderr's device
+ * and inode (systemd.exec(5)); a JOURNAL_STREAM that names another file
+ * (stderr redirected since) is not the journal.  Read once. */
+bool lw_log_journal(void);
+
 /* Start each line with the local time ("2023-02-14 18:31:02 "), except
- * under the journal, which has its own.  `run` turns it on when stderr is
- * a terminal or LIVEWATCH_LOG_TIME=1. */
+ * under the journal, which has its own.  `run` turns it on unless
+ * LIVEWATCH_LOG_TIME=0 (the journal never gets it). */
 void lw_log_set_timestamps(bool on);
 
 /* text of several lines (every problem of a config, one a line) as one

@@ -662,9 +662,10 @@ static int cmd_history(const char *config_path,
 
 static int cmd_run(const char *config_path)
 {
-	/* a person watching the daemon wants to know when; the journal knows */
+	/* whoever reads the daemon's lines (a terminal, a file, a pipe) wants
+	 * to know when; the journal stamps them itself (log.h) */
 	const char *t = g_getenv("LIVEWATCH_LOG_TIME");
-	lw_log_set_timestamps(t ? !strcmp(t, "1") : isatty(STDERR_FILENO));
+	lw_log_set_timestamps(!t || strcmp(t, "0"));
 	struct lw_config *cfg = load_config(config_path);
 	if (!cfg)
 		return EXIT_USAGE;

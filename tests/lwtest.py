@@ -93,10 +93,10 @@ class Sandbox:
         self.cleanups.append(srv.stop)
         return srv
 
-    def start_daemon(self, config_text=None, args=(), env=None):
+    def start_daemon(self, config_text=None, args=(), env=None, journal=False):
         """`livewatch run` on this sandbox (config_text replaces the
         config when given), closed with the sandbox."""
-        d = Daemon(self, config_text, args, env)
+        d = Daemon(self, config_text, args, env, journal)
         self.cleanups.append(d.close)
         return d
 
@@ -178,11 +178,17 @@ def entry_ids(repo, blog='live'):
     return sorted(ids)
 
 
+# The local time `run` starts its lines with, unless stderr is the journal.
+LOG_STAMP = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ', re.M)
+
+
 class Daemon:
     """`livewatch run` as a subprocess, with a notify socket (read all the
-    time, as systemd does) and a log file."""
+    time, as systemd does) and a log file.  journal=True sets
+    JOURNAL_STREAM to the log file's device and inode, as systemd does
+    for a service whose stderr is the journal."""
 
-    def __init__(self, sb, config_text=None, args=(), env=None):
+    def __init__(self, sb, config_text=None, args=(), env=None, journal=False):
         self.sb = sb
         if config_text is not None:
             with open(sb.config, 'w') as f:
@@ -203,6 +209,9 @@ class Daemon:
         e['NOTIFY_SOCKET'] = self.sock_path
         e.update(env or {})
         self.logf = open(self.log_path, 'w')
+        if journal:
+            st = os.fstat(self.logf.fileno())
+            e['JOURNAL_STREAM'] = '%d:%d' % (st.st_dev, st.st_ino)
         self.proc = subprocess.Popen([LW_BIN, '-c', sb.config] + list(args) + ['run'],
                                      env=e, stdout=self.logf, stderr=subprocess.STDOUT)
         self.t0 = time.time()
@@ -233,9 +242,14 @@ class Daemon:
                                  % (self.notifications(), self.log()))
         return found[0]
 
-    def log(self):
+    def raw_log(self):
         with open(self.log_path) as f:
             return f.read()
+
+    def log(self):
+        """The log without the time each line starts with (LOG_STAMP), so
+        that patterns anchor on what the line says."""
+        return LOG_STAMP.sub('', self.raw_log())
 
     def wait_log(self, pattern, timeout=10, count=1):
         """Until the log has count lines matching pattern; fails at once

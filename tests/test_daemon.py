@@ -122,7 +122,7 @@ def test_notify_protocol_journal_and_watchdog(sb):
     srv.set('/b', status=500, body='down')
     d = sb.start_daemon(config(sb, 'interval = 1\nmax_backoff = 1', [
         ('alpha', url, {}), ('broken', srv.url('/b'), {})]),
-        env={'JOURNAL_STREAM': '8:1234', 'WATCHDOG_USEC': '400000'})
+        env={'WATCHDOG_USEC': '400000'}, journal=True)
     d.wait_note(lambda n: n == 'READY=1')
     d.wait_note(lambda n: n.startswith('STATUS=2 blogs, 1 failing, last change ')
                 and n.endswith(' alpha'))

@@ -4,13 +4,15 @@ never recorded nor alerted, ..."""
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lwblog import Post, render_blog  # noqa: E402
-from lwtest import LW_BIN, check, eq, run_tests, with_sandbox  # noqa: E402
+from lwtest import LW_BIN, check, eq, run_tests, wait_for, with_sandbox  # noqa: E402
 
 
 def post(hour, text, title=None):
@@ -322,23 +324,148 @@ def test_check_warns_of_a_desktop_without_notification_server(sb):
     check('ok: 1 blog' in p.stdout, p.stdout)
 
 
+def run_piped(sb, journal=None, env=None, until='watching 1 blog'):
+    """`livewatch run` with stderr a pipe, from its start to its stop
+    (SIGTERM once a line matches until): its lines.  journal: 'same' sets JOURNAL_STREAM to the pipe's device
+    and inode (stderr is the journal, as systemd sets it), 'other' to
+    another file's (a variable inherited by a process whose stderr is
+    not the journal)."""
+    r, w = os.pipe()
+    e = dict(sb.env)
+    e.update(env or {})
+    if journal:
+        st = os.fstat(w) if journal == 'same' else os.stat(sb.config)
+        e['JOURNAL_STREAM'] = '%d:%d' % (st.st_dev, st.st_ino)
+    p = subprocess.Popen([LW_BIN, '-c', sb.config, 'run'], env=e, stdout=subprocess.DEVNULL,
+                         stderr=w)
+    os.close(w)
+    lines = []
+
+    def read():
+        with os.fdopen(r) as f:
+            for line in f:
+                lines.append(line.rstrip('\n'))
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        wait_for(lambda: [x for x in lines if re.search(until, x)], until, timeout=30)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)
+        reader.join(timeout=20)
+    return lines
+
+
+STAMP = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ')
+
+
 @with_sandbox
-def test_run_log_lines_carry_the_time_unless_the_journal_has_it(sb):
+def test_run_log_lines_carry_the_time_unless_stderr_is_the_journal(sb):
     posts = [post(10, 'Officials gave a briefing.')]
     sb.server.set('/live', body=render_blog(posts, page_url=sb.url(), headline='Live'))
-    d = sb.start_daemon(env={'LIVEWATCH_LOG_TIME': '1'})
-    d.wait_log(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d live: 1 new')
-    d.stop()
-    d = sb.start_daemon(env={'LIVEWATCH_LOG_TIME': '1', 'JOURNAL_STREAM': '1:2'})
-    d.wait_note(lambda n: n == 'READY=1')
-    d.stop()
-    lines = [line for line in d.log().splitlines() if line]
-    check(lines and all(line.startswith('<') for line in lines), d.log())
-    # piped and not asked: plain lines, as scripts and tests read them
+    # a pipe (a script, a pager, `2>file`): every line says when
+    lines = run_piped(sb, until='live: 1 new')
+    check(any(re.match(STAMP.pattern + r'watching 1 blog', x) for x in lines), lines)
+    check(any(re.match(STAMP.pattern + r'live: 1 new', x) for x in lines), lines)
+    check(lines and all(STAMP.match(x) for x in lines), lines)
+    # stderr is the journal: it stamps lines itself; priorities instead
+    lines = run_piped(sb, journal='same')
+    check(lines and all(re.match(r'<[3-7]>', x) and not STAMP.search(x[3:]) for x in lines),
+          lines)
+    check('<5>stopped' in lines, lines)
+    # JOURNAL_STREAM names another file: not the journal
+    lines = run_piped(sb, journal='other')
+    check(lines and all(STAMP.match(x) for x in lines), lines)
+    check(not any(x.startswith('<') for x in lines), lines)
+    # LIVEWATCH_LOG_TIME=0 turns it off
+    lines = run_piped(sb, env={'LIVEWATCH_LOG_TIME': '0'})
+    check(lines and not any(STAMP.match(x) for x in lines), lines)
+    check('stopped' in lines, lines)
+    # the daemon helper sees the same: a log file is not the journal
     d = sb.start_daemon()
     d.wait_note(lambda n: n == 'READY=1')
     d.stop()
-    check(not re.search(r'^\d{4}-', d.log(), re.M), d.log())
+    check(re.search(STAMP.pattern + 'stopped$', d.raw_log(), re.M), d.raw_log())
+    d = sb.start_daemon(journal=True)
+    d.wait_note(lambda n: n == 'READY=1')
+    d.stop()
+    check(re.search(r'^<5>stopped$', d.raw_log(), re.M), d.raw_log())
+
+
+BROKEN_CONFIG = """[livewatch]
+repo = history
+rules = test.rules
+interval = soon
+[blog "live"
+url = {url}
+[blog "other"]
+format guardian
+speed = 3
+[weird]
+"""
+
+BROKEN_RULES = """[bakhmut]
+query = Bakhmut
+colour = red
+[tanks
+query = Leopard
+[leopard]
+query Leopard
+on = deletion
+"""
+
+
+@with_sandbox
+def test_check_says_every_syntax_error_of_config_and_rules(sb):
+    good = open(sb.config).read()
+    cfg = sb.config
+    with open(cfg, 'w') as f:
+        f.write(BROKEN_CONFIG.format(url=sb.url()))
+    want = [
+        "error: %s:5: section header without closing ']'" % cfg,
+        "error: %s:8: expected 'key = value' or '[section]'" % cfg,
+        "error: %s:10: unknown section '[weird]' (expected [livewatch], [blog \"NAME\"], "
+        "[sink \"NAME\"] or [host \"NAME\"])" % cfg,
+        "error: %s:4: 'interval' must be a number of seconds >= 1 (like 90, 5m, 1h), "
+        "not 'soon'" % cfg,
+    ]
+    for cmd in ('check', 'poll'):
+        p = sb.livewatch(cmd, check=2)
+        lines = p.stderr.splitlines()
+        eq(lines[:4], want, cmd)
+        eq(len(lines), 5, p.stderr)
+        check(lines[4].startswith("error: %s:9: unknown key 'speed' in [blog \"other\"]" % cfg),
+              p.stderr)
+    eq(sb.commits(), 0, 'nothing recorded')
+
+    rules = os.path.join(sb.dir, 'test.rules')
+    with open(cfg, 'w') as f:
+        f.write(good)
+    with open(rules, 'w') as f:
+        f.write(BROKEN_RULES)
+    p = sb.livewatch('check', check=2)
+    eq(p.stderr.splitlines(), [
+        "error: %s:4: section header without closing ']'" % rules,
+        "error: %s:7: expected 'key = value' or '[section]'" % rules,
+        "error: %s:3: unknown key 'colour' in rule 'bakhmut'" % rules,
+        "error: %s:8: rule 'leopard': unknown 'on' value 'deletion' (match, edit, stealth, "
+        "removal)" % rules], p.stderr)
+
+    # a reload says them all too, and keeps the old configuration
+    with open(rules, 'w') as f:
+        f.write('[bakhmut]\nquery = Bakhmut\n')
+    d = sb.start_daemon()
+    d.wait_note(lambda n: n == 'READY=1')
+    with open(rules, 'w') as f:
+        f.write(BROKEN_RULES)
+    d.kill(signal.SIGHUP)
+    d.wait_log(r"^error: %s:8: rule 'leopard'" % re.escape(rules))
+    log = d.log()
+    check(re.search(r"^error: reload failed, keeping the old configuration: %s:4: section "
+                    r"header without closing '\]'$" % re.escape(rules), log, re.M), log)
+    check(re.search(r"^error: %s:7: expected 'key = value'" % re.escape(rules), log, re.M), log)
+    check(re.search(r"^error: %s:3: unknown key 'colour'" % re.escape(rules), log, re.M), log)
+    d.stop()
 
 
 if __name__ == '__main__':
