@@ -65,7 +65,9 @@ struct blog {
 	gint64 failing_since;       /* unix seconds, 0 = healthy */
 	gint64 last_change;         /* unix seconds, 0 = never */
 	gint64 coverage_end;        /* unix seconds of the last coverageEndTime seen, 0 = none */
-	bool not_live;              /* the page last seen said isLive false */
+	bool not_live;              /* the page last read said isLive false */
+	char *follow_on;            /* the blog the page last read points on to, or NULL */
+	bool page_unchanged;        /* the last poll's answer was 304 */
 	char *follow_url;           /* page the series led to, or NULL: cfg->url */
 	char *follow_from;
 	bool follow_failing;
@@ -305,6 +307,8 @@ static struct lw_schedule_facts facts(const struct blog *b, const struct lw_conf
 		.last_change = b->last_change,
 		.coverage_end = b->coverage_end,
 		.not_live = b->not_live,
+		.follow_on = b->follow_on,
+		.over_unchanged = b->over && b->page_unchanged,
 		.over_never = c->over == 1,
 		.follow = c->follow != NULL,
 	};
@@ -408,6 +412,7 @@ static void blog_free(struct blog *b)
 	g_free(b->sig);
 	g_free(b->follow_url);
 	g_free(b->follow_from);
+	g_free(b->follow_on);
 	g_free(b);
 }
 
@@ -538,11 +543,16 @@ static void job_done(struct blog *b)
 	}
 	set_failing(b, 0);
 	r.recovered = false;     /* said above, with more to say */
+	/* what the page says of its end, when it was read (not on a 304) */
+	b->page_unchanged = r.outcome == LW_POLL_NOT_MODIFIED;
 	if (r.coverage_end) {
 		g_autoptr(GDateTime) end = g_date_time_new_from_iso8601(r.coverage_end, NULL);
 		b->coverage_end = end ? g_date_time_to_unix(end) : 0;
 	}
-	b->not_live = r.live == 0;
+	if (!b->page_unchanged)
+		b->not_live = r.live == 0;
+	g_free(b->follow_on);
+	b->follow_on = g_steal_pointer(&r.follow_on);
 	if (r.outcome == LW_POLL_CHANGED) {
 		b->last_change = now;
 		g_autofree char *hm = clock_of(now);
@@ -559,8 +569,10 @@ static void job_done(struct blog *b)
 	if (b->over && !was_over) {
 		struct lw_schedule_facts fe = facts(b, cfg, c);
 		g_autofree char *evidence = lw_schedule_over_evidence(&fe);
-		lw_notice("%s: the blog is over (%s), polling it %s", b->name, evidence,
-		          c->follow ? "only when its series moves on (or hourly)" : "hourly");
+		lw_notice("%s: the blog is over (%s), polling it %s%s", b->name, evidence,
+		          c->follow ? "only when its series moves on (or hourly)" : "hourly",
+		          b->follow_on && !c->follow ? "; to watch the blog that follows it, give "
+		          "it a [blog] of its own or set 'follow ='" : "");
 		blog_save_state(b);
 	} else if (was_over && !b->over) {
 		lw_notice("%s: the blog is live again, polling it every %" G_GINT64_FORMAT " s",
@@ -627,6 +639,8 @@ static void follow_done(struct blog *b, const struct lw_fetch_result *fr, const 
 		b->follow_from = g_strdup(c->follow);
 		blog_save_state(b);
 		b->coverage_end = 0;
+		b->not_live = false;
+		g_clear_pointer(&b->follow_on, g_free);
 		b->over = false;
 		moved = true;
 	}

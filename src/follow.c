@@ -19,6 +19,51 @@ static int date_value(int y, int m, int d)
 	return y * 10000 + m * 100 + d;
 }
 
+/* The date at s ("2023/feb/14", "2023/02/14", "2023-02-14", lowercase)
+ * as yyyymmdd, or 0. */
+static int date_at(const char *s)
+{
+	if (strspn(s, "0123456789") != 4)
+		return 0;
+	int y = atoi(s);
+	const char *t = s + 4;
+	char sep = *t;
+	if (sep != '/' && sep != '-')
+		return 0;
+	t++;
+	int m = 0;
+	if (sep == '/' && g_ascii_isalpha(t[0])) {
+		for (int i = 0; i < 12; i++)
+			if (!strncmp(t, months[i], 3) && !g_ascii_isalpha(t[3]))
+				m = i + 1;
+		t += 3;
+	} else if (strspn(t, "0123456789") == 2) {
+		m = atoi(t);
+		t += 2;
+	}
+	if (!m || *t != sep || strspn(t + 1, "0123456789") != 2)
+		return 0;
+	return date_value(y, m, atoi(t + 1));
+}
+
+/* The latest date in path (lowercase) and where it starts (*at, may be
+ * NULL), or 0. */
+static int path_date(const char *path, gsize *at)
+{
+	int best = 0;
+	for (const char *s = path; *s; s++) {
+		if (!g_ascii_isdigit(s[0]) || (s > path && g_ascii_isdigit(s[-1])))
+			continue;
+		int v = date_at(s);
+		if (v > best) {
+			best = v;
+			if (at)
+				*at = (gsize)(s - path);
+		}
+	}
+	return best;
+}
+
 int lw_follow_url_date(const char *url)
 {
 	if (!url)
@@ -28,35 +73,7 @@ int lw_follow_url_date(const char *url)
 	if (!p)
 		return 0;
 	g_autofree char *path = g_ascii_strdown(p, -1);
-	int best = 0;
-	for (const char *s = path; *s; s++) {
-		if (!g_ascii_isdigit(s[0]) || (s > path && g_ascii_isdigit(s[-1])))
-			continue;
-		if (strspn(s, "0123456789") != 4)
-			continue;
-		int y = atoi(s);
-		const char *t = s + 4;
-		char sep = *t;
-		if (sep != '/' && sep != '-')
-			continue;
-		t++;
-		int m = 0;
-		if (sep == '/' && g_ascii_isalpha(t[0])) {
-			for (int i = 0; i < 12; i++)
-				if (!strncmp(t, months[i], 3) && !g_ascii_isalpha(t[3]))
-					m = i + 1;
-			t += 3;
-		} else if (strspn(t, "0123456789") == 2) {
-			m = atoi(t);
-			t += 2;
-		}
-		if (!m || *t != sep || strspn(t + 1, "0123456789") != 2)
-			continue;
-		int v = date_value(y, m, atoi(t + 1));
-		if (v > best)
-			best = v;
-	}
-	return best;
+	return path_date(path, NULL);
 }
 
 struct finder {
@@ -196,4 +213,162 @@ char *lw_follow_find(const char *data, gsize len, const char *content_type,
 		return NULL;
 	}
 	return f.best;
+}
+
+/* ---- a page's own follow-on ---- */
+
+struct follow_on {
+	const char *base;      /* the page's url */
+	char *host;            /* its host, lowercase */
+	char *prefix;          /* its path before the date: "/world/live/" */
+	int date;              /* its date, yyyymmdd */
+	char *best;
+	int best_date;
+	guint seen;
+};
+
+/* The date of a link's url when it is a newer page of the same series
+ * as f's page: same host, same path up to the date, a later date. */
+static int newer_in_series(const struct follow_on *f, const char *url)
+{
+	g_autofree char *host = lw_url_host(url);
+	g_autofree char *raw = lw_url_path(url);
+	if (!host || !raw || g_ascii_strcasecmp(host, f->host))
+		return 0;
+	g_autofree char *path = g_ascii_strdown(raw, -1);
+	gsize at = 0;
+	int date = path_date(path, &at);
+	if (date <= f->date || at != strlen(f->prefix) || strncmp(path, f->prefix, at))
+		return 0;
+	return date;
+}
+
+static void consider_follow_on(struct follow_on *f, const char *href)
+{
+	if (!href || f->seen >= LW_FOLLOW_MAX_LINKS)
+		return;
+	f->seen++;
+	g_autofree char *trimmed = g_strstrip(g_strdup(href));
+	g_autofree char *abs = *trimmed ? lw_url_resolve(f->base, trimmed) : NULL;
+	if (!abs)
+		return;
+	char *hash = strchr(abs, '#');
+	if (hash)
+		*hash = '\0';
+	int date = newer_in_series(f, abs);
+	if (date > f->best_date) {
+		g_free(f->best);
+		f->best = g_steal_pointer(&abs);
+		f->best_date = date;
+	}
+}
+
+/* The element whose id is id, walking without recursion. */
+static xmlNode *find_id(xmlNode *root, const char *id)
+{
+	xmlNode *n = root;
+	while (n) {
+		if (n->type == XML_ELEMENT_NODE) {
+			xmlChar *v = xmlGetProp(n, (const xmlChar *)"id");
+			bool hit = v && !strcmp((const char *)v, id);
+			xmlFree(v);
+			if (hit)
+				return n;
+			if (n->children) {
+				n = n->children;
+				continue;
+			}
+		}
+		while (n && n != root && !n->next)
+			n = n->parent;
+		if (!n || n == root)
+			break;
+		n = n->next;
+	}
+	return NULL;
+}
+
+/* Whether data mentions prefix followed by a date later than date: only
+ * then is the page worth parsing again (most polls of a live blog). */
+static bool mentions_newer(const char *data, gsize len, const char *prefix, int date)
+{
+	gsize pl = strlen(prefix);
+	const char *end = data + len;
+	for (const char *p = data; p && (gsize)(end - p) > pl;) {
+		p = memmem(p, (gsize)(end - p), prefix, pl);
+		if (!p)
+			break;
+		p += pl;
+		char d[16] = "";
+		gsize n = MIN((gsize)(end - p), sizeof(d) - 1);
+		for (gsize i = 0; i < n; i++)
+			d[i] = g_ascii_tolower(p[i]);
+		if (date_at(d) > date)
+			return true;
+	}
+	return false;
+}
+
+/* The links of the page's newest post, through consider_follow_on(). */
+static void read_post(struct follow_on *f, const char *data, gsize len, const char *post_id,
+                      const char *post_url)
+{
+	const char *frag = post_url ? strchr(post_url, '#') : NULL;
+	htmlDocPtr doc = htmlReadMemory(data, (int)len, f->base, NULL,
+	                                HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+	                                HTML_PARSE_NOWARNING);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *post = root && post_id && *post_id ? find_id(root, post_id) : NULL;
+	if (!post && root && frag && frag[1])
+		post = find_id(root, frag + 1);
+	/* only the links of the post: other posts, the page's chrome and
+	 * its related stories link elsewhere for other reasons */
+	for (xmlNode *n = post; n;) {
+		if (n->type == XML_ELEMENT_NODE && name_is(n, "a")) {
+			xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+			consider_follow_on(f, (const char *)href);
+			xmlFree(href);
+		}
+		if (n->type == XML_ELEMENT_NODE && n->children) {
+			n = n->children;
+			continue;
+		}
+		while (n && n != post && !n->next)
+			n = n->parent;
+		if (!n || n == post)
+			break;
+		n = n->next;
+	}
+	if (doc)
+		xmlFreeDoc(doc);
+}
+
+char *lw_follow_on_find(const char *data, gsize len, const char *page_url, const char *post_id,
+                        const char *post_url)
+{
+	if (!data || !len || !page_url || len > G_MAXINT)
+		return NULL;
+	g_autofree char *raw = lw_url_path(page_url);
+	g_autofree char *host = lw_url_host(page_url);
+	if (!raw || !host)
+		return NULL;
+	g_autofree char *path = g_ascii_strdown(raw, -1);
+	gsize at = 0;
+	int date = path_date(path, &at);
+	/* a page of no date, or dated at the top of its site (/2023/05/16/...,
+	 * where every story is), has no series to tell by its path */
+	if (!date || at < 2)
+		return NULL;
+	struct follow_on f = {
+		.base = page_url,
+		.host = g_ascii_strdown(host, -1),
+		.prefix = g_strndup(path, at),
+		.date = date,
+	};
+	if (mentions_newer(data, len, f.prefix, date))
+		read_post(&f, data, len, post_id, post_url);
+	char *found = g_steal_pointer(&f.best);
+	g_free(f.host);
+	g_free(f.prefix);
+	return found;
 }

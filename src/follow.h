@@ -33,3 +33,25 @@ char *lw_follow_find(const char *data, gsize len, const char *content_type,
 
 /* The date lw_follow_find() reads in a url's path as yyyymmdd, 0 when none. */
 int lw_follow_url_date(const char *url);
+
+/* The follow-on a live page itself points to, for a blog with or without
+ * `follow =`: the newer live blog of the same series that the page's
+ * newest post links to ("This blog is now closed; you can find our latest
+ * coverage here").  data (len bytes) is the page, page_url its url (after
+ * redirects), post_id the id of its newest post as extracted (found as
+ * the element of that id, else as the element the fragment of post_url
+ * names; NULL when unknown).
+ *
+ * "Same series" is read from the urls: the same host and the same path
+ * up to the date (https://www.theguardian.com/world/live/2023/may/15/...
+ * is followed by .../world/live/2023/may/16/...), with a later date; a
+ * page whose url has no date, or a date right under the site's root,
+ * has none.  Only links inside the newest post count: a page's chrome,
+ * older posts and "related" boxes link to other blogs for other reasons,
+ * and a post newer than the closing one means the blog went on.  The
+ * page is parsed only when its bytes name such a url at all.
+ *
+ * Returns the newest such link (its #fragment dropped), newly allocated,
+ * or NULL.  Pure: no I/O. */
+char *lw_follow_on_find(const char *data, gsize len, const char *page_url, const char *post_id,
+                        const char *post_url);

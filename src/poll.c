@@ -1,6 +1,7 @@
 #include "poll.h"
 #include "error.h"
 #include "extract.h"
+#include "follow.h"
 
 #include <string.h>
 
@@ -22,6 +23,7 @@ void lw_poll_result_clear(struct lw_poll_result *r)
 	g_free(r->error);
 	g_free(r->format);
 	g_free(r->coverage_end);
+	g_free(r->follow_on);
 	g_free(r->url_changed_from);
 	if (r->alerts)
 		g_ptr_array_unref(r->alerts);
@@ -311,6 +313,7 @@ struct lw_poll_job {
 	long retry_after;
 	long status;
 	char *etag, *last_modified; /* validators of the first page */
+	char *follow_on;            /* the first page's follow-on, or NULL */
 	gint64 now;                 /* time of the first fetch */
 };
 
@@ -351,6 +354,7 @@ void lw_poll_job_free(struct lw_poll_job *j)
 	g_free(j->error);
 	g_free(j->etag);
 	g_free(j->last_modified);
+	g_free(j->follow_on);
 	g_free(j);
 }
 
@@ -367,6 +371,22 @@ const struct lw_fetch_cond *lw_poll_job_cond(const struct lw_poll_job *j)
 const struct lw_blog_config *lw_poll_job_blog(const struct lw_poll_job *j)
 {
 	return j->blog;
+}
+
+/* The newer blog of the series the page's newest post links to (the
+ * post with the latest time; the first when none says), or NULL. */
+static char *find_follow_on(const struct lw_snapshot *s, const char *data, gsize len,
+                            const char *page_url)
+{
+	const struct lw_entry *newest = NULL;
+	for (guint i = 0; i < s->entries->len; i++) {
+		const struct lw_entry *e = s->entries->pdata[i];
+		if (!newest || strcmp(e->published, newest->published) > 0)
+			newest = e;
+	}
+	if (!newest || !strcmp(s->format, "feed") || !strcmp(s->format, "article"))
+		return NULL;
+	return lw_follow_on_find(data, len, page_url, newest->id, newest->url);
 }
 
 static void job_fail(struct lw_poll_job *j, char *message)
@@ -430,6 +450,7 @@ void lw_poll_job_feed(struct lw_poll_job *j, const struct lw_fetch_result *fr,
 		j->snap = s;
 		for (guint i = 0; i < s->entries->len; i++)
 			g_hash_table_add(j->ids, ((struct lw_entry *)s->entries->pdata[i])->id);
+		j->follow_on = find_follow_on(s, data, len, xo.base_url);
 	} else {
 		/* Older pages: their posts follow; a post shown on two pages
 		 * (the blog moved on between fetches) counts once. */
@@ -489,6 +510,9 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 	}
 	if (j->not_modified) {
 		out->outcome = LW_POLL_NOT_MODIFIED;
+		/* the page as last read: its follow-on still */
+		if (*st->follow_on)
+			out->follow_on = g_strdup(st->follow_on);
 		bool was_failing = st->failures > 0;
 		succeed(out, st, now);
 		/* The common case of a daemon: nothing but the poll time changed,
@@ -507,6 +531,7 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 	if (*out->snapshot->coverage_end)
 		out->coverage_end = g_strdup(out->snapshot->coverage_end);
 	out->live = out->snapshot->live;
+	out->follow_on = g_steal_pointer(&j->follow_on);
 
 	out->record = lw_store_load_page(ctx->store, name, out->snapshot, error);
 	if (!out->record)
@@ -582,6 +607,7 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 	lw_entry_set(&st->blog_url, blog->url);
 	lw_entry_set(&st->etag, j->etag);
 	lw_entry_set(&st->last_modified, j->last_modified);
+	lw_entry_set(&st->follow_on, out->follow_on ? out->follow_on : "");
 
 save:
 	if (lw_store_save_state(ctx->store, name, st, error) < 0)

@@ -71,6 +71,9 @@ struct lw_poll_result {
 	GPtrArray *sink_errors;  /* char *: "sink 'x': ..." one per failed delivery */
 	char *coverage_end;      /* JSON-LD coverageEndTime, or NULL */
 	int live;                /* JSON-LD isLive: 1, 0, or -1 when the page does not say */
+	char *follow_on;         /* the newer blog of the series the page's newest post
+	                            links to (follow.h lw_follow_on_find), or NULL; on a
+	                            304, the one of the page as last read (state.h) */
 };
 
 void lw_poll_result_init(struct lw_poll_result *r);

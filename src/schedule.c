@@ -7,15 +7,31 @@ static bool coverage_ended(const struct lw_schedule_facts *f)
 	return f->coverage_end && f->coverage_end + LW_SCHEDULE_COVERAGE_GRACE < f->now;
 }
 
+static bool quiet_for(const struct lw_schedule_facts *f, gint64 seconds)
+{
+	return f->last_change && f->now - f->last_change >= seconds;
+}
+
+static bool followed_on(const struct lw_schedule_facts *f)
+{
+	return f->follow_on && quiet_for(f, LW_SCHEDULE_FOLLOW_ON_QUIET);
+}
+
 bool lw_schedule_over(const struct lw_schedule_facts *f)
 {
-	if (f->over_never || !(f->not_live || coverage_ended(f)))
+	if (f->over_never)
 		return false;
-	return f->last_change && f->now - f->last_change >= LW_SCHEDULE_OVER_AFTER;
+	if (f->over_unchanged || followed_on(f))
+		return true;
+	return (f->not_live || coverage_ended(f)) && quiet_for(f, LW_SCHEDULE_OVER_AFTER);
 }
 
 char *lw_schedule_over_evidence(const struct lw_schedule_facts *f)
 {
+	if (followed_on(f))
+		return g_strdup_printf("its newest post links to the blog that follows it, '%s', "
+		                       "no change for %" G_GINT64_FORMAT " h", f->follow_on,
+		                       (f->now - f->last_change) / 3600);
 	GString *s = g_string_new("the page says it is no longer live (");
 	if (f->not_live)
 		g_string_append(s, "isLive false");

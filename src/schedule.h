@@ -19,6 +19,11 @@
 /* A blog the page says is over must also not have changed for this long
  * (seconds) before it is polled as over. */
 #define LW_SCHEDULE_OVER_AFTER (24 * 3600)
+/* A blog whose newest post links to the blog that follows it (follow.h
+ * lw_follow_on_find) is over once it has not changed for this long
+ * (seconds): the closing post is the last, and a live blog that only
+ * pointed at another one goes on posting. */
+#define LW_SCHEDULE_FOLLOW_ON_QUIET 3600
 /* The Guardian sets coverageEndTime to its newest post's time while the
  * blog is still live, so an end counts only once it is this far past. */
 #define LW_SCHEDULE_COVERAGE_GRACE (3 * 3600)
@@ -38,19 +43,28 @@ struct lw_schedule_facts {
 	gint64 last_change;      /* unix seconds of the blog's last change, 0 = never */
 	gint64 coverage_end;     /* unix seconds of the page's coverageEndTime, 0 = none */
 	bool not_live;           /* the page says it is no longer live (JSON-LD isLive false) */
+	const char *follow_on;   /* the newer blog of the series the page's newest post
+	                            links to, or NULL */
+	bool over_unchanged;     /* the blog was over and its page has not changed since
+	                            (HTTP 304): what made it over still holds */
 	bool over_never;         /* the blog's `over = never`: never over */
 	bool follow;             /* the blog follows a series page */
 };
 
-/* Whether the blog is over, on strong evidence only: the page says so
- * (isLive false, or a coverageEndTime more than LW_SCHEDULE_COVERAGE_GRACE
- * past) *and* the blog has not changed for LW_SCHEDULE_OVER_AFTER.  A
- * quiet night, a coverageEndTime that is only the newest post's time, a
- * restart: none is enough.  A change ends it at once (last_change is
- * now).  Never with over_never. */
+/* Whether the blog is over, on strong evidence only: its newest post
+ * links to the blog that follows it and it has not changed for
+ * LW_SCHEDULE_FOLLOW_ON_QUIET; or the page says so (isLive false, or a
+ * coverageEndTime more than LW_SCHEDULE_COVERAGE_GRACE past) *and* the
+ * blog has not changed for LW_SCHEDULE_OVER_AFTER; or it was over and its
+ * page is unchanged.  A quiet night, a coverageEndTime that is only the
+ * newest post's time, a restart: none is enough.  A change ends it at
+ * once (last_change is now, and a new post is newer than the one with
+ * the link).  Never with over_never. */
 bool lw_schedule_over(const struct lw_schedule_facts *f);
 /* The evidence for lw_schedule_over(), for the log: "the page says it is
- * no longer live (isLive false), no change for 26 h"; newly allocated. */
+ * no longer live (isLive false), no change for 26 h", or "its newest post
+ * links to the blog that follows it, 'URL', no change for 1 h"; newly
+ * allocated. */
 char *lw_schedule_over_evidence(const struct lw_schedule_facts *f);
 
 /* Seconds until the next poll of a blog whose last poll succeeded: the

@@ -26,6 +26,7 @@ struct lw_blog_state *lw_blog_state_new(void)
 	st->last_error = g_strdup("");
 	st->follow_url = g_strdup("");
 	st->follow_from = g_strdup("");
+	st->follow_on = g_strdup("");
 	st->removed = g_hash_table_new_full(g_str_hash, g_str_equal, removed_free, NULL);
 	return st;
 }
@@ -41,6 +42,7 @@ void lw_blog_state_free(struct lw_blog_state *st)
 	g_free(st->last_error);
 	g_free(st->follow_url);
 	g_free(st->follow_from);
+	g_free(st->follow_on);
 	if (st->removed)
 		g_hash_table_unref(st->removed);
 	g_free(st);
@@ -140,6 +142,8 @@ struct lw_blog_state *lw_state_load(const char *state_dir, const char *blog, GEr
 		bad = "follow_url";
 	else if (!get_string(o, "follow_from", &st->follow_from))
 		bad = "follow_from";
+	else if (!get_string(o, "follow_on", &st->follow_on))
+		bad = "follow_on";
 	else if (!get_int(o, "failing_since", &st->failing_since))
 		bad = "failing_since";
 	st->failures = (int)failures;
@@ -216,6 +220,8 @@ int lw_store_save_state(struct lw_store *s, const char *blog, const struct lw_bl
 	json_builder_add_string_value(b, st->follow_url ? st->follow_url : "");
 	json_builder_set_member_name(b, "follow_from");
 	json_builder_add_string_value(b, st->follow_from ? st->follow_from : "");
+	json_builder_set_member_name(b, "follow_on");
+	json_builder_add_string_value(b, st->follow_on ? st->follow_on : "");
 	json_builder_set_member_name(b, "failing_since");
 	json_builder_add_int_value(b, st->failing_since);
 	json_builder_set_member_name(b, "over");

@@ -32,6 +32,9 @@ struct lw_blog_state {
 	char *follow_from;      /* the [blog] follow url follow_url was found on */
 	gint64 failing_since;   /* unix seconds of the first failure of the current run, 0 = healthy */
 	bool over;              /* polled as over (schedule.h), saved when that changes */
+	char *follow_on;        /* the newer blog the page's newest post linked to when the
+	                           page was last read (poll.h), "" when none; a 304 says
+	                           the same again */
 };
 struct lw_blog_state *lw_blog_state_new(void);
 void lw_blog_state_free(struct lw_blog_state *st);

@@ -101,6 +101,76 @@ static void test_url_date(void)
 	g_assert_cmpint(lw_follow_url_date(NULL), ==, 0);
 }
 
+#define PAGE "https://www.theguardian.com/world/live/2023/may/15/russia-ukraine-war-day-446"
+#define NEXT "https://www.theguardian.com/world/live/2023/may/16/russia-ukraine-war-day-447"
+
+/* A page of two posts, newest first; closing is the newest post's body. */
+static char *closed_page(const char *closing, const char *older)
+{
+	return g_strdup_printf(
+		"<html><body><nav><a href='/world/live/2023/may/17/eurovision'>menu</a></nav>"
+		"<div id='liveblog-body'>"
+		"<article id='block-2'><p>%s</p><a href='" PAGE "#block-2'>link to this</a></article>"
+		"<article id='block-1'><p>%s</p></article>"
+		"</div></body></html>", closing, older);
+}
+
+static char *follow_on(const char *html, const char *page, const char *id)
+{
+	return lw_follow_on_find(html, strlen(html), page, id, NULL);
+}
+
+static void test_follow_on(void)
+{
+	/* "This blog is now closed": the newest post links to the next day's */
+	g_autofree char *closed = closed_page("This blog is now closed. You can find our latest "
+	                                      "coverage <a href='/world/live/2023/may/16/"
+	                                      "russia-ukraine-war-day-447#top'>here</a>.",
+	                                      "Earlier news.");
+	g_autofree char *u = follow_on(closed, PAGE, "block-2");
+	g_assert_cmpstr(u, ==, NEXT);
+	/* found through the post's url when its id is not an element's */
+	g_autofree char *v = lw_follow_on_find(closed, strlen(closed), PAGE, "2", PAGE "#block-2");
+	g_assert_cmpstr(v, ==, NEXT);
+	/* the link in an older post, or only in the page's chrome: not the end */
+	g_autofree char *older = closed_page("Shelling went on.", "Our live coverage of another "
+	                                     "story is <a href='" NEXT "'>here</a>.");
+	g_assert_null(follow_on(older, PAGE, "block-2"));
+	g_autofree char *chrome = closed_page("Shelling went on.", "Earlier news.");
+	g_assert_null(follow_on(chrome, PAGE, "block-2"));
+	/* links that are not a newer page of the same series */
+	const char *not_next[] = {
+		"/world/live/2023/may/14/russia-ukraine-war-day-445",  /* older */
+		"/world/live/2023/may/15/another-blog-today",           /* same day */
+		"/politics/live/2023/may/16/uk-politics-live",          /* another series */
+		"/world/2023/may/16/analysis",                           /* not under /world/live/ */
+		"https://www.example.org/world/live/2023/may/16/x",     /* another site */
+		"javascript:alert(1)",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(not_next); i++) {
+		g_autofree char *text = g_strdup_printf("Read on <a href='%s'>here</a>.", not_next[i]);
+		g_autofree char *page = closed_page(text, "Earlier news.");
+		g_autofree char *w = follow_on(page, PAGE, "block-2");
+		if (w)
+			g_error("%s taken for the follow-on: %s", not_next[i], w);
+	}
+	/* the newest of several */
+	g_autofree char *two = closed_page("Closed. See <a href='" NEXT "'>day 447</a> and "
+	                                   "<a href='/world/live/2023/may/18/day-449'>day 449</a>.",
+	                                   "x");
+	g_autofree char *w2 = follow_on(two, PAGE, "block-2");
+	g_assert_cmpstr(w2, ==, "https://www.theguardian.com/world/live/2023/may/18/day-449");
+	/* pages whose url has no date, or a date at the site's root */
+	g_assert_null(follow_on(closed, "https://www.theguardian.com/world/live/latest", "block-2"));
+	g_autofree char *root = closed_page("Closed: <a href='/2023/05/16/next'>next</a>.", "x");
+	g_assert_null(follow_on(root, "https://blog.example.org/2023/05/15/live", "block-2"));
+	/* no such post, no page, no url */
+	g_assert_null(follow_on(closed, PAGE, "block-9"));
+	g_assert_null(lw_follow_on_find(NULL, 0, PAGE, "block-2", NULL));
+	g_assert_null(lw_follow_on_find(closed, strlen(closed), NULL, "block-2", NULL));
+	g_assert_null(lw_follow_on_find(closed, strlen(closed), "not a url", "block-2", NULL));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -109,5 +179,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/follow/rss-and-atom", test_rss_and_atom);
 	g_test_add_func("/follow/no-match-and-hostile", test_no_match_and_hostile);
 	g_test_add_func("/follow/url-date", test_url_date);
+	g_test_add_func("/follow/follow-on", test_follow_on);
 	return g_test_run();
 }

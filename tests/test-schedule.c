@@ -140,6 +140,58 @@ static void test_over_when_not_live(void)
 	g_assert_false(lw_schedule_over(&f));
 }
 
+/* The page's newest post links to the blog that follows it: over once
+ * nothing has changed for LW_SCHEDULE_FOLLOW_ON_QUIET, whatever isLive
+ * and coverageEndTime say; a change (a post after the closing one) ends
+ * it; over = never turns it off. */
+static void test_over_when_followed_on(void)
+{
+	struct lw_schedule_facts f = facts();
+	const char *why;
+	bool over = false;
+	const char *next = "https://www.theguardian.com/world/live/2023/may/16/day-447";
+	f.follow_on = next;
+	f.coverage_end = NOW + HOUR;    /* the page says it is live */
+	f.last_change = NOW - LW_SCHEDULE_FOLLOW_ON_QUIET + 60;
+	g_assert_false(lw_schedule_over(&f));
+	f.last_change = NOW - LW_SCHEDULE_FOLLOW_ON_QUIET;
+	g_assert_true(lw_schedule_over(&f));
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, HOUR);
+	g_assert_true(over);
+	g_assert_cmpstr(why, ==, " (over)");
+	g_autofree char *ev = lw_schedule_over_evidence(&f);
+	g_assert_cmpstr(ev, ==, "its newest post links to the blog that follows it, "
+	                "'https://www.theguardian.com/world/live/2023/may/16/day-447', "
+	                "no change for 1 h");
+	/* a change: live again at once */
+	f.last_change = NOW;
+	g_assert_false(lw_schedule_over(&f));
+	g_assert_cmpint(lw_schedule_healthy(&f, &over, &why), ==, 120);
+	g_assert_false(over);
+	/* no follow-on: quiet, not over */
+	f.last_change = NOW - 5 * HOUR;
+	f.follow_on = NULL;
+	g_assert_false(lw_schedule_over(&f));
+	/* over = never */
+	f.follow_on = next;
+	f.over_never = true;
+	g_assert_false(lw_schedule_over(&f));
+}
+
+/* An over blog whose page answers 304 stays over: nothing was read, so
+ * nothing new says otherwise (after a restart too, when the evidence
+ * itself was not kept). */
+static void test_over_stays_while_unchanged(void)
+{
+	struct lw_schedule_facts f = facts();
+	f.last_change = NOW - 2 * HOUR;
+	g_assert_false(lw_schedule_over(&f));
+	f.over_unchanged = true;
+	g_assert_true(lw_schedule_over(&f));
+	f.over_never = true;
+	g_assert_false(lw_schedule_over(&f));
+}
+
 static void test_over_followed_series_keeps_its_pace(void)
 {
 	struct lw_schedule_facts f = facts();
@@ -226,6 +278,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/schedule/over-not-live", test_over_when_not_live);
 	g_test_add_func("/schedule/over-coverage", test_over_when_coverage_ended);
 	g_test_add_func("/schedule/over-follow", test_over_followed_series_keeps_its_pace);
+	g_test_add_func("/schedule/over-followed-on", test_over_when_followed_on);
+	g_test_add_func("/schedule/over-unchanged", test_over_stays_while_unchanged);
 	g_test_add_func("/schedule/backoff", test_backoff_doubles_up_to_the_cap);
 	g_test_add_func("/schedule/retry-after", test_retry_after_lengthens_never_shortens);
 	g_test_add_func("/schedule/own-errors", test_errors_of_our_own);

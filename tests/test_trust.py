@@ -2,12 +2,14 @@
 """Integration: what erodes trust (issue 10): a page cut off in transfer is
 never recorded nor alerted, ..."""
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -466,6 +468,123 @@ def test_check_says_every_syntax_error_of_config_and_rules(sb):
     check(re.search(r"^error: %s:7: expected 'key = value'" % re.escape(rules), log, re.M), log)
     check(re.search(r"^error: %s:3: unknown key 'colour'" % re.escape(rules), log, re.M), log)
     d.stop()
+
+
+REAL = os.environ.get('LW_FIXTURES_REAL', os.path.join(os.path.dirname(__file__), '..', '..',
+                                                        'shared', 'fixtures', 'real'))
+GUARDIAN = os.path.join(REAL, 'guardian-dcr-liveblog-2023-05-15-russia-ukraine-war.html')
+# its newest post, the first <article> of the blog
+NEWEST = '<article id="block-646219928f08e408b758af95" class="block dcr-1r02hz5">'
+
+
+def closing_post(hour, next_url):
+    return Post(published='2023-02-14T%02d:00:00Z' % hour, title=None,
+                paras=['This blog is now closed. You can find our latest coverage '
+                       '[here](%s).' % next_url], seed=hour)
+
+
+def set_quiet(sb, names, seconds):
+    """As if nothing had changed on these blogs for so long."""
+    now = int(time.time())
+    for name in names:
+        path = os.path.join(sb.repo, '.git', 'livewatch', name + '.json')
+        with open(path) as f:
+            st = json.load(f)
+        st['last_change'] = now - seconds
+        with open(path, 'w') as f:
+            json.dump(st, f)
+
+
+@with_sandbox(blogs={})
+def test_a_blog_that_links_to_its_follow_on_is_over(sb):
+    """No `follow =`: a blog whose newest post links to the next blog of
+    its series ("This blog is now closed; you can find our latest
+    coverage here") is over once quiet for an hour: said once with the
+    link, polled hourly, still over while the page answers 304; a new
+    post makes it live again at once; `over = never` turns it off; a link
+    in an older post, or another series', is no evidence."""
+    srv = sb.server
+    day = '/world/live/2023/feb/%d/russia-ukraine-war-day-%d'
+    closed, nxt = day % (14, 356), day % (15, 357)
+    older = [post(h, 'Shelling went on near Bakhmut at %d.' % h) for h in (10, 9, 8)]
+    closing = closing_post(11, srv.url(nxt))
+    srv.set(closed, body=render_blog([closing] + older, page_url=srv.url(closed),
+                                     headline='Live'), auto_etag=True)
+    srv.set('/world/live/2023/feb/14/never', body=render_blog(
+        [closing] + older, page_url=srv.url('/world/live/2023/feb/14/never'), headline='Live'))
+    # the link in an older post: the blog went on after it
+    srv.set('/world/live/2023/feb/14/went-on', body=render_blog(
+        [post(12, 'Talks in Brussels.'), closing] + older,
+        page_url=srv.url('/world/live/2023/feb/14/went-on'), headline='Live'))
+    # the newest post points to another series
+    other = closing_post(11, srv.url('/politics/live/2023/feb/15/uk-politics'))
+    srv.set('/world/live/2023/feb/14/other', body=render_blog(
+        [other] + older, page_url=srv.url('/world/live/2023/feb/14/other'), headline='Live'))
+    blogs = [('closed', srv.url(closed), {}),
+             ('never', srv.url('/world/live/2023/feb/14/never'), {'over': 'never'}),
+             ('went-on', srv.url('/world/live/2023/feb/14/went-on'), {}),
+             ('other', srv.url('/world/live/2023/feb/14/other'), {})]
+    real = os.path.exists(GUARDIAN)
+    if real:
+        # the real Guardian page, its newest post turned into the closing one
+        with open(GUARDIAN, encoding='utf-8') as f:
+            html = f.read()
+        check(html.count(NEWEST) == 1, 'the real page changed')
+        real_path = '/world/live/2023/may/15/russia-ukraine-war-latest-live'
+        real_next = '/world/live/2023/may/16/russia-ukraine-war-live-news'
+        srv.set(real_path, body=html.replace(NEWEST, NEWEST + (
+            '<p>This blog is now closed. You can find our latest coverage <a href="%s">here'
+            '</a>.</p>' % real_next)))
+        srv.set('/world/live/2023/may/15/as-published', body=html)
+        blogs += [('real', srv.url(real_path), {}),
+                  ('real-live', srv.url('/world/live/2023/may/15/as-published'), {})]
+    else:
+        print('# skip the real Guardian page: %s absent' % GUARDIAN)
+    text = '\n'.join(['[livewatch]', 'repo = history', 'rules = test.rules', 'interval = 1',
+                      'max_interval = 5', 'delay = 0', 'timeout = 5', ''] +
+                     ['[blog "%s"]\nurl = %s\n%s' % (n, u, ''.join('%s = %s\n' % kv
+                                                                 for kv in k.items()))
+                      for n, u, k in blogs])
+    with open(sb.config, 'w') as f:
+        f.write(text)
+    sb.poll()
+    names = [n for n, _, _ in blogs]
+    # quiet for half an hour: not yet
+    set_quiet(sb, names, 1800)
+    d = sb.start_daemon(args=['-vv'])
+    d.wait_log(r'^closed: next poll in 5 s \(quiet\)$')
+    d.stop()
+    check('the blog is over' not in d.log(), d.log())
+
+    set_quiet(sb, names, 7200)
+    d = sb.start_daemon(args=['-vv'])
+    d.wait_log(r"^closed: the blog is over \(its newest post links to the blog that follows it, "
+               r"'%s', no change for 2 h\), polling it hourly; to watch the blog that follows "
+               r"it, give it a \[blog\] of its own or set 'follow ='$" % re.escape(srv.url(nxt)))
+    d.wait_log(r'^closed: next poll in 3600 s \(over\)$')
+    if real:
+        d.wait_log(r"^real: the blog is over \(its newest post links to the blog that follows "
+                   r"it, '%s', no change for 2 h\)" % re.escape(srv.url(real_next)))
+        d.wait_log(r'^real-live: next poll in 5 s \(quiet\)$')
+    for name in ('never', 'went-on', 'other'):
+        d.wait_log(r'^%s: next poll in 5 s \(quiet\)$' % name)
+    # polled now, the page unchanged (304): still over, nothing said
+    n = len(srv.requests(closed))
+    d.kill(signal.SIGUSR1)
+    wait_for(lambda: [r for r in srv.requests(closed)[n:] if 'if-none-match' in r['headers']],
+             'a conditional poll of the closed blog')
+    d.wait_log(r'^closed: next poll in 3600 s \(over\)$', count=2)
+    # a post after the closing one: live again at once
+    srv.set(closed, body=render_blog([post(12, 'One more thing.'), closing] + older,
+                                     page_url=srv.url(closed), headline='Live'), auto_etag=True)
+    d.kill(signal.SIGUSR1)
+    d.wait_log(r'^closed: the blog is live again, polling it every 1 s$')
+    d.wait_log(r'^closed: next poll in 1 s$')
+    d.stop()
+    log = d.log()
+    eq(log.count('closed: the blog is over'), 1, log)
+    for name in ('never', 'went-on', 'other', 'real-live'):
+        check('%s: the blog is over' % name not in log, log)
 
 
 if __name__ == '__main__':
