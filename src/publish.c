@@ -69,7 +69,7 @@ static int feed_entry(struct feed *f, const struct lw_history_poll *p,
 	/* the content: the diff of an edit, the text of the rest, then the alerts */
 	GString *html = g_string_new(NULL);
 	if (old) {
-		lw_report_word_diff(html, old, olen, text, len);
+		lw_report_word_diff(html, old, olen, text, len, 0);
 	} else {
 		if (c->kind == 'D')
 			g_string_append(html, "<p>Removed. Its last text:</p>");

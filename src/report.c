@@ -3,7 +3,6 @@
 #include "alert.h"
 #include "entry.h"
 #include "error.h"
-#include "wdiff.h"
 
 #include <string.h>
 
@@ -160,43 +159,67 @@ static void when(GString *out, gint64 t)
 static const char css[] =
 	"body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;"
 	"color:#1a1a1a;background:#fff}"
-	"h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.1rem;margin:0}"
-	"h3{font-size:.9rem;margin:.6rem 0 .2rem;font-weight:600}"
-	".meta,.summary{color:#555;font-size:.85rem}"
+	"h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.1rem;margin:0;display:inline}"
+	"h3{font-size:1rem;margin:0}"
+	".meta,.summary,h2 small,.note{color:#555;font-size:.85rem;font-weight:normal}"
 	"svg.timeline{width:100%;height:auto;border:1px solid #ddd;background:#fafafa}"
 	".mark.k-new{fill:#2b7bb9}.mark.k-edited{fill:#888}.mark.k-stealth{fill:#d98b00}"
 	".mark.k-removed{fill:#c0392b}.mark.k-alert{fill:#7b2cbf}"
 	".axis{font-size:11px;fill:#555}"
 	".legend span{display:inline-block;margin-right:1em;font-size:.85rem}"
 	".legend i{display:inline-block;width:.8em;height:.8em;margin-right:.3em;vertical-align:-1px}"
-	"article.post{border-top:1px solid #ddd;padding:.7rem 0;content-visibility:auto;"
-	"contain-intrinsic-size:auto 8rem}"
-	"article.removed h2{text-decoration:line-through;color:#8a2a20}"
+	"details.day{border-top:2px solid #bbb;margin-top:.6rem}"
+	"details.day>summary{padding:.4rem 0;cursor:pointer}"
+	"article.post{border-top:1px solid #ddd;padding:.5rem 0;content-visibility:auto;"
+	"contain-intrinsic-size:auto 5rem}"
+	"article.removed h3{text-decoration:line-through;color:#8a2a20}"
 	".flag{display:inline-block;font-size:.75rem;border-radius:3px;padding:0 .35em;"
-	"margin-left:.3em;color:#fff}"
+	"margin-left:.3em;color:#fff;font-weight:normal}"
 	".flag.removed{background:#c0392b}.flag.stealth{background:#d98b00}"
 	".flag.alerted{background:#7b2cbf}"
 	"pre{white-space:pre-wrap;word-wrap:break-word;font:13px/1.4 ui-monospace,monospace;"
-	"background:#f6f6f6;padding:.4rem .6rem;margin:.2rem 0}"
-	"article>pre.text{font:inherit;background:none;padding:0;margin:.4rem 0}"
+	"background:#f6f6f6;padding:.3rem .6rem;margin:.2rem 0}"
+	"pre.text{font:inherit;background:none;padding:0;margin:.3rem 0}"
 	"ins{background:#d4f4d4;color:#064;text-decoration:none}"
 	"del{background:#fbd6d2;color:#900}"
 	"mark{background:#ffe58a}"
 	"ul.alerts{margin:.3rem 0;padding-left:1.2rem;font-size:.9rem}"
-	"a.anchor{color:#999;text-decoration:none;margin-right:.3em}"
+	"ol.versions{margin:.2rem 0;padding-left:1.2rem;font-size:.85rem;list-style:none}"
+	".version.stealth{color:#b36f00}.version.k-removed{color:#c0392b}"
+	"h3 a{color:inherit;text-decoration:none}"
+	".version>a{color:#999;cursor:pointer}.version>code{color:#777;font-size:.8rem}"
 	"#filter{margin:.6rem 0;font-size:.9rem}#filter input[type=search]{width:16rem}"
 	".hidden{display:none}";
 
-/* Filtering by text and by flags; the page reads the same without it. */
+/* Filtering by text and by flags, and the days a link points into
+ * opened; the page reads the same without it. */
 static const char script[] =
 	"(function(){var f=document.getElementById('filter');f.hidden=false;"
-	"var q=document.getElementById('q'),posts=document.querySelectorAll('article.post');"
-	"function run(){var t=q.value.toLowerCase(),need=[];"
+	"var q=document.getElementById('q'),posts=document.getElementsByClassName('post'),"
+	"shown=document.getElementById('shown'),timer=0,"
+	"total=document.getElementById('n-posts').textContent;shown.textContent=total;"
+	"function grow(d){var n=d.querySelector('noscript');if(n){n.remove();"
+	"d.insertAdjacentHTML('beforeend',n.textContent)}}"
+	"var days=document.querySelectorAll('details.day');days.forEach(function(d){"
+	"d.addEventListener('toggle',function(){if(d.open)grow(d)})});"
+	"function raw(d,s){var n=d.querySelector('noscript');return n&&"
+	"n.textContent.toLowerCase().indexOf(s)>=0}"
+	"function open(e){for(;e;e=e.parentElement)if(e.tagName=='DETAILS'){grow(e);e.open=true}}"
+	"function go(){var id=decodeURIComponent(location.hash.slice(1)),t;if(!id)return;"
+	"days.forEach(function(d){if(raw(d,'id=\"'+id.toLowerCase()+'\"'))grow(d)});"
+	"t=document.getElementById(id);if(t){open(t);t.scrollIntoView()}}"
+	"window.addEventListener('hashchange',go);go();"
+	"document.addEventListener('click',function(e){var v=e.target.parentElement;"
+	"if(e.target.tagName=='A'&&v&&v.classList.contains('version'))location.hash=v.id});"
+	"function run(){var t=q.value.toLowerCase(),need=[],n=0;"
 	"f.querySelectorAll('input[type=checkbox]').forEach(function(c){if(c.checked)"
-	"need.push(c.value)});var n=0;posts.forEach(function(p){var ok=need.every(function(c)"
-	"{return p.classList.contains(c)})&&(!t||p.textContent.toLowerCase().indexOf(t)>=0);"
-	"p.classList.toggle('hidden',!ok);n+=ok});document.getElementById('shown').textContent=n}"
-	"f.addEventListener('input',run);run()})();";
+	"need.push(c.value)});if(t||need.length)days.forEach(function(d){if((!t||raw(d,t))&&"
+	"need.every(function(c){return raw(d,'class=\"flag '+c)}))grow(d)});for(var i=0;i<posts.length;i++){var p=posts[i],ok=need.every("
+	"function(c){return p.classList.contains(c)})&&(!t||p.textContent.toLowerCase()"
+	".indexOf(t)>=0);p.classList.toggle('hidden',!ok);n+=ok;if(ok&&(t||need.length))"
+	"open(p.parentElement)}shown.textContent=t||need.length?n:total}"
+	"f.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(run,250)})"
+	"})();";
 
 static void timeline(GString *out, const struct collect *c)
 {
@@ -251,60 +274,6 @@ static void timeline(GString *out, const struct collect *c)
 	g_free(cols);
 }
 
-/* The word diff of two versions' texts, changed lines only ("⋮" for the
- * others), insertions and deletions marked as `show` marks them. */
-void lw_report_word_diff(GString *out, const char *old, gsize olen, const char *now, gsize nlen)
-{
-	struct lw_wdiff *d = lw_wdiff_compute(old, olen, now, nlen);
-	GString *line = g_string_new(NULL);
-	bool changed = false, skipped = false;
-	guint shown = 0;
-	g_string_append(out, "<pre class=\"diff\">");
-	for (guint i = 0; i < d->spans->len; i++) {
-		const struct lw_wdiff_span *s = &g_array_index(d->spans, struct lw_wdiff_span, i);
-		const char *p = s->text, *end = s->text + s->len;
-		while (p <= end) {
-			const char *nl = memchr(p, '\n', (gsize)(end - p));
-			const char *stop = nl ? nl : end;
-			if (stop > p) {
-				const char *tag = s->op == LW_WDIFF_DEL ? "del" : s->op == LW_WDIFF_INS ?
-				                  "ins" : NULL;
-				if (tag) {
-					g_string_append_printf(line, "<%s>", tag);
-					changed = true;
-				}
-				lw_report_escape(line, p, stop - p);
-				if (tag)
-					g_string_append_printf(line, "</%s>", tag);
-			}
-			if (!nl)
-				break;
-			if (changed) {
-				if (skipped)
-					g_string_append(out, "\u22ee\n");
-				g_string_append_len(out, line->str, (gssize)line->len);
-				g_string_append_c(out, '\n');
-				shown++;
-				skipped = false;
-			} else {
-				skipped = true;
-			}
-			g_string_truncate(line, 0);
-			changed = false;
-			p = nl + 1;
-		}
-	}
-	if (changed) {
-		g_string_append_len(out, line->str, (gssize)line->len);
-		shown++;
-	}
-	if (!shown)
-		g_string_append(out, "(same text as before)");
-	g_string_append(out, "</pre>\n");
-	g_string_free(line, TRUE);
-	lw_wdiff_free(d);
-}
-
 /* A snippet "…near «Bakhmut» on…" with the hit marked. */
 static void snippet(GString *out, const char *s)
 {
@@ -323,8 +292,104 @@ static void snippet(GString *out, const char *s)
 static const char *const version_kind[] = { ['A'] = "new", ['R'] = "restored",
                                             ['M'] = "edited", ['D'] = "removed" };
 
-static int post(GString *out, struct lw_history_reader *r, struct rpost *p,
-                struct lw_report_stats *st, GError **error)
+/* "2023-02-14 18:31" from unix seconds. */
+static void minute(GString *out, gint64 t)
+{
+	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
+	g_autofree char *s = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M") : g_strdup("?");
+	g_string_append(out, s);
+}
+
+static void anchor_link(GString *out, const char *key, const char *text)
+{
+	g_string_append(out, "<a href=\"#");
+	lw_report_escape(out, key, -1);
+	g_string_append(out, "\">");
+	lw_report_escape(out, text, -1);
+	g_string_append(out, "</a>");
+}
+
+/* An entry file without the lines that change with every owned-up edit
+ * and say nothing a reader compares ("- updated:"), or never change
+ * ("- id:"): what the report's word diffs are taken of. */
+static char *diffable(const char *text, gsize len, gsize *out_len)
+{
+	GString *o = g_string_sized_new(len);
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (gsize)(end - p));
+		const char *stop = nl ? nl + 1 : end;
+		if (!g_str_has_prefix(p, "- updated: ") && !g_str_has_prefix(p, "- id: "))
+			g_string_append_len(o, p, stop - p);
+		p = stop;
+	}
+	*out_len = o->len;
+	return g_string_free(o, FALSE);
+}
+
+/* One version: its kind, time and commit; the word diff from the one
+ * before (prev, NULL for the first) when it has a text. */
+static void version(GString *out, const char *elem, const struct rpost *p, guint i,
+                    const struct rver *v, const char *prev, gsize prev_len, const char *text,
+                    gsize len)
+{
+	g_string_append_printf(out, "<%s class=\"version k-%s%s\" id=\"", elem,
+	                       version_kind[(int)v->kind], v->stealth ? " stealth" : "");
+	lw_report_escape(out, p->key, -1);
+	g_string_append_printf(out, "/v%u\"><a>v%u</a> %s%s ", i + 1, i + 1,
+	                       version_kind[(int)v->kind], v->stealth ? " (stealth)" : "");
+	minute(out, v->time);
+	g_string_append_printf(out, " <code>%.7s</code>", v->commit);
+	if (prev && text)
+		lw_report_word_diff(out, prev, prev_len, text, len, LW_REPORT_CONTEXT);
+	g_string_append_printf(out, "</%s>", elem);
+}
+
+/* The versions of a post of several: each one's kind, time and commit,
+ * and the word diff from the version before it (the first one's text is
+ * not shown again: the post shows its current text, or the diffs lead
+ * to it); folded: in a <details> under the post's text. */
+static int versions(GString *out, struct lw_history_reader *r, const struct rpost *p,
+                    const char *last_text, gsize last_len, bool folded,
+                    struct lw_report_stats *st, GError **error)
+{
+	guint n = p->versions->len;
+	const struct rver *last = &g_array_index(p->versions, struct rver, n - 1);
+	if (folded)
+		g_string_append_printf(out, "<details><summary>%u versions</summary>", n);
+	g_string_append(out, "<ol class=\"versions\">");
+	g_autofree char *prev = NULL;
+	gsize prev_len = 0;
+	for (guint i = 0; i < n; i++) {
+		const struct rver *v = &g_array_index(p->versions, struct rver, i);
+		g_autofree char *text = NULL;
+		gsize len = 0;
+		if (v->kind != 'D') {
+			g_autofree char *raw = NULL;
+			gsize raw_len = 0;
+			if (strcmp(v->blob, last->blob) &&
+			    lw_history_read_blob(r, v->blob, &raw, &raw_len, error) < 0)
+				return -1;
+			text = raw ? diffable(raw, raw_len, &len) : diffable(last_text, last_len, &len);
+		}
+		version(out, "li", p, i, v, prev, prev_len, text, len);
+		st->versions++;
+		st->stealth += v->stealth;
+		if (text) {
+			g_free(prev);
+			prev = g_steal_pointer(&text);
+			prev_len = len;
+		}
+	}
+	g_string_append(out, folded ? "</ol></details>" : "</ol>");
+	return 0;
+}
+
+/* One post; with_text: its current text in full (a removed post's last
+ * text is always there) and its versions folded under it; else the
+ * versions, and their diffs, are what it shows. */
+static int post(GString *out, struct lw_history_reader *r, struct rpost *p, bool with_text,
+                bool several_blogs, struct lw_report_stats *st, GError **error)
 {
 	guint n = p->versions->len;
 	const struct rver *last = &g_array_index(p->versions, struct rver, n - 1);
@@ -343,20 +408,11 @@ static int post(GString *out, struct lw_history_reader *r, struct rpost *p,
 		g_string_append(out, " alerted");
 	g_string_append(out, "\" id=\"");
 	lw_report_escape(out, p->key, -1);
-	g_string_append(out, "\"><header><h2><a class=\"anchor\" href=\"#");
-	lw_report_escape(out, p->key, -1);
-	g_string_append(out, "\">#</a>");
-	lw_report_escape(out, p->title ? p->title : p->id, -1);
-	g_string_append(out, "</h2><p class=\"meta\">");
-	lw_report_escape(out, p->blog, -1);
-	if (p->published) {
-		g_string_append(out, " · published ");
-		lw_report_escape(out, p->published, -1);
-	}
-	g_string_append_printf(out, " · %u version%s", n, n == 1 ? "" : "s");
+	g_string_append(out, "\"><h3>");
+	anchor_link(out, p->key, p->title ? p->title : p->id);
 	if (removed) {
 		g_string_append(out, "<span class=\"flag removed\">removed ");
-		when(out, last->time);
+		minute(out, last->time);
 		g_string_append(out, "</span>");
 	}
 	if (p->n_stealth)
@@ -365,10 +421,30 @@ static int post(GString *out, struct lw_history_reader *r, struct rpost *p,
 	if (p->alerts->len)
 		g_string_append_printf(out, "<span class=\"flag alerted\">%u alert%s</span>",
 		                       p->alerts->len, p->alerts->len == 1 ? "" : "s");
+	g_string_append(out, "</h3><p class=\"meta\">");
+	if (several_blogs) {
+		lw_report_escape(out, p->blog, -1);
+		g_string_append(out, " \u00b7 ");
+	}
+	/* the day is the heading's: its time is enough */
+	if (p->published && strlen(p->published) >= 16 && p->published[10] == 'T') {
+		g_string_append(out, "published ");
+		lw_report_escape(out, p->published + 11, 5);
+	} else {
+		g_string_append(out, "first seen ");
+		minute(out, p->first_seen);
+	}
+	if (n == 1) {
+		/* one version: said here, nothing to expand */
+		g_string_append(out, " \u00b7 ");
+		version(out, "span", p, 0, last, NULL, 0, NULL, 0);
+		st->versions++;
+	}
 	if (e && g_str_has_prefix(e->url, "http")) {
-		g_string_append(out, " · <a href=\"");
+		/* (no rel: the page's referrer policy is no-referrer) */
+		g_string_append(out, " \u00b7 <a href=\"");
 		lw_report_escape(out, e->url, -1);
-		g_string_append(out, "\" rel=\"noreferrer\">original</a>");
+		g_string_append(out, "\">original</a>");
 	}
 	g_string_append(out, "</p>");
 	if (p->alerts->len) {
@@ -387,63 +463,20 @@ static int post(GString *out, struct lw_history_reader *r, struct rpost *p,
 		}
 		g_string_append(out, "</ul>");
 	}
-	g_string_append(out, "</header>\n");
 	if (removed)
 		g_string_append(out, "<p class=\"meta\">Last text before it was removed:</p>");
-	g_string_append(out, "<pre class=\"text\">");
-	if (e) {
-		lw_report_escape(out, e->body, -1);
-	} else {
-		lw_report_escape(out, last_text, (gssize)last_len);
+	if (with_text || removed) {
+		g_string_append(out, "<pre class=\"text\">");
+		if (e)
+			lw_report_escape(out, e->body, -1);
+		else
+			lw_report_escape(out, last_text, (gssize)last_len);
+		g_string_append(out, "</pre>");
 	}
-	g_string_append(out, "</pre>\n");
 	lw_entry_free(e);
-
-	g_string_append_printf(out, "<details><summary>%u version%s</summary>\n", n,
-	                       n == 1 ? "" : "s");
-	g_autofree char *prev = NULL;
-	gsize prev_len = 0;
-	for (guint i = 0; i < n; i++) {
-		const struct rver *v = &g_array_index(p->versions, struct rver, i);
-		g_string_append_printf(out, "<section class=\"version k-%s%s\" id=\"",
-		                       version_kind[(int)v->kind], v->stealth ? " stealth" : "");
-		lw_report_escape(out, p->key, -1);
-		g_string_append_printf(out, "/v%u\"><h3><a class=\"anchor\" href=\"#", i + 1);
-		lw_report_escape(out, p->key, -1);
-		g_string_append_printf(out, "/v%u\">v%u</a> %s%s ", i + 1, i + 1,
-		                       version_kind[(int)v->kind],
-		                       v->stealth ? " (stealth)" : "");
-		when(out, v->time);
-		g_string_append_printf(out, " <span class=\"meta\">commit %.8s</span></h3>\n",
-		                       v->commit);
-		st->versions++;
-		st->stealth += v->stealth;
-		if (v->kind == 'D') {
-			g_string_append(out, "</section>\n");
-			continue;
-		}
-		g_autofree char *text = NULL;
-		gsize len = 0;
-		if (lw_history_read_blob(r, v->blob, &text, &len, error) < 0)
-			return -1;
-		if (!prev && n == 1) {
-			/* the text above is this version's */
-			prev = g_steal_pointer(&text);
-		} else if (!prev) {
-			g_string_append(out, "<pre class=\"text\">");
-			lw_report_escape(out, text, (gssize)len);
-			g_string_append(out, "</pre>\n");
-		} else {
-			lw_report_word_diff(out, prev, prev_len, text, len);
-		}
-		if (text) {
-			g_free(prev);
-			prev = g_steal_pointer(&text);
-		}
-		prev_len = len;
-		g_string_append(out, "</section>\n");
-	}
-	g_string_append(out, "</details></article>\n");
+	if (n > 1 && versions(out, r, p, last_text, last_len, with_text, st, error) < 0)
+		return -1;
+	g_string_append(out, "</article>\n");
 	st->posts++;
 	st->removed += removed;
 	st->alerts += p->alerts->len;
@@ -481,11 +514,81 @@ static void head(GString *out, const char *title, gint64 now, const struct lw_re
 	                       st->posts, st->versions, st->polls, st->removed, st->stealth,
 	                       st->alerts);
 	when(out, now);
-	g_string_append(out, " by livewatch</p>\n<p class=\"legend\">");
+	g_string_append(out, " by livewatch; times are UTC</p>\n<p class=\"legend\">");
 	for (int k = 0; k < K_N; k++)
 		g_string_append_printf(out, "<span><i style=\"background:%s\"></i>%s</span>",
 		                       kind_colour[k], kind_label[k]);
 	g_string_append(out, "</p>\n");
+}
+
+/* What one day's heading counts. */
+struct day_count {
+	guint posts, edits, stealth, removed, alerts;
+};
+
+static void day_open(GString *out, const char *day, const struct day_count *d, bool open)
+{
+	g_string_append_printf(out, "<details class=\"day\" id=\"%s\"%s><summary><h2>%s "
+	                       "<small>%u post%s", day, open ? " open" : "", day, d->posts,
+	                       d->posts == 1 ? "" : "s");
+	if (d->edits)
+		g_string_append_printf(out, " \u00b7 %u edit%s", d->edits, d->edits == 1 ? "" : "s");
+	if (d->stealth)
+		g_string_append_printf(out, " (%u stealth)", d->stealth);
+	if (d->removed)
+		g_string_append_printf(out, " \u00b7 %u removed", d->removed);
+	if (d->alerts)
+		g_string_append_printf(out, " \u00b7 %u alert%s", d->alerts, d->alerts == 1 ? "" : "s");
+	g_string_append(out, "</small></h2></summary>\n");
+}
+
+/* The posts, a day (UTC, of their sort time) at a time, newest first:
+ * the days of the newest LW_REPORT_TEXT_POSTS posts open, those posts
+ * with their text; older days closed, their posts with heading, flags,
+ * alerts and versions. */
+static int days(GString *out, struct lw_history_reader *r, GPtrArray *posts, bool several_blogs,
+                struct lw_report_stats *st, GError **error)
+{
+	GString *day = g_string_new(NULL);
+	struct day_count d = { 0 };
+	int rc = 0;
+	for (guint i = 0; i <= posts->len && rc == 0; i++) {
+		struct rpost *p = i < posts->len ? posts->pdata[i] : NULL;
+		struct rpost *prev = i ? posts->pdata[i - 1] : NULL;
+		if (prev && (!p || strncmp(p->sort, prev->sort, 10))) {
+			g_autofree char *name = g_strndup(prev->sort, 10);
+			guint first = i - d.posts;
+			if (!g_regex_match_simple("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", name, 0, 0)) {
+				g_free(name);
+				name = g_strdup("undated");
+			}
+			bool open = first < LW_REPORT_TEXT_POSTS;
+			day_open(out, name, &d, open);
+			/* A closed day's posts are in <noscript>: where script runs,
+			 * the browser keeps them as one string (the script makes
+			 * them elements when the day is opened), so a long history
+			 * does not become a DOM of a million nodes at load; without
+			 * script they are ordinary HTML. */
+			if (!open)
+				g_string_append(out, "<noscript>");
+			g_string_append_len(out, day->str, (gssize)day->len);
+			g_string_append(out, open ? "</details>\n" : "</noscript></details>\n");
+			g_string_truncate(day, 0);
+			memset(&d, 0, sizeof(d));
+		}
+		if (!p)
+			break;
+		struct lw_report_stats before = *st;
+		rc = post(day, r, p, i < LW_REPORT_TEXT_POSTS, several_blogs, st, error);
+		d.posts++;
+		d.stealth += st->stealth - before.stealth;
+		d.removed += st->removed - before.removed;
+		d.alerts += st->alerts - before.alerts;
+		for (guint k = 0; k < p->versions->len; k++)
+			d.edits += g_array_index(p->versions, struct rver, k).kind == 'M';
+	}
+	g_string_free(day, TRUE);
+	return rc;
 }
 
 char *lw_report_html(struct lw_history_reader *r, const struct lw_report_opts *o, gsize *len,
@@ -499,6 +602,7 @@ char *lw_report_html(struct lw_history_reader *r, const struct lw_report_opts *o
 	struct lw_report_stats st = { 0 };
 	GString *out = NULL, *body = NULL;
 	GPtrArray *posts = NULL;
+	bool several_blogs = false;
 	if (lw_history_walk(r, &f, on_poll, &c, error) < 0)
 		goto out;
 	posts = g_ptr_array_sized_new(g_hash_table_size(c.posts));
@@ -517,12 +621,12 @@ char *lw_report_html(struct lw_history_reader *r, const struct lw_report_opts *o
 			g_array_index(v, struct rver, b) = t;
 		}
 		p->sort = p->published ? g_strdup(p->published) : utc(p->first_seen);
+		several_blogs |= strcmp(p->blog, ((struct rpost *)posts->pdata[0])->blog) != 0;
 	}
 	g_ptr_array_sort(posts, post_cmp);
 	body = g_string_sized_new(1 << 16);
-	for (guint i = 0; i < posts->len; i++)
-		if (post(body, r, posts->pdata[i], &st, error) < 0)
-			goto out;
+	if (days(body, r, posts, several_blogs, &st, error) < 0)
+		goto out;
 	st.polls = c.polls->len;
 	out = g_string_sized_new(body->len + (1 << 16));
 	head(out, o->title ? o->title : "livewatch report", o->now, &st, o);
@@ -535,6 +639,12 @@ char *lw_report_html(struct lw_history_reader *r, const struct lw_report_opts *o
 	                "<span class=\"meta\"><span id=\"shown\"></span> shown</span></form>\n");
 	if (posts->len == 0)
 		g_string_append(out, "<p>Nothing recorded in this range.</p>\n");
+	else if (posts->len > LW_REPORT_TEXT_POSTS)
+		g_string_append_printf(out, "<p class=\"note\">The newest %u posts are shown with "
+		                       "their text; older ones (in the days further down) with their "
+		                       "heading, alerts and each edit's word diff, and removed ones "
+		                       "with their last text. <code>livewatch show BLOG ID</code> "
+		                       "prints any post whole.</p>\n", LW_REPORT_TEXT_POSTS);
 	g_string_append_len(out, body->str, (gssize)body->len);
 	g_string_append_printf(out, "<script>%s</script>\n</body></html>\n", script);
 out:

@@ -13,6 +13,7 @@ page reads without JavaScript; a screenshot is not blank.  Skips, saying
 why, without Chromium."""
 
 import html
+import importlib.util
 import json
 import os
 import re
@@ -38,17 +39,25 @@ PROBE = r'''
 <script>
 (function () {
   function n(sel) { return document.querySelectorAll(sel).length; }
+  var loaded = { posts: n('article.post'), versions: n('.version'), days: n('details.day'),
+                 closed: n('details.day:not([open])'), later: n('details.day > noscript') };
+  // every day opened, as a reader would: the page makes the closed days'
+  // posts elements when they open (toggle events come as tasks)
+  document.querySelectorAll('details.day').forEach(function (d) { d.open = true; });
+  setTimeout(function () {
   var out = {
-    posts: n('article.post'), versions: n('section.version'),
-    removed: n('article.post.removed'), stealth: n('section.version.stealth'),
+    loaded: loaded,
+    posts: n('article.post'), versions: n('.version'),
+    removed: n('article.post.removed'), stealth: n('.version.stealth'),
     alerts: n('li.alert'), details: n('article.post details'),
-    kinds: {}, marks: [], ids: [], version_ids: [],
+    texts: n('article.post > pre.text'), left: n('details.day > noscript'),
+    kinds: {}, marks: [], ids: [], version_ids: [], multi: 0,
     filter_shown: !document.getElementById('filter').hidden,
     counted: document.getElementById('shown').textContent,
     summary: {}
   };
   ['new', 'edited', 'removed', 'restored'].forEach(function (k) {
-    out.kinds[k] = n('section.version.k-' + k);
+    out.kinds[k] = n('.version.k-' + k);
   });
   document.querySelectorAll('svg.timeline rect.mark').forEach(function (r) {
     var k = r.getAttribute('class').replace('mark k-', '');
@@ -56,8 +65,11 @@ PROBE = r'''
   });
   var svg = document.querySelector('svg.timeline');
   out.tmin = +svg.dataset.tmin; out.tmax = +svg.dataset.tmax; out.columns = +svg.dataset.columns;
-  document.querySelectorAll('article.post').forEach(function (a) { out.ids.push(a.id); });
-  document.querySelectorAll('section.version').forEach(function (s) { out.version_ids.push(s.id); });
+  document.querySelectorAll('article.post').forEach(function (a) {
+    out.ids.push(a.id);
+    out.multi += a.querySelectorAll('.version').length > 1;
+  });
+  document.querySelectorAll('.version').forEach(function (s) { out.version_ids.push(s.id); });
   ['posts', 'versions', 'polls', 'removed', 'stealth', 'alerts'].forEach(function (k) {
     out.summary[k] = +document.getElementById('n-' + k).textContent;
   });
@@ -65,6 +77,7 @@ PROBE = r'''
   pre.id = 'lw-out';
   pre.textContent = JSON.stringify(out);
   document.body.appendChild(pre);
+  }, 100);
 })();
 </script>
 '''
@@ -129,6 +142,27 @@ def run_chromium(tmp, url, *args, proxy=None):
     r = subprocess.run(cmd + list(args) + [url], capture_output=True, timeout=180,
                        env=dict(os.environ, HOME=tmp))
     return r.stdout.decode('utf-8', 'replace'), r.stderr.decode('utf-8', 'replace')
+
+
+def no_script_dom(tmp, page):
+    """What the page's DOM holds where script does not run.  Chromium's
+    --dump-dom needs script itself, so the page is given to it as a
+    browser without script reads it: its script taken out and each
+    <noscript>'s content parsed as the markup it is (HTML's parsing
+    rules with the scripting flag off)."""
+    with open(page, encoding='utf-8') as f:
+        text = f.read()
+    text = re.sub(r'<script>.*?</script>', '', text, flags=re.S)
+    text = text.replace('<noscript>', '').replace('</noscript>', '')
+    path = os.path.join(tmp, 'nojs.html')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)
+    dom, _ = run_chromium(tmp, 'file://' + path, '--dump-dom')
+    check('</html>' in dom, 'a DOM came back: ' + dom[-300:])
+    return {'posts': len(re.findall(r'<article class="post', dom)),
+            'versions': len(re.findall(r'<(?:li|span) class="version ', dom)),
+            'texts': len(re.findall(r'<pre class="text">', dom)),
+            'filter_hidden': '<form id="filter" hidden=""' in dom, 'dom': dom}
 
 
 def png_pixels(path):
@@ -278,7 +312,9 @@ def test_report_in_chromium(sb):
     check(got['stealth'] >= 1 and got['removed'] >= 1 and got['kinds']['restored'] == 1, got)
     eq(got['alerts'], want['alerts'], 'alerts = the counts log --json gives')
     check(got['alerts'] >= 3, got['alerts'])
-    eq(got['details'], got['posts'], 'every post expands to its versions')
+    eq(got['details'], got['multi'], 'every post of several versions expands to them')
+    eq(got['texts'], got['posts'], 'a short history: every post with its text')
+    eq(got['loaded']['closed'], 0, 'a short history: every day open')
     eq(got['summary'], {'posts': got['posts'], 'versions': got['versions'],
                         'polls': len(want['polls']), 'removed': got['removed'],
                         'stealth': got['stealth'], 'alerts': got['alerts']}, 'the summary line')
@@ -304,15 +340,12 @@ def test_report_in_chromium(sb):
                 expect[(k, x)] = expect.get((k, x), 0) + n
     eq(marks, expect, 'timeline marks = the polls of log --json')
 
-    # without JavaScript (the page's one script taken out: Chromium's
-    # --dump-dom needs script itself): every post is there, the filter is not
-    nojs = os.path.join(tmp, 'nojs.html')
-    with open(nojs, 'w', encoding='utf-8') as f:
-        eq(page.count('<script>'), 1, 'one script')
-        f.write(re.sub(r'<script>.*?</script>', '', page, flags=re.S))
-    dom, err = run_chromium(tmp, 'file://' + nojs, '--dump-dom')
-    eq(len(re.findall(r'<article class="post', dom)), got['posts'], 'posts without script')
-    check('<form id="filter" hidden=""' in dom, 'no filter without script')
+    # without JavaScript: every post is there, the filter is not
+    eq(page.count('<script>'), 1, 'one script')
+    nojs = no_script_dom(tmp, out)
+    eq(nojs['posts'], got['posts'], 'posts without script')
+    eq(nojs['versions'], got['versions'], 'versions without script')
+    check(nojs['filter_hidden'], 'no filter without script')
 
     # a screenshot that is not blank
     shot = os.path.join(tmp, 'shot.png')
@@ -330,6 +363,125 @@ def test_report_in_chromium(sb):
           'screenshot has ink (%d pixels, %d colours)' % (inked, len(colours)))
     if os.environ.get('LW_REPORT_SHOT'):
         shutil.copy(shot, os.environ['LW_REPORT_SHOT'])
+
+
+def bench_history():
+    """tests/bench/report-bench.py's history writer (git fast-import)."""
+    spec = importlib.util.spec_from_file_location(
+        'report_bench', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'bench',
+                                     'report-bench.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.build
+
+
+def probe_page(tmp, page, script, name, fragment=''):
+    """Runs script (which must end by calling done(value)) in page once
+    it has loaded; returns value."""
+    with open(page, encoding='utf-8') as f:
+        text = f.read()
+    body = ('<script>(function(){function done(v){var p=document.createElement("pre");'
+            'p.id="lw-out";p.textContent=JSON.stringify(v);document.body.appendChild(p)}'
+            'window.addEventListener("load",function(){%s})})();</script>' % script)
+    path = os.path.join(tmp, name)
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text.replace('</body>', body + '</body>'))
+    dom, err = run_chromium(tmp, 'file://' + path + fragment, '--dump-dom')
+    m = re.search(r'<pre id="lw-out">(.*?)</pre>', dom, re.S)
+    check(m, 'Chromium gave no answer: ' + err[-2000:])
+    return json.loads(html.unescape(m.group(1)))
+
+
+@with_sandbox(env=UTC)
+def test_report_of_a_long_history(sb):
+    """More posts than the report shows with text (LW_REPORT_TEXT_POSTS,
+    500): the newest posts' days are open and their posts have their
+    text; older days are closed and their posts, kept in <noscript>, are
+    no elements until a day is opened; once every day is open the
+    counts equal log --json, and without script they are all there
+    from the start.  A link to a version in a closed day opens it; the
+    filter finds a post in a closed day."""
+    chromium()
+    made = bench_history()(sb.repo, 700, 1600, step=3600)
+    tmp = tempfile.mkdtemp(prefix='lw-report-long-')
+    sb.cleanups.append(lambda: shutil.rmtree(tmp, ignore_errors=True))
+    out = os.path.join(tmp, 'report.html')
+    sb.livewatch('report', '-o', out, check=0)
+    want = log_facts(sb)
+    # (a post made and removed in one poll of the writer leaves no trace)
+    check(made['new'] - made['removals'] <= len(want['posts']) <= made['new'],
+          'the history has its posts: %d of %d' % (len(want['posts']), made['new']))
+    probed = os.path.join(tmp, 'probed.html')
+    with open(out, encoding='utf-8') as f:
+        page = f.read()
+    with open(probed, 'w', encoding='utf-8') as f:
+        f.write(page.replace('</body>', PROBE + '</body>'))
+    dom, err = run_chromium(tmp, 'file://' + probed, '--dump-dom')
+    m = re.search(r'<pre id="lw-out">(.*?)</pre>', dom, re.S)
+    check(m, 'Chromium gave no answer: ' + err[-2000:])
+    got = json.loads(html.unescape(m.group(1)))
+    loaded = got['loaded']
+    check(loaded['closed'] > 0 and loaded['later'] == loaded['closed'],
+          'older days closed, their posts in <noscript>: %r' % loaded)
+    check(500 <= loaded['posts'] < got['posts'],
+          'at load only the open days\' posts are elements: %r' % loaded)
+    eq(got['left'], 0, 'every day opened')
+    eq(got['posts'], len(want['posts']), 'posts = log --json')
+    eq(sorted(got['ids']), sorted(want['posts']), 'one article per post')
+    eq(got['versions'], want['versions'], 'versions = log --json')
+    eq(got['kinds'], want['kinds'], 'versions by kind')
+    eq(got['removed'], want['removed'], 'removed posts')
+    eq(got['stealth'], want['stealth'], 'stealth edits')
+    eq(got['alerts'], want['alerts'], 'alerts')
+    eq(len(set(got['version_ids'])), got['versions'], 'version anchors unique')
+    eq(got['summary']['versions'], want['versions'], 'the summary line')
+    eq(got['counted'], str(got['posts']), 'the filter counts every post')
+
+    texts = probe_page(tmp, out, """
+      document.querySelectorAll('details.day').forEach(function (d) { d.open = true; });
+      setTimeout(function () {
+        done(Array.prototype.map.call(document.querySelectorAll('article.post'), function (a) {
+          return [a.querySelector(':scope > pre.text') != null, a.classList.contains('removed')];
+        }));
+      }, 100);""", 'texts.html')
+    eq(len(texts), got['posts'])
+    check(all(t for t, _ in texts[:500]), 'the newest 500 posts have their text')
+    eq([i for i, (t, r) in enumerate(texts[500:]) if t != r], [],
+       'older posts: the text of removed ones only')
+    # (every version in full, as before, was 4.4 kB a post)
+    check(os.path.getsize(out) < 2000 * got['posts'],
+          'a post costs the report less than 2 kB: %d bytes' % os.path.getsize(out))
+
+    # without script: every post and version is an element from the start
+    nojs = no_script_dom(tmp, out)
+    eq((nojs['posts'], nojs['versions']), (got['posts'], got['versions']), 'without script')
+
+    # a link to a version of a post in a closed day
+    old = [v for v in got['version_ids'] if v.endswith('/v2')][-1]
+    seen = probe_page(tmp, out, """
+      setTimeout(function () {
+        var t = document.getElementById(%s), d = t && t.closest('details.day');
+        done({found: !!t, open: !!(d && d.open), top: t ? t.getBoundingClientRect().top : null,
+              y: window.scrollY, height: window.innerHeight});
+      }, 100);""" % json.dumps(old), 'anchor.html', '#' + old)
+    check(seen['found'] and seen['open'] and seen['y'] > 0 and
+          0 <= seen['top'] < seen['height'] - 20,
+          'the link %s opened its day and scrolled to it: %r' % (old, seen))
+
+    # the filter finds a post of a closed day by its heading
+    first = sorted(want['posts'])[0]
+    found = probe_page(tmp, out, """
+      var q = document.getElementById('q');
+      q.value = %s;
+      q.dispatchEvent(new Event('input', {bubbles: true}));
+      setTimeout(function () {
+        var shown = Array.prototype.filter.call(document.querySelectorAll('article.post'),
+          function (a) { return !a.classList.contains('hidden'); }).map(function (a) {
+            return [a.id, a.closest('details.day').open]; });
+        done({shown: shown, count: document.getElementById('shown').textContent});
+      }, 600);""" % json.dumps('post %d about' % int(first.rsplit('-', 1)[1])), 'filter.html')
+    eq(found['shown'], [[first, True]], 'the filter shows the one post, its day open')
+    eq(found['count'], '1')
 
 
 @with_sandbox(rules=RULES, blogs={'live': '/live', 'second': '/second'}, env=UTC)

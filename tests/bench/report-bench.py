@@ -48,18 +48,19 @@ def iso(t):
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(t))
 
 
-def build(repo, posts, versions, seed=12):
-    """The history, oldest commit first; returns (commits, versions, alerts)."""
+def build(repo, posts, versions, seed=12, step=600):
+    """The history, a poll every step seconds, oldest commit first;
+    returns what it made (counts)."""
     rng = random.Random(seed)
     edits_total = versions - posts - posts // 30        # removals take a tenth-ish
     removals_total = posts // 30
     polls = max(1, posts // 3)
-    start = int(time.time()) - polls * 600
+    start = int(time.time()) - polls * step
     live = {}                                           # id -> (path, title, body, published)
     out = [b'']
     made = {'new': 0, 'edits': 0, 'removals': 0, 'alerts': 0, 'stealth': 0}
     for k in range(polls):
-        when = start + k * 600
+        when = start + k * step
         files, lines, stealth, alerts = {}, [], [], []
         n_new = posts * (k + 1) // polls - posts * k // polls
         for j in range(n_new):
