@@ -160,7 +160,7 @@ static const char css[] =
 	"body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;"
 	"color:#1a1a1a;background:#fff}"
 	"h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.1rem;margin:0;display:inline}"
-	"h3{font-size:1rem;margin:0}"
+	"h3{font-size:1rem;margin:0}article p{margin:.15rem 0}"
 	".meta,.summary,h2 small,.note{color:#555;font-size:.85rem;font-weight:normal}"
 	"svg.timeline{width:100%;height:auto;border:1px solid #ddd;background:#fafafa}"
 	".mark.k-new{fill:#2b7bb9}.mark.k-edited{fill:#888}.mark.k-stealth{fill:#d98b00}"
