@@ -65,6 +65,11 @@ static int credentials(git_credential **out, const char *url, const char *user,
 			                 "'push_token ='"));
 			return GIT_EUSER;
 		}
+		if (g_ascii_strncasecmp(cb->o->url, "https://", 8)) {
+			say(cb, g_strdup("the server asks for a login, but the token is only sent over "
+			                 "https"));
+			return GIT_EUSER;
+		}
 		if (cb->token_tries++) {
 			say(cb, g_strdup_printf("the server refused the token in '%s' (user '%s')", file,
 			                        user ? user : "livewatch"));

@@ -92,11 +92,12 @@ def make_cert(folder, name):
 
 
 class GitHttps:
-    """`git http-backend` as CGI behind HTTPS and Basic authentication:
-    the password must be the token.  Records (method, path, status)."""
+    """`git http-backend` as CGI behind HTTPS (plain HTTP without cert)
+    and Basic authentication: the password must be the token.  Records
+    (method, path, status) and the Authorization headers it got."""
 
     def __init__(self, root, cert, key, token):
-        self.root, self.token, self.seen = root, token, []
+        self.root, self.token, self.seen, self.auths = root, token, [], []
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -131,6 +132,7 @@ class GitHttps:
                 data = self.body()
                 user, _, password = '', '', ''
                 auth = self.headers.get('Authorization', '')
+                outer.auths.append(auth)
                 if auth.startswith('Basic '):
                     user, _, password = base64.b64decode(auth[6:]).decode().partition(':')
                 if password != outer.token:
@@ -162,15 +164,18 @@ class GitHttps:
 
         self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
         self.httpd.daemon_threads = True
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert, key)
-        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.scheme = 'http'
+        if cert:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, key)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = 'https'
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self, name):
-        return 'https://127.0.0.1:%d/%s' % (self.port, name)
+        return '%s://127.0.0.1:%d/%s' % (self.scheme, self.port, name)
 
     def refused(self):
         return sum(1 for _, _, s in self.seen if s == 401)
@@ -269,6 +274,29 @@ def test_https_untrusted_certificate(sb):
     p = sb.poll()
     check("cannot read the certificate authorities in '%s'" % os.path.join(sb.dir, 'no-such-ca.pem')
           in p.stderr, p.stderr)
+
+
+@with_sandbox
+def test_token_never_sent_over_plain_http(sb):
+    base = os.path.join(sb.dir, 'srv')
+    os.makedirs(base)
+    remote = bare(sb, 'srv/remote.git')
+    srv = GitHttps(base, None, None, TOKEN)
+    sb.cleanups.append(srv.stop)
+    token = os.path.join(sb.dir, 'token')
+    with open(token, 'w') as f:
+        f.write(TOKEN + '\n')
+    url = srv.url('remote.git')
+    configure(sb, push=url, push_token=token)
+    serve(sb, 3)
+    p = sb.poll()
+    said = errors(p)
+    eq(len(said), 1, p.stderr)
+    check("cannot push to '%s'" % url in said[0] and 'only sent over https' in said[0], said[0])
+    check(srv.seen and not any(TOKEN in base64.b64decode(a[6:] or '=').decode(errors='replace')
+                               for a in srv.auths if a.startswith('Basic ')),
+          'the token never went out: %r' % srv.auths)
+    check(remote_head(remote, local_branch(sb)) is None, 'nothing pushed')
 
 
 # ---- ssh ----
