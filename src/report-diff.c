@@ -34,12 +34,16 @@ static void same_text(GString *out, const char *p, gsize len, guint head, guint 
 			n++;
 		}
 		/* worth cutting only when it leaves out more than a word or two */
-		const char *x = a, *y = b;
-		while (x < y && g_ascii_isspace(*x))
-			x++;
-		while (y > x && g_ascii_isspace(y[-1]))
-			y--;
-		if (y - x > 24) {
+		guint left_out = 0;
+		for (const char *x = a; x < b; left_out++) {
+			while (x < b && g_ascii_isspace(*x))
+				x++;
+			if (x == b)
+				break;
+			while (x < b && !g_ascii_isspace(*x))
+				x++;
+		}
+		if (left_out > 2) {
 			lw_report_escape(out, p, a - p);
 			g_string_append(out, head && tail ? " \u2026 " : head ? " \u2026" : "\u2026 ");
 			lw_report_escape(out, b, end - b);

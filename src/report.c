@@ -526,11 +526,14 @@ struct day_count {
 	guint posts, edits, stealth, removed, alerts;
 };
 
+/* day: YYYY-MM-DD (also its anchor), or NULL for posts without a date. */
 static void day_open(GString *out, const char *day, const struct day_count *d, bool open)
 {
-	g_string_append_printf(out, "<details class=\"day\" id=\"%s\"%s><summary><h2>%s "
-	                       "<small>%u post%s", day, open ? " open" : "", day, d->posts,
-	                       d->posts == 1 ? "" : "s");
+	g_string_append(out, "<details class=\"day\"");
+	if (day)
+		g_string_append_printf(out, " id=\"%s\"", day);
+	g_string_append_printf(out, "%s><summary><h2>%s <small>%u post%s", open ? " open" : "",
+	                       day ? day : "undated", d->posts, d->posts == 1 ? "" : "s");
 	if (d->edits)
 		g_string_append_printf(out, " \u00b7 %u edit%s", d->edits, d->edits == 1 ? "" : "s");
 	if (d->stealth)
@@ -558,10 +561,8 @@ static int days(GString *out, struct lw_history_reader *r, GPtrArray *posts, boo
 		if (prev && (!p || strncmp(p->sort, prev->sort, 10))) {
 			g_autofree char *name = g_strndup(prev->sort, 10);
 			guint first = i - d.posts;
-			if (!g_regex_match_simple("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", name, 0, 0)) {
-				g_free(name);
-				name = g_strdup("undated");
-			}
+			if (!g_regex_match_simple("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", name, 0, 0))
+				g_clear_pointer(&name, g_free);
 			bool open = first < LW_REPORT_TEXT_POSTS;
 			day_open(out, name, &d, open);
 			/* A closed day's posts are in <noscript>: where script runs,
