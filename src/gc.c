@@ -346,8 +346,11 @@ static gint by_objects(gconstpointer a, gconstpointer b, gpointer counts)
  * objects of all smaller ones together.  So a run rewrites about as many
  * objects as it packs new ones, and the history stays in a handful of
  * packs without ever being packed whole again (lw_gc_run's full does that,
- * as `livewatch gc`). */
-static void take_geometric(struct inventory *inv)
+ * as `livewatch gc`).  With max_objects, no pack is taken that would
+ * make the merge hold more; crowded (too many packs, and a bound that
+ * forbids a full run) takes the smallest packs that fit, geometric or
+ * not. */
+static void take_geometric(struct inventory *inv, guint64 max_objects, bool crowded)
 {
 	g_autoptr(GHashTable) counts = g_hash_table_new(g_str_hash, g_str_equal);
 	guint64 acc = inv->loose->len;
@@ -363,7 +366,9 @@ static void take_geometric(struct inventory *inv)
 	g_ptr_array_sort_with_data(inv->packs, by_objects, counts);
 	while (inv->packs->len) {
 		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, inv->packs->pdata[0]));
-		if ((guint64)n >= 2 * acc)
+		if (!crowded && (guint64)n >= 2 * acc)
+			break;
+		if (max_objects && acc + n > max_objects)
 			break;
 		acc += n;
 		g_ptr_array_add(inv->small, g_ptr_array_steal_index(inv->packs, 0));
@@ -577,6 +582,13 @@ int lw_gc_reopen(struct git_repository *repo, const char *git_dir, GError **erro
 	return 0;
 }
 
+static void stats_unchanged(struct lw_gc_stats *st)
+{
+	st->loose_after = st->loose_before;
+	st->packs_after = st->packs_before;
+	st->bytes_after = st->bytes_before;
+}
+
 int lw_gc_run(struct git_repository *repo, const char *git_dir, const char *state_dir, bool full,
 	      struct lw_gc_stats *stats, GError **error)
 {
@@ -605,21 +617,28 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 	st.loose_before = inv.loose->len;
 	st.packs_before = inv.packs->len + inv.small->len + inv.kept;
 	st.bytes_before = inv.bytes;
-	if (inv.packs->len >= LW_GC_PACKS_MAX)
+	/* too many packs: a full run, unless a bound forbids it (then the
+	 * smallest packs that fit it are merged) */
+	bool crowded = !full && opts->max_objects && inv.packs->len >= LW_GC_PACKS_MAX;
+	if (inv.packs->len >= LW_GC_PACKS_MAX && !opts->max_objects)
 		full = true;
 	/* nothing to gain: no loose object, at most one small pack, and at
 	 * most one pack in all to merge */
-	if (inv.loose->len == 0 && inv.small->len <= 1 &&
+	if (!crowded && inv.loose->len == 0 && inv.small->len <= 1 &&
 	    (!full || inv.packs->len + inv.small->len <= 1)) {
-		st.loose_after = st.loose_before;
-		st.packs_after = st.packs_before;
-		st.bytes_after = st.bytes_before;
+		stats_unchanged(&st);
 		ret = 0;
 		goto out;
 	}
 	st.full = full;
 	if (!full)
-		take_geometric(&inv);
+		take_geometric(&inv, opts->max_objects, crowded);
+	/* a crowded run that found no two packs to merge within the bound */
+	if (crowded && inv.loose->len == 0 && inv.small->len <= 1) {
+		stats_unchanged(&st);
+		ret = 0;
+		goto out;
+	}
 	if (full)
 		inv.in_small = g_array_new(FALSE, FALSE, sizeof(git_oid));
 	else if (list_small_objects(&inv, name, error) < 0)

@@ -111,6 +111,16 @@ struct lw_gc_opts {
 	const gint *cancel;   /* NULL, or set non-zero (g_atomic_int_set) from any thread
 	                         to stop a run early: it fails with LW_ERROR_FAILED
 	                         "... packing cancelled" and deletes nothing */
+	guint max_objects;    /* 0: no bound.  Else an incremental run takes other packs
+	                         into its merge only while the merge holds at most this
+	                         many objects (the loose objects and the small packs are
+	                         always taken), and LW_GC_PACKS_MAX packs or more no longer
+	                         make it full: it merges the smallest packs that fit
+	                         instead.  What packing holds in memory grows with the
+	                         objects it merges (about 1 KB each, plus libgit2's
+	                         caches), so this bounds a daemon's peak; the packs left
+	                         are merged by a full run (`livewatch gc`).  Ignored when
+	                         full is set. */
 	GPtrArray *doomed;    /* NULL: the packs the new pack replaces are deleted;
 	                         else their paths without suffix (char *, give the
 	                         array a g_free free func) are added here, for the

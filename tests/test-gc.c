@@ -10,7 +10,7 @@
  *   test-gc simulate DIR COMMITS [CHECK]        write COMMITS polls of one new
  *       entry each, packing when due every CHECK commits, as the daemon does
  *
- * Why one file of some 950 lines: a third of it is the one fixture every
+ * Why one file of some 1,200 lines: a third of it is the one fixture every
  * case and both helpers share (a history written the way the store
  * writes it), and `test-gc make` is what tests/test_gc.py runs. */
 #include <glib.h>
@@ -640,6 +640,100 @@ static void test_geometric(struct fx *f, gconstpointer data)
 	assert_readable(f, before);
 }
 
+/* How many objects the .idx of stem lists (version 2: the fan-out
+ * table's last count). */
+static guint pack_objects(const char *stem)
+{
+	g_autofree char *idx = g_strconcat(stem, ".idx", NULL);
+	g_autofree char *data = NULL;
+	gsize len = 0;
+	g_assert_true(g_file_get_contents(idx, &data, &len, NULL));
+	g_assert_cmpuint(len, >=, 8 + 256 * 4);
+	const unsigned char *last = (const unsigned char *)data + 8 + 255 * 4;
+	return (guint)last[0] << 24 | (guint)last[1] << 16 | (guint)last[2] << 8 | last[3];
+}
+
+static void run_gc_bounded(struct fx *f, guint max_objects, struct lw_gc_stats *st)
+{
+	GError *err = NULL;
+	struct lw_gc_opts o = { .max_objects = max_objects };
+	int rc = lw_gc_run_opts(f->h->repo, f->git_dir, f->state_dir, &o, st, &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(rc, ==, 0);
+}
+
+/* The daemon bounds what one packing merges (lw_gc_opts.max_objects):
+ * the geometric merge stops before a pack that would take it past the
+ * bound, and too many packs no longer make a full run, only a merge of
+ * the smallest ones that fit.  Every new pack holds at most the bound
+ * (beyond the loose objects and small packs, always taken). */
+static void test_bounded(struct fx *f, gconstpointer data)
+{
+	(void)data;
+	struct lw_gc_stats st;
+	g_autoptr(GPtrArray) known = g_ptr_array_new_with_free_func(g_free);
+	/* test_geometric's history: there, mid is merged with the small packs */
+	hist_commit(f->h, 2000);
+	pack_loose_alone(f);
+	char *old = g_strdup(newest_pack(f, known));
+	hist_commit(f->h, 140);
+	pack_loose_alone(f);
+	char *mid = g_strdup(newest_pack(f, known));
+	guint small = 0;
+	for (int i = 0; i < LW_GC_SMALL_MAX; i++) {
+		hist_commit(f->h, 4);
+		pack_loose_alone(f);
+		small += pack_objects(newest_pack(f, known));
+	}
+	g_assert_cmpuint(pack_objects(mid), <, 2 * small);
+	g_autoptr(GArray) before = all_objects(f);
+	run_gc_bounded(f, small + pack_objects(mid) - 1, &st);
+	g_assert_false(st.full);
+	g_assert_true(pack_exists(old));
+	g_assert_true(pack_exists(mid));
+	g_assert_cmpuint(count_packs(f), ==, 3);
+	const char *merged = newest_pack(f, known);
+	g_assert_nonnull(merged);
+	g_assert_cmpuint(pack_objects(merged), ==, small);
+	assert_fsck(f);
+	assert_readable(f, before);
+
+	/* crowded: LW_GC_PACKS_MAX packs in all; a bound that two of the
+	 * smallest fit makes one pack of them, not a full run */
+	while (count_packs(f) < LW_GC_PACKS_MAX) {
+		hist_commit(f->h, LW_GC_SMALL_OBJECTS);
+		pack_loose_alone(f);
+		(void)newest_pack(f, known);
+	}
+	g_assert_true(lw_gc_due(f->h->repo, f->git_dir));
+	g_autoptr(GArray) crowded = all_objects(f);
+	guint bound = pack_objects(mid) + small;
+	run_gc_bounded(f, bound, &st);
+	g_assert_false(st.full);
+	g_assert_cmpuint(count_packs(f), <, LW_GC_PACKS_MAX);
+	g_assert_cmpuint(count_packs(f), >, 2);
+	g_assert_true(pack_exists(old));
+	merged = newest_pack(f, known);
+	g_assert_nonnull(merged);
+	g_assert_cmpuint(pack_objects(merged), <=, bound);
+	assert_fsck(f);
+	assert_readable(f, crowded);
+
+	/* nothing two packs fit: left as it is, and not an error */
+	guint packs = count_packs(f);
+	run_gc_bounded(f, LW_GC_SMALL_OBJECTS, &st);
+	g_assert_cmpuint(count_packs(f), ==, packs);
+	g_assert_cmpuint(st.packs_after, ==, st.packs_before);
+	/* `livewatch gc` still packs everything, bound or not */
+	run_gc(f, true, &st);
+	g_assert_true(st.full);
+	g_assert_cmpuint(count_packs(f), ==, 1);
+	assert_fsck(f);
+	assert_readable(f, crowded);
+	g_free(old);
+	g_free(mid);
+}
+
 static void test_not_due(struct fx *f, gconstpointer data)
 {
 	(void)data;
@@ -1086,6 +1180,7 @@ int main(int argc, char **argv)
 	ADD("/gc/many-packs", test_many_packs);
 	ADD("/gc/small-packs", test_small_packs);
 	ADD("/gc/geometric", test_geometric);
+	ADD("/gc/bounded", test_bounded);
 	ADD("/gc/not-due", test_not_due);
 	ADD("/gc/recover-crashed", test_recover_crashed);
 	ADD("/gc/recover-foreign-lock", test_recover_foreign_lock);
