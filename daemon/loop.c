@@ -29,6 +29,7 @@
 #include "fetcher.h"
 #include "follow.h"
 #include "log.h"
+#include "memory.h"
 #include "notify.h"
 #include "packer.h"
 #include "schedule.h"
@@ -831,6 +832,7 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 	}
 	L.store = app->store;
 	L.cur = app_ref_new(app);
+	lw_memory_init();
 	lw_fetch_global_init();
 	L.courier = lw_courier_new();
 	flush_outbox();
