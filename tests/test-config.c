@@ -110,7 +110,7 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{ "[livewatch]\ninterval = 0\n", 2, "'interval' must be a number of seconds >= 1 (like 90, 5m, 1h), not '0'" },
 	{ "[livewatch]\ninterval = soon\n", 2, "'interval' must be a number of seconds >= 1 (like 90, 5m, 1h), not 'soon'" },
-	{ "[livewatch]\ncolour = red\n", 2, "unknown key 'colour' in [livewatch] (keys: repo, rules, interval, user_agent, timeout, connect_timeout, max_size, max_redirects, max_entries, alert_on_first_poll, concurrency, delay, max_backoff, adaptive, max_interval, max_parse_time, health_alerts, pages, max_pages, publish, push, branch, push_token)" },
+	{ "[livewatch]\ncolour = red\n", 2, "unknown key 'colour' in [livewatch] (keys: repo, rules, interval, user_agent, timeout, connect_timeout, max_size, max_redirects, max_entries, alert_on_first_poll, concurrency, delay, max_backoff, adaptive, max_interval, max_parse_time, health_alerts, pages, max_pages, publish, push, branch, push_token, push_ca, push_known_hosts)" },
 	{ "repo = x\n", 1, "'repo' outside any section (start with [livewatch])" },
 	{ "[weird]\n", 1, "unknown section '[weird]' (expected [livewatch], [blog \"NAME\"], [sink \"NAME\"] or [host \"NAME\"])" },
 	{ "[blog \"a\"]\nformat = auto\n", 1, "[blog \"a\"] has no 'url'" },
