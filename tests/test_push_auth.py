@@ -21,9 +21,9 @@ Skips, saying why, when openssl (https) or sshd / ssh-agent (ssh) are
 missing; tools/bootstrap.sh test installs them."""
 
 import base64
-import getpass
 import http.server
 import os
+import pwd
 import shutil
 import socket
 import ssl
@@ -324,7 +324,8 @@ class Sshd:
     def __init__(self, folder):
         self.dir = folder
         os.makedirs(folder)
-        self.user = getpass.getuser()
+        # who sshd will let in: the user it runs as (not $USER, which sudo -E keeps)
+        self.user = pwd.getpwuid(os.geteuid()).pw_name
         self.host_key = keygen(os.path.join(folder, 'host_key'), 'host')
         self.port = free_port()
         self.authorized = os.path.join(folder, 'authorized_keys')
