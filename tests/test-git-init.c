@@ -13,21 +13,17 @@ static bool mbedtls_loaded(void)
 	return dlsym(RTLD_NEXT, "mbedtls_ssl_setup") != NULL;
 }
 
-/* A clone from an https URL where nothing listens: the connection is
- * refused, but libgit2 has set up its TLS session first. */
+/* A connection to an https URL where nothing listens: it is refused,
+ * but libgit2 has set up its TLS session first.  (A remote without a
+ * repository: git_clone's failure leaks in libgit2 1.5's config regex.) */
 static void try_https(void)
 {
-	g_autoptr(GError) err = NULL;
-	g_autofree char *dir = g_dir_make_tmp("lw-git-init-XXXXXX", &err);
-	g_assert_no_error(err);
-	git_repository *repo = NULL;
-	g_autofree char *path = g_build_filename(dir, "clone", NULL);
-	int rc = git_clone(&repo, "https://127.0.0.1:1/history.git", path, NULL);
+	git_remote *remote = NULL;
+	g_assert_cmpint(git_remote_create_detached(&remote, "https://127.0.0.1:1/history.git"), ==, 0);
+	int rc = git_remote_connect(remote, GIT_DIRECTION_FETCH, NULL, NULL, NULL);
 	g_assert_cmpint(rc, <, 0);
-	g_test_message("clone: %s", git_error_last() ? git_error_last()->message : "?");
-	const char *argv[] = {"rm", "-rf", dir, NULL};
-	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-		     NULL);
+	g_test_message("connect: %s", git_error_last() ? git_error_last()->message : "?");
+	git_remote_free(remote);
 }
 
 static void test_deferred(void)
