@@ -14,11 +14,15 @@
  * about twice that and a small object more, so 8 MB held 15-20 MB; the
  * trees a commit reads again (the blog's own, the root) fit in this. */
 #define LW_MEMORY_GIT_CACHE (2 * 1024 * 1024)
+/* Pack file windows libgit2 keeps mapped (lw_store_open: 8 MB, in 1 MB
+ * windows); unused ones are unmapped past this. */
+#define LW_MEMORY_GIT_MAPPED (4 * 1024 * 1024)
 
 /* Call once, after the store is open and before other threads start:
  * at most two malloc arenas (the loop's, and one every other thread
- * shares: packing, deliveries), and libgit2's object cache at
- * LW_MEMORY_GIT_CACHE. */
+ * shares: packing, deliveries), a fixed mmap threshold, and libgit2's
+ * object cache and pack windows at LW_MEMORY_GIT_CACHE and
+ * LW_MEMORY_GIT_MAPPED. */
 void lw_memory_init(void);
 
 /* Gives memory freed since the last call back to the system (glibc
