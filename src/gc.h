@@ -117,8 +117,9 @@ struct lw_gc_opts {
 	                         always taken), and LW_GC_PACKS_MAX packs or more no longer
 	                         make it full: it merges the smallest packs that fit
 	                         instead.  What packing holds in memory grows with the
-	                         objects it merges (about 1 KB each, plus libgit2's
-	                         caches), so this bounds a daemon's peak; the packs left
+	                         objects it merges (1.5-2.5 KB each, measured: libgit2's
+	                         entries and the caches of the packs it reads and
+	                         writes), so this bounds a daemon's peak; the packs left
 	                         are merged by a full run (`livewatch gc`).  Ignored when
 	                         full is set. */
 	GPtrArray *doomed;    /* NULL: the packs the new pack replaces are deleted;
