@@ -278,7 +278,11 @@ static void gc_when_due(struct lw_app *app)
 		return;
 	GError *err = NULL;
 	struct lw_gc_stats st;
-	if (lw_gc_run(lw_store_repo(s), lw_store_git_dir(s), lw_store_state_dir(s), false, &st, &err) < 0) {
+	/* one thread: a second one would search deltas no cheaper, only
+	 * sooner, and bring its own malloc arena (poll's peak memory) */
+	struct lw_gc_opts o = { .full = false, .threads = 1 };
+	if (lw_gc_run_opts(lw_store_repo(s), lw_store_git_dir(s), lw_store_state_dir(s), &o, &st,
+			   &err) < 0) {
 		lw_warn("%s", err->message);
 		g_error_free(err);
 		return;
