@@ -11,9 +11,11 @@
 
 /* libgit2's object cache for the daemon, in bytes (lw_store_open sets
  * 8 MB).  The cache counts an object's raw size, but a parsed tree costs
- * about twice that and a small object more, so 8 MB held 15-20 MB; the
- * trees a commit reads again (the blog's own, the root) fit in this. */
-#define LW_MEMORY_GIT_CACHE (2 * 1024 * 1024)
+ * about twice that and a small object more, so 8 MB held 15-20 MB (2 MB
+ * held 5).  What it saves is small here: a tree that is not cached is
+ * read again from a pack the store wrote seconds ago, stored, and parsed
+ * in microseconds. */
+#define LW_MEMORY_GIT_CACHE (1024 * 1024)
 /* Pack file windows libgit2 keeps mapped (lw_store_open: 8 MB, in 1 MB
  * windows); unused ones are unmapped past this. */
 #define LW_MEMORY_GIT_MAPPED (4 * 1024 * 1024)
