@@ -347,9 +347,9 @@ static gint by_objects(gconstpointer a, gconstpointer b, gpointer counts)
  * objects as it packs new ones, and the history stays in a handful of
  * packs without ever being packed whole again (lw_gc_run's full does that,
  * as `livewatch gc`).  With max_objects, no pack is taken that would
- * make the merge hold more; crowded (too many packs, and a bound that
- * forbids a full run) takes the smallest packs that fit, geometric or
- * not. */
+ * make the merge hold more (of the small packs, at least two); crowded
+ * (too many packs, and a bound that forbids a full run) takes the
+ * smallest packs that fit, geometric or not. */
 static void take_geometric(struct inventory *inv, guint64 max_objects, bool crowded)
 {
 	g_autoptr(GHashTable) counts = g_hash_table_new(g_str_hash, g_str_equal);
@@ -357,7 +357,14 @@ static void take_geometric(struct inventory *inv, guint64 max_objects, bool crow
 	for (guint i = 0; i < inv->small->len; i++) {
 		g_autofree char *idx = g_strconcat(inv->small->pdata[i], ".idx", NULL);
 		guint n = gc_idx_objects(idx);
-		acc += n == G_MAXUINT ? 0 : n;
+		n = n == G_MAXUINT ? 0 : n;
+		/* a burst of commits (a thousand blogs' first polls) leaves
+		 * hundreds of small packs: the next run takes the rest */
+		if (max_objects && i >= 2 && acc + n > max_objects) {
+			g_ptr_array_remove_range(inv->small, i, inv->small->len - i);
+			break;
+		}
+		acc += n;
 	}
 	for (guint i = 0; i < inv->packs->len; i++) {
 		g_autofree char *idx = g_strconcat(inv->packs->pdata[i], ".idx", NULL);

@@ -111,10 +111,11 @@ struct lw_gc_opts {
 	const gint *cancel;   /* NULL, or set non-zero (g_atomic_int_set) from any thread
 	                         to stop a run early: it fails with LW_ERROR_FAILED
 	                         "... packing cancelled" and deletes nothing */
-	guint max_objects;    /* 0: no bound.  Else an incremental run takes other packs
-	                         into its merge only while the merge holds at most this
-	                         many objects (the loose objects and the small packs are
-	                         always taken), and LW_GC_PACKS_MAX packs or more no longer
+	guint max_objects;    /* 0: no bound.  Else an incremental run takes packs into
+	                         its merge only while the merge holds at most this many
+	                         objects (the loose objects and two small packs are
+	                         always taken; the small packs left wait for the next
+	                         run), and LW_GC_PACKS_MAX packs or more no longer
 	                         make it full: it merges the smallest packs that fit
 	                         instead.  What packing holds in memory grows with the
 	                         objects it merges (1.5-2.5 KB each, measured: libgit2's

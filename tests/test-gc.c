@@ -719,6 +719,28 @@ static void test_bounded(struct fx *f, gconstpointer data)
 	assert_fsck(f);
 	assert_readable(f, crowded);
 
+	/* a burst of small packs past the bound: two at least, and no more
+	 * than fit, are merged; the rest wait for the next run */
+	guint burst = 0;
+	for (int i = 0; i < LW_GC_SMALL_MAX; i++) {
+		hist_commit(f->h, 4);
+		pack_loose_alone(f);
+		burst += pack_objects(newest_pack(f, known));
+	}
+	guint before_burst = count_packs(f);
+	g_autoptr(GArray) all = all_objects(f);
+	run_gc_bounded(f, burst / 2, &st);
+	merged = newest_pack(f, known);
+	g_assert_nonnull(merged);
+	g_assert_cmpuint(pack_objects(merged), <=, burst / 2);
+	g_assert_cmpuint(count_packs(f), >, before_burst - LW_GC_SMALL_MAX + 1);
+	g_assert_cmpuint(count_packs(f), <, before_burst);
+	assert_fsck(f);
+	assert_readable(f, all);
+	run_gc_bounded(f, burst, &st);
+	g_assert_cmpuint(count_packs(f), <=, before_burst - LW_GC_SMALL_MAX + 2);
+	assert_readable(f, all);
+
 	/* nothing two packs fit: left as it is, and not an error */
 	guint packs = count_packs(f);
 	run_gc_bounded(f, LW_GC_SMALL_OBJECTS, &st);
@@ -729,7 +751,7 @@ static void test_bounded(struct fx *f, gconstpointer data)
 	g_assert_true(st.full);
 	g_assert_cmpuint(count_packs(f), ==, 1);
 	assert_fsck(f);
-	assert_readable(f, crowded);
+	assert_readable(f, all);
 	g_free(old);
 	g_free(mid);
 }
