@@ -22,7 +22,7 @@
 #define PACK_MEMLEVEL 1
 
 struct packed {
-	const struct lw_pack_object *o;
+	git_oid id;
 	guint64 offset;   /* of its header in the pack */
 	guint32 crc;      /* of its header and deflated data */
 };
@@ -87,7 +87,7 @@ static void put_sha1(GByteArray *b)
 
 static int by_id(gconstpointer a, gconstpointer b)
 {
-	return git_oid_cmp(&((const struct packed *)a)->o->id, &((const struct packed *)b)->o->id);
+	return git_oid_cmp(&((const struct packed *)a)->id, &((const struct packed *)b)->id);
 }
 
 static GByteArray *make_pack(const struct lw_pack_object *objs, size_t n, struct packed *out)
@@ -102,7 +102,7 @@ static GByteArray *make_pack(const struct lw_pack_object *objs, size_t n, struct
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
-		out[i].o = &objs[i];
+		git_oid_cpy(&out[i].id, &objs[i].id);
 		out[i].offset = b->len;
 		put_header(b, objs[i].type, objs[i].len);
 		if (deflate_into(&z, b, objs[i].data, objs[i].len) < 0) {
@@ -127,12 +127,12 @@ static GByteArray *make_idx(const struct packed *sorted, size_t n, const guint8 
 	put_be32(b, 2);
 	size_t i = 0;
 	for (guint first = 0; first < 256; first++) {
-		while (i < n && sorted[i].o->id.id[0] == first)
+		while (i < n && sorted[i].id.id[0] == first)
 			i++;
 		put_be32(b, (guint32)i);
 	}
 	for (i = 0; i < n; i++)
-		g_byte_array_append(b, sorted[i].o->id.id, GIT_OID_RAWSZ);
+		g_byte_array_append(b, sorted[i].id.id, GIT_OID_RAWSZ);
 	for (i = 0; i < n; i++)
 		put_be32(b, sorted[i].crc);
 	guint32 large = 0;
@@ -219,4 +219,232 @@ int lw_pack_write(const char *dir, const struct lw_pack_object *objs, size_t n,
 	}
 	close(fd);
 	return 0;
+}
+
+/* ---- merging packs by copying ---- */
+
+struct source {
+	char *stem;
+	GMappedFile *idx_map, *pack_map;
+	const guint8 *idx, *pack;
+	gsize idx_len, pack_len;
+	guint32 n;
+};
+
+#define IDX_HEAD (8 + 256 * 4)   /* magic, version, fan-out */
+
+static guint32 get_be32(const guint8 *p)
+{
+	return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
+}
+
+static void source_clear(struct source *s)
+{
+	if (s->idx_map)
+		g_mapped_file_unref(s->idx_map);
+	if (s->pack_map)
+		g_mapped_file_unref(s->pack_map);
+	g_free(s->stem);
+}
+
+static int damaged(const struct source *s, const char *what, GError **error)
+{
+	g_set_error(error, LW_ERROR, LW_ERROR_STORE, "pack '%s.pack': %s", s->stem, what);
+	return -1;
+}
+
+static int source_open(struct source *s, const char *stem, GError **error)
+{
+	s->stem = g_strdup(stem);
+	g_autofree char *idx = g_strconcat(stem, ".idx", NULL);
+	g_autofree char *pack = g_strconcat(stem, ".pack", NULL);
+	GError *err = NULL;
+	s->idx_map = g_mapped_file_new(idx, FALSE, &err);
+	if (s->idx_map)
+		s->pack_map = g_mapped_file_new(pack, FALSE, &err);
+	if (!s->pack_map) {
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot read pack '%s': %s", stem,
+			    err->message);
+		g_error_free(err);
+		return -1;
+	}
+	s->idx = (const guint8 *)g_mapped_file_get_contents(s->idx_map);
+	s->idx_len = g_mapped_file_get_length(s->idx_map);
+	s->pack = (const guint8 *)g_mapped_file_get_contents(s->pack_map);
+	s->pack_len = g_mapped_file_get_length(s->pack_map);
+	if (s->idx_len < IDX_HEAD + 2 * GIT_OID_RAWSZ || memcmp(s->idx, "\377tOc", 4) ||
+	    get_be32(s->idx + 4) != 2)
+		return damaged(s, "its .idx is not a version 2 index", error);
+	s->n = get_be32(s->idx + IDX_HEAD - 4);
+	if (s->n > (s->idx_len - IDX_HEAD - 2 * GIT_OID_RAWSZ) / 28)
+		return damaged(s, "its .idx is cut short", error);
+	if (s->pack_len < 12 + GIT_OID_RAWSZ || memcmp(s->pack, "PACK", 4) ||
+	    (get_be32(s->pack + 4) != 2 && get_be32(s->pack + 4) != 3) ||
+	    get_be32(s->pack + 8) != s->n)
+		return damaged(s, "not a pack of the objects its .idx lists", error);
+	return 0;
+}
+
+/* The k-th object of the index (in id order): its id, offset and CRC. */
+static int source_entry(const struct source *s, guint32 k, struct packed *e, GError **error)
+{
+	const guint8 *ids = s->idx + IDX_HEAD;
+	const guint8 *crcs = ids + (gsize)s->n * GIT_OID_RAWSZ;
+	const guint8 *offs = crcs + (gsize)s->n * 4;
+	git_oid_fromraw(&e->id, ids + (gsize)k * GIT_OID_RAWSZ);
+	e->crc = get_be32(crcs + (gsize)k * 4);
+	guint32 off = get_be32(offs + (gsize)k * 4);
+	if (off & 0x80000000u) {
+		const guint8 *large = offs + (gsize)s->n * 4 + (gsize)(off & 0x7fffffffu) * 8;
+		if (large + 8 > s->idx + s->idx_len - 2 * GIT_OID_RAWSZ)
+			return damaged(s, "its .idx names an offset it does not hold", error);
+		e->offset = (guint64)get_be32(large) << 32 | get_be32(large + 4);
+	} else {
+		e->offset = off;
+	}
+	if (e->offset < 12 || e->offset >= s->pack_len - GIT_OID_RAWSZ)
+		return damaged(s, "its .idx names an object outside the pack", error);
+	return 0;
+}
+
+static int by_offset(gconstpointer a, gconstpointer b)
+{
+	guint64 x = ((const struct packed *)a)->offset, y = ((const struct packed *)b)->offset;
+	return x < y ? -1 : x > y;
+}
+
+/* Each entry's bytes (up to the next entry, or the trailer) against the
+ * CRC the index holds: a damaged pack is not copied on. */
+static int source_check(const struct source *s, struct packed *es, GError **error)
+{
+	g_autofree struct packed *by_off = g_memdup2(es, sizeof(*es) * (s->n ? s->n : 1));
+	qsort(by_off, s->n, sizeof(*by_off), by_offset);
+	for (guint32 k = 0; k < s->n; k++) {
+		guint64 end = k + 1 < s->n ? by_off[k + 1].offset : s->pack_len - GIT_OID_RAWSZ;
+		if (end <= by_off[k].offset)
+			return damaged(s, "two objects at one offset", error);
+		uLong crc = crc32(0, Z_NULL, 0);
+		for (guint64 at = by_off[k].offset; at < end;) {
+			uInt len = (uInt)MIN(end - at, (guint64)(1u << 30));
+			crc = crc32(crc, s->pack + at, len);
+			at += len;
+		}
+		if ((guint32)crc != by_off[k].crc) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &by_off[k].id);
+			g_autofree char *what = g_strdup_printf("object %s does not match its CRC", hex);
+			return damaged(s, what, error);
+		}
+	}
+	return 0;
+}
+
+static int write_chunk(int fd, GChecksum *sum, const guint8 *data, gsize len)
+{
+	g_checksum_update(sum, data, (gssize)len);
+	return lw_file_write_all(fd, (const char *)data, len);
+}
+
+int lw_pack_merge(const char *dir, char *const *stems, guint n, char name[GIT_OID_HEXSZ + 1],
+		  GError **error)
+{
+	g_autofree struct source *src = g_new0(struct source, n ? n : 1);
+	g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(struct packed));
+	g_autofree char *tmp = NULL;
+	g_autofree char *p_pack = NULL;
+	g_autofree char *stem = NULL;
+	g_autofree char *p_idx = NULL;
+	g_autoptr(GChecksum) sum = NULL;
+	g_autoptr(GByteArray) idx = NULL;
+	int fd = -1, ret = -1;
+	guint64 base = 12;
+
+	for (guint i = 0; i < n; i++) {
+		if (source_open(&src[i], stems[i], error) < 0)
+			goto out;
+		guint start = all->len;
+		g_array_set_size(all, start + src[i].n);
+		struct packed *es = &g_array_index(all, struct packed, start);
+		for (guint32 k = 0; k < src[i].n; k++)
+			if (source_entry(&src[i], k, &es[k], error) < 0)
+				goto out;
+		if (source_check(&src[i], es, error) < 0)
+			goto out;
+		for (guint32 k = 0; k < src[i].n; k++)
+			es[k].offset = es[k].offset - 12 + base;
+		base += src[i].pack_len - 12 - GIT_OID_RAWSZ;
+		if (all->len > G_MAXUINT32 / 2) {
+			g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot merge %u objects in '%s'",
+				    all->len, dir);
+			goto out;
+		}
+	}
+	g_array_sort(all, by_id);
+	for (guint i = 1; i < all->len; i++) {
+		if (git_oid_equal(&g_array_index(all, struct packed, i - 1).id,
+				  &g_array_index(all, struct packed, i).id)) {
+			ret = 1;
+			goto out;
+		}
+	}
+
+	/* the pack: the header, every pack's entries as they are, the trailer */
+	tmp = g_build_filename(dir, "tmp_pack_XXXXXX", NULL);
+	fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0444);
+	if (fd < 0) {
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot write '%s': %s", tmp,
+			    g_strerror(errno));
+		g_clear_pointer(&tmp, g_free);
+		goto out;
+	}
+	sum = g_checksum_new(G_CHECKSUM_SHA1);
+	guint8 head[12] = {'P', 'A', 'C', 'K', 0, 0, 0, 2};
+	head[8] = (guint8)(all->len >> 24);
+	head[9] = (guint8)(all->len >> 16);
+	head[10] = (guint8)(all->len >> 8);
+	head[11] = (guint8)all->len;
+	int rc = write_chunk(fd, sum, head, sizeof(head));
+	for (guint i = 0; rc == 0 && i < n; i++)
+		rc = write_chunk(fd, sum, src[i].pack + 12, src[i].pack_len - 12 - GIT_OID_RAWSZ);
+	guint8 trailer[GIT_OID_RAWSZ];
+	gsize tlen = sizeof(trailer);
+	g_checksum_get_digest(sum, trailer, &tlen);
+	if (rc == 0)
+		rc = lw_file_write_all(fd, (const char *)trailer, sizeof(trailer));
+	if (rc < 0 || fsync(fd) < 0 || close(fd) < 0) {
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot write '%s': %s", tmp,
+			    g_strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	git_oid hash;
+	git_oid_fromraw(&hash, trailer);
+	git_oid_tostr(name, GIT_OID_HEXSZ + 1, &hash);
+	stem = g_strconcat(dir, "/pack-", name, NULL);
+	p_pack = g_strconcat(stem, ".pack", NULL);
+	p_idx = g_strconcat(stem, ".idx", NULL);
+	if (g_rename(tmp, p_pack) < 0) {
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot write '%s': %s", p_pack,
+			    g_strerror(errno));
+		g_clear_pointer(&p_pack, g_free);
+		goto out;
+	}
+	g_clear_pointer(&tmp, g_free);
+
+	idx = make_idx((const struct packed *)all->data, all->len, trailer);
+	if (write_file(dir, "tmp_idx_XXXXXX", p_idx, idx, error) < 0)
+		goto out;
+	g_clear_pointer(&p_pack, g_free);   /* whole: kept */
+	lw_file_sync_dir(dir);
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		g_unlink(tmp);
+	if (p_pack)
+		g_unlink(p_pack);
+	for (guint i = 0; i < n; i++)
+		source_clear(&src[i]);
+	return ret;
 }

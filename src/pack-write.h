@@ -30,3 +30,19 @@ struct lw_pack_object {
  * naming the file, leaving no final name behind. */
 int lw_pack_write(const char *dir, const struct lw_pack_object *objs, size_t n,
 		  char name[GIT_OID_HEXSZ + 1], GError **error);
+
+/* Merges whole packs into one by copying their entries: no object is
+ * inflated, deflated or searched for deltas again (libgit2's packbuilder
+ * does all three for every object it packs).  Each pack's entries are
+ * copied in their order, so an offset delta finds its base at the same
+ * distance back and a ref delta its base in the same new pack; every
+ * entry's bytes are checked against the CRC its .idx holds, which the
+ * new .idx keeps.  stems: the n packs' paths without ".pack" / ".idx".
+ * The new pack is written as lw_pack_write() writes one (temporary
+ * names, synced, the pack before its index, then DIR), its name in name.
+ * Returns 0; 1, writing nothing, when two of the packs hold the same
+ * object (a pack cannot hold one twice: pack them with libgit2 instead);
+ * -1 with LW_ERROR_STORE naming a pack that is unreadable or damaged, or
+ * the file that could not be written. */
+int lw_pack_merge(const char *dir, char *const *stems, guint n, char name[GIT_OID_HEXSZ + 1],
+		  GError **error);

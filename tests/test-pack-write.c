@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "error.h"
@@ -160,12 +161,134 @@ static void test_unwritable(void)
 	rm_rf(dir);
 }
 
+
+/* Runs a shell command in dir; returns its stdout, asserts success. */
+static char *sh(const char *dir, const char *cmd)
+{
+	const char *argv[] = {"sh", "-c", cmd, NULL};
+	g_autofree char *errout = NULL;
+	char *out = NULL;
+	int status;
+	g_assert_true(g_spawn_sync(dir, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+				   &errout, &status, NULL));
+	if (!g_spawn_check_wait_status(status, NULL))
+		g_error("%s: %s", cmd, errout);
+	return out;
+}
+
+/* The packs (stems) in a repository's objects/pack, sorted. */
+static GPtrArray *packs_in(const char *pack_dir)
+{
+	GPtrArray *stems = g_ptr_array_new_with_free_func(g_free);
+	GDir *d = g_dir_open(pack_dir, 0, NULL);
+	const char *name;
+	while (d && (name = g_dir_read_name(d)))
+		if (g_str_has_suffix(name, ".pack"))
+			g_ptr_array_add(stems, g_strdup_printf("%s/%.*s", pack_dir,
+							       (int)strlen(name) - 5, name));
+	if (d)
+		g_dir_close(d);
+	g_ptr_array_sort(stems, (GCompareFunc)g_strcmp0);
+	return stems;
+}
+
+/* A repository whose history sits in three packs that git made: one with
+ * offset deltas, one with ref deltas, one of whole objects, plus one
+ * that lw_pack_write() made. */
+static char *repo_with_packs(void)
+{
+	char *dir = tmp_dir();
+	g_free(sh(dir, "git init -q . && git config user.name T && git config user.email t@example.org && "
+		       "seq 1 400 > a && git add a && git commit -qm one && "
+		       "for i in 2 3 4 5; do sed -i \"s/^$i\\$/$i edited/\" a && git commit -qam v$i; done && "
+		       "git repack -q -d"));
+	g_free(sh(dir, "for i in 6 7 8; do sed -i \"s/^$i\\$/$i edited/\" a && git commit -qam v$i; done && "
+		       "git -c repack.useDeltaBaseOffset=false repack -q -d"));
+	g_free(sh(dir, "echo tail >> a && git commit -qam tail && git repack -q -d --depth=0 --window=0"));
+	return dir;
+}
+
+/* Packs git made (offset and ref deltas) and one of ours merge into one
+ * that git verifies and reads the whole history from. */
+static void test_merge(void)
+{
+	g_autofree char *dir = repo_with_packs();
+	g_autofree char *pack_dir = g_build_filename(dir, ".git", "objects", "pack", NULL);
+	/* and one of ours: a blob nobody else holds */
+	struct obj extra[1];
+	obj_set(&extra[0], GIT_OBJECT_BLOB, g_bytes_new_static("ours\n", 5));
+	char ours[GIT_OID_HEXSZ + 1];
+	g_autoptr(GError) err = NULL;
+	g_assert_cmpint(lw_pack_write(pack_dir, &extra[0].o, 1, ours, &err), ==, 0);
+	g_autoptr(GPtrArray) stems = packs_in(pack_dir);
+	g_assert_cmpuint(stems->len, ==, 4);
+	g_autofree char *before = sh(dir, "git log -p --format=%H%n%s | sha1sum");
+	g_autofree char *deltas = sh(dir, "for i in .git/objects/pack/*.idx; do git verify-pack -v $i; done | "
+				      "grep -c 'blob.* [0-9]* [0-9]* [0-9]* [0-9]* [0-9a-f]\\{40\\}' || true");
+	g_assert_cmpint(atoi(deltas), >, 0);   /* there are deltas to keep */
+
+	char name[GIT_OID_HEXSZ + 1];
+	g_assert_cmpint(lw_pack_merge(pack_dir, (char *const *)stems->pdata, stems->len, name, &err), ==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpuint(count_names(pack_dir, "tmp_"), ==, 0);
+	g_autofree char *idx = g_strdup_printf("%s/pack-%s.idx", pack_dir, name);
+	g_autofree char *cmd = g_strdup_printf("git verify-pack %s", idx);
+	g_free(sh(dir, cmd));
+	/* the merged pack alone holds the history, deltas and all */
+	for (guint i = 0; i < stems->len; i++) {
+		g_autofree char *c = g_strdup_printf("rm -f %s.pack %s.idx", (char *)stems->pdata[i],
+						     (char *)stems->pdata[i]);
+		g_free(sh(dir, c));
+	}
+	g_free(sh(dir, "git fsck --full --strict --no-dangling"));
+	g_autofree char *after = sh(dir, "git log -p --format=%H%n%s | sha1sum");
+	g_assert_cmpstr(after, ==, before);
+	g_autofree char *show = sh(dir, "git cat-file -p $(printf 'ours\\n' | git hash-object --stdin)");
+	g_assert_cmpstr(show, ==, "ours\n");
+	g_autofree char *again = g_strdup_printf("git verify-pack -v %s | grep -c ' [0-9a-f]\\{40\\}$' || true", idx);
+	g_autofree char *kept = sh(dir, again);
+	g_assert_cmpint(atoi(kept), ==, atoi(deltas));
+	g_bytes_unref(extra[0].bytes);
+	rm_rf(dir);
+}
+
+/* Two packs holding one object: nothing written, the caller packs them
+ * otherwise; a damaged pack: an error naming it, nothing written. */
+static void test_merge_refuses(void)
+{
+	g_autofree char *dir = repo_with_packs();
+	g_autofree char *pack_dir = g_build_filename(dir, ".git", "objects", "pack", NULL);
+	g_autoptr(GPtrArray) stems = packs_in(pack_dir);
+	g_ptr_array_add(stems, g_strdup(stems->pdata[0]));   /* the same pack twice */
+	g_autoptr(GError) err = NULL;
+	char name[GIT_OID_HEXSZ + 1];
+	guint files = count_names(pack_dir, "");
+	g_assert_cmpint(lw_pack_merge(pack_dir, (char *const *)stems->pdata, stems->len, name, &err), ==, 1);
+	g_assert_no_error(err);
+	g_assert_cmpuint(count_names(pack_dir, ""), ==, files);
+
+	/* one byte of the first pack's data changed: its CRC no longer holds */
+	g_ptr_array_set_size(stems, stems->len - 1);
+	g_autofree char *pack = g_strconcat(stems->pdata[0], ".pack", NULL);
+	g_autofree char *cmd = g_strdup_printf("chmod u+w %s && printf 'X' | dd of=%s bs=1 seek=40 conv=notrunc status=none",
+					       pack, pack);
+	g_free(sh(dir, cmd));
+	g_assert_cmpint(lw_pack_merge(pack_dir, (char *const *)stems->pdata, stems->len, name, &err), ==, -1);
+	g_assert_error(err, LW_ERROR, LW_ERROR_STORE);
+	g_assert_nonnull(strstr(err->message, pack));
+	g_assert_nonnull(strstr(err->message, "CRC"));
+	g_assert_cmpuint(count_names(pack_dir, ""), ==, files);
+	rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	git_libgit2_init();
 	g_test_add_func("/pack-write/git-reads-it", test_git_reads_it);
 	g_test_add_func("/pack-write/unwritable", test_unwritable);
+	g_test_add_func("/pack-write/merge", test_merge);
+	g_test_add_func("/pack-write/merge-refuses", test_merge_refuses);
 	int rc = g_test_run();
 	git_libgit2_shutdown();
 	return rc;
