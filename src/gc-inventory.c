@@ -1,5 +1,5 @@
-/* What is in objects/: loose objects and packs, and whether packing is
- * due (gc.h lw_gc_due). */
+/* What is in objects/: loose objects and packs, whether packing is due
+ * (gc.h lw_gc_due), and which packs an incremental run merges. */
 #include "gc-private.h"
 #include "error.h"
 
@@ -127,6 +127,57 @@ void gc_take_inventory(const char *git_dir, struct inventory *inv)
 	for (guint fan = 0; fan < 256; fan++)
 		list_loose(objects, fan, inv);
 	list_packs(objects, inv);
+}
+
+static gint by_objects(gconstpointer a, gconstpointer b, gpointer counts)
+{
+	guint ca = GPOINTER_TO_UINT(g_hash_table_lookup(counts, *(char *const *)a));
+	guint cb = GPOINTER_TO_UINT(g_hash_table_lookup(counts, *(char *const *)b));
+	return ca < cb ? -1 : ca > cb;
+}
+
+/* Which of the other packs an incremental run merges too, so that packs
+ * keep growing geometrically (as git's `repack --geometric=2`): from the
+ * smallest up, a pack holding fewer than twice the objects gathered so
+ * far (loose, small packs, the packs taken before it) is taken; the first
+ * that holds more ends it, and every pack left holds more than twice the
+ * objects of all smaller ones together.  So a run rewrites about as many
+ * objects as it packs new ones, and the history stays in a handful of
+ * packs without ever being packed whole again (lw_gc_run's full does that,
+ * as `livewatch gc`).  With max_objects, no pack is taken that would
+ * make the merge hold more (of the small packs, at least two); crowded
+ * (too many packs, and a bound that forbids a full run) takes the
+ * smallest packs that fit, geometric or not. */
+void gc_take_geometric(struct inventory *inv, guint64 max_objects, bool crowded)
+{
+	g_autoptr(GHashTable) counts = g_hash_table_new(g_str_hash, g_str_equal);
+	guint64 acc = inv->loose->len;
+	for (guint i = 0; i < inv->small->len; i++) {
+		g_autofree char *idx = g_strconcat(inv->small->pdata[i], ".idx", NULL);
+		guint n = gc_idx_objects(idx);
+		n = n == G_MAXUINT ? 0 : n;
+		/* a burst of commits (a thousand blogs' first polls) leaves
+		 * hundreds of small packs: the next run takes the rest */
+		if (max_objects && i >= 2 && acc + n > max_objects) {
+			g_ptr_array_remove_range(inv->small, i, inv->small->len - i);
+			break;
+		}
+		acc += n;
+	}
+	for (guint i = 0; i < inv->packs->len; i++) {
+		g_autofree char *idx = g_strconcat(inv->packs->pdata[i], ".idx", NULL);
+		g_hash_table_insert(counts, inv->packs->pdata[i], GUINT_TO_POINTER(gc_idx_objects(idx)));
+	}
+	g_ptr_array_sort_with_data(inv->packs, by_objects, counts);
+	while (inv->packs->len) {
+		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, inv->packs->pdata[0]));
+		if (!crowded && (guint64)n >= 2 * acc)
+			break;
+		if (max_objects && acc + n > max_objects)
+			break;
+		acc += n;
+		g_ptr_array_add(inv->small, g_ptr_array_steal_index(inv->packs, 0));
+	}
 }
 
 bool lw_gc_due(struct git_repository *repo, const char *git_dir)

@@ -32,3 +32,8 @@ void gc_inventory_clear(struct inventory *inv);
 guint gc_idx_objects(const char *idx);
 /* Every loose object and pack of git_dir/objects into inv (zeroed or cleared). */
 void gc_take_inventory(const char *git_dir, struct inventory *inv);
+/* Which other packs an incremental run merges: moves them from
+ * inv->packs to inv->small, geometrically (gc-inventory.c says how),
+ * never past max_objects (0: no bound), which may also leave some small
+ * packs out; crowded takes the smallest that fit, geometric or not. */
+void gc_take_geometric(struct inventory *inv, guint64 max_objects, bool crowded);
