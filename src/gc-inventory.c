@@ -148,7 +148,7 @@ static gint by_objects(gconstpointer a, gconstpointer b, gpointer counts)
  * make the merge hold more (of the small packs, at least two); crowded
  * (too many packs, and a bound that forbids a full run) takes the
  * smallest packs that fit, geometric or not. */
-void gc_take_geometric(struct inventory *inv, guint64 max_objects, bool crowded)
+guint gc_take_geometric(struct inventory *inv, guint64 max_objects, bool crowded)
 {
 	g_autoptr(GHashTable) counts = g_hash_table_new(g_str_hash, g_str_equal);
 	guint64 acc = inv->loose->len;
@@ -168,6 +168,7 @@ void gc_take_geometric(struct inventory *inv, guint64 max_objects, bool crowded)
 		g_autofree char *idx = g_strconcat(inv->packs->pdata[i], ".idx", NULL);
 		g_hash_table_insert(counts, inv->packs->pdata[i], GUINT_TO_POINTER(gc_idx_objects(idx)));
 	}
+	guint small = inv->small->len;
 	g_ptr_array_sort_with_data(inv->packs, by_objects, counts);
 	while (inv->packs->len) {
 		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, inv->packs->pdata[0]));
@@ -178,6 +179,7 @@ void gc_take_geometric(struct inventory *inv, guint64 max_objects, bool crowded)
 		acc += n;
 		g_ptr_array_add(inv->small, g_ptr_array_steal_index(inv->packs, 0));
 	}
+	return small;
 }
 
 bool lw_gc_due(struct git_repository *repo, const char *git_dir)

@@ -35,5 +35,7 @@ void gc_take_inventory(const char *git_dir, struct inventory *inv);
 /* Which other packs an incremental run merges: moves them from
  * inv->packs to inv->small, geometrically (gc-inventory.c says how),
  * never past max_objects (0: no bound), which may also leave some small
- * packs out; crowded takes the smallest that fit, geometric or not. */
-void gc_take_geometric(struct inventory *inv, guint64 max_objects, bool crowded);
+ * packs out; crowded takes the smallest that fit, geometric or not.
+ * Returns how many of inv->small are small packs; the packs taken
+ * follow them (gc.c merges those by copying). */
+guint gc_take_geometric(struct inventory *inv, guint64 max_objects, bool crowded);

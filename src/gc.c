@@ -10,6 +10,7 @@
  * A kill at any point leaves either the old objects or the new pack, and
  * at worst both. */
 #include "gc-private.h"
+#include "pack-write.h"
 #include "error.h"
 #include "file.h"
 
@@ -565,6 +566,9 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 	struct cancel cancel = { opts->cancel };
 	git_packbuilder *pb = NULL;
 	g_autoptr(GPtrArray) doomed = NULL;
+	g_autoptr(GPtrArray) bigger = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) merge_err = NULL;
+	g_autofree char *merged = NULL;
 	bool full = opts->full;
 	bool busy = false;
 	int ret = -1;
@@ -587,10 +591,18 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 		goto out;
 	}
 	st.full = full;
-	if (!full)
-		gc_take_geometric(&inv, opts->max_objects, crowded);
+	/* The bigger packs an incremental run takes were packed with deltas
+	 * already: they are merged by copying (lw_pack_merge), not packed
+	 * again.  libgit2's packbuilder gets the loose objects and the small
+	 * packs (one a commit, stored whole), whose deltas it finds. */
+	if (!full) {
+		guint small = gc_take_geometric(&inv, opts->max_objects, crowded);
+		for (guint i = small; i < inv.small->len; i++)
+			g_ptr_array_add(bigger, g_strdup(inv.small->pdata[i]));
+		g_ptr_array_set_size(inv.small, small);
+	}
 	/* a crowded run that found no two packs to merge within the bound */
-	if (crowded && inv.loose->len == 0 && inv.small->len <= 1) {
+	if (crowded && inv.loose->len == 0 && inv.small->len + bigger->len <= 1) {
 		stats_unchanged(&st);
 		ret = 0;
 		goto out;
@@ -603,37 +615,53 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 	if (lw_gc_busy_begin(state_dir, error) < 0)
 		goto out;
 	busy = true;
-	tmp = g_build_filename(state_dir, "gc.tmp-XXXXXX", NULL);
-	if (!g_mkdtemp(tmp)) {
-		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot create '%s': %s",
-			    name, tmp, g_strerror(errno));
-		g_clear_pointer(&tmp, g_free);
-		goto out;
-	}
-	crash_point(1);
+	if (full || inv.loose->len || inv.small->len) {
+		tmp = g_build_filename(state_dir, "gc.tmp-XXXXXX", NULL);
+		if (!g_mkdtemp(tmp)) {
+			g_set_error(error, LW_ERROR, LW_ERROR_STORE, "repository '%s': cannot create '%s': %s",
+				    name, tmp, g_strerror(errno));
+			g_clear_pointer(&tmp, g_free);
+			goto out;
+		}
+		crash_point(1);
 
-	if (git_packbuilder_new(&pb, repo) < 0) {
-		git_fail(error, name, "cannot start a pack");
-		goto out;
-	}
-	git_packbuilder_set_threads(pb, opts->threads);
-	git_packbuilder_set_callbacks(pb, pb_progress, &cancel);
-	int rc = insert_objects(repo, pb, &inv, full);
-	if (rc == 0)
-		rc = git_packbuilder_write(pb, tmp, 0, idx_progress, &cancel);
-	if (opts->cancel && g_atomic_int_get(opts->cancel)) {
-		g_set_error(error, LW_ERROR, LW_ERROR_FAILED, "repository '%s': packing cancelled", name);
-		goto out;
-	}
-	if (rc < 0) {
-		git_fail(error, name, "cannot write a pack");
-		goto out;
-	}
-	crash_point(2);
+		if (git_packbuilder_new(&pb, repo) < 0) {
+			git_fail(error, name, "cannot start a pack");
+			goto out;
+		}
+		git_packbuilder_set_threads(pb, opts->threads);
+		git_packbuilder_set_callbacks(pb, pb_progress, &cancel);
+		int rc = insert_objects(repo, pb, &inv, full);
+		if (rc == 0)
+			rc = git_packbuilder_write(pb, tmp, 0, idx_progress, &cancel);
+		if (opts->cancel && g_atomic_int_get(opts->cancel)) {
+			g_set_error(error, LW_ERROR, LW_ERROR_FAILED, "repository '%s': packing cancelled", name);
+			goto out;
+		}
+		if (rc < 0) {
+			git_fail(error, name, "cannot write a pack");
+			goto out;
+		}
+		crash_point(2);
 
-	stem = move_in(pb, tmp, pack_dir, &inv, full, name, error);
-	if (!stem)
-		goto out;
+		stem = move_in(pb, tmp, pack_dir, &inv, full, name, error);
+		if (!stem)
+			goto out;
+	}
+
+	/* the bigger packs taken, with the new one, into one pack by
+	 * copying; when two of them hold one object (a pack cannot), they
+	 * stay as they are until a full run */
+	if (bigger->len && bigger->len + (stem != NULL) >= 2) {
+		g_autoptr(GPtrArray) parts = g_ptr_array_new();
+		if (stem)
+			g_ptr_array_add(parts, stem);
+		for (guint i = 0; i < bigger->len; i++)
+			g_ptr_array_add(parts, bigger->pdata[i]);
+		char hex[GIT_OID_HEXSZ + 1];
+		if (lw_pack_merge(pack_dir, (char *const *)parts->pdata, parts->len, hex, &merge_err) == 0)
+			merged = g_strconcat(pack_dir, "/pack-", hex, NULL);
+	}
 
 	/* The new pack is whole and on the disk: what it holds may go. */
 	delete_loose(objects, inv.loose);
@@ -642,9 +670,15 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 	/* the packs the new one replaces: every other on a full run, the
 	 * small ones otherwise */
 	doomed = g_ptr_array_new_with_free_func(g_free);
+	const char *kept = merged ? merged : stem;
 	for (guint i = 0; i < inv.small->len; i++)
-		if (strcmp(inv.small->pdata[i], stem))
+		if (g_strcmp0(inv.small->pdata[i], kept))
 			g_ptr_array_add(doomed, g_strdup(inv.small->pdata[i]));
+	for (guint i = 0; merged && i < bigger->len; i++)
+		if (strcmp(bigger->pdata[i], merged))
+			g_ptr_array_add(doomed, g_strdup(bigger->pdata[i]));
+	if (merged && stem && strcmp(stem, merged))
+		g_ptr_array_add(doomed, g_strdup(stem));
 	for (guint i = 0; full && i < inv.packs->len; i++)
 		if (strcmp(inv.packs->pdata[i], stem))
 			g_ptr_array_add(doomed, g_strdup(inv.packs->pdata[i]));
@@ -690,6 +724,12 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 	}
 	gc_inventory_clear(&after);
 	ret = 0;
+	if (merge_err) {
+		/* the new packs are in, the small ones gone: only the merge
+		 * of the bigger ones failed (a damaged pack, a full disk) */
+		g_propagate_error(error, g_steal_pointer(&merge_err));
+		ret = -1;
+	}
 out:
 	git_packbuilder_free(pb);
 	if (tmp)
