@@ -8,7 +8,13 @@
  * uses, so an .idx never names a missing pack).  Only after that are the
  * loose objects it holds, and on a full repack the old packs, deleted.
  * A kill at any point leaves either the old objects or the new pack, and
- * at worst both. */
+ * at worst both.  The bigger packs a geometric run takes are then merged
+ * with the new one by copying (pack-write.c's lw_pack_merge): their
+ * deltas are kept, not searched for again.
+ *
+ * Why some 740 lines: one run is one sequence of steps that must stay in
+ * their order (inventory, pack, verify, move in, merge, delete, reopen),
+ * with the walk that names objects for the packbuilder beside it. */
 #include "gc-private.h"
 #include "pack-write.h"
 #include "error.h"
