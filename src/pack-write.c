@@ -223,11 +223,17 @@ int lw_pack_write(const char *dir, const struct lw_pack_object *objs, size_t n,
 
 /* ---- merging packs by copying ---- */
 
+/* A pack's bytes are read, not mapped: a mapped pack counts in the
+ * process's RSS as far as it is read, and a merge reads every byte. */
+#define COPY_CHUNK (1u << 20)
+
 struct source {
 	char *stem;
-	GMappedFile *idx_map, *pack_map;
-	const guint8 *idx, *pack;
-	gsize idx_len, pack_len;
+	GMappedFile *idx_map;
+	const guint8 *idx;
+	gsize idx_len;
+	int fd;
+	guint64 pack_len;
 	guint32 n;
 };
 
@@ -242,8 +248,8 @@ static void source_clear(struct source *s)
 {
 	if (s->idx_map)
 		g_mapped_file_unref(s->idx_map);
-	if (s->pack_map)
-		g_mapped_file_unref(s->pack_map);
+	if (s->fd >= 0)
+		close(s->fd);
 	g_free(s->stem);
 }
 
@@ -260,27 +266,31 @@ static int source_open(struct source *s, const char *stem, GError **error)
 	g_autofree char *pack = g_strconcat(stem, ".pack", NULL);
 	GError *err = NULL;
 	s->idx_map = g_mapped_file_new(idx, FALSE, &err);
-	if (s->idx_map)
-		s->pack_map = g_mapped_file_new(pack, FALSE, &err);
-	if (!s->pack_map) {
+	if (!s->idx_map) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot read pack '%s': %s", stem,
 			    err->message);
 		g_error_free(err);
 		return -1;
 	}
+	guint8 head[12];
+	GStatBuf st;
+	s->fd = open(pack, O_RDONLY | O_CLOEXEC);
+	if (s->fd < 0 || fstat(s->fd, &st) < 0 || pread(s->fd, head, 12, 0) != 12) {
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot read pack '%s': %s", pack,
+			    g_strerror(errno ? errno : EIO));
+		return -1;
+	}
+	s->pack_len = (guint64)st.st_size;
 	s->idx = (const guint8 *)g_mapped_file_get_contents(s->idx_map);
 	s->idx_len = g_mapped_file_get_length(s->idx_map);
-	s->pack = (const guint8 *)g_mapped_file_get_contents(s->pack_map);
-	s->pack_len = g_mapped_file_get_length(s->pack_map);
 	if (s->idx_len < IDX_HEAD + 2 * GIT_OID_RAWSZ || memcmp(s->idx, "\377tOc", 4) ||
 	    get_be32(s->idx + 4) != 2)
 		return damaged(s, "its .idx is not a version 2 index", error);
 	s->n = get_be32(s->idx + IDX_HEAD - 4);
 	if (s->n > (s->idx_len - IDX_HEAD - 2 * GIT_OID_RAWSZ) / 28)
 		return damaged(s, "its .idx is cut short", error);
-	if (s->pack_len < 12 + GIT_OID_RAWSZ || memcmp(s->pack, "PACK", 4) ||
-	    (get_be32(s->pack + 4) != 2 && get_be32(s->pack + 4) != 3) ||
-	    get_be32(s->pack + 8) != s->n)
+	if (s->pack_len < 12 + GIT_OID_RAWSZ || memcmp(head, "PACK", 4) ||
+	    (get_be32(head + 4) != 2 && get_be32(head + 4) != 3) || get_be32(head + 8) != s->n)
 		return damaged(s, "not a pack of the objects its .idx lists", error);
 	return 0;
 }
@@ -313,36 +323,56 @@ static int by_offset(gconstpointer a, gconstpointer b)
 	return x < y ? -1 : x > y;
 }
 
-/* Each entry's bytes (up to the next entry, or the trailer) against the
- * CRC the index holds: a damaged pack is not copied on. */
-static int source_check(const struct source *s, struct packed *es, GError **error)
+/* Copies the source's entries (all its bytes between header and
+ * trailer) to fd, each entry's bytes checked against the CRC its index
+ * holds on the way: a damaged pack is not copied on.  es: its entries. */
+static int source_copy(const struct source *s, const struct packed *es, int fd, GChecksum *sum,
+		       guint8 *buf, GError **error)
 {
 	g_autofree struct packed *by_off = g_memdup2(es, sizeof(*es) * (s->n ? s->n : 1));
 	qsort(by_off, s->n, sizeof(*by_off), by_offset);
-	for (guint32 k = 0; k < s->n; k++) {
-		guint64 end = k + 1 < s->n ? by_off[k + 1].offset : s->pack_len - GIT_OID_RAWSZ;
-		if (end <= by_off[k].offset)
-			return damaged(s, "two objects at one offset", error);
-		uLong crc = crc32(0, Z_NULL, 0);
-		for (guint64 at = by_off[k].offset; at < end;) {
-			uInt len = (uInt)MIN(end - at, (guint64)(1u << 30));
-			crc = crc32(crc, s->pack + at, len);
-			at += len;
+	guint64 body_end = s->pack_len - GIT_OID_RAWSZ;
+	if (s->n == 0 ? body_end != 12 : by_off[0].offset != 12)
+		return damaged(s, "its objects do not start where a pack's do", error);
+	guint32 k = 0;
+	guint64 at = 12;
+	guint64 entry_end = s->n > 1 ? by_off[1].offset : body_end;
+	uLong crc = crc32(0, Z_NULL, 0);
+	while (at < body_end) {
+		ssize_t got = pread(s->fd, buf, (size_t)MIN(body_end - at, (guint64)COPY_CHUNK), (off_t)at);
+		if (got <= 0) {
+			g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot read pack '%s.pack': %s",
+				    s->stem, got < 0 ? g_strerror(errno) : "cut short");
+			return -1;
 		}
-		if ((guint32)crc != by_off[k].crc) {
-			char hex[GIT_OID_HEXSZ + 1];
-			git_oid_tostr(hex, sizeof(hex), &by_off[k].id);
-			g_autofree char *what = g_strdup_printf("object %s does not match its CRC", hex);
-			return damaged(s, what, error);
+		for (gsize p = 0; p < (gsize)got;) {
+			if (entry_end <= at + p)
+				return damaged(s, "two objects at one offset", error);
+			gsize take = (gsize)MIN((guint64)got - p, entry_end - (at + p));
+			crc = crc32(crc, buf + p, (uInt)take);
+			p += take;
+			if (at + p < entry_end)
+				continue;
+			if ((guint32)crc != by_off[k].crc) {
+				char hex[GIT_OID_HEXSZ + 1];
+				git_oid_tostr(hex, sizeof(hex), &by_off[k].id);
+				g_autofree char *what = g_strdup_printf("object %s does not match its CRC",
+									hex);
+				return damaged(s, what, error);
+			}
+			k++;
+			entry_end = k + 1 < s->n ? by_off[k + 1].offset : body_end;
+			crc = crc32(0, Z_NULL, 0);
 		}
+		g_checksum_update(sum, buf, got);
+		if (lw_file_write_all(fd, (const char *)buf, (gsize)got) < 0) {
+			g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot write a pack: %s",
+				    g_strerror(errno));
+			return -1;
+		}
+		at += (guint64)got;
 	}
 	return 0;
-}
-
-static int write_chunk(int fd, GChecksum *sum, const guint8 *data, gsize len)
-{
-	g_checksum_update(sum, data, (gssize)len);
-	return lw_file_write_all(fd, (const char *)data, len);
 }
 
 int lw_pack_merge(const char *dir, char *const *stems, guint n, char name[GIT_OID_HEXSZ + 1],
@@ -350,41 +380,44 @@ int lw_pack_merge(const char *dir, char *const *stems, guint n, char name[GIT_OI
 {
 	g_autofree struct source *src = g_new0(struct source, n ? n : 1);
 	g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(struct packed));
+	g_autofree guint *first = g_new0(guint, n ? n : 1);   /* each source's entries in all */
 	g_autofree char *tmp = NULL;
 	g_autofree char *p_pack = NULL;
 	g_autofree char *stem = NULL;
 	g_autofree char *p_idx = NULL;
+	g_autofree guint8 *buf = NULL;
 	g_autoptr(GChecksum) sum = NULL;
 	g_autoptr(GByteArray) idx = NULL;
 	int fd = -1, ret = -1;
-	guint64 base = 12;
 
+	for (guint i = 0; i < n; i++)
+		src[i].fd = -1;
 	for (guint i = 0; i < n; i++) {
 		if (source_open(&src[i], stems[i], error) < 0)
 			goto out;
-		guint start = all->len;
-		g_array_set_size(all, start + src[i].n);
-		struct packed *es = &g_array_index(all, struct packed, start);
+		first[i] = all->len;
+		g_array_set_size(all, first[i] + src[i].n);
+		struct packed *es = &g_array_index(all, struct packed, first[i]);
 		for (guint32 k = 0; k < src[i].n; k++)
 			if (source_entry(&src[i], k, &es[k], error) < 0)
 				goto out;
-		if (source_check(&src[i], es, error) < 0)
-			goto out;
-		for (guint32 k = 0; k < src[i].n; k++)
-			es[k].offset = es[k].offset - 12 + base;
-		base += src[i].pack_len - 12 - GIT_OID_RAWSZ;
 		if (all->len > G_MAXUINT32 / 2) {
 			g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot merge %u objects in '%s'",
 				    all->len, dir);
 			goto out;
 		}
 	}
-	g_array_sort(all, by_id);
-	for (guint i = 1; i < all->len; i++) {
-		if (git_oid_equal(&g_array_index(all, struct packed, i - 1).id,
-				  &g_array_index(all, struct packed, i).id)) {
-			ret = 1;
-			goto out;
+	{
+		/* a pack cannot hold an object twice */
+		g_autoptr(GArray) ids = g_array_sized_new(FALSE, FALSE, sizeof(struct packed), all->len);
+		g_array_append_vals(ids, all->data, all->len);
+		g_array_sort(ids, by_id);
+		for (guint i = 1; i < ids->len; i++) {
+			if (git_oid_equal(&g_array_index(ids, struct packed, i - 1).id,
+					  &g_array_index(ids, struct packed, i).id)) {
+				ret = 1;
+				goto out;
+			}
 		}
 	}
 
@@ -403,15 +436,28 @@ int lw_pack_merge(const char *dir, char *const *stems, guint n, char name[GIT_OI
 	head[9] = (guint8)(all->len >> 16);
 	head[10] = (guint8)(all->len >> 8);
 	head[11] = (guint8)all->len;
-	int rc = write_chunk(fd, sum, head, sizeof(head));
-	for (guint i = 0; rc == 0 && i < n; i++)
-		rc = write_chunk(fd, sum, src[i].pack + 12, src[i].pack_len - 12 - GIT_OID_RAWSZ);
+	g_checksum_update(sum, head, sizeof(head));
+	if (lw_file_write_all(fd, (const char *)head, sizeof(head)) < 0) {
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot write '%s': %s", tmp,
+			    g_strerror(errno));
+		goto out;
+	}
+	buf = g_malloc(COPY_CHUNK);
+	guint64 base = 12;
+	for (guint i = 0; i < n; i++) {
+		struct packed *es = &g_array_index(all, struct packed, first[i]);
+		if (source_copy(&src[i], es, fd, sum, buf, error) < 0)
+			goto out;
+		for (guint32 k = 0; k < src[i].n; k++)
+			es[k].offset = es[k].offset - 12 + base;
+		base += src[i].pack_len - 12 - GIT_OID_RAWSZ;
+	}
 	guint8 trailer[GIT_OID_RAWSZ];
 	gsize tlen = sizeof(trailer);
 	g_checksum_get_digest(sum, trailer, &tlen);
-	if (rc == 0)
-		rc = lw_file_write_all(fd, (const char *)trailer, sizeof(trailer));
-	if (rc < 0 || fsync(fd) < 0 || close(fd) < 0) {
+	if (lw_file_write_all(fd, (const char *)trailer, sizeof(trailer)) < 0 || fsync(fd) < 0 ||
+	    close(fd) < 0) {
+		fd = -1;
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot write '%s': %s", tmp,
 			    g_strerror(errno));
 		goto out;
@@ -431,6 +477,7 @@ int lw_pack_merge(const char *dir, char *const *stems, guint n, char name[GIT_OI
 	}
 	g_clear_pointer(&tmp, g_free);
 
+	g_array_sort(all, by_id);
 	idx = make_idx((const struct packed *)all->data, all->len, trailer);
 	if (write_file(dir, "tmp_idx_XXXXXX", p_idx, idx, error) < 0)
 		goto out;
