@@ -24,12 +24,14 @@
  * at once.  1,000 blogs' first polls write hundreds a minute. */
 #define GC_QUICK_S 2
 #define GC_RETRY_S 3600
-/* The most objects one packing merges (gc.h, lw_gc_opts.max_objects):
- * what libgit2 holds while it packs grows with them (a merge of 8,700
- * objects of 100 blogs took 23 MB more; one of 200, 2 MB), and the
- * geometric merge now and then takes the whole history.  Packs past
- * this stay as they are until `livewatch gc` packs everything. */
-#define GC_MERGE_MAX 4096
+/* The most objects one packing gives libgit2's packbuilder (gc.h,
+ * lw_gc_opts.max_objects): what it holds grows with them (8,700
+ * objects of 100 blogs took 23 MB more; 200, 2 MB).  And the most one
+ * merge by copying takes (max_copied: ~80 bytes an object, so ~10 MB):
+ * the geometric merge now and then takes the whole history.  Packs
+ * past that stay as they are until `livewatch gc` packs everything. */
+#define GC_PACK_MAX 4096
+#define GC_COPY_MAX (128 * 1024)
 
 struct gc_job;
 
@@ -69,7 +71,8 @@ static gpointer gc_thread(gpointer data)
 	} else {
 		/* one thread for deltas: the daemon shares the machine */
 		struct lw_gc_opts o = { .full = false, .threads = 1, .cancel = &j->cancel,
-		                        .max_objects = GC_MERGE_MAX, .doomed = j->doomed };
+		                        .max_objects = GC_PACK_MAX, .max_copied = GC_COPY_MAX,
+		                        .doomed = j->doomed };
 		j->rc = lw_gc_run_opts(repo, j->git_dir, j->state_dir, &o, &j->stats, &j->error);
 	}
 	git_repository_free(repo);
@@ -100,7 +103,7 @@ static void gc_end(void)
 			lw_gc_reopen(lw_store_repo(P.store), lw_store_git_dir(P.store), NULL);
 		}
 		g_autofree char *what = lw_gc_stats_describe(&j->stats);
-		/* a crowded history with no packs left that fit GC_MERGE_MAX
+		/* a crowded history with no packs left that fit GC_COPY_MAX
 		 * is looked at every minute: say it once at most */
 		bool same = j->stats.packs_after == j->stats.packs_before &&
 			    j->stats.loose_after == j->stats.loose_before;

@@ -144,11 +144,12 @@ static gint by_objects(gconstpointer a, gconstpointer b, gpointer counts)
  * objects of all smaller ones together.  So a run rewrites about as many
  * objects as it packs new ones, and the history stays in a handful of
  * packs without ever being packed whole again (lw_gc_run's full does that,
- * as `livewatch gc`).  With max_objects, no pack is taken that would
- * make the merge hold more (of the small packs, at least two); crowded
- * (too many packs, and a bound that forbids a full run) takes the
- * smallest packs that fit, geometric or not. */
-guint gc_take_geometric(struct inventory *inv, guint64 max_objects, bool crowded)
+ * as `livewatch gc`).  max_objects bounds the small packs taken (at
+ * least two), max_copied the merge with the other packs; crowded (too
+ * many packs, and a bound that forbids a full run) takes the smallest
+ * packs that fit, geometric or not. */
+guint gc_take_geometric(struct inventory *inv, guint64 max_objects, guint64 max_copied,
+			bool crowded)
 {
 	g_autoptr(GHashTable) counts = g_hash_table_new(g_str_hash, g_str_equal);
 	guint64 acc = inv->loose->len;
@@ -174,7 +175,7 @@ guint gc_take_geometric(struct inventory *inv, guint64 max_objects, bool crowded
 		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, inv->packs->pdata[0]));
 		if (!crowded && (guint64)n >= 2 * acc)
 			break;
-		if (max_objects && acc + n > max_objects)
+		if (max_copied && acc + n > max_copied)
 			break;
 		acc += n;
 		g_ptr_array_add(inv->small, g_ptr_array_steal_index(inv->packs, 0));

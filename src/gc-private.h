@@ -34,8 +34,10 @@ guint gc_idx_objects(const char *idx);
 void gc_take_inventory(const char *git_dir, struct inventory *inv);
 /* Which other packs an incremental run merges: moves them from
  * inv->packs to inv->small, geometrically (gc-inventory.c says how),
- * never past max_objects (0: no bound), which may also leave some small
- * packs out; crowded takes the smallest that fit, geometric or not.
+ * the small packs up to max_objects and the whole merge up to
+ * max_copied (0: no bound), which may also leave some small packs out;
+ * crowded takes the smallest that fit, geometric or not.
  * Returns how many of inv->small are small packs; the packs taken
  * follow them (gc.c merges those by copying). */
-guint gc_take_geometric(struct inventory *inv, guint64 max_objects, bool crowded);
+guint gc_take_geometric(struct inventory *inv, guint64 max_objects, guint64 max_copied,
+			bool crowded);

@@ -602,7 +602,7 @@ int lw_gc_run_opts(struct git_repository *repo, const char *git_dir, const char 
 	 * again.  libgit2's packbuilder gets the loose objects and the small
 	 * packs (one a commit, stored whole), whose deltas it finds. */
 	if (!full) {
-		guint small = gc_take_geometric(&inv, opts->max_objects, crowded);
+		guint small = gc_take_geometric(&inv, opts->max_objects, opts->max_copied, crowded);
 		for (guint i = small; i < inv.small->len; i++)
 			g_ptr_array_add(bigger, g_strdup(inv.small->pdata[i]));
 		g_ptr_array_set_size(inv.small, small);

@@ -111,18 +111,21 @@ struct lw_gc_opts {
 	const gint *cancel;   /* NULL, or set non-zero (g_atomic_int_set) from any thread
 	                         to stop a run early: it fails with LW_ERROR_FAILED
 	                         "... packing cancelled" and deletes nothing */
-	guint max_objects;    /* 0: no bound.  Else an incremental run takes packs into
-	                         its merge only while the merge holds at most this many
-	                         objects (the loose objects and two small packs are
-	                         always taken; the small packs left wait for the next
-	                         run), and LW_GC_PACKS_MAX packs or more no longer
-	                         make it full: it merges the smallest packs that fit
-	                         instead.  What packing holds in memory grows with the
-	                         objects it merges (1.5-2.5 KB each, measured: libgit2's
+	guint max_objects;    /* 0: no bound.  Else an incremental run packs at most this
+	                         many objects with libgit2's packbuilder (the loose
+	                         objects and two small packs are always taken; the
+	                         small packs left wait for the next run), and
+	                         LW_GC_PACKS_MAX packs or more no longer make it full:
+	                         it merges the smallest packs that fit max_copied
+	                         instead.  What the packbuilder holds grows with the
+	                         objects it packs (1.5-2.5 KB each, measured: its
 	                         entries and the caches of the packs it reads and
-	                         writes), so this bounds a daemon's peak; the packs left
-	                         are merged by a full run (`livewatch gc`).  Ignored when
-	                         full is set. */
+	                         writes), so this bounds a daemon's peak.  Ignored
+	                         when full is set. */
+	guint max_copied;     /* 0: no bound.  Else the bigger packs merged by copying
+	                         (lw_pack_merge, ~80 bytes an object) are taken only
+	                         while the merge holds at most this many objects; the
+	                         packs left are merged by a full run (`livewatch gc`). */
 	GPtrArray *doomed;    /* NULL: the packs the new pack replaces are deleted;
 	                         else their paths without suffix (char *, give the
 	                         array a g_free free func) are added here, for the

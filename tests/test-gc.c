@@ -656,13 +656,14 @@ static guint pack_objects(const char *stem)
 static void run_gc_bounded(struct fx *f, guint max_objects, struct lw_gc_stats *st)
 {
 	GError *err = NULL;
-	struct lw_gc_opts o = { .max_objects = max_objects };
+	struct lw_gc_opts o = { .max_objects = max_objects, .max_copied = max_objects };
 	int rc = lw_gc_run_opts(f->h->repo, f->git_dir, f->state_dir, &o, st, &err);
 	g_assert_no_error(err);
 	g_assert_cmpint(rc, ==, 0);
 }
 
-/* The daemon bounds what one packing merges (lw_gc_opts.max_objects):
+/* The daemon bounds what one packing merges (lw_gc_opts.max_objects and
+ * max_copied, here the same):
  * the geometric merge stops before a pack that would take it past the
  * bound, and too many packs no longer make a full run, only a merge of
  * the smallest ones that fit.  Every new pack holds at most the bound
