@@ -104,7 +104,7 @@ static void gc_end(void)
 		}
 		g_autofree char *what = lw_gc_stats_describe(&j->stats);
 		/* a crowded history with no packs left that fit GC_COPY_MAX
-		 * is looked at every minute: say it once at most */
+		 * is looked at every minute: that only at debug level */
 		bool same = j->stats.packs_after == j->stats.packs_before &&
 			    j->stats.loose_after == j->stats.loose_before;
 		if (same)
