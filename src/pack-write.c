@@ -177,6 +177,20 @@ static int write_file(const char *dir, const char *template, const char *path,
 	return 0;
 }
 
+/* Both names on the disk (DIR synced) before any ref or deletion counts
+ * on them; when DIR cannot be synced, the pack and its index go again. */
+static int sync_names(const char *dir, const char *pack, const char *idx, GError **error)
+{
+	if (lw_file_sync(dir) == 0)
+		return 0;
+	int e = errno;
+	g_unlink(idx);
+	g_unlink(pack);
+	g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot sync '%s' to disk: %s", dir,
+		    g_strerror(e));
+	return -1;
+}
+
 int lw_pack_write(const char *dir, const struct lw_pack_object *objs, size_t n,
 		  char name[GIT_OID_HEXSZ + 1], GError **error)
 {
@@ -207,18 +221,7 @@ int lw_pack_write(const char *dir, const struct lw_pack_object *objs, size_t n,
 		g_unlink(p_pack);
 		return -1;
 	}
-	/* both names on the disk before any ref can name what they hold */
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot sync '%s' to disk: %s", dir,
-			    g_strerror(e));
-		return -1;
-	}
-	close(fd);
-	return 0;
+	return sync_names(dir, p_pack, p_idx, error);
 }
 
 /* ---- merging packs by copying ---- */
@@ -481,8 +484,11 @@ int lw_pack_merge(const char *dir, char *const *stems, guint n, char name[GIT_OI
 	idx = make_idx((const struct packed *)all->data, all->len, trailer);
 	if (write_file(dir, "tmp_idx_XXXXXX", p_idx, idx, error) < 0)
 		goto out;
+	if (sync_names(dir, p_pack, p_idx, error) < 0) {
+		g_clear_pointer(&p_pack, g_free);   /* gone already */
+		goto out;
+	}
 	g_clear_pointer(&p_pack, g_free);   /* whole: kept */
-	lw_file_sync_dir(dir);
 	ret = 0;
 out:
 	if (fd >= 0)
