@@ -346,9 +346,59 @@ static int cmd_gc(const char *config_path, int argc, char **argv)
 	return status;
 }
 
+/* A poll's commits go to the disk in batches (store.h
+ * lw_store_batch_begin): one pack, one move of the ref and its two syncs
+ * for every blog that changed, not for each.  A batch ends once its new
+ * objects hold this much memory (a first poll of many big blogs), and at
+ * the end of the poll. */
+#define POLL_BATCH_BYTES (1024 * 1024)
+
+/* One blog's poll, from its record to its report. */
+struct polled {
+	const struct lw_blog_config *blog;
+	struct lw_poll_job *job;     /* NULL: it failed before its record */
+	struct lw_poll_result r;
+	int rc;                      /* lw_poll_job_record(); -1 with err */
+	GError *err;
+};
+
+/* Ends the batch, then each blog of it in order: its state saved and
+ * its alerts delivered once its commit is on the disk, or taken back
+ * when the batch failed; then its report and summary line. */
+static int poll_settle(struct lw_app *app, GPtrArray *polled, bool json)
+{
+	GError *berr = NULL;
+	bool recorded = lw_store_batch_end(app->store, &berr) == 0;
+	int status = EXIT_OK;
+	for (guint i = 0; i < polled->len; i++) {
+		struct polled *p = polled->pdata[i];
+		const char *name = p->blog->sec.name;
+		if (p->rc > 0 && !recorded && p->r.commit[0])
+			lw_poll_job_abandon(p->job, &p->r, berr);
+		else if (p->rc > 0 && lw_poll_job_complete(p->job, &p->r, &p->err) < 0)
+			p->rc = -1;
+		if (p->rc < 0) {
+			lw_error("%s: %s", name, p->err->message);
+			lw_app_summary(name, NULL, p->err->message, json);
+			status = EXIT_RUNTIME;
+		} else {
+			lw_app_report(app, name, &p->r);
+			lw_app_summary(name, &p->r, NULL, json);
+			if (p->r.outcome == LW_POLL_FAILED)
+				status = EXIT_RUNTIME;
+		}
+		lw_poll_result_clear(&p->r);
+		lw_poll_job_free(p->job);
+		g_clear_error(&p->err);
+		g_free(p);
+	}
+	g_ptr_array_set_size(polled, 0);
+	g_clear_error(&berr);
+	return status;
+}
+
 static int cmd_poll(const char *config_path, int argc, char **argv, bool json)
 {
-	GError *err = NULL;
 	struct lw_config *cfg = load_config(config_path);
 	if (!cfg)
 		return EXIT_USAGE;
@@ -366,6 +416,8 @@ static int cmd_poll(const char *config_path, int argc, char **argv, bool json)
 	lw_fetch_global_init();
 	int status = EXIT_OK;
 	lw_app_flush_outbox(app);
+	g_autoptr(GPtrArray) polled = g_ptr_array_new();
+	lw_store_batch_begin(app->store);
 	for (guint i = 0; i < app->cfg->blogs->len; i++) {
 		const struct lw_blog_config *b = app->cfg->blogs->pdata[i];
 		bool wanted = argc == 0;
@@ -373,27 +425,31 @@ static int cmd_poll(const char *config_path, int argc, char **argv, bool json)
 			wanted = !strcmp(argv[a], b->sec.name);
 		if (!wanted)
 			continue;
-		struct lw_poll_result r;
-		lw_poll_result_init(&r);
+		struct polled *p = g_new0(struct polled, 1);
+		p->blog = b;
+		lw_poll_result_init(&p->r);
+		g_ptr_array_add(polled, p);
 		g_autofree char *url = lw_app_follow(app, b);
-		if (lw_poll_blog(&app->ctx, b, url, &r, &err) < 0) {
-			lw_error("%s: %s", b->sec.name, err->message);
-			lw_app_summary(b->sec.name, NULL, err->message, json);
-			g_clear_error(&err);
-			status = EXIT_RUNTIME;
-		} else {
-			lw_app_report(app, b->sec.name, &r);
-			lw_app_summary(b->sec.name, &r, NULL, json);
-			if (r.outcome == LW_POLL_FAILED)
-				status = EXIT_RUNTIME;
+		p->job = lw_poll_job_new(&app->ctx, b, url, &p->err);
+		if (!p->job) {
+			p->rc = -1;
+			continue;
 		}
-		lw_poll_result_clear(&r);
+		lw_poll_job_fetch(p->job);
+		p->rc = lw_poll_job_record(p->job, &p->r, &p->err);
+		if (lw_store_batch_bytes(app->store) < POLL_BATCH_BYTES)
+			continue;
+		if (poll_settle(app, polled, json) != EXIT_OK)
+			status = EXIT_RUNTIME;
+		lw_store_batch_begin(app->store);
 		/* a poll of many blogs packs its commits' packs as it goes */
 		if (lw_store_packs_written(app->store, false) >= LW_GC_SMALL_MAX) {
 			lw_store_packs_written(app->store, true);
 			gc_when_due(app);
 		}
 	}
+	if (poll_settle(app, polled, json) != EXIT_OK)
+		status = EXIT_RUNTIME;
 	gc_when_due(app);
 	lw_app_free(app);
 	return status;

@@ -493,7 +493,7 @@ static void keep_old_page(struct lw_diff *d)
 	d->n_removed = 0;
 }
 
-int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError **error)
+int lw_poll_job_record(struct lw_poll_job *j, struct lw_poll_result *out, GError **error)
 {
 	struct lw_poll_ctx *ctx = j->ctx;
 	const struct lw_blog_config *blog = j->blog;
@@ -506,7 +506,7 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 	out->retry_after = j->retry_after;
 	if (j->error) {
 		fail(out, st, now, g_strdup(j->error));
-		goto save;
+		return 1;
 	}
 	if (j->not_modified) {
 		out->outcome = LW_POLL_NOT_MODIFIED;
@@ -519,11 +519,11 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 		 * which is not worth a write and two fsyncs per poll. */
 		if (!was_failing)
 			return 0;
-		goto save;
+		return 1;
 	}
 	if (!j->snap) {
 		fail(out, st, now, g_strdup_printf("cannot fetch '%s': nothing was fetched", j->url));
-		goto save;
+		return 1;
 	}
 	out->snapshot = g_steal_pointer(&j->snap);
 	out->format = g_strdup(out->snapshot->format);
@@ -542,13 +542,13 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 		fail(out, st, now, g_strdup_printf("ignoring '%s': the page has no live blog "
 		                                   "entries any more (it reads as an ordinary page)",
 		                                   j->url));
-		goto save;
+		return 1;
 	}
 	out->diff = lw_diff_compute(out->record, st->removed, out->snapshot, &err);
 	if (!out->diff) {
 		fail(out, st, now, g_strdup_printf("ignoring '%s': %s", j->url, err->message));
 		g_clear_error(&err);
-		goto save;
+		return 1;
 	}
 
 	out->baseline = !st->baseline;
@@ -608,9 +608,13 @@ int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError
 	lw_entry_set(&st->etag, j->etag);
 	lw_entry_set(&st->last_modified, j->last_modified);
 	lw_entry_set(&st->follow_on, out->follow_on ? out->follow_on : "");
+	return 1;
+}
 
-save:
-	if (lw_store_save_state(ctx->store, name, st, error) < 0)
+int lw_poll_job_complete(struct lw_poll_job *j, struct lw_poll_result *out, GError **error)
+{
+	struct lw_poll_ctx *ctx = j->ctx;
+	if (lw_store_save_state(ctx->store, j->blog->sec.name, j->st, error) < 0)
 		return -1;
 	if (out->alerts->len && ctx->dispatch) {
 		ctx->dispatch(ctx->dispatch_data, out->alerts);
@@ -634,15 +638,31 @@ struct lw_fetch_opts lw_poll_fetch_opts(const struct lw_config *cfg)
 	return fo;
 }
 
-int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog, const char *url,
-                 struct lw_poll_result *out, GError **error)
+void lw_poll_job_abandon(struct lw_poll_job *j, struct lw_poll_result *out, const GError *why)
 {
-	struct lw_poll_job *j = lw_poll_job_new(ctx, blog, url, error);
-	if (!j)
-		return -1;
-	const struct lw_config *cfg = ctx->cfg;
+	struct lw_poll_ctx *ctx = j->ctx;
+	if (out->alerts->len)
+		lw_outbox_remove(lw_store_state_dir(ctx->store), out->alerts, NULL);
+	g_ptr_array_set_size(out->alerts, 0);
+	out->commit[0] = '\0';
+	out->outcome = LW_POLL_FAILED;
+	out->started_failing = true;
+	g_free(out->error);
+	out->error = g_strdup_printf("not recorded: %s", why ? why->message : "unknown error");
+}
+
+int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError **error)
+{
+	int rc = lw_poll_job_record(j, out, error);
+	return rc > 0 ? lw_poll_job_complete(j, out, error) : rc;
+}
+
+void lw_poll_job_fetch(struct lw_poll_job *j)
+{
+	const struct lw_config *cfg = j->ctx->cfg;
 	struct lw_fetch_opts fo = lw_poll_fetch_opts(cfg);
 	bool first = true;
+	const char *url;
 	while ((url = lw_poll_job_url(j))) {
 		/* Later pages of one blog: the host's politeness delay between them. */
 		if (!first)
@@ -658,6 +678,15 @@ int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog, con
 			lw_fetch_result_clear(&fr);
 		g_clear_error(&ferr);
 	}
+}
+
+int lw_poll_blog(struct lw_poll_ctx *ctx, const struct lw_blog_config *blog, const char *url,
+                 struct lw_poll_result *out, GError **error)
+{
+	struct lw_poll_job *j = lw_poll_job_new(ctx, blog, url, error);
+	if (!j)
+		return -1;
+	lw_poll_job_fetch(j);
 	int rc = lw_poll_job_finish(j, out, error);
 	lw_poll_job_free(j);
 	return rc;

@@ -114,10 +114,28 @@ const struct lw_blog_config *lw_poll_job_blog(const struct lw_poll_job *j);
 void lw_poll_job_feed(struct lw_poll_job *j, const struct lw_fetch_result *fr,
                       const GError *fetch_error, gint64 now);
 
-/* Diffs, commits, alerts and saves the state (see the order above).
- * Returns 0, or -1 with error only for problems of our own (repository,
- * disk): the blog's own faults are LW_POLL_FAILED in out. */
+/* Diffs, commits, alerts and saves the state (see the order above):
+ * lw_poll_job_record() then lw_poll_job_complete().  Returns 0, or -1
+ * with error only for problems of our own (repository, disk): the blog's
+ * own faults are LW_POLL_FAILED in out. */
 int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError **error);
+
+/* The two halves of lw_poll_job_finish(), for a caller that batches
+ * commits (store.h lw_store_batch_begin): _record() diffs, matches rules,
+ * puts the alerts in the outbox and commits; it returns 1 when the state
+ * must be saved and the alerts delivered, which _complete() does, 0 when
+ * nothing is left to do, -1 as above.  With a batch, _complete() comes
+ * after the batch ended well; when it failed, lw_poll_job_abandon() takes
+ * a job whose commit was in it (out->commit set) back out of the outbox
+ * and makes it LW_POLL_FAILED with why's message, its state not saved,
+ * so the next poll sees the same change again. */
+int lw_poll_job_record(struct lw_poll_job *j, struct lw_poll_result *out, GError **error);
+int lw_poll_job_complete(struct lw_poll_job *j, struct lw_poll_result *out, GError **error);
+void lw_poll_job_abandon(struct lw_poll_job *j, struct lw_poll_result *out, const GError *why);
+
+/* Fetches every page the job needs with the blocking fetcher, feeding
+ * each to it (the host's delay between a blog's pages). */
+void lw_poll_job_fetch(struct lw_poll_job *j);
 
 /* The fetch options the config asks for (user agent, timeouts, limits). */
 struct lw_fetch_opts lw_poll_fetch_opts(const struct lw_config *cfg);

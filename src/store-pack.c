@@ -46,6 +46,7 @@ struct mem_backend {
 	git_odb_backend parent;
 	GHashTable *objects; /* git_oid * (inside the value) -> struct mem_object * */
 	GPtrArray *order;    /* the objects in the order written */
+	gsize bytes;         /* their sizes, summed */
 };
 
 static guint oid_hash(gconstpointer p)
@@ -103,6 +104,7 @@ static int mem_write(git_odb_backend *b, const git_oid *id, const void *data, si
 	memcpy(o->data, data, len);
 	g_hash_table_insert(m->objects, &o->id, o);
 	g_ptr_array_add(m->order, o);
+	m->bytes += len;
 	return 0;
 }
 
@@ -126,6 +128,7 @@ static void mem_reset(struct mem_backend *m)
 {
 	g_hash_table_remove_all(m->objects);
 	g_ptr_array_set_size(m->order, 0);
+	m->bytes = 0;
 }
 
 static void mem_free(git_odb_backend *b)
@@ -218,9 +221,19 @@ int store_objects_begin(struct lw_store *s, GError **error)
 	}
 	git_odb_free(odb);
 	if (odb == s->odb) {
-		/* what a failed commit left there is referenced by nothing */
-		mem_reset((struct mem_backend *)s->mem);
+		/* what a failed commit left there is referenced by nothing; a
+		 * batch's earlier commits are, and stay (store_objects_truncate
+		 * drops a failed one's) */
+		if (!s->batch)
+			mem_reset((struct mem_backend *)s->mem);
 		return 0;
+	}
+	if (s->batch && s->batch->commits) {
+		/* gc replaced the database under a batch: its objects are gone */
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE,
+			    "repository '%s': the object database changed during a batch of commits",
+			    s->path);
+		return -1;
 	}
 	git_odb_backend *mem = NULL, *packs = NULL;
 	if (compose_odb(s, &odb, &mem, &packs) < 0) {
@@ -234,6 +247,29 @@ int store_objects_begin(struct lw_store *s, GError **error)
 	s->mem = mem;
 	s->packs = packs;
 	return 0;
+}
+
+guint store_objects_mark(struct lw_store *s)
+{
+	return s->mem ? ((struct mem_backend *)s->mem)->order->len : 0;
+}
+
+void store_objects_truncate(struct lw_store *s, guint mark)
+{
+	struct mem_backend *m = (struct mem_backend *)s->mem;
+	if (!m)
+		return;
+	while (m->order->len > mark) {
+		struct mem_object *o = m->order->pdata[m->order->len - 1];
+		m->bytes -= o->len;
+		g_hash_table_remove(m->objects, &o->id);
+		g_ptr_array_set_size(m->order, m->order->len - 1);
+	}
+}
+
+gsize store_objects_bytes(struct lw_store *s)
+{
+	return s->mem ? ((struct mem_backend *)s->mem)->bytes : 0;
 }
 
 guint lw_store_packs_written(struct lw_store *s, bool take)

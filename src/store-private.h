@@ -44,6 +44,18 @@ struct lw_store {
 	git_odb_backend *mem;     /* owned by odb: where new objects collect (store-pack.c) */
 	guint packs_written;      /* lw_store_packs_written() */
 	git_odb_backend *packs;   /* owned by odb: the packs (store-packs.c) */
+	struct store_batch *batch; /* lw_store_batch_begin() until _end(), else NULL */
+};
+
+/* Commits held back between lw_store_batch_begin() and _end(): their
+ * objects stay in the in-memory backend, HEAD moves only here. */
+struct store_batch {
+	git_oid base;        /* the parent of its first commit: HEAD on the disk */
+	bool born;           /* false: HEAD was unborn */
+	git_oid head;        /* the batch's newest commit */
+	guint commits;
+	char *first;         /* the newest commit's first line (the reflog's) */
+	GPtrArray *changes;  /* struct wt_change *, every commit's, in order */
 };
 
 /* A tree builder per folder touched by one commit. */
@@ -77,6 +89,12 @@ int store_busy_hold(struct lw_store *s, GError **error);
  * syncs them), -1 on error. */
 int store_objects_begin(struct lw_store *s, GError **error);
 int store_objects_write(struct lw_store *s, GError **error);
+/* The in-memory objects: how many (a mark to go back to when a commit of
+ * a batch fails: _truncate() drops those written after it), and how
+ * many bytes they hold. */
+guint store_objects_mark(struct lw_store *s);
+void store_objects_truncate(struct lw_store *s, guint mark);
+gsize store_objects_bytes(struct lw_store *s);
 /* store-packs.c: the packs as one backend that finds an object's pack by
  * searching the .idx files itself, newest first.  _add() maps idx_path
  * (a version 2 .idx beside its .pack) and puts the pack first; -1 with a

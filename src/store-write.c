@@ -179,6 +179,7 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 	if (!ids_valid(blog, c, error) || store_busy_hold(s, error) < 0 ||
 	    store_objects_begin(s, error) < 0)
 		return -1;
+	guint mark = store_objects_mark(s);   /* a batch's earlier commits end there */
 	g_autofree char *entries_name = g_strconcat(blog, "/entries", NULL);
 	if (store_blog_trees(s, blog, &head, &root, &btree, &f.etree, error) < 0)
 		goto out;
@@ -307,9 +308,11 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
 	}
 	goto out;
 undo:
-	/* the ids this commit would have added were never recorded */
+	/* the ids this commit would have added were never recorded, nor
+	 * its objects */
 	for (guint i = 0; i < added->len; i++)
 		g_hash_table_remove(ix->day, added->pdata[i]);
+	store_objects_truncate(s, mark);
 out:
 	git_treebuilder_free(tb_r);
 	git_treebuilder_free(tb_b);

@@ -120,7 +120,11 @@ int store_head_tree(struct lw_store *s, git_commit **commit, git_tree **tree, GE
 	git_oid oid;
 	*commit = NULL;
 	*tree = NULL;
-	int rc = git_reference_name_to_id(&oid, s->repo, "HEAD");
+	int rc = 0;
+	if (s->batch && s->batch->commits)
+		git_oid_cpy(&oid, &s->batch->head);   /* a batch's HEAD is in memory */
+	else
+		rc = git_reference_name_to_id(&oid, s->repo, "HEAD");
 	if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) {
 		git_error_clear();
 		return 0;
@@ -342,6 +346,34 @@ int store_checkout_head(struct lw_store *s)
 	return 0;
 }
 
+/* History is recorded (commit_oid is HEAD): the working tree follows,
+ * for `changes` (NULL: the whole of HEAD is checked out).  One that
+ * cannot is only a warning (failing here would make the caller think the
+ * poll was lost and drop its alerts). */
+static void wt_follow(struct lw_store *s, const git_oid *commit_oid, GPtrArray *changes)
+{
+	for (guint i = 0; changes && i < changes->len; i++) {
+		const struct wt_change *c = changes->pdata[i];
+		int e = wt_apply(s, c);
+		if (e) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), commit_oid);
+			store_set_warning(s, g_strdup_printf("repository '%s': recorded commit %s but cannot "
+						       "update '%s' in the working tree: %s",
+						       s->path, hex, c->path, g_strerror(e)));
+		}
+	}
+	if (changes && changes->len)
+		note_pending(s, changes);
+	if (!changes && store_checkout_head(s) < 0) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), commit_oid);
+		store_set_warning(s, g_strdup_printf("repository '%s': recorded commit %s but cannot "
+					       "update the working tree: %s", s->path, hex,
+					       git_error_last() ? git_error_last()->message : "unknown error"));
+	}
+}
+
 /* Writes a new commit of `tree` on HEAD (parent: HEAD's commit, if any),
  * then brings the working tree in step for `changes` (struct wt_change *;
  * NULL: the whole of HEAD is checked out, index included). */
@@ -370,6 +402,36 @@ int store_commit_tree(struct lw_store *s, git_commit *parent, const git_oid *tre
 		lw_store_git_error(error, "repository '%s': cannot commit", s->path);
 		goto out;
 	}
+	if (s->batch && changes) {
+		/* held back: the objects stay in memory, HEAD moves in the
+		 * batch, and the working tree follows when it ends */
+		struct store_batch *b = s->batch;
+		if (b->commits == 0) {
+			b->born = parent != NULL;
+			if (parent)
+				git_oid_cpy(&b->base, git_commit_id(parent));
+		}
+		git_oid_cpy(&b->head, &commit_oid);
+		b->commits++;
+		g_free(b->first);
+		const char *nl = strchr(message, '\n');
+		b->first = g_strndup(message, nl ? (gsize)(nl - message) : strlen(message));
+		for (guint i = 0; i < changes->len; i++)
+			g_ptr_array_add(b->changes, changes->pdata[i]);
+		g_ptr_array_set_free_func(changes, NULL);
+		g_ptr_array_set_size(changes, 0);
+		if (oid_hex)
+			git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &commit_oid);
+		if (out)
+			git_oid_cpy(out, &commit_oid);
+		ret = 0;
+		goto out;
+	}
+	if (s->batch) {
+		g_set_error(error, LW_ERROR, LW_ERROR_STORE,
+			    "repository '%s': a checkout cannot be part of a batch of commits", s->path);
+		goto out;
+	}
 	int packed = store_objects_write(s, error);
 	if (packed < 0 || (packed == 0 && sync_git_dir(s, error) < 0) ||
 	    move_head(s, &commit_oid, parent ? git_commit_id(parent) : NULL, message, &ref,
@@ -381,33 +443,63 @@ int store_commit_tree(struct lw_store *s, git_commit *parent, const git_oid *tre
 	if (out)
 		git_oid_cpy(out, &commit_oid);
 	ret = 0;
-
-	/* History is recorded; a working tree that cannot follow is only a
-	 * warning (failing here would make the caller think the poll was
-	 * lost and drop its alerts). */
-	for (guint i = 0; changes && i < changes->len; i++) {
-		const struct wt_change *c = changes->pdata[i];
-		int e = wt_apply(s, c);
-		if (e) {
-			char hex[GIT_OID_HEXSZ + 1];
-			git_oid_tostr(hex, sizeof(hex), &commit_oid);
-			store_set_warning(s, g_strdup_printf("repository '%s': recorded commit %s but cannot "
-						       "update '%s' in the working tree: %s",
-						       s->path, hex, c->path, g_strerror(e)));
-		}
-	}
-	if (changes && changes->len)
-		note_pending(s, changes);
-	if (!changes && store_checkout_head(s) < 0) {
-		char hex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(hex, sizeof(hex), &commit_oid);
-		store_set_warning(s, g_strdup_printf("repository '%s': recorded commit %s but cannot "
-					       "update the working tree: %s", s->path, hex,
-					       git_error_last() ? git_error_last()->message : "unknown error"));
-	}
+	wt_follow(s, &commit_oid, changes);
 out:
 	git_signature_free(sig);
 	git_tree_free(tree);
+	return ret;
+}
+
+
+static void batch_free(struct store_batch *b)
+{
+	if (!b)
+		return;
+	g_free(b->first);
+	g_ptr_array_unref(b->changes);
+	g_free(b);
+}
+
+void lw_store_batch_begin(struct lw_store *s)
+{
+	if (s->batch)
+		return;
+	struct store_batch *b = g_new0(struct store_batch, 1);
+	b->changes = g_ptr_array_new_with_free_func(store_wt_change_free);
+	s->batch = b;
+}
+
+gsize lw_store_batch_bytes(struct lw_store *s)
+{
+	return s->batch && s->batch->commits ? store_objects_bytes(s) : 0;
+}
+
+int lw_store_batch_end(struct lw_store *s, GError **error)
+{
+	struct store_batch *b = s->batch;
+	if (!b)
+		return 0;
+	s->batch = NULL;
+	if (!b->commits) {
+		batch_free(b);
+		return 0;
+	}
+	int ret = -1;
+	g_autofree char *ref = NULL;
+	g_autofree char *log = b->commits == 1 ? g_strdup(b->first) :
+		g_strdup_printf("%s (the newest of %u commits)", b->first, b->commits);
+	int packed = store_objects_write(s, error);
+	if (packed < 0 || (packed == 0 && sync_git_dir(s, error) < 0) ||
+	    move_head(s, &b->head, b->born ? &b->base : NULL, log, &ref, error) < 0) {
+		/* nothing of the batch is recorded, HEAD is where it was */
+		store_objects_truncate(s, 0);
+		goto out;
+	}
+	sync_ref(s, ref, packed);
+	ret = 0;
+	wt_follow(s, &b->head, b->changes);
+out:
+	batch_free(b);
 	return ret;
 }
 
@@ -551,6 +643,8 @@ void lw_store_free(struct lw_store *s)
 {
 	if (!s)
 		return;
+	/* a batch not ended is not recorded */
+	batch_free(g_steal_pointer(&s->batch));
 	if (s->state_dir)
 		store_busy_release(s);
 	if (s->lock_fd >= 0)

@@ -98,6 +98,24 @@ void lw_store_git_error(GError **error, const char *what, ...) G_GNUC_PRINTF(2, 
  * with oid_hex ""). */
 int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex, GError **error);
 
+/* Batches of commits, for a `poll` of many blogs.  Between _begin() and
+ * _end(), lw_store_commit() makes its commit in memory: its objects stay
+ * there, HEAD moves for this store's readers only (lw_store_load_page(),
+ * the next commit), and the working tree waits.  _end() writes every
+ * commit's objects as one pack, synced, moves the ref once from where it
+ * was to the newest commit (a reflog line for the batch), syncs the ref,
+ * then brings the working tree in step: one pack and two syncs of the ref
+ * for the batch, not for each commit.  Nothing of a batch is on the disk
+ * before _end(): a process killed before it, or an _end() that fails
+ * (-1, LW_ERROR_STORE, HEAD where it was), has recorded none of its
+ * commits, and the caller must not act on them (save fetch state,
+ * deliver their alerts).  lw_store_free() drops a batch not ended.
+ * _bytes(): what the batch's objects hold in memory, for a caller that
+ * ends batches by size. */
+void lw_store_batch_begin(struct lw_store *s);
+gsize lw_store_batch_bytes(struct lw_store *s);
+int lw_store_batch_end(struct lw_store *s, GError **error);
+
 /* git's index lists every file of the repository and is rewritten whole,
  * so commits do not write it: they write the working tree's files and note
  * the paths.  lw_store_flush() brings the index up to date with them (so

@@ -983,6 +983,134 @@ static void test_one_pack_a_commit(struct fx *f, gconstpointer data)
 	lw_store_free(s);
 }
 
+/* The commits of a batch (a `poll` of many blogs) reach the disk
+ * together at its end: one pack, one move of the ref; until then HEAD,
+ * the packs and the working tree are as they were, while the store's own
+ * reads see the batch.  A failed commit inside it leaves the others; a
+ * batch whose end fails, or that is never ended, records nothing. */
+static struct lw_snapshot *page_one(const char *id, const char *body)
+{
+	g_autoptr(GPtrArray) w = entries_new();
+	g_ptr_array_add(w, mk(id, "", body, "2023-02-14T18:31:00Z"));
+	return page_of(w);
+}
+
+static char *commit_page(struct lw_store *s, const char *blog, struct lw_snapshot *page,
+			 gint64 when, GError **error)
+{
+	char *hex = do_commit(s, blog, page->entries, NULL, page, "m: 1 new\n", when, error);
+	lw_snapshot_free(page);
+	return hex;
+}
+
+static void test_batch(struct fx *f, gconstpointer data)
+{
+	(void)data;
+	g_autoptr(GError) err = NULL;
+	struct lw_store *s = open_ok(f);
+	g_assert_cmpint(lw_store_lock(s, &err), ==, 0);
+	g_autofree char *pack_dir = g_build_filename(f->repo, ".git", "objects", "pack", NULL);
+	guint packs = count_names(pack_dir, ".pack");
+	g_autofree char *head0 = git(f, "rev-parse HEAD");
+	g_autofree char *reflog0 = git(f, "reflog show --format=%H main");
+	g_autofree char *a_file = g_build_filename(f->repo, "a", "entries", "2023-02-14", "a1.md", NULL);
+
+	lw_store_batch_begin(s);
+	g_assert_cmpuint(lw_store_batch_bytes(s), ==, 0);
+	g_autofree char *c1 = commit_page(s, "a", page_one("a1", "First."), 1676399460, &err);
+	g_assert_no_error(err);
+	g_autofree char *c2 = commit_page(s, "b", page_one("b1", "Second."), 1676399470, &err);
+	g_assert_no_error(err);
+	/* a bad id fails its commit alone */
+	g_autoptr(GPtrArray) bad = entries_new();
+	g_ptr_array_add(bad, mk("../x", "", "x", ""));
+	g_assert_null(do_commit(s, "a", bad, NULL, NULL, "m\n", 1676399475, &err));
+	g_assert_error(err, LW_ERROR, LW_ERROR_STORE);
+	g_clear_error(&err);
+	/* the same page again: nothing to commit */
+	g_autofree char *same = commit_page(s, "a", page_one("a1", "First."), 1676399478, &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(same, ==, "");
+	g_autofree char *c3 = commit_page(s, "a", page_one("a1", "First, edited."), 1676399480, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(lw_store_batch_bytes(s), >, 0);
+
+	/* nothing on the disk yet, but the store reads its batch */
+	g_autofree char *head_mid = git(f, "rev-parse HEAD");
+	g_assert_cmpstr(head_mid, ==, head0);
+	g_assert_cmpuint(count_names(pack_dir, ".pack"), ==, packs);
+	g_assert_false(g_file_test(a_file, G_FILE_TEST_EXISTS));
+	struct lw_record *r = lw_store_load(s, "a", &err);
+	g_assert_no_error(err);
+	const struct lw_entry *a1 = g_hash_table_lookup(r->all, "a1");
+	g_assert_nonnull(a1);
+	g_assert_cmpstr(a1->body, ==, "First, edited.");
+	lw_record_free(r);
+
+	g_assert_cmpint(lw_store_batch_end(s, &err), ==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpuint(count_names(pack_dir, ".pack"), ==, packs + 1);
+	g_assert_cmpuint(count_loose(f), ==, 0);
+	g_autofree char *head1 = git(f, "rev-parse HEAD");
+	g_assert_cmpstr(g_strchomp(head1), ==, c3);
+	g_autofree char *log = git(f, "log --format=%H");
+	g_autofree char *want = g_strdup_printf("%s\n%s\n%s\n%s", c3, c2, c1, head0);
+	g_assert_cmpstr(log, ==, want);
+	/* one reflog line for the batch */
+	g_autofree char *reflog1 = git(f, "reflog show --format=%H main");
+	g_autofree char *want_reflog = g_strdup_printf("%s\n%s", c3, reflog0);
+	g_assert_cmpstr(reflog1, ==, want_reflog);
+	g_autofree char *fsck = git(f, "fsck --full --strict --no-dangling");
+	g_assert_cmpstr(fsck, ==, "");
+	g_autofree char *text = NULL;
+	g_assert_true(g_file_get_contents(a_file, &text, NULL, NULL));
+	g_assert_nonnull(strstr(text, "First, edited."));
+	g_assert_cmpint(lw_store_flush(s, true, &err), ==, 0);
+	g_autofree char *status = git(f, "status --porcelain");
+	g_assert_cmpstr(status, ==, "");
+
+	/* an end that cannot move the ref records nothing of the batch */
+	g_autofree char *ref = git(f, "symbolic-ref HEAD");
+	g_strchomp(ref);
+	g_autofree char *lock = g_strdup_printf("%s/.git/%s.lock", f->repo, ref);
+	lw_store_batch_begin(s);
+	g_autofree char *c4 = commit_page(s, "b", page_one("b2", "Lost."), 1676399490, &err);
+	g_assert_no_error(err);
+	g_assert_true(g_file_set_contents(lock, "", 0, NULL));
+	g_assert_cmpint(lw_store_batch_end(s, &err), ==, -1);
+	g_assert_error(err, LW_ERROR, LW_ERROR_STORE);
+	g_assert_nonnull(strstr(err->message, f->repo));
+	g_clear_error(&err);
+	g_assert_cmpint(g_unlink(lock), ==, 0);
+	g_autofree char *head2 = git(f, "rev-parse HEAD");
+	g_assert_cmpstr(g_strchomp(head2), ==, head1);
+	g_autofree char *b2 = g_build_filename(f->repo, "b", "entries", "2023-02-14", "b2.md", NULL);
+	g_assert_false(g_file_test(b2, G_FILE_TEST_EXISTS));
+	/* and the next commit starts from HEAD, not from the lost batch */
+	g_autofree char *c5 = commit_page(s, "b", page_one("b3", "Kept."), 1676399500, &err);
+	g_assert_no_error(err);
+	g_autofree char *parent = git(f, "rev-parse HEAD^");
+	g_assert_cmpstr(g_strchomp(parent), ==, head1);
+	r = lw_store_load(s, "b", &err);
+	g_assert_no_error(err);
+	g_assert_null(g_hash_table_lookup(r->all, "b2"));
+	g_assert_nonnull(g_hash_table_lookup(r->all, "b3"));
+	lw_record_free(r);
+
+	/* a batch never ended is dropped with the store */
+	lw_store_batch_begin(s);
+	g_free(commit_page(s, "b", page_one("b4", "Dropped."), 1676399510, &err));
+	g_assert_no_error(err);
+	guint packs_before = count_names(pack_dir, ".pack");
+	g_autofree char *head3 = git(f, "rev-parse HEAD");
+	lw_store_free(s);
+	g_autofree char *head4 = git(f, "rev-parse HEAD");
+	g_assert_cmpstr(head4, ==, head3);
+	g_assert_cmpuint(count_names(pack_dir, ".pack"), ==, packs_before);
+	g_autofree char *fsck2 = git(f, "fsck --full --strict --no-dangling");
+	g_assert_cmpstr(fsck2, ==, "");
+}
+
 /* Reflogs get a line a commit for years: past a size, only the newest
  * lines stay (checked when the store is locked). */
 static void test_reflog_trim(struct fx *f, gconstpointer data)
@@ -1039,5 +1167,6 @@ int main(int argc, char **argv)
 	ADD("/store/state", test_state);
 	ADD("/store/many", test_many);
 	ADD("/store/one-pack-a-commit", test_one_pack_a_commit);
+	ADD("/store/batch", test_batch);
 	return g_test_run();
 }

@@ -81,6 +81,72 @@ def test_disk_full_loses_nothing():
         sb.close()
 
 
+def test_disk_full_during_a_poll_of_many_blogs():
+    # A poll's commits reach the disk together (one pack, one move of the
+    # branch): when that cannot be written, none of them is recorded, no
+    # alert goes out and no blog's state is saved, and each blog says so;
+    # the next poll with room records every change and alerts once.
+    names = ('a', 'b', 'c')
+    sb = Sandbox(blogs={n: '/' + n for n in names})
+    mnt = os.path.join(sb.dir, 'small')
+    try:
+        mount_tmpfs(mnt, '2m')
+    except Skip:
+        sb.close()
+        raise
+    try:
+        with open(sb.config) as f:
+            cfg = f.read().replace('repo = history', 'repo = %s/history' % mnt)
+        with open(sb.config, 'w') as f:
+            f.write(cfg)
+        sb.repo = os.path.join(mnt, 'history')
+        pages = {n: posts_at(12, 11, 10, 9) for n in names}
+
+        def serve_all():
+            for n in names:
+                sb.server.set('/' + n, body=render_blog(pages[n], page_url=sb.url('/' + n),
+                                                        headline='Live ' + n), auto_etag=True)
+
+        serve_all()
+        sb.poll()
+        head = sb.git('rev-parse', 'HEAD').strip()
+        filler = os.path.join(mnt, 'filler')
+        with open(filler, 'wb') as f:
+            try:
+                while True:
+                    f.write(b'\0' * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        for n in names:
+            title = 'Shelling near Bakhmut' if n == 'b' else 'Aid for ' + n
+            pages[n].insert(0, Post(published='2023-02-14T13:00:00Z', title=title,
+                                    paras=['%s, reported at one.' % title]))
+        serve_all()
+        p = sb.poll(check=1)
+        eq(sb.git('rev-parse', 'HEAD').strip(), head, 'HEAD untouched on a full disk')
+        eq(sb.alerts(), [], 'no alert for what could not be recorded')
+        for n in names:
+            check(('%s: ' % n) in p.stderr and mnt in p.stderr,
+                  'each blog says why, naming the repository:\n' + p.stderr)
+
+        os.unlink(filler)
+        p = sb.poll()
+        eq(p.stdout.count('changed'), len(names), 'every change recorded:\n' + p.stdout)
+        eq(int(sb.git('rev-list', '--count', 'HEAD')), 1 + 2 * len(names), 'a commit a blog')
+        for n in names:
+            files = sb.git('ls-tree', '-r', '--name-only', 'HEAD', n + '/entries')
+            check(pages[n][0].id + '.md' in files, 'the new post of %s at HEAD' % n)
+        eq([a['entry'] for a in sb.alerts()], [pages['b'][0].id], 'one alert after recovery')
+        sb.poll()
+        eq(len(sb.alerts()), 1, 'and only one')
+        out = sb.git('fsck', '--no-progress')
+        check('error' not in out.lower(), 'repository is sound: ' + out)
+    finally:
+        subprocess.run(['umount', '-l', mnt])
+        sb.close()
+
+
 def test_read_only_repository():
     if os.geteuid() == 0:
         # root ignores permission bits; use a read-only bind mount instead.

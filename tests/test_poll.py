@@ -355,5 +355,53 @@ def test_recovers_after_a_crash(sb):
     eq(len(sb.alerts()), 1, 'the outbox is empty afterwards')
 
 
+def test_a_poll_of_many_blogs_reaches_the_disk_at_once():
+    # One pack and one move of the branch for every blog that changed,
+    # one commit each as always (test_disk.py: a batch that cannot be
+    # written).
+    names = ('a', 'b', 'c')
+    sb = Sandbox(blogs={n: '/' + n for n in names})
+    try:
+        pages = {n: base_posts() for n in names}
+
+        def serve_all():
+            for n in names:
+                html = render_blog(pages[n], page_url=sb.url('/' + n), headline=HEADLINE + ' ' + n)
+                sb.server.set('/' + n, body=html, auto_etag=True)
+
+        def packs():
+            d = os.path.join(sb.repo, '.git', 'objects', 'pack')
+            return sorted(f for f in os.listdir(d) if f.endswith('.pack'))
+
+        def reflog():
+            return sb.git('reflog', 'show', '--format=%H', 'HEAD').split()
+
+        serve_all()
+        sb.poll()
+        eq(sb.commits(), 1 + len(names), 'README and a baseline a blog')
+        before, log_before = packs(), reflog()
+        for i, n in enumerate(names):
+            pages[n].insert(0, post(14, i, text='Shelling near Bakhmut, report %s.' % n if n == 'b'
+                                    else 'Aid reached the city, report %s.' % n))
+        serve_all()
+        sb.poll()
+        eq(sb.commits(), 1 + 2 * len(names), 'a commit a blog')
+        eq(len(packs()), len(before) + 1, 'one pack for the poll: %r' % packs())
+        eq(len(reflog()), len(log_before) + 1, 'one move of the branch')
+        eq([a['blog'] for a in sb.alerts()], ['b'], 'the alert of the poll')
+        for n in names:
+            files = sb.git('ls-tree', '-r', '--name-only', 'HEAD', n + '/entries')
+            check(pages[n][0].id + '.md' in files, 'the new post of %s at HEAD' % n)
+            check(os.path.exists(sb.entry_path(pages[n][0].id, n)), 'and in the working tree')
+        eq(sb.git('status', '--porcelain'), '', 'working tree and index follow HEAD')
+        # states saved: the next poll sends the ETags and gets 304s
+        p = sb.poll()
+        eq(p.stdout.count('not modified'), len(names), 'not modified:\n' + p.stdout)
+
+        sb.git('fsck', '--full', '--strict')
+    finally:
+        sb.close()
+
+
 if __name__ == '__main__':
     sys.exit(run_tests(globals()))
