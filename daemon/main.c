@@ -4,6 +4,7 @@
  * usage text and option parsing next to the few lines that call the
  * library; a command with logic of its own has its own file (app.c,
  * history.c, match.c, backtest.c, demo.c, loop.c). */
+#include "alert.h"
 #include "check.h"
 #include "cli.h"
 #include "error.h"
@@ -11,6 +12,7 @@
 #include "fetch.h"
 #include "gc.h"
 #include "log.h"
+#include "outbox.h"
 #include "readout.h"
 #include "query.h"
 #include "url.h"
@@ -364,16 +366,35 @@ struct polled {
 
 /* Ends the batch, then each blog of it in order: its state saved and
  * its alerts delivered once its commit is on the disk, or taken back
- * when the batch failed; then its report and summary line. */
+ * when the batch failed; then its report and summary line.  The batch's
+ * alerts go to the outbox first, in one write, so that a crash once the
+ * ref moved delivers them at the next start, and leave it in one write
+ * once delivered. */
 static int poll_settle(struct lw_app *app, GPtrArray *polled, bool json)
 {
+	const char *dir = lw_store_state_dir(app->store);
 	GError *berr = NULL;
-	bool recorded = lw_store_batch_end(app->store, &berr) == 0;
+	g_autoptr(GPtrArray) queued = g_ptr_array_new();   /* alerts, borrowed */
+	for (guint i = 0; i < polled->len; i++) {
+		struct polled *p = polled->pdata[i];
+		for (guint k = 0; p->rc > 0 && k < p->r.alerts->len; k++)
+			g_ptr_array_add(queued, p->r.alerts->pdata[k]);
+	}
+	bool recorded;
+	if (lw_outbox_append(dir, queued, &berr) < 0) {
+		lw_store_batch_drop(app->store);
+		recorded = false;
+	} else {
+		recorded = lw_store_batch_end(app->store, &berr) == 0;
+		if (!recorded)
+			lw_outbox_remove(dir, queued, NULL);
+	}
 	int status = EXIT_OK;
+	g_autoptr(GPtrArray) delivered = g_ptr_array_new_with_free_func((GDestroyNotify)lw_alert_free);
 	for (guint i = 0; i < polled->len; i++) {
 		struct polled *p = polled->pdata[i];
 		const char *name = p->blog->sec.name;
-		if (p->rc > 0 && !recorded && p->r.commit[0])
+		if (p->rc > 0 && !recorded && (p->r.commit[0] || p->r.alerts->len))
 			lw_poll_job_abandon(p->job, &p->r, berr);
 		else if (p->rc > 0 && lw_poll_job_complete(p->job, &p->r, &p->err) < 0)
 			p->rc = -1;
@@ -387,12 +408,22 @@ static int poll_settle(struct lw_app *app, GPtrArray *polled, bool json)
 			if (p->r.outcome == LW_POLL_FAILED)
 				status = EXIT_RUNTIME;
 		}
+		/* delivered (or kept by its sinks for a retry): out of the outbox */
+		if (recorded && p->rc > 0)
+			for (guint k = 0; k < p->r.alerts->len; k++)
+				g_ptr_array_add(delivered, g_steal_pointer(&p->r.alerts->pdata[k]));
 		lw_poll_result_clear(&p->r);
 		lw_poll_job_free(p->job);
 		g_clear_error(&p->err);
 		g_free(p);
 	}
 	g_ptr_array_set_size(polled, 0);
+	GError *oerr = NULL;
+	if (delivered->len && lw_outbox_remove(dir, delivered, &oerr) < 0) {
+		lw_error("%s", oerr->message);
+		g_error_free(oerr);
+		status = EXIT_RUNTIME;
+	}
 	g_clear_error(&berr);
 	return status;
 }
@@ -417,6 +448,7 @@ static int cmd_poll(const char *config_path, int argc, char **argv, bool json)
 	int status = EXIT_OK;
 	lw_app_flush_outbox(app);
 	g_autoptr(GPtrArray) polled = g_ptr_array_new();
+	app->ctx.batch = true;
 	lw_store_batch_begin(app->store);
 	for (guint i = 0; i < app->cfg->blogs->len; i++) {
 		const struct lw_blog_config *b = app->cfg->blogs->pdata[i];

@@ -583,12 +583,16 @@ int lw_poll_job_record(struct lw_poll_job *j, struct lw_poll_result *out, GError
 			.message = msg,
 			.time = now,
 		};
-		if (out->alerts->len &&
+		/* (a batch's caller puts its alerts in the outbox before the
+		 * batch reaches the disk) */
+		if (out->alerts->len && !ctx->batch &&
 		    lw_outbox_append(lw_store_state_dir(ctx->store), out->alerts, error) < 0)
 			return -1;
 		if (lw_store_commit(ctx->store, &commit, out->commit, error) < 0) {
 			/* Nothing was recorded: the alerts must not go out either. */
-			lw_outbox_remove(lw_store_state_dir(ctx->store), out->alerts, NULL);
+			if (!ctx->batch)
+				lw_outbox_remove(lw_store_state_dir(ctx->store), out->alerts, NULL);
+			g_ptr_array_set_size(out->alerts, 0);
 			return -1;
 		}
 		for (guint i = 0; i < out->diff->changes->len; i++) {
@@ -619,9 +623,11 @@ int lw_poll_job_complete(struct lw_poll_job *j, struct lw_poll_result *out, GErr
 	if (out->alerts->len && ctx->dispatch) {
 		ctx->dispatch(ctx->dispatch_data, out->alerts);
 	} else if (out->alerts->len) {
-		/* deliver, then take ours out of the outbox */
+		/* deliver, then take ours out of the outbox (a batch's caller
+		 * takes the whole batch's out at once) */
 		lw_poll_deliver_all(ctx, out->alerts, out->sink_errors);
-		if (lw_outbox_remove(lw_store_state_dir(ctx->store), out->alerts, error) < 0)
+		if (!ctx->batch &&
+		    lw_outbox_remove(lw_store_state_dir(ctx->store), out->alerts, error) < 0)
 			return -1;
 	}
 	return 0;
@@ -640,9 +646,7 @@ struct lw_fetch_opts lw_poll_fetch_opts(const struct lw_config *cfg)
 
 void lw_poll_job_abandon(struct lw_poll_job *j, struct lw_poll_result *out, const GError *why)
 {
-	struct lw_poll_ctx *ctx = j->ctx;
-	if (out->alerts->len)
-		lw_outbox_remove(lw_store_state_dir(ctx->store), out->alerts, NULL);
+	(void)j;
 	g_ptr_array_set_size(out->alerts, 0);
 	out->commit[0] = '\0';
 	out->outcome = LW_POLL_FAILED;

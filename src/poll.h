@@ -40,6 +40,9 @@ struct lw_poll_ctx {
 	 * reference to the array if it keeps it. */
 	void (*dispatch)(void *data, GPtrArray *alerts);
 	void *dispatch_data;
+	/* Set by a caller that batches commits (lw_poll_job_record()): the
+	 * outbox is its business, for the whole batch at once. */
+	bool batch;
 };
 
 enum lw_poll_outcome {
@@ -121,14 +124,19 @@ void lw_poll_job_feed(struct lw_poll_job *j, const struct lw_fetch_result *fr,
 int lw_poll_job_finish(struct lw_poll_job *j, struct lw_poll_result *out, GError **error);
 
 /* The two halves of lw_poll_job_finish(), for a caller that batches
- * commits (store.h lw_store_batch_begin): _record() diffs, matches rules,
- * puts the alerts in the outbox and commits; it returns 1 when the state
- * must be saved and the alerts delivered, which _complete() does, 0 when
- * nothing is left to do, -1 as above.  With a batch, _complete() comes
- * after the batch ended well; when it failed, lw_poll_job_abandon() takes
- * a job whose commit was in it (out->commit set) back out of the outbox
- * and makes it LW_POLL_FAILED with why's message, its state not saved,
- * so the next poll sees the same change again. */
+ * commits (store.h lw_store_batch_begin, ctx->batch set): _record()
+ * diffs, matches rules and commits; it returns 1 when the state must be
+ * saved and the alerts delivered, which _complete() does, 0 when nothing
+ * is left to do, -1 as above.  The caller puts every job's alerts in the
+ * outbox before it ends the batch (so that a crash after the ref moved
+ * delivers them at the next start), calls _complete() for each job once
+ * the batch is on the disk, then takes the delivered alerts out of the
+ * outbox.  When the batch could not be written, lw_poll_job_abandon()
+ * makes a job whose commit was in it (out->commit set) LW_POLL_FAILED
+ * with why's message and no alerts, its state not saved, so the next
+ * poll sees the same change again (the caller takes its alerts back out
+ * of the outbox).  Without ctx->batch, _record() and _complete() see to
+ * the outbox themselves, one job at a time. */
 int lw_poll_job_record(struct lw_poll_job *j, struct lw_poll_result *out, GError **error);
 int lw_poll_job_complete(struct lw_poll_job *j, struct lw_poll_result *out, GError **error);
 void lw_poll_job_abandon(struct lw_poll_job *j, struct lw_poll_result *out, const GError *why);

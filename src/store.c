@@ -474,6 +474,13 @@ gsize lw_store_batch_bytes(struct lw_store *s)
 	return s->batch && s->batch->commits ? store_objects_bytes(s) : 0;
 }
 
+void lw_store_batch_drop(struct lw_store *s)
+{
+	if (s->batch && s->batch->commits)
+		store_objects_truncate(s, 0);
+	batch_free(g_steal_pointer(&s->batch));
+}
+
 int lw_store_batch_end(struct lw_store *s, GError **error)
 {
 	struct store_batch *b = s->batch;

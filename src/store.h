@@ -109,12 +109,14 @@ int lw_store_commit(struct lw_store *s, const struct lw_commit *c, char *oid_hex
  * before _end(): a process killed before it, or an _end() that fails
  * (-1, LW_ERROR_STORE, HEAD where it was), has recorded none of its
  * commits, and the caller must not act on them (save fetch state,
- * deliver their alerts).  lw_store_free() drops a batch not ended.
- * _bytes(): what the batch's objects hold in memory, for a caller that
- * ends batches by size. */
+ * deliver their alerts).  _drop() ends a batch recording nothing of it,
+ * as lw_store_free() does with a batch not ended.  _bytes(): what the
+ * batch's objects hold in memory, for a caller that ends batches by
+ * size. */
 void lw_store_batch_begin(struct lw_store *s);
 gsize lw_store_batch_bytes(struct lw_store *s);
 int lw_store_batch_end(struct lw_store *s, GError **error);
+void lw_store_batch_drop(struct lw_store *s);
 
 /* git's index lists every file of the repository and is rewritten whole,
  * so commits do not write it: they write the working tree's files and note
