@@ -84,6 +84,32 @@ guint gc_idx_objects(const char *idx)
 	return (guint)last[0] << 24 | (guint)last[1] << 16 | (guint)last[2] << 8 | last[3];
 }
 
+/* Whether pack holds its objects stored, not compressed: the store's own
+ * packs (pack-write.c writes each object whole, deflate level 0, for gc
+ * to compress later), whatever their number of objects (a `poll`'s batch
+ * can hold thousands).  Read from its first entry: a whole object (not a
+ * delta) whose zlib stream starts with a stored block. */
+bool gc_pack_stored(const char *pack)
+{
+	unsigned char b[12 + 16 + 3];
+	int fd = open(pack, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = pread(fd, b, sizeof(b), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(b) || memcmp(b, "PACK\0\0\0\2", 8))
+		return false;
+	guint at = 12;
+	unsigned type = (b[at] >> 4) & 7;
+	while (b[at] & 0x80 && at < 12 + 10)
+		at++;
+	at++;
+	if (type < 1 || type > 4 || at + 3 > sizeof(b))
+		return false;
+	/* zlib: CM 8, FLEVEL 0 (what level 0 writes), then BTYPE 00 */
+	return b[at] == 0x78 && b[at + 1] == 0x01 && (b[at + 2] & 0x06) == 0;
+}
+
 /* Packs with both .pack and .idx; the rest is recovery's business. */
 static void list_packs(const char *objects, struct inventory *inv)
 {
@@ -107,7 +133,7 @@ static void list_packs(const char *objects, struct inventory *inv)
 		if (g_file_test(keep, G_FILE_TEST_EXISTS)) {
 			inv->kept++;
 			g_free(stem);
-		} else if (gc_idx_objects(idx) < LW_GC_SMALL_OBJECTS) {
+		} else if (gc_idx_objects(idx) < LW_GC_SMALL_OBJECTS || gc_pack_stored(p)) {
 			g_ptr_array_add(inv->small, stem);
 		} else {
 			g_ptr_array_add(inv->packs, stem);

@@ -30,6 +30,9 @@ void gc_inventory_clear(struct inventory *inv);
 /* How many objects a pack's .idx (version 2) lists; G_MAXUINT when it
  * cannot be read. */
 guint gc_idx_objects(const char *idx);
+/* Whether a .pack holds its objects stored, as the store writes them
+ * (gc-inventory.c): such a pack is packed again like a small one. */
+bool gc_pack_stored(const char *pack);
 /* Every loose object and pack of git_dir/objects into inv (zeroed or cleared). */
 void gc_take_inventory(const char *git_dir, struct inventory *inv);
 /* Which other packs an incremental run merges: moves them from

@@ -58,9 +58,10 @@ int lw_gc_recover(const char *git_dir, const char *state_dir, guint wait_ms, boo
 		  GPtrArray *warnings, GError **error);
 
 /* Thresholds.  The store writes each commit's objects as one small pack
- * (store-pack.c): a pack of fewer than LW_GC_SMALL_OBJECTS objects is
- * "small", and small packs are packed again together, as loose objects
- * are.  lw_gc_due() is true from LW_GC_LOOSE_MAX loose objects (an
+ * (store-pack.c), or a `poll`'s commits as one: a pack of fewer than
+ * LW_GC_SMALL_OBJECTS objects, or one whose objects are stored
+ * uncompressed as the store writes them, is "small", and small packs are
+ * packed again together, as loose objects are.  lw_gc_due() is true from LW_GC_LOOSE_MAX loose objects (an
  * estimate), LW_GC_SMALL_MAX small packs or LW_GC_PACKS_MAX other packs;
  * an incremental run packs the loose objects and small packs together with
  * the smallest other packs, keeping their sizes a geometric series (so a

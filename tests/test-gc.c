@@ -24,6 +24,8 @@
 
 #include "error.h"
 #include "gc.h"
+#include "gc-private.h"
+#include "pack-write.h"
 
 /* ---- a history like the store's ---- */
 
@@ -1062,6 +1064,86 @@ static void test_kill(struct fx *f, gconstpointer data)
 	assert_fsck(f);
 }
 
+static guint64 du(const char *dir);
+
+/* The loose objects as one pack written the way the store writes its
+ * own (pack-write.c: every object stored, not deflated). */
+static void pack_loose_stored(struct fx *f)
+{
+	g_autofree char *objects = g_build_filename(f->git_dir, "objects", NULL);
+	g_autofree char *pack_dir = g_build_filename(objects, "pack", NULL);
+	git_odb *odb = NULL;
+	git_odb_backend *loose = NULL;
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(git_oid));
+	g_assert_cmpint(git_odb_new(&odb), ==, 0);
+	g_assert_cmpint(git_odb_backend_loose(&loose, objects, -1, 0, 0, 0), ==, 0);
+	g_assert_cmpint(git_odb_add_backend(odb, loose, 1), ==, 0);
+	g_assert_cmpint(git_odb_foreach(odb, add_loose_cb, ids), ==, 0);
+	g_autofree struct lw_pack_object *objs = g_new0(struct lw_pack_object, ids->len);
+	g_autofree git_odb_object **read = g_new0(git_odb_object *, ids->len);
+	for (guint i = 0; i < ids->len; i++) {
+		const git_oid *id = &g_array_index(ids, git_oid, i);
+		g_assert_cmpint(git_odb_read(&read[i], odb, id), ==, 0);
+		objs[i] = (struct lw_pack_object){ *id, git_odb_object_type(read[i]),
+						   git_odb_object_data(read[i]),
+						   git_odb_object_size(read[i]) };
+	}
+	g_autoptr(GError) err = NULL;
+	char name[GIT_OID_HEXSZ + 1];
+	g_assert_cmpint(g_mkdir_with_parents(pack_dir, 0755), ==, 0);
+	g_assert_cmpint(lw_pack_write(pack_dir, objs, ids->len, name, &err), ==, 0);
+	g_assert_no_error(err);
+	for (guint i = 0; i < ids->len; i++) {
+		git_odb_object_free(read[i]);
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &g_array_index(ids, git_oid, i));
+		char sub[3] = { hex[0], hex[1], '\0' };
+		g_autofree char *path = g_build_filename(objects, sub, hex + 2, NULL);
+		g_assert_cmpint(g_unlink(path), ==, 0);
+	}
+	git_odb_free(odb);
+	g_assert_cmpint(git_repository_odb(&odb, f->h->repo), ==, 0);
+	g_assert_cmpint(git_odb_refresh(odb), ==, 0);
+	git_odb_free(odb);
+}
+
+/* A `poll` writes all its commits as one pack, stored as the store
+ * writes each object: however many objects it holds, it is packed again
+ * like a small pack (with deltas, into the geometric series), never
+ * counted among the packed ones (20 of which would make every run a
+ * full repack of the whole history). */
+static void test_stored_packs(struct fx *f, gconstpointer data)
+{
+	(void)data;
+	struct lw_gc_stats st;
+	hist_commit(f->h, LW_GC_SMALL_OBJECTS + 50);
+	pack_loose_alone(f);
+	g_autoptr(GPtrArray) known = g_ptr_array_new_with_free_func(g_free);
+	const char *first = newest_pack(f, known);   /* known owns it */
+	g_autofree char *first_pack = g_strconcat(first, ".pack", NULL);
+	g_assert_false(gc_pack_stored(first_pack));   /* deflated by libgit2 */
+	for (int i = 0; i < LW_GC_SMALL_MAX; i++) {
+		g_assert_false(lw_gc_due(f->h->repo, f->git_dir));
+		hist_commit(f->h, LW_GC_SMALL_OBJECTS);
+		pack_loose_stored(f);
+		const char *stem = newest_pack(f, known);
+		g_assert_cmpuint(pack_objects(stem), >, LW_GC_SMALL_OBJECTS);
+		g_autofree char *pack = g_strconcat(stem, ".pack", NULL);
+		g_assert_true(gc_pack_stored(pack));
+	}
+	g_assert_true(lw_gc_due(f->h->repo, f->git_dir));
+	g_autoptr(GArray) before = all_objects(f);
+	guint64 stored_bytes = du(f->git_dir);
+	run_gc(f, false, &st);
+	g_assert_false(st.full);
+	g_assert_cmpuint(st.packs_before, ==, LW_GC_SMALL_MAX + 1);
+	g_assert_cmpuint(st.packs_after, <=, 2);
+	g_assert_cmpuint(du(f->git_dir) * 4, <, stored_bytes * 3);   /* deflated, deltas found */
+	g_assert_false(lw_gc_due(f->h->repo, f->git_dir));
+	assert_fsck(f);
+	assert_readable(f, before);
+}
+
 /* ---- by hand ---- */
 
 static guint64 du(const char *dir)
@@ -1202,6 +1284,7 @@ int main(int argc, char **argv)
 	ADD("/gc/full-keeps-unreachable", test_full_keeps_unreachable);
 	ADD("/gc/many-packs", test_many_packs);
 	ADD("/gc/small-packs", test_small_packs);
+	ADD("/gc/stored-packs", test_stored_packs);
 	ADD("/gc/geometric", test_geometric);
 	ADD("/gc/bounded", test_bounded);
 	ADD("/gc/not-due", test_not_due);
