@@ -469,6 +469,7 @@ static int cmd_poll(const char *config_path, int argc, char **argv, bool json)
 		}
 		lw_poll_job_fetch(p->job);
 		p->rc = lw_poll_job_record(p->job, &p->r, &p->err);
+		lw_poll_result_slim(&p->r);   /* a poll of many blogs holds their results */
 		if (lw_store_batch_bytes(app->store) < POLL_BATCH_BYTES)
 			continue;
 		if (poll_settle(app, polled, json) != EXIT_OK)

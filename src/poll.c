@@ -32,6 +32,14 @@ void lw_poll_result_clear(struct lw_poll_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void lw_poll_result_slim(struct lw_poll_result *r)
+{
+	if (r->diff)
+		g_ptr_array_set_size(r->diff->changes, 0);   /* borrowed from what goes */
+	g_clear_pointer(&r->snapshot, lw_snapshot_free);
+	g_clear_pointer(&r->record, lw_record_free);
+}
+
 char *lw_time_rfc3339(gint64 unix_seconds)
 {
 	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(unix_seconds);

@@ -81,6 +81,11 @@ struct lw_poll_result {
 
 void lw_poll_result_init(struct lw_poll_result *r);
 void lw_poll_result_clear(struct lw_poll_result *r);
+/* Frees what only the poll's own steps needed (the page's snapshot, the
+ * recorded versions, the diff's list of changes), keeping what a report
+ * of it says (outcome, counts, commit, alerts, errors): for a caller that
+ * holds many results until their batch ends (lw_poll_job_record()). */
+void lw_poll_result_slim(struct lw_poll_result *r);
 
 /* One poll of one blog, possibly several pages, as a state machine the
  * blocking `poll` command and the event loop both drive:
