@@ -250,6 +250,11 @@ static int cmd_check(const char *config_path, bool online)
 			g_clear_error(&err);
 		}
 	}
+	/* a push's files, missing: a warning, the history is recorded anyway */
+	g_autoptr(GPtrArray) push_warnings = g_ptr_array_new_with_free_func(g_free);
+	lw_check_push_files(app->cfg, push_warnings);
+	for (guint i = 0; i < push_warnings->len; i++)
+		lw_warn("%s", (char *)push_warnings->pdata[i]);
 	/* queries that say "or" where they mean OR: a warning, they are valid */
 	warn_query_words(app->rules);
 	GHashTableIter bi;

@@ -62,6 +62,32 @@ void lw_check_repo(const struct lw_config *cfg, GPtrArray *problems)
 		    cfg->repo, dir, g_strerror(errno));
 }
 
+static void check_push_file(const struct lw_config *cfg, const char *key, const char *path,
+                            GPtrArray *warnings)
+{
+	if (!path || !*path)
+		return;
+	int line = key_line(&cfg->sec, key);
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		add(warnings, cfg->path, line, "%s '%s': no such file: every push will fail", key,
+		    path);
+	else if (g_file_test(path, G_FILE_TEST_IS_DIR) && strcmp(key, "push_ca") != 0)
+		add(warnings, cfg->path, line, "%s '%s' is a folder, not a file: every push will fail",
+		    key, path);
+	else if (access(path, R_OK) < 0)
+		add(warnings, cfg->path, line, "%s '%s' cannot be read (%s): every push will fail",
+		    key, path, g_strerror(errno));
+}
+
+void lw_check_push_files(const struct lw_config *cfg, GPtrArray *warnings)
+{
+	if (!cfg->push)
+		return;
+	check_push_file(cfg, "push_token", cfg->push_token, warnings);
+	check_push_file(cfg, "push_ca", cfg->push_ca, warnings);
+	check_push_file(cfg, "push_known_hosts", cfg->push_known_hosts, warnings);
+}
+
 void lw_check_config(const struct lw_config *cfg, GPtrArray *problems)
 {
 	if (cfg->blogs->len == 0)

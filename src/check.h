@@ -42,6 +42,13 @@ void lw_check_rule_names(const struct lw_ruleset *rs, const struct lw_config *cf
  * regexes.  Appends one message per word, "'or' is searched as a word;
  * write OR to mean either side", to warnings.  what prefixes each
  * message ("FILE:LINE: rule 'x': ", or ""). */
+/* The files a push reads (push_token, push_ca, push_known_hosts), when
+ * `push =` is set: one missing, a folder or unreadable is a warning
+ * (FILE:LINE) in warnings, for `check` to say now rather than at the
+ * first push; the push itself reports it too, and the history is
+ * recorded either way. */
+void lw_check_push_files(const struct lw_config *cfg, GPtrArray *warnings);
+
 void lw_check_query_words(const char *query, const char *what, GPtrArray *warnings);
 
 /* The known name closest to name (a different case, or at most about a

@@ -166,6 +166,26 @@ def test_check_says_every_problem_of_a_setup_that_cannot_work():
     check("%s:2: repository '%s/h' cannot be created: '%s' is not a folder"
           % (cfg, blocker, blocker) in p.stderr, p.stderr)
 
+    # the files a push reads, said now rather than at the first push
+    with open(cfg, 'w') as f:
+        f.write('[livewatch]\nrepo = %s/h\npush = %s/shared.git\npush_token = %s/token\n'
+                'push_ca = %s/ca.pem\npush_known_hosts = %s\n\n'
+                '[blog "x"]\nurl = https://example.org/x\n' % (d, d, d, d, empty))
+    p = lw('-c', cfg, 'check')
+    eq(p.returncode, 0, p.stderr)   # warnings: the history is recorded anyway
+    check("warning: %s:4: push_token '%s/token': no such file: every push will fail"
+          % (cfg, d) in p.stderr, p.stderr)
+    check("warning: %s:5: push_ca '%s/ca.pem': no such file" % (cfg, d) in p.stderr, p.stderr)
+    check("warning: %s:6: push_known_hosts '%s' is a folder, not a file" % (cfg, empty)
+          in p.stderr, p.stderr)
+    # without push =, they are not read
+    with open(cfg, 'w') as f:
+        f.write('[livewatch]\nrepo = %s/h\npush_ca = %s/ca.pem\n\n'
+                '[blog "x"]\nurl = https://example.org/x\n' % (d, d))
+    p = lw('-c', cfg, 'check')
+    eq(p.returncode, 0, p.stderr)
+    check('push_ca' not in p.stderr, p.stderr)
+
 
 def test_poll_usage_errors():
     sb = Sandbox()
