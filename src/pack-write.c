@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -90,20 +91,122 @@ static int by_id(gconstpointer a, gconstpointer b)
 	return git_oid_cmp(&((const struct packed *)a)->id, &((const struct packed *)b)->id);
 }
 
-static GByteArray *make_pack(const struct lw_pack_object *objs, size_t n, struct packed *out)
+/* ---- deltas (gitformat-pack(5), "Deltified representation") ---- */
+
+static void put_varint(GByteArray *b, size_t v)
+{
+	do {
+		guint8 c = v & 0x7f;
+		v >>= 7;
+		if (v)
+			c |= 0x80;
+		g_byte_array_append(b, &c, 1);
+	} while (v);
+}
+
+static void put_copy(GByteArray *b, size_t off, size_t len)
+{
+	while (len) {
+		size_t n = MIN(len, 0xffff);   /* a size of 0 would mean 0x10000 */
+		guint8 op[8];
+		guint k = 1;
+		op[0] = 0x80;
+		for (int i = 0; i < 4; i++)
+			if ((off >> (8 * i)) & 0xff) {
+				op[0] |= (guint8)(1 << i);
+				op[k++] = (guint8)(off >> (8 * i));
+			}
+		for (int i = 0; i < 2; i++)
+			if ((n >> (8 * i)) & 0xff) {
+				op[0] |= (guint8)(0x10 << i);
+				op[k++] = (guint8)(n >> (8 * i));
+			}
+		g_byte_array_append(b, op, k);
+		off += n;
+		len -= n;
+	}
+}
+
+static void put_insert(GByteArray *b, const guint8 *p, size_t len)
+{
+	while (len) {
+		guint8 n = (guint8)MIN(len, 127);
+		g_byte_array_append(b, &n, 1);
+		g_byte_array_append(b, p, n);
+		p += n;
+		len -= n;
+	}
+}
+
+/* target as a delta of source: what they share at the start and at the
+ * end copied, the middle inserted.  NULL when that is not less than
+ * half of target, or the source is beyond a copy's 32-bit offset. */
+static GByteArray *prefix_suffix_delta(const guint8 *src, size_t slen, const guint8 *dst,
+				       size_t dlen)
+{
+	if (slen > G_MAXUINT32 || dlen < 32)
+		return NULL;
+	size_t most = MIN(slen, dlen), p = 0, q = 0;
+	while (p < most && src[p] == dst[p])
+		p++;
+	while (q < most - p && src[slen - 1 - q] == dst[dlen - 1 - q])
+		q++;
+	size_t middle = dlen - p - q;
+	if (middle + middle / 127 + 24 >= dlen / 2)
+		return NULL;
+	GByteArray *d = g_byte_array_sized_new((guint)(middle + middle / 127 + 32));
+	put_varint(d, slen);
+	put_varint(d, dlen);
+	put_copy(d, 0, p);
+	put_insert(d, dst + p, middle);
+	put_copy(d, slen - q, q);
+	return d;
+}
+
+/* The offset delta's distance back to its base: 7 bits a byte, most
+ * significant first, each continuation adding one (gitformat-pack). */
+static void put_ofs(GByteArray *b, guint64 rel)
+{
+	guint8 buf[16];
+	size_t pos = sizeof(buf) - 1;
+	buf[pos] = rel & 127;
+	while (rel >>= 7)
+		buf[--pos] = (guint8)(128 | (--rel & 127));
+	g_byte_array_append(b, buf + pos, (guint)(sizeof(buf) - pos));
+}
+
+static GByteArray *make_pack(const struct lw_pack_object *objs, size_t n, struct packed *out,
+			     int level, bool deltas)
 {
 	GByteArray *b = g_byte_array_sized_new(4096);
 	g_byte_array_append(b, (const guint8 *)"PACK", 4);
 	put_be32(b, 2);
 	put_be32(b, (guint32)n);
 	z_stream z = {0};
-	if (deflateInit2(&z, PACK_LEVEL, Z_DEFLATED, 15, PACK_MEMLEVEL, Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (deflateInit2(&z, level, Z_DEFLATED, 15, level == PACK_LEVEL ? PACK_MEMLEVEL : 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
 		g_byte_array_unref(b);
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		git_oid_cpy(&out[i].id, &objs[i].id);
 		out[i].offset = b->len;
+		size_t base = deltas && objs[i].base && objs[i].base <= i ? objs[i].base - 1 : n;
+		g_autoptr(GByteArray) d = base < n ?
+			prefix_suffix_delta(objs[base].data, objs[base].len, objs[i].data, objs[i].len) :
+			NULL;
+		if (d) {
+			put_header(b, (git_object_t)6 /* OFS_DELTA */, d->len);
+			put_ofs(b, out[i].offset - out[base].offset);
+			if (deflate_into(&z, b, d->data, d->len) < 0) {
+				deflateEnd(&z);
+				g_byte_array_unref(b);
+				return NULL;
+			}
+			out[i].crc = (guint32)crc32(0, b->data + out[i].offset,
+						    (uInt)(b->len - out[i].offset));
+			continue;
+		}
 		put_header(b, objs[i].type, objs[i].len);
 		if (deflate_into(&z, b, objs[i].data, objs[i].len) < 0) {
 			deflateEnd(&z);
@@ -191,15 +294,15 @@ static int sync_names(const char *dir, const char *pack, const char *idx, GError
 	return -1;
 }
 
-int lw_pack_write(const char *dir, const struct lw_pack_object *objs, size_t n,
-		  char name[GIT_OID_HEXSZ + 1], GError **error)
+static int write_pack(const char *dir, const struct lw_pack_object *objs, size_t n, int level,
+		      bool deltas, char name[GIT_OID_HEXSZ + 1], GError **error)
 {
 	if (n > G_MAXUINT32 / 2) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot pack %zu objects in '%s'", n, dir);
 		return -1;
 	}
 	g_autofree struct packed *entries = g_new(struct packed, n ? n : 1);
-	g_autoptr(GByteArray) pack = make_pack(objs, n, entries);
+	g_autoptr(GByteArray) pack = make_pack(objs, n, entries, level, deltas);
 	if (!pack) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE,
 			    "cannot pack new objects in '%s': an object is too large to deflate", dir);
@@ -222,6 +325,18 @@ int lw_pack_write(const char *dir, const struct lw_pack_object *objs, size_t n,
 		return -1;
 	}
 	return sync_names(dir, p_pack, p_idx, error);
+}
+
+int lw_pack_write(const char *dir, const struct lw_pack_object *objs, size_t n,
+		  char name[GIT_OID_HEXSZ + 1], GError **error)
+{
+	return write_pack(dir, objs, n, PACK_LEVEL, false, name, error);
+}
+
+int lw_pack_write_delta(const char *dir, const struct lw_pack_object *objs, size_t n, int level,
+			char name[GIT_OID_HEXSZ + 1], GError **error)
+{
+	return write_pack(dir, objs, n, level, true, name, error);
 }
 
 /* ---- merging packs by copying ---- */

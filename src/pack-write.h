@@ -18,6 +18,9 @@ struct lw_pack_object {
 	git_object_t type;   /* commit, tree, blob or tag */
 	const void *data;
 	size_t len;
+	/* lw_pack_write_delta(): 1 + the index of an earlier object of the
+	 * same array this one may be written as a delta of; 0: none */
+	size_t base;
 };
 
 /* Writes the n objects (ids distinct) to DIR/pack-NAME.pack and
@@ -30,6 +33,30 @@ struct lw_pack_object {
  * naming the file, leaving no final name behind. */
 int lw_pack_write(const char *dir, const struct lw_pack_object *objs, size_t n,
 		  char name[GIT_OID_HEXSZ + 1], GError **error);
+
+/* As lw_pack_write(), deflated at `level` (zlib's), and each object
+ * that names a base written as an offset delta of it when that is less
+ * than half its size: the delta copies what the two share at their
+ * start and at their end and inserts the rest (a tree with one name
+ * added or changed, a page list with a line added, a post edited in one
+ * place), with no search. */
+int lw_pack_write_delta(const char *dir, const struct lw_pack_object *objs, size_t n, int level,
+			char name[GIT_OID_HEXSZ + 1], GError **error);
+
+/* Packs again, as one pack with deltas, packs whose objects are all
+ * stored whole (the store's: lw_pack_write()).  Each object's base is its
+ * previous version at the same path: the commits in the packs are
+ * followed from parent to child and each one's tree compared with its
+ * parent's, name by name, as far as both are in the packs; objects
+ * without one are written whole.  Every object is inflated and hashed
+ * (a damaged pack is an error naming it, and nothing is written), and
+ * deltas are at most LW_PACK_DELTA_DEPTH deep.  Returns 0 with the new
+ * pack's name; 1, writing nothing, when a pack holds a delta or is not
+ * one this can read (pack them with libgit2 instead); -1 with
+ * LW_ERROR_STORE. */
+#define LW_PACK_DELTA_DEPTH 50
+int lw_pack_repack_stored(const char *dir, char *const *stems, guint n,
+			  char name[GIT_OID_HEXSZ + 1], GError **error);
 
 /* Merges whole packs into one by copying their entries: no object is
  * inflated, deflated or searched for deltas again (libgit2's packbuilder

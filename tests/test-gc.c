@@ -1133,6 +1133,8 @@ static void test_stored_packs(struct fx *f, gconstpointer data)
 	}
 	g_assert_true(lw_gc_due(f->h->repo, f->git_dir));
 	g_autoptr(GArray) before = all_objects(f);
+	g_autofree char *log_before = NULL, *log_after = NULL;
+	g_assert_cmpint(git_run(f, "log -p --format=%H%n%B", &log_before, NULL), ==, 0);
 	guint64 stored_bytes = du(f->git_dir);
 	run_gc(f, false, &st);
 	g_assert_false(st.full);
@@ -1142,6 +1144,65 @@ static void test_stored_packs(struct fx *f, gconstpointer data)
 	g_assert_false(lw_gc_due(f->h->repo, f->git_dir));
 	assert_fsck(f);
 	assert_readable(f, before);
+	g_assert_cmpint(git_run(f, "log -p --format=%H%n%B", &log_after, NULL), ==, 0);
+	g_assert_cmpstr(log_after, ==, log_before);
+	/* the versions of a path are deltas of each other (pack-delta.c),
+	 * and git reads every one of them */
+	g_autofree char *pack_dir = g_build_filename(f->git_dir, "objects", "pack", NULL);
+	GDir *d = g_dir_open(pack_dir, 0, NULL);
+	const char *fname;
+	guint deltas = 0;
+	while (d && (fname = g_dir_read_name(d))) {
+		if (!g_str_has_suffix(fname, ".idx"))
+			continue;
+		g_autofree char *cmd = g_strdup_printf("verify-pack -v %s/%s", pack_dir, fname);
+		g_autofree char *out = NULL;
+		g_assert_cmpint(git_run(f, cmd, &out, NULL), ==, 0);
+		g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+		for (char **l = lines; *l; l++) {
+			g_auto(GStrv) w = g_strsplit_set(*l, " \t", -1);
+			guint nw = 0;
+			for (char **x = w; *x; x++)
+				nw += **x != '\0';
+			/* "id type size size-in-pack offset depth base" */
+			deltas += nw == 7 && (strstr(*l, " tree ") || strstr(*l, " blob "));
+		}
+	}
+	if (d)
+		g_dir_close(d);
+	g_assert_cmpuint(deltas, >, LW_GC_SMALL_MAX);
+}
+
+/* A stored pack damaged on the disk: the run stops naming it, writes
+ * nothing and deletes nothing. */
+static void test_stored_damaged(struct fx *f, gconstpointer data)
+{
+	(void)data;
+	g_autoptr(GPtrArray) known = g_ptr_array_new_with_free_func(g_free);
+	hist_commit(f->h, 20);
+	pack_loose_stored(f);
+	const char *a = newest_pack(f, known);
+	hist_commit(f->h, 20);
+	pack_loose_stored(f);
+	const char *b = newest_pack(f, known);
+	g_assert_nonnull(a);
+	g_assert_nonnull(b);
+	g_autofree char *pack = g_strconcat(b, ".pack", NULL);
+	g_autofree char *bytes = NULL;
+	gsize len = 0;
+	g_assert_true(g_file_get_contents(pack, &bytes, &len, NULL));
+	bytes[len / 2] ^= 0x20;   /* inside some object's stored text */
+	g_assert_cmpint(g_chmod(pack, 0644), ==, 0);
+	g_assert_true(g_file_set_contents(pack, bytes, (gssize)len, NULL));
+	guint packs = count_packs(f);
+	GError *err = NULL;
+	struct lw_gc_stats st;
+	g_assert_cmpint(lw_gc_run(f->h->repo, f->git_dir, f->state_dir, false, &st, &err), ==, -1);
+	g_assert_error(err, LW_ERROR, LW_ERROR_STORE);
+	g_assert_nonnull(strstr(err->message, pack));
+	g_assert_nonnull(strstr(err->message, "damaged"));
+	g_clear_error(&err);
+	g_assert_cmpuint(count_packs(f), ==, packs);
 }
 
 /* ---- by hand ---- */
@@ -1285,6 +1346,7 @@ int main(int argc, char **argv)
 	ADD("/gc/many-packs", test_many_packs);
 	ADD("/gc/small-packs", test_small_packs);
 	ADD("/gc/stored-packs", test_stored_packs);
+	ADD("/gc/stored-damaged", test_stored_damaged);
 	ADD("/gc/geometric", test_geometric);
 	ADD("/gc/bounded", test_bounded);
 	ADD("/gc/not-due", test_not_due);
