@@ -24,8 +24,10 @@
 struct obj {
 	git_oid id;
 	git_object_t type;
-	guint8 *data;
+	guint8 *data;     /* while needed: a commit or tree until paired, then when written */
 	size_t len;
+	guint src;        /* where it is read again: the pack (stems[src]) */
+	guint32 off, end; /* and its entry there */
 	gssize base;      /* index of its previous version in the set, or -1 */
 	gssize at;        /* its place in the new pack, or -1 */
 	guint depth;      /* of the delta chain ending here */
@@ -70,11 +72,47 @@ static int by_u32(gconstpointer a, gconstpointer b)
 	return x < y ? -1 : x > y;
 }
 
+/* Inflates the whole object stored in the entry buf[0..len): its type and
+ * size from the header, its bytes into a new *data.  0, 1 (a delta or too
+ * big), or -1 (damaged: what in *what). */
+static int inflate_entry(z_stream *z, const guint8 *pk, gsize len, git_object_t *type_out,
+			 size_t *size_out, guint8 **data, const char **what)
+{
+	gsize at = 0;
+	guint8 c = pk[at++];
+	unsigned type = (c >> 4) & 7;
+	guint64 size = c & 15;
+	for (unsigned shift = 4; c & 0x80; shift += 7) {
+		if (at >= len || shift > 57) {
+			*what = "an object's header runs off its end";
+			return -1;
+		}
+		c = pk[at++];
+		size |= (guint64)(c & 0x7f) << shift;
+	}
+	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG || size > G_MAXUINT32)
+		return 1;
+	*data = g_malloc(size ? size : 1);
+	inflateReset(z);
+	z->next_in = (Bytef *)(pk + at);
+	z->avail_in = (uInt)(len - at);
+	z->next_out = *data;
+	z->avail_out = (uInt)size;
+	if (inflate(z, Z_FINISH) != Z_STREAM_END || z->total_out != size) {
+		g_clear_pointer(data, g_free);
+		*what = "an object does not inflate to its size";
+		return -1;
+	}
+	*type_out = (git_object_t)type;
+	*size_out = (size_t)size;
+	return 0;
+}
+
 /* Every object of STEM.pack into objs (duplicates of earlier ones left
  * out), inflated and checked against its id.  The pack is read an entry
  * at a time (pread), not whole: only the objects stay in memory.  1:
  * not a pack of whole objects this reads. */
-static int load(const char *stem, GArray *objs, GHashTable *seen, GError **error)
+static int load(const char *stem, guint src, GArray *objs, GHashTable *seen, GError **error)
 {
 	g_autofree char *ipath = g_strconcat(stem, ".idx", NULL);
 	g_autofree char *ppath = g_strconcat(stem, ".pack", NULL);
@@ -138,41 +176,17 @@ static int load(const char *stem, GArray *objs, GHashTable *seen, GError **error
 			ret = damaged(ppath, "an object cannot be read", error);
 			break;
 		}
-		const guint8 *pk = buf->data;
-		gsize at = 0, len = end - off;
-		guint8 c = pk[at++];
-		unsigned type = (c >> 4) & 7;
-		guint64 size = c & 15;
-		for (unsigned shift = 4; c & 0x80; shift += 7) {
-			if (at >= len || shift > 57) {
-				ret = damaged(ppath, "an object's header runs off its end", error);
-				break;
-			}
-			c = pk[at++];
-			size |= (guint64)(c & 0x7f) << shift;
-		}
+		git_oid id;
+		git_oid_fromraw(&id, ids + (gsize)k * 20);
+		if (g_hash_table_contains(seen, &id))
+			continue;
+		struct obj o = { .id = id, .base = -1, .at = -1, .src = src, .off = off, .end = end };
+		const char *what = NULL;
+		ret = inflate_entry(&z, buf->data, end - off, &o.type, &o.len, &o.data, &what);
+		if (ret < 0)
+			ret = damaged(ppath, what, error);
 		if (ret)
 			break;
-		if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG || size > G_MAXUINT32) {
-			ret = 1;   /* a delta: libgit2's business */
-			break;
-		}
-		struct obj o = { .type = (git_object_t)type, .len = (size_t)size, .base = -1, .at = -1 };
-		git_oid_fromraw(&o.id, ids + (gsize)k * 20);
-		if (g_hash_table_contains(seen, &o.id))
-			continue;
-		o.data = g_malloc(o.len ? o.len : 1);
-		inflateReset(&z);
-		z.next_in = (Bytef *)(pk + at);
-		z.avail_in = (uInt)(len - at);
-		z.next_out = o.data;
-		z.avail_out = (uInt)o.len;
-		int zr = inflate(&z, Z_FINISH);
-		if (zr != Z_STREAM_END || z.total_out != o.len) {
-			g_free(o.data);
-			ret = damaged(ppath, "an object does not inflate to its size", error);
-			break;
-		}
 		/* its id, hashed again: nothing damaged reaches the new pack */
 		git_oid check;
 		if (git_odb_hash(&check, o.data, o.len, o.type) < 0 || !git_oid_equal(&check, &o.id)) {
@@ -180,6 +194,10 @@ static int load(const char *stem, GArray *objs, GHashTable *seen, GError **error
 			ret = damaged(ppath, "an object does not match its id", error);
 			break;
 		}
+		/* a blob is read again when written; commits and trees are
+		 * read now, to pair the versions of each path */
+		if (o.type != GIT_OBJECT_COMMIT && o.type != GIT_OBJECT_TREE)
+			g_clear_pointer(&o.data, g_free);
 		g_array_append_val(objs, o);
 		g_hash_table_add(seen, g_memdup2(&o.id, sizeof(o.id)));
 	}
@@ -297,6 +315,51 @@ static void place(struct set *s, gssize i, GArray *order)
 	g_array_append_val(order, i);
 }
 
+/* The objects read again for the writer (pack-write.h lw_pack_reader). */
+struct again {
+	struct set *s;
+	GArray *order;        /* place in the new pack -> index in s */
+	char *const *stems;
+	guint n;
+	int *fds;             /* each pack's, opened when first needed */
+	z_stream z;
+	GByteArray *buf;
+};
+
+static const void *again_get(void *ctx, size_t i)
+{
+	struct again *a = ctx;
+	struct obj *o = &g_array_index(a->s->objs, struct obj, g_array_index(a->order, gssize, i));
+	if (o->data)
+		return o->data;
+	if (a->fds[o->src] < 0) {
+		g_autofree char *p = g_strconcat(a->stems[o->src], ".pack", NULL);
+		a->fds[o->src] = open(p, O_RDONLY | O_CLOEXEC);
+		if (a->fds[o->src] < 0)
+			return NULL;
+	}
+	g_byte_array_set_size(a->buf, o->end - o->off);
+	if (pread(a->fds[o->src], a->buf->data, o->end - o->off, o->off) != (ssize_t)(o->end - o->off))
+		return NULL;
+	git_object_t type;
+	size_t len;
+	const char *what;
+	if (inflate_entry(&a->z, a->buf->data, o->end - o->off, &type, &len, &o->data, &what) != 0)
+		return NULL;
+	if (type != o->type || len != o->len) {
+		g_clear_pointer(&o->data, g_free);
+		return NULL;
+	}
+	return o->data;
+}
+
+static void again_put(void *ctx, size_t i)
+{
+	struct again *a = ctx;
+	struct obj *o = &g_array_index(a->s->objs, struct obj, g_array_index(a->order, gssize, i));
+	g_clear_pointer(&o->data, g_free);
+}
+
 int lw_pack_repack_stored(const char *dir, char *const *stems, guint n,
 			  char name[GIT_OID_HEXSZ + 1], GError **error)
 {
@@ -311,7 +374,7 @@ int lw_pack_repack_stored(const char *dir, char *const *stems, guint n,
 	g_autofree struct lw_pack_object *objs = NULL;
 	int ret = 0;
 	for (guint i = 0; i < n && ret == 0; i++)
-		ret = load(stems[i], s.objs, seen, error);
+		ret = load(stems[i], i, s.objs, seen, error);
 	if (ret != 0)
 		goto out;
 	for (guint i = 0; i < s.objs->len; i++) {
@@ -352,14 +415,33 @@ int lw_pack_repack_stored(const char *dir, char *const *stems, guint n,
 	for (guint i = 0; i < s.objs->len; i++)
 		place(&s, (gssize)i, order);
 
+	/* paired: every object is read again when it is written, and let go
+	 * after, so that memory holds a few objects and the new pack, not
+	 * every object of the packs */
+	for (guint i = 0; i < s.objs->len; i++)
+		g_clear_pointer(&g_array_index(s.objs, struct obj, i).data, g_free);
 	objs = g_new0(struct lw_pack_object, order->len ? order->len : 1);
 	for (guint k = 0; k < order->len; k++) {
 		const struct obj *o = &g_array_index(s.objs, struct obj, g_array_index(order, gssize, k));
-		objs[k] = (struct lw_pack_object){ o->id, o->type, o->data, o->len, 0 };
+		objs[k] = (struct lw_pack_object){ o->id, o->type, NULL, o->len, 0 };
 		if (o->base >= 0)
 			objs[k].base = (size_t)g_array_index(s.objs, struct obj, o->base).at + 1;
 	}
-	ret = lw_pack_write_delta(dir, objs, order->len, Z_DEFAULT_COMPRESSION, name, error);
+	struct again a = { &s, order, stems, n, g_new0(int, n), {0}, g_byte_array_new() };
+	for (guint i = 0; i < n; i++)
+		a.fds[i] = -1;
+	if (inflateInit(&a.z) != Z_OK) {
+		ret = damaged(dir, "cannot inflate", error);
+	} else {
+		struct lw_pack_reader r = { again_get, again_put, &a };
+		ret = lw_pack_write_delta(dir, objs, order->len, Z_DEFAULT_COMPRESSION, &r, name, error);
+		inflateEnd(&a.z);
+	}
+	for (guint i = 0; i < n; i++)
+		if (a.fds[i] >= 0)
+			close(a.fds[i]);
+	g_free(a.fds);
+	g_byte_array_unref(a.buf);
 out:
 	for (guint i = 0; i < s.objs->len; i++)
 		g_free(g_array_index(s.objs, struct obj, i).data);

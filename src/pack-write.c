@@ -175,8 +175,14 @@ static void put_ofs(GByteArray *b, guint64 rel)
 	g_byte_array_append(b, buf + pos, (guint)(sizeof(buf) - pos));
 }
 
+static const void *bytes_of(const struct lw_pack_object *objs, const struct lw_pack_reader *r,
+			    size_t i)
+{
+	return r ? r->get(r->ctx, i) : objs[i].data;
+}
+
 static GByteArray *make_pack(const struct lw_pack_object *objs, size_t n, struct packed *out,
-			     int level, bool deltas)
+			     int level, bool deltas, const struct lw_pack_reader *r)
 {
 	GByteArray *b = g_byte_array_sized_new(4096);
 	g_byte_array_append(b, (const guint8 *)"PACK", 4);
@@ -192,33 +198,38 @@ static GByteArray *make_pack(const struct lw_pack_object *objs, size_t n, struct
 		git_oid_cpy(&out[i].id, &objs[i].id);
 		out[i].offset = b->len;
 		size_t base = deltas && objs[i].base && objs[i].base <= i ? objs[i].base - 1 : n;
-		g_autoptr(GByteArray) d = base < n ?
-			prefix_suffix_delta(objs[base].data, objs[base].len, objs[i].data, objs[i].len) :
-			NULL;
+		const void *data = bytes_of(objs, r, i);
+		const void *from = base < n ? bytes_of(objs, r, base) : NULL;
+		if (!data || (base < n && !from))
+			goto fail;
+		g_autoptr(GByteArray) d = from ?
+			prefix_suffix_delta(from, objs[base].len, data, objs[i].len) : NULL;
+		int rc;
 		if (d) {
 			put_header(b, (git_object_t)6 /* OFS_DELTA */, d->len);
 			put_ofs(b, out[i].offset - out[base].offset);
-			if (deflate_into(&z, b, d->data, d->len) < 0) {
-				deflateEnd(&z);
-				g_byte_array_unref(b);
-				return NULL;
-			}
-			out[i].crc = (guint32)crc32(0, b->data + out[i].offset,
-						    (uInt)(b->len - out[i].offset));
-			continue;
+			rc = deflate_into(&z, b, d->data, d->len);
+		} else {
+			put_header(b, objs[i].type, objs[i].len);
+			rc = deflate_into(&z, b, data, objs[i].len);
 		}
-		put_header(b, objs[i].type, objs[i].len);
-		if (deflate_into(&z, b, objs[i].data, objs[i].len) < 0) {
-			deflateEnd(&z);
-			g_byte_array_unref(b);
-			return NULL;
+		if (r) {
+			r->put(r->ctx, i);
+			if (base < n)
+				r->put(r->ctx, base);
 		}
+		if (rc < 0)
+			goto fail;
 		out[i].crc = (guint32)crc32(0, b->data + out[i].offset,
 					    (uInt)(b->len - out[i].offset));
 	}
 	deflateEnd(&z);
 	put_sha1(b);
 	return b;
+fail:
+	deflateEnd(&z);
+	g_byte_array_unref(b);
+	return NULL;
 }
 
 /* sorted: the objects by id; trailer: the pack's SHA-1 */
@@ -295,17 +306,19 @@ static int sync_names(const char *dir, const char *pack, const char *idx, GError
 }
 
 static int write_pack(const char *dir, const struct lw_pack_object *objs, size_t n, int level,
-		      bool deltas, char name[GIT_OID_HEXSZ + 1], GError **error)
+		      bool deltas, const struct lw_pack_reader *r, char name[GIT_OID_HEXSZ + 1],
+		      GError **error)
 {
 	if (n > G_MAXUINT32 / 2) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE, "cannot pack %zu objects in '%s'", n, dir);
 		return -1;
 	}
 	g_autofree struct packed *entries = g_new(struct packed, n ? n : 1);
-	g_autoptr(GByteArray) pack = make_pack(objs, n, entries, level, deltas);
+	g_autoptr(GByteArray) pack = make_pack(objs, n, entries, level, deltas, r);
 	if (!pack) {
 		g_set_error(error, LW_ERROR, LW_ERROR_STORE,
-			    "cannot pack new objects in '%s': an object is too large to deflate", dir);
+			    "cannot pack new objects in '%s': an object is too large to deflate%s", dir,
+			    r ? " or cannot be read again" : "");
 		return -1;
 	}
 	const guint8 *trailer = pack->data + pack->len - GIT_OID_RAWSZ;
@@ -330,13 +343,13 @@ static int write_pack(const char *dir, const struct lw_pack_object *objs, size_t
 int lw_pack_write(const char *dir, const struct lw_pack_object *objs, size_t n,
 		  char name[GIT_OID_HEXSZ + 1], GError **error)
 {
-	return write_pack(dir, objs, n, PACK_LEVEL, false, name, error);
+	return write_pack(dir, objs, n, PACK_LEVEL, false, NULL, name, error);
 }
 
 int lw_pack_write_delta(const char *dir, const struct lw_pack_object *objs, size_t n, int level,
-			char name[GIT_OID_HEXSZ + 1], GError **error)
+			const struct lw_pack_reader *r, char name[GIT_OID_HEXSZ + 1], GError **error)
 {
-	return write_pack(dir, objs, n, level, true, name, error);
+	return write_pack(dir, objs, n, level, true, r, name, error);
 }
 
 /* ---- merging packs by copying ---- */

@@ -40,8 +40,17 @@ int lw_pack_write(const char *dir, const struct lw_pack_object *objs, size_t n,
  * start and at their end and inserts the rest (a tree with one name
  * added or changed, a page list with a line added, a post edited in one
  * place), with no search. */
+/* Where lw_pack_write_delta() finds the objects' bytes when they are not
+ * all in memory (objs[i].data unused): get() gives object i's (len as in
+ * objs[i]), NULL when it cannot; put() says they are not needed until
+ * the next get().  A NULL reader: objs[i].data. */
+struct lw_pack_reader {
+	const void *(*get)(void *ctx, size_t i);
+	void (*put)(void *ctx, size_t i);
+	void *ctx;
+};
 int lw_pack_write_delta(const char *dir, const struct lw_pack_object *objs, size_t n, int level,
-			char name[GIT_OID_HEXSZ + 1], GError **error);
+			const struct lw_pack_reader *r, char name[GIT_OID_HEXSZ + 1], GError **error);
 
 /* Packs again, as one pack with deltas, packs whose objects are all
  * stored whole (the store's: lw_pack_write()).  Each object's base is its
