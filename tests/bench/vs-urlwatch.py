@@ -35,6 +35,10 @@ livewatch's figure to the harness's ~30 MB until December 2026).  CPU time, not
 wall time: the machine is shared and wall time moves with its load.
 
 Goals: livewatch at most 0.2x urlwatch's CPU and 0.25x its peak RSS.
+Next to livewatch's peak RSS it reports the floor under it: the peak RSS
+of tests/bench/rss-floor.c (build/tests/rss-floor-libs and
+rss-floor-linked), which fetches one blog's page with libcurl, parses it
+with libxml2 and reads the history's HEAD with libgit2, and nothing more.
 Also checked: livewatch made one commit per blog per round and urlwatch
 reported every blog changed.  Prints a table and, last, one JSON line.
 Standard library only (urlwatch runs under its own /usr/bin/python3).
@@ -117,6 +121,40 @@ def run(argv, env):
     return rc, cpu, peak, wall, text
 
 
+FLOORS = (('libs', 'rss-floor-libs'), ('linked', 'rss-floor-linked'))
+
+
+def measure_floors(folder, url, repo, env):
+    """Peak RSS kB of tests/bench/rss-floor.c's two builds: one blog's
+    page fetched and parsed and the history's HEAD read, by the libraries
+    alone (the largest of 3 runs each); {} when they are not built."""
+    floors = {}
+    for name, exe in FLOORS:
+        path = os.path.join(folder, exe)
+        if not os.access(path, os.X_OK):
+            print('  (no %s: the RSS floor is not measured)' % path)
+            continue
+        peaks = []
+        for _ in range(3):
+            rc, _, peak, _, out = run([path, url, repo], env)
+            if rc != 0:
+                raise SystemExit('%s failed (%d): %s' % (path, rc, out[-300:]))
+            peaks.append(peak)
+        floors[name] = max(peaks)
+    return floors
+
+
+def floor_row(fig):
+    uw = fig['urlwatch_peak_rss_mb']
+    if 'floor_libs_rss_mb' not in fig or not uw:
+        return 'not measured'
+    return ('libcurl + libxml2 + libgit2 + GLib alone %.1f MB (%.2fx urlwatch); with every '
+            'library livewatch links %.1f MB (%.2fx); livewatch %.1f MB above that'
+            % (fig['floor_libs_rss_mb'], fig['floor_libs_rss_mb'] / uw,
+               fig['floor_linked_rss_mb'], fig['floor_linked_rss_mb'] / uw,
+               fig['livewatch_peak_rss_mb'] - fig['floor_linked_rss_mb']))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('binary', nargs='?', default=None)
@@ -132,6 +170,9 @@ def main():
     ap.add_argument('--rules', default=os.path.join(SRCDIR, 'rules'))
     ap.add_argument('--cpu-goal', type=float, default=0.2)
     ap.add_argument('--rss-goal', type=float, default=0.25)
+    ap.add_argument('--floor-dir', default=None,
+                    help='where rss-floor-libs and rss-floor-linked are (default: the '
+                    "binary's build folder's tests/)")
     ap.add_argument('--json', help='write the figures here too')
     ap.add_argument('--keep', action='store_true')
     args = ap.parse_args()
@@ -224,6 +265,9 @@ def main():
                      row['urlwatch'][1] / 1024), flush=True)
             if len(failures) > 5:
                 break
+        floors = measure_floors(args.floor_dir or
+                                os.path.join(os.path.dirname(os.path.dirname(binary)), 'tests'),
+                                server.url(blogs.path(0)), lw_repo, env)
     finally:
         server.stop()
 
@@ -248,6 +292,8 @@ def main():
         if fig['urlwatch_peak_rss_mb'] else float('nan')
     fig['cpu_ratio'] = round(cpu_ratio, 3)
     fig['rss_ratio'] = round(rss_ratio, 3)
+    for name, kb in floors.items():
+        fig['floor_%s_rss_mb' % name] = round(kb / 1024, 1)
     fig['livewatch_commits'] = lw_commits - lw_commits_before
     fig['urlwatch_changed_reports'] = sum(uw_changed)
 
@@ -274,6 +320,7 @@ def main():
         ('peak RSS', 'livewatch %.1f MB, urlwatch %.1f MB: %.2fx (goal <= %.2fx)'
          % (fig['livewatch_peak_rss_mb'], fig['urlwatch_peak_rss_mb'], rss_ratio,
             args.rss_goal)),
+        ('RSS floor', floor_row(fig)),
         ('wall per round (noisy)', 'livewatch %.2f s, urlwatch %.2f s'
          % (fig['livewatch_wall_per_round_s'] or 0, fig['urlwatch_wall_per_round_s'] or 0)),
         ('changes seen', 'livewatch %d commits, urlwatch %d CHANGED reports'
