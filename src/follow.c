@@ -1,6 +1,7 @@
 /* Following a series: the newest matching link of a series page or feed. */
 #include "follow.h"
 #include "error.h"
+#include "page.h"
 #include "url.h"
 
 #include <libxml/HTMLparser.h>
@@ -132,8 +133,7 @@ static void consider_text(struct finder *f, xmlNode *n)
 /* Iterative walk: a hostile page nests deep enough to blow a recursion. */
 static void walk(struct finder *f, xmlNode *root, bool feed)
 {
-	xmlNode *n = root;
-	while (n) {
+	for (xmlNode *n = root; n; n = lw_page_next(n, root)) {
 		if (n->type == XML_ELEMENT_NODE) {
 			if (!feed && name_is(n, "a")) {
 				consider_attr(f, n, "href");
@@ -149,16 +149,7 @@ static void walk(struct finder *f, xmlNode *root, bool feed)
 			} else if (feed && name_is(n, "guid")) {
 				consider_text(f, n);
 			}
-			if (n->children) {
-				n = n->children;
-				continue;
-			}
 		}
-		while (n && n != root && !n->next)
-			n = n->parent;
-		if (!n || n == root)
-			break;
-		n = n->next;
 	}
 }
 
@@ -266,24 +257,14 @@ static void consider_follow_on(struct follow_on *f, const char *href)
 /* The element whose id is id, walking without recursion. */
 static xmlNode *find_id(xmlNode *root, const char *id)
 {
-	xmlNode *n = root;
-	while (n) {
-		if (n->type == XML_ELEMENT_NODE) {
-			xmlChar *v = xmlGetProp(n, (const xmlChar *)"id");
-			bool hit = v && !strcmp((const char *)v, id);
-			xmlFree(v);
-			if (hit)
-				return n;
-			if (n->children) {
-				n = n->children;
-				continue;
-			}
-		}
-		while (n && n != root && !n->next)
-			n = n->parent;
-		if (!n || n == root)
-			break;
-		n = n->next;
+	for (xmlNode *n = root; n; n = lw_page_next(n, root)) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		xmlChar *v = xmlGetProp(n, (const xmlChar *)"id");
+		bool hit = v && !strcmp((const char *)v, id);
+		xmlFree(v);
+		if (hit)
+			return n;
 	}
 	return NULL;
 }
@@ -323,21 +304,12 @@ static void read_post(struct follow_on *f, const char *data, gsize len, const ch
 		post = find_id(root, frag + 1);
 	/* only the links of the post: other posts, the page's chrome and
 	 * its related stories link elsewhere for other reasons */
-	for (xmlNode *n = post; n;) {
+	for (xmlNode *n = post; n; n = lw_page_next(n, post)) {
 		if (n->type == XML_ELEMENT_NODE && name_is(n, "a")) {
 			xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
 			consider_follow_on(f, (const char *)href);
 			xmlFree(href);
 		}
-		if (n->type == XML_ELEMENT_NODE && n->children) {
-			n = n->children;
-			continue;
-		}
-		while (n && n != post && !n->next)
-			n = n->parent;
-		if (!n || n == post)
-			break;
-		n = n->next;
 	}
 	if (doc)
 		xmlFreeDoc(doc);
