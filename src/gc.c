@@ -161,20 +161,9 @@ struct walker {
 	GString *path;
 };
 
-static guint oid_hash(gconstpointer p)
-{
-	const unsigned char *id = ((const git_oid *)p)->id;
-	return (guint)id[0] | (guint)id[1] << 8 | (guint)id[2] << 16 | (guint)id[3] << 24;
-}
-
-static gboolean oid_equal(gconstpointer a, gconstpointer b)
-{
-	return git_oid_equal(a, b);
-}
-
 static GHashTable *oid_set_new(void)
 {
-	return g_hash_table_new_full(oid_hash, oid_equal, g_free, NULL);
+	return g_hash_table_new_full(lw_oid_hash, lw_oid_equal, g_free, NULL);
 }
 
 /* Adds id to set; false when it was there already. */

@@ -38,18 +38,6 @@ struct set {
 	GHashTable *by_id;    /* git_oid * (inside objs' data: the array never grows after) -> index + 1 */
 };
 
-static guint oid_hash(gconstpointer p)
-{
-	guint h;
-	memcpy(&h, ((const git_oid *)p)->id, sizeof(h));
-	return h;
-}
-
-static gboolean oid_equal(gconstpointer a, gconstpointer b)
-{
-	return git_oid_equal(a, b);
-}
-
 static gssize find(const struct set *s, const git_oid *id)
 {
 	return (gssize)GPOINTER_TO_SIZE(g_hash_table_lookup(s->by_id, id)) - 1;
@@ -365,11 +353,11 @@ int lw_pack_repack_stored(const char *dir, char *const *stems, guint n,
 {
 	struct set s = {
 		g_array_new(FALSE, FALSE, sizeof(struct obj)),
-		g_hash_table_new(oid_hash, oid_equal),
+		g_hash_table_new(lw_oid_hash, lw_oid_equal),
 	};
-	g_autoptr(GHashTable) seen = g_hash_table_new_full(oid_hash, oid_equal, g_free, NULL);
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(lw_oid_hash, lw_oid_equal, g_free, NULL);
 	g_autoptr(GArray) order = g_array_new(FALSE, FALSE, sizeof(gssize));
-	g_autoptr(GHashTable) child = g_hash_table_new(oid_hash, oid_equal);   /* parent -> commit index + 1 */
+	g_autoptr(GHashTable) child = g_hash_table_new(lw_oid_hash, lw_oid_equal);   /* parent -> commit index + 1 */
 	g_autoptr(GArray) roots = g_array_new(FALSE, FALSE, sizeof(gssize));
 	g_autofree struct lw_pack_object *objs = NULL;
 	int ret = 0;

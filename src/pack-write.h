@@ -13,6 +13,11 @@
 #include <git2.h>
 #include <glib.h>
 
+/* git_oid keys in GLib hash tables (the packers' and gc's object sets):
+ * the hash is the id's first four bytes, already uniform. */
+guint lw_oid_hash(gconstpointer id);
+gboolean lw_oid_equal(gconstpointer a, gconstpointer b);
+
 struct lw_pack_object {
 	git_oid id;          /* the object's id, trusted: not hashed again */
 	git_object_t type;   /* commit, tree, blob or tag */

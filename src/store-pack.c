@@ -49,18 +49,6 @@ struct mem_backend {
 	gsize bytes;         /* their sizes, summed */
 };
 
-static guint oid_hash(gconstpointer p)
-{
-	guint h;
-	memcpy(&h, ((const git_oid *)p)->id, sizeof(h));
-	return h;
-}
-
-static gboolean oid_equal(gconstpointer a, gconstpointer b)
-{
-	return git_oid_equal(a, b);
-}
-
 static struct mem_object *mem_get(git_odb_backend *b, const git_oid *id)
 {
 	return g_hash_table_lookup(((struct mem_backend *)b)->objects, id);
@@ -149,7 +137,7 @@ static git_odb_backend *mem_new(void)
 	m->parent.exists = mem_exists;
 	m->parent.foreach = mem_foreach;
 	m->parent.free = mem_free;
-	m->objects = g_hash_table_new(oid_hash, oid_equal);
+	m->objects = g_hash_table_new(lw_oid_hash, lw_oid_equal);
 	m->order = g_ptr_array_new_with_free_func(g_free);
 	return &m->parent;
 }
