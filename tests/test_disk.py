@@ -3,6 +3,7 @@
 is lost or rewritten, the error names the repository, and the next poll
 after the disk has room records the change and alerts once."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -28,35 +29,52 @@ def mount_tmpfs(path, size):
         raise Skip('cannot mount a tmpfs here: ' + r.stderr.strip())
 
 
-def test_disk_full_loses_nothing():
-    sb = Sandbox()
+@contextlib.contextmanager
+def repository_on_a_small_disk(sb, size='2m'):
+    """Moves the sandbox's repository (not yet made) onto a tmpfs of size,
+    mounted at sb.dir/small, which this yields; unmounts it and closes the
+    sandbox on the way out."""
     mnt = os.path.join(sb.dir, 'small')
     try:
-        mount_tmpfs(mnt, '2m')
+        mount_tmpfs(mnt, size)
     except Skip:
         sb.close()
         raise
     try:
-        # Put the repository on the small disk.
         with open(sb.config) as f:
             cfg = f.read().replace('repo = history', 'repo = %s/history' % mnt)
         with open(sb.config, 'w') as f:
             f.write(cfg)
         sb.repo = os.path.join(mnt, 'history')
+        yield mnt
+    finally:
+        subprocess.run(['umount', '-l', mnt])
+        sb.close()
+
+
+def fill(mnt):
+    """Writes a file at mnt until the disk is full; returns its path."""
+    filler = os.path.join(mnt, 'filler')
+    with open(filler, 'wb') as f:
+        try:
+            while True:
+                f.write(b'\0' * 65536)
+                f.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def test_disk_full_loses_nothing():
+    sb = Sandbox()
+    with repository_on_a_small_disk(sb) as mnt:
         base = posts_at(12, 11, 10, 9)
         sb.server.set('/live', body=render_blog(base, page_url=sb.url(), headline='Live'))
         sb.poll()
         head = sb.git('rev-parse', 'HEAD').strip()
 
         # Fill the disk, then a page with a new matching post arrives.
-        filler = os.path.join(mnt, 'filler')
-        with open(filler, 'wb') as f:
-            try:
-                while True:
-                    f.write(b'\0' * 65536)
-                    f.flush()
-            except OSError:
-                pass
+        filler = fill(mnt)
         hot = Post(published='2023-02-14T13:00:00Z', title='Shelling near Bakhmut',
                    paras=['Shelling near Bakhmut was reported.'])
         sb.server.set('/live', body=render_blog([hot] + base, page_url=sb.url(),
@@ -76,9 +94,6 @@ def test_disk_full_loses_nothing():
         eq([a['entry'] for a in sb.alerts()], [hot.id], 'one alert after recovery')
         out = sb.git('fsck', '--no-progress')
         check('error' not in out.lower(), 'repository is sound: ' + out)
-    finally:
-        subprocess.run(['umount', '-l', mnt])
-        sb.close()
 
 
 def test_disk_full_during_a_poll_of_many_blogs():
@@ -88,18 +103,7 @@ def test_disk_full_during_a_poll_of_many_blogs():
     # the next poll with room records every change and alerts once.
     names = ('a', 'b', 'c')
     sb = Sandbox(blogs={n: '/' + n for n in names})
-    mnt = os.path.join(sb.dir, 'small')
-    try:
-        mount_tmpfs(mnt, '2m')
-    except Skip:
-        sb.close()
-        raise
-    try:
-        with open(sb.config) as f:
-            cfg = f.read().replace('repo = history', 'repo = %s/history' % mnt)
-        with open(sb.config, 'w') as f:
-            f.write(cfg)
-        sb.repo = os.path.join(mnt, 'history')
+    with repository_on_a_small_disk(sb) as mnt:
         pages = {n: posts_at(12, 11, 10, 9) for n in names}
 
         def serve_all():
@@ -110,14 +114,7 @@ def test_disk_full_during_a_poll_of_many_blogs():
         serve_all()
         sb.poll()
         head = sb.git('rev-parse', 'HEAD').strip()
-        filler = os.path.join(mnt, 'filler')
-        with open(filler, 'wb') as f:
-            try:
-                while True:
-                    f.write(b'\0' * 65536)
-                    f.flush()
-            except OSError:
-                pass
+        filler = fill(mnt)
         for n in names:
             title = 'Shelling near Bakhmut' if n == 'b' else 'Aid for ' + n
             pages[n].insert(0, Post(published='2023-02-14T13:00:00Z', title=title,
@@ -142,9 +139,6 @@ def test_disk_full_during_a_poll_of_many_blogs():
         eq(len(sb.alerts()), 1, 'and only one')
         out = sb.git('fsck', '--no-progress')
         check('error' not in out.lower(), 'repository is sound: ' + out)
-    finally:
-        subprocess.run(['umount', '-l', mnt])
-        sb.close()
 
 
 def test_read_only_repository():
