@@ -501,27 +501,30 @@ static int add_loose_cb(const git_oid *id, void *payload)
 	return 0;
 }
 
-/* What the store does after each commit: the loose objects as one pack
- * of their own, and the loose files gone. */
-static void pack_loose_alone(struct fx *f)
+/* The repository's loose objects: their ids, and in *loose_odb (when
+ * not NULL) an object database that reads only them. */
+static GArray *loose_ids(struct fx *f, git_odb **loose_odb)
 {
 	g_autofree char *objects = g_build_filename(f->git_dir, "objects", NULL);
-	g_autofree char *pack_dir = g_build_filename(objects, "pack", NULL);
 	git_odb *odb = NULL;
 	git_odb_backend *loose = NULL;
-	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(git_oid));
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(git_oid));
 	g_assert_cmpint(git_odb_new(&odb), ==, 0);
 	g_assert_cmpint(git_odb_backend_loose(&loose, objects, -1, 0, 0, 0), ==, 0);
 	g_assert_cmpint(git_odb_add_backend(odb, loose, 1), ==, 0);
 	g_assert_cmpint(git_odb_foreach(odb, add_loose_cb, ids), ==, 0);
-	git_odb_free(odb);
-	git_packbuilder *pb = NULL;
-	g_assert_cmpint(git_packbuilder_new(&pb, f->h->repo), ==, 0);
-	for (guint i = 0; i < ids->len; i++)
-		g_assert_cmpint(git_packbuilder_insert(pb, &g_array_index(ids, git_oid, i), NULL), ==, 0);
-	g_assert_cmpint(g_mkdir_with_parents(pack_dir, 0755), ==, 0);
-	g_assert_cmpint(git_packbuilder_write(pb, pack_dir, 0, NULL, NULL), ==, 0);
-	git_packbuilder_free(pb);
+	if (loose_odb)
+		*loose_odb = odb;
+	else
+		git_odb_free(odb);
+	return ids;
+}
+
+/* Deletes the loose files of ids (packed by now) and has the
+ * repository look at its packs again. */
+static void drop_loose(struct fx *f, GArray *ids)
+{
+	g_autofree char *objects = g_build_filename(f->git_dir, "objects", NULL);
 	for (guint i = 0; i < ids->len; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &g_array_index(ids, git_oid, i));
@@ -529,9 +532,27 @@ static void pack_loose_alone(struct fx *f)
 		g_autofree char *path = g_build_filename(objects, sub, hex + 2, NULL);
 		g_assert_cmpint(g_unlink(path), ==, 0);
 	}
+	git_odb *odb = NULL;
 	g_assert_cmpint(git_repository_odb(&odb, f->h->repo), ==, 0);
 	g_assert_cmpint(git_odb_refresh(odb), ==, 0);
 	git_odb_free(odb);
+}
+
+/* What the store did after each commit before its own pack writer: the
+ * loose objects as one pack of their own (libgit2's), the loose files
+ * gone. */
+static void pack_loose_alone(struct fx *f)
+{
+	g_autofree char *pack_dir = g_build_filename(f->git_dir, "objects", "pack", NULL);
+	g_autoptr(GArray) ids = loose_ids(f, NULL);
+	git_packbuilder *pb = NULL;
+	g_assert_cmpint(git_packbuilder_new(&pb, f->h->repo), ==, 0);
+	for (guint i = 0; i < ids->len; i++)
+		g_assert_cmpint(git_packbuilder_insert(pb, &g_array_index(ids, git_oid, i), NULL), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(pack_dir, 0755), ==, 0);
+	g_assert_cmpint(git_packbuilder_write(pb, pack_dir, 0, NULL, NULL), ==, 0);
+	git_packbuilder_free(pb);
+	drop_loose(f, ids);
 }
 
 /* The store's one pack a commit: due at LW_GC_SMALL_MAX of them, and an
@@ -1070,15 +1091,9 @@ static guint64 du(const char *dir);
  * own (pack-write.c: every object stored, not deflated). */
 static void pack_loose_stored(struct fx *f)
 {
-	g_autofree char *objects = g_build_filename(f->git_dir, "objects", NULL);
-	g_autofree char *pack_dir = g_build_filename(objects, "pack", NULL);
+	g_autofree char *pack_dir = g_build_filename(f->git_dir, "objects", "pack", NULL);
 	git_odb *odb = NULL;
-	git_odb_backend *loose = NULL;
-	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(git_oid));
-	g_assert_cmpint(git_odb_new(&odb), ==, 0);
-	g_assert_cmpint(git_odb_backend_loose(&loose, objects, -1, 0, 0, 0), ==, 0);
-	g_assert_cmpint(git_odb_add_backend(odb, loose, 1), ==, 0);
-	g_assert_cmpint(git_odb_foreach(odb, add_loose_cb, ids), ==, 0);
+	g_autoptr(GArray) ids = loose_ids(f, &odb);
 	g_autofree struct lw_pack_object *objs = g_new0(struct lw_pack_object, ids->len);
 	g_autofree git_odb_object **read = g_new0(git_odb_object *, ids->len);
 	for (guint i = 0; i < ids->len; i++) {
@@ -1093,18 +1108,10 @@ static void pack_loose_stored(struct fx *f)
 	g_assert_cmpint(g_mkdir_with_parents(pack_dir, 0755), ==, 0);
 	g_assert_cmpint(lw_pack_write(pack_dir, objs, ids->len, name, &err), ==, 0);
 	g_assert_no_error(err);
-	for (guint i = 0; i < ids->len; i++) {
+	for (guint i = 0; i < ids->len; i++)
 		git_odb_object_free(read[i]);
-		char hex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(hex, sizeof(hex), &g_array_index(ids, git_oid, i));
-		char sub[3] = { hex[0], hex[1], '\0' };
-		g_autofree char *path = g_build_filename(objects, sub, hex + 2, NULL);
-		g_assert_cmpint(g_unlink(path), ==, 0);
-	}
 	git_odb_free(odb);
-	g_assert_cmpint(git_repository_odb(&odb, f->h->repo), ==, 0);
-	g_assert_cmpint(git_odb_refresh(odb), ==, 0);
-	git_odb_free(odb);
+	drop_loose(f, ids);
 }
 
 /* A `poll` writes all its commits as one pack, stored as the store
