@@ -114,6 +114,11 @@ void store_wt_change_free(gpointer p);
 void store_wt_add(GPtrArray *changes, char *path, char *text, gsize len, const git_oid *blob);
 char *store_pending_path(struct lw_store *s);
 int store_checkout_head(struct lw_store *s);
+/* History is recorded (commit_oid is HEAD): the working tree follows,
+ * for `changes` (NULL: the whole of HEAD is checked out).  One that
+ * cannot is only a warning (failing here would make the caller think the
+ * poll was lost and drop its alerts). */
+void store_wt_follow(struct lw_store *s, const git_oid *commit_oid, GPtrArray *changes);
 int store_commit_tree(struct lw_store *s, git_commit *parent, const git_oid *tree_oid,
 		      const char *message, gint64 when, GPtrArray *changes, char *oid_hex,
 		      git_oid *out, GError **error);
