@@ -9,6 +9,7 @@ What a daemon or a sink does in the background is waited for until a
 deadline (wait_until, wait_for, wait_eq), never sampled once.
 """
 
+import atexit
 import json
 import os
 import re
@@ -41,6 +42,14 @@ def sanitized():
     valgrind and strace cannot run it, and ASan's quarantine holds memory
     on purpose."""
     return os.environ.get('LW_SANITIZE', 'none') not in ('', 'none')
+
+
+def scratch(prefix='lw-test-'):
+    """A temporary folder for a test that needs no Sandbox, removed when
+    the test program exits (however the test ended)."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, d, True)
+    return d
 
 
 class Sandbox:

@@ -6,12 +6,11 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lwblog import Post, render_blog  # noqa: E402
-from lwtest import LW_BIN, SRCDIR, Sandbox, Skip, check, eq, run_tests  # noqa: E402
+from lwtest import LW_BIN, SRCDIR, Sandbox, Skip, check, eq, run_tests, scratch  # noqa: E402
 
 
 def lw(*args, env=None, input=None, timeout=120):
@@ -40,7 +39,7 @@ def test_help_and_version():
 def test_every_command_has_its_own_help():
     # No config anywhere: a command that ran instead of printing its usage
     # would fail for want of one (or start the daemon).
-    env = {'XDG_CONFIG_HOME': tempfile.mkdtemp(prefix='lw-cli-help-')}
+    env = {'XDG_CONFIG_HOME': scratch('lw-cli-help-')}
     for cmd in ('run', 'poll', 'check', 'log', 'show', 'extract', 'match', 'gc', 'demo'):
         for flag in ('-h', '--help'):
             p = lw(cmd, flag, env=env, timeout=20)
@@ -61,7 +60,7 @@ def test_every_command_has_its_own_help():
 
 
 def test_check_good_and_bad_configs():
-    d = tempfile.mkdtemp(prefix='lw-cli-')
+    d = scratch('lw-cli-')
     cfg = os.path.join(d, 'config.ini')
     rules = os.path.join(SRCDIR, 'rules')
     with open(cfg, 'w') as f:
@@ -104,7 +103,7 @@ def test_check_good_and_bad_configs():
 
 
 def test_check_says_every_problem_of_a_setup_that_cannot_work():
-    d = tempfile.mkdtemp(prefix='lw-cli-')
+    d = scratch('lw-cli-')
     cfg = os.path.join(d, 'config.ini')
     rules = os.path.join(d, 'r.rules')
     with open(rules, 'w') as f:
@@ -208,7 +207,7 @@ def test_extract_json_lines():
              Post(published='2023-02-14T11:00:00Z', title=None,
                   paras=['One.', ('quote', ['Quoted.']), ('list', ['a', 'b'])], seed=1)]
     html = render_blog(posts, page_url='https://example.org/live', headline='Live')
-    d = tempfile.mkdtemp(prefix='lw-cli-')
+    d = scratch('lw-cli-')
     path = os.path.join(d, 'page.html')
     with open(path, 'w') as f:
         f.write(html)
@@ -261,7 +260,7 @@ def test_demo():
     path = os.path.join(SRCDIR, 'demo', 'expected.json')
     with open(path) as f:
         expected = json.load(f)
-    p = lw('demo', env={'TMPDIR': tempfile.mkdtemp(prefix='lw-demo-')})
+    p = lw('demo', env={'TMPDIR': scratch('lw-demo-')})
     eq(p.returncode, 0, p.stderr + p.stdout)
     m = re.search(r'history: (\S+)', p.stdout)
     check(m, p.stdout)
