@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 /* Reads "--since T" / "--since=T" at argv[*i]; true when it was one
  * (then *since is set, or *bad when T is missing or wrong, said). */
@@ -30,18 +29,14 @@ static bool since_option(const char *cmd, int argc, char **argv, int *i, gint64 
 		t = NULL;
 	else
 		return false;
-	GError *err = NULL;
 	if (!t) {
 		lw_error("%s: --since needs a time (2023-02-14, RFC 3339, 30m, 2h, 3d, 1w)", cmd);
 		*bad = true;
 		return true;
 	}
-	*since = lw_history_parse_since(t, g_get_real_time() / G_USEC_PER_SEC, &err);
-	if (*since < 0) {
-		lw_error("%s: %s", cmd, err->message);
-		g_error_free(err);
+	*since = lw_readout_since(cmd, t, g_get_real_time() / G_USEC_PER_SEC);
+	if (*since < 0)
 		*bad = true;
-	}
 	*text = t;
 	return true;
 }
@@ -108,15 +103,11 @@ int lw_alerts_main(const struct lw_config *cfg, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	struct lw_history_reader *r = lw_readout_open(cfg);
-	if (!r)
-		return EXIT_RUNTIME;
 	int status = EXIT_OK;
+	struct lw_history_reader *r = lw_readout_open_blog(cfg, f.blog, &status);
+	if (!r)
+		return status;
 	GError *err = NULL;
-	if (f.blog && !lw_readout_blog_known(cfg, r, f.blog)) {
-		status = EXIT_USAGE;
-		goto out;
-	}
 	if (lw_history_walk(r, &f, on_poll_alerts, &st, &err) < 0) {
 		lw_error("%s", err->message);
 		g_error_free(err);
@@ -233,21 +224,17 @@ int lw_match_history_main(const struct lw_config *cfg, int argc, char **argv)
 		g_error_free(err);
 		return EXIT_USAGE;
 	}
-	struct lw_history_reader *r = lw_readout_open(cfg);
+	int status = EXIT_OK;
+	struct lw_history_reader *r = lw_readout_open_blog(cfg, blog, &status);
 	if (!r) {
 		lw_query_free(q);
-		return EXIT_RUNTIME;
+		return status;
 	}
-	int status = EXIT_OK;
 	g_autofree char *since_utc = since ? lw_time_rfc3339(since) : NULL;
 	struct match_state st = { .q = q, .since = since_utc,
 	                          .hits = g_ptr_array_new_with_free_func(hit_free) };
 	g_autoptr(GPtrArray) blogs = g_ptr_array_new();
 	if (blog) {
-		if (!lw_readout_blog_known(cfg, r, blog)) {
-			status = EXIT_USAGE;
-			goto out;
-		}
 		g_ptr_array_add(blogs, (gpointer)blog);
 	} else {
 		for (guint i = 0; i < cfg->blogs->len; i++) {

@@ -8,6 +8,9 @@
 #include "rules.h"
 #include "store.h"
 
+/* The command line's exit statuses (README "Exit status"). */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
 /* What a running poll needs, built from a config. */
 struct lw_app {
 	struct lw_config *cfg;

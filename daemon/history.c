@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 /* Writes text to stdout with control characters (C0 but tab and newline,
  * DEL, and C1 in UTF-8) shown as '?', so an entry cannot drive the
@@ -117,6 +116,33 @@ struct lw_history_reader *lw_readout_open(const struct lw_config *cfg)
 		g_error_free(err);
 	}
 	return r;
+}
+
+struct lw_history_reader *lw_readout_open_blog(const struct lw_config *cfg, const char *blog,
+                                               int *status)
+{
+	struct lw_history_reader *r = lw_readout_open(cfg);
+	if (!r) {
+		*status = EXIT_RUNTIME;
+		return NULL;
+	}
+	if (blog && !lw_readout_blog_known(cfg, r, blog)) {
+		lw_history_reader_free(r);
+		*status = EXIT_USAGE;
+		return NULL;
+	}
+	return r;
+}
+
+gint64 lw_readout_since(const char *cmd, const char *text, gint64 now)
+{
+	GError *err = NULL;
+	gint64 since = lw_history_parse_since(text, now, &err);
+	if (since < 0) {
+		lw_error("%s: %s", cmd, err->message);
+		g_error_free(err);
+	}
+	return since;
 }
 
 static void print_counts(const struct lw_history_poll *p)
@@ -278,21 +304,14 @@ int lw_history_log_main(const struct lw_config *cfg, int argc, char **argv)
 	}
 	struct lw_history_filter f = { .blog = blog };
 	if (since_text) {
-		f.since = lw_history_parse_since(since_text, g_get_real_time() / G_USEC_PER_SEC, &err);
-		if (f.since < 0) {
-			lw_error("log: %s", err->message);
-			g_error_free(err);
+		f.since = lw_readout_since("log", since_text, g_get_real_time() / G_USEC_PER_SEC);
+		if (f.since < 0)
 			return EXIT_USAGE;
-		}
 	}
-	struct lw_history_reader *r = lw_readout_open(cfg);
-	if (!r)
-		return EXIT_RUNTIME;
 	int status = EXIT_OK;
-	if (blog && !lw_readout_blog_known(cfg, r, blog)) {
-		status = EXIT_USAGE;
-		goto out;
-	}
+	struct lw_history_reader *r = lw_readout_open_blog(cfg, blog, &status);
+	if (!r)
+		return status;
 	int n = lw_history_walk(r, &f, on_poll, &st, &err);
 	if (n < 0) {
 		lw_error("%s", err->message);
@@ -304,7 +323,6 @@ int lw_history_log_main(const struct lw_config *cfg, int argc, char **argv)
 		                         g_strdup("");
 		lw_notice("no changes recorded%s%s in '%s'", for_blog, since, cfg->repo);
 	}
-out:
 	lw_history_reader_free(r);
 	return lw_readout_finish(status);
 }
@@ -403,16 +421,12 @@ int lw_history_show_main(const struct lw_config *cfg, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *blog = argv[0], *typed = argv[1];
-	struct lw_history_reader *r = lw_readout_open(cfg);
-	if (!r)
-		return EXIT_RUNTIME;
 	int status = EXIT_OK;
+	struct lw_history_reader *r = lw_readout_open_blog(cfg, blog, &status);
+	if (!r)
+		return status;
 	GPtrArray *vs = NULL;
 	g_autofree char *id = NULL;
-	if (!lw_readout_blog_known(cfg, r, blog)) {
-		status = EXIT_USAGE;
-		goto out;
-	}
 	id = lw_history_resolve_id(r, blog, typed, &err);
 	if (!id) {
 		lw_error("%s", err->message);

@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 #define LW_GIT_CACHE_MAX (16 * 1024 * 1024)
 

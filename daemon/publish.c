@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 int lw_report_main(const struct lw_config *cfg, int argc, char **argv)
 {
@@ -47,22 +46,15 @@ int lw_report_main(const struct lw_config *cfg, int argc, char **argv)
 	struct lw_report_opts o = { .blog = blog, .now = now };
 	GError *err = NULL;
 	if (since_text) {
-		o.since = lw_history_parse_since(since_text, now, &err);
-		if (o.since < 0) {
-			lw_error("report: %s", err->message);
-			g_error_free(err);
+		o.since = lw_readout_since("report", since_text, now);
+		if (o.since < 0)
 			return EXIT_USAGE;
-		}
 	}
-	struct lw_history_reader *r = lw_readout_open(cfg);
-	if (!r)
-		return EXIT_RUNTIME;
 	int status = EXIT_OK;
+	struct lw_history_reader *r = lw_readout_open_blog(cfg, blog, &status);
+	if (!r)
+		return status;
 	g_autofree char *title = NULL, *html = NULL;
-	if (blog && !lw_readout_blog_known(cfg, r, blog)) {
-		status = EXIT_USAGE;
-		goto out;
-	}
 	title = blog ? g_strdup_printf("livewatch: %s", blog) : g_strdup("livewatch: every blog");
 	o.title = title;
 	struct lw_report_stats st;

@@ -29,6 +29,15 @@ bool lw_readout_blog_known(const struct lw_config *cfg, struct lw_history_reader
 /* The config's history, opened for reading to stdout (SIGPIPE ignored);
  * NULL after saying why. */
 struct lw_history_reader *lw_readout_open(const struct lw_config *cfg);
+/* The same, with blog (when not NULL) known to the history or the
+ * config; NULL after saying why, with the exit status to return in
+ * *status (EXIT_RUNTIME: no history to read; EXIT_USAGE: no such blog). */
+struct lw_history_reader *lw_readout_open_blog(const struct lw_config *cfg, const char *blog,
+                                               int *status);
+
+/* --since's text for cmd as unix seconds, now being the present; -1
+ * after saying why it is not a time. */
+gint64 lw_readout_since(const char *cmd, const char *text, gint64 now);
 
 /* `livewatch alerts [BLOG] [--since T] [--json]` and `livewatch match
  * QUERY --history [BLOG] [--since T]` (daemon/backtest.c), reading

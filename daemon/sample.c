@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 const char lw_test_alert_usage[] =
 	"usage: livewatch [-c CONFIG] test-alert [SINK]\n"

@@ -16,7 +16,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 /* The pid holding the repository's lock (a daemon, or a poll), 0 when
  * none does. */
