@@ -72,15 +72,6 @@ xmlNode *lw_page_next(xmlNode *n, const xmlNode *root)
 	return NULL;
 }
 
-static bool has_ascii_nocase(const char *s, const char *needle)
-{
-	gsize n = strlen(needle);
-	for (; *s; s++)
-		if (g_ascii_strncasecmp(s, needle, n) == 0)
-			return true;
-	return false;
-}
-
 static bool attr_is(const xmlNode *n, const char *name, const char *value)
 {
 	xmlChar *owned;
@@ -103,7 +94,7 @@ void lw_page_scan(struct lw_page *p)
 		if (xmlStrEqual(n->name, (const xmlChar *)"script")) {
 			xmlChar *owned;
 			const char *type = lw_text_attr(n, "type", &owned);
-			if (type && has_ascii_nocase(type, "ld+json"))
+			if (type && lw_text_has_nocase(type, "ld+json"))
 				g_ptr_array_add(p->ldjson_scripts, n);
 			xmlFree(owned);
 		} else if (xmlStrEqual(n->name, (const xmlChar *)"gu-island") &&

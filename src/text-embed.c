@@ -11,21 +11,11 @@ static bool name_is(const xmlNode *n, const char *name)
 	return n->name && g_ascii_strcasecmp((const char *)n->name, name) == 0;
 }
 
-/* strstr() ignoring ASCII case; `word` is lowercase. */
-static bool contains_word(const char *s, const char *word)
-{
-	gsize n = strlen(word);
-	for (; *s; s++)
-		if (g_ascii_strncasecmp(s, word, n) == 0)
-			return true;
-	return false;
-}
-
 static bool class_has(const xmlNode *n, const char *word)
 {
 	xmlChar *owned;
 	const char *v = lw_text_attr(n, "class", &owned);
-	bool found = v && contains_word(v, word);
+	bool found = v && lw_text_has_nocase(v, word);
 	xmlFree(owned);
 	return found;
 }
@@ -43,7 +33,7 @@ static const char *embed_label(const char *url)
 		{ "youtu.be/", "YouTube video" }, { "tiktok.com/", "TikTok video" },
 	};
 	for (gsize i = 0; url && i < G_N_ELEMENTS(hosts); i++)
-		if (contains_word(url, hosts[i].host))
+		if (lw_text_has_nocase(url, hosts[i].host))
 			return hosts[i].label;
 	return NULL;
 }
@@ -67,13 +57,13 @@ static char *embed_from_src(const char *src)
 	g_autofree char *abs = g_str_has_prefix(src, "//") ? g_strconcat("https:", src, NULL)
 	                                                   : g_strdup(src);
 	const char *yt = strstr(abs, "/embed/");
-	if (yt && contains_word(abs, "youtube")) {
+	if (yt && lw_text_has_nocase(abs, "youtube")) {
 		gsize n = strcspn(yt + 7, "?&#/");
 		return g_strdup_printf("https://www.youtube.com/watch?v=%.*s", (int)n, yt + 7);
 	}
 	const char *q = strchr(abs, '?');
-	const char *key = contains_word(abs, "facebook.com/plugins") ? "href=" :
-	                  contains_word(abs, "platform.twitter.com") ? "id=" : NULL;
+	const char *key = lw_text_has_nocase(abs, "facebook.com/plugins") ? "href=" :
+	                  lw_text_has_nocase(abs, "platform.twitter.com") ? "id=" : NULL;
 	for (const char *k = q; key && k && *k; k = strchr(k + 1, '&')) {
 		if (strncmp(k + 1, key, strlen(key)) != 0)
 			continue;
@@ -95,7 +85,7 @@ static char *embed_last_link(xmlNode *root)
 	for (xmlNode *n = root; n; ) {
 		if (n->type == XML_ELEMENT_NODE && name_is(n, "a")) {
 			char *href = attr_dup(n, "href");
-			if (href && embed_label(href) && !contains_word(href, "/hashtag/")) {
+			if (href && embed_label(href) && !lw_text_has_nocase(href, "/hashtag/")) {
 				g_free(found);
 				found = href;
 			} else {

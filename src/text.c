@@ -239,12 +239,11 @@ const char *lw_text_attr(const xmlNode *n, const char *name, xmlChar **owned)
 	return NULL;
 }
 
-/* strstr() ignoring ASCII case; `word` is lowercase. */
-static bool contains_word(const char *s, const char *word)
+bool lw_text_has_nocase(const char *s, const char *needle)
 {
-	gsize n = strlen(word);
+	gsize n = strlen(needle);
 	for (; *s; s++)
-		if (g_ascii_strncasecmp(s, word, n) == 0)
+		if (g_ascii_strncasecmp(s, needle, n) == 0)
 			return true;
 	return false;
 }
@@ -256,7 +255,7 @@ static bool attr_mentions(const xmlNode *n, const char *attr, const char *const 
 	const char *v = lw_text_attr(n, attr, &owned);
 	bool found = false;
 	for (; v && *words && !found; words++)
-		found = contains_word(v, *words);
+		found = lw_text_has_nocase(v, *words);
 	xmlFree(owned);
 	return found;
 }

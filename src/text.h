@@ -71,6 +71,10 @@ char *lw_text_collapse(const char *s, gssize len);
  * frees with xmlFree().  NULL when n has no such attribute. */
 const char *lw_text_attr(const xmlNode *n, const char *name, xmlChar **owned);
 
+/* Whether s contains needle, ASCII letters in any case (needle
+ * lowercase or not: both sides are folded). */
+bool lw_text_has_nocase(const char *s, const char *needle);
+
 /* Cuts s (in place) to at most max bytes at a UTF-8 character boundary.
  * Returns true when it cut. */
 bool lw_text_truncate(char *s, gsize max);
