@@ -17,7 +17,7 @@
  * configuration it started with until it ends, so SIGHUP can swap in a
  * new one at any moment.  The store (and its lock) belongs to the loop.
  *
- * Why one file of some 850 lines: the blogs' cycles, the hand-over of
+ * Why one file of some 890 lines: the blogs' cycles, the hand-over of
  * alerts to the courier, the status line and the signal handlers all act
  * on one state (L below) that only the loop's thread touches; the parts
  * with a noun of their own have moved out (fetcher.c, packer.c,
@@ -387,17 +387,24 @@ static void blog_set_config(struct blog *b, const struct lw_blog_config *c)
 	}
 }
 
-/* Drops the cycle in progress without recording anything. */
-static void cycle_cancel(struct blog *b)
+/* Lets go of what a cycle holds: its job, and the app and config it ran
+ * with (a reload may have replaced both). */
+static void cycle_release(struct blog *b)
 {
-	lw_fetcher_cancel(L.fetcher, b->req);
-	b->req = NULL;
 	lw_poll_job_free(b->job);
 	b->job = NULL;
 	app_unref(b->ar);
 	b->ar = NULL;
 	b->cfg = NULL;
 	b->busy = false;
+}
+
+/* Drops the cycle in progress without recording anything. */
+static void cycle_cancel(struct blog *b)
+{
+	lw_fetcher_cancel(L.fetcher, b->req);
+	b->req = NULL;
+	cycle_release(b);
 }
 
 static void blog_free(struct blog *b)
@@ -424,12 +431,7 @@ static void blog_free0(gpointer p)
 
 static void cycle_end(struct blog *b, gint64 next_ms)
 {
-	lw_poll_job_free(b->job);
-	b->job = NULL;
-	app_unref(b->ar);
-	b->ar = NULL;
-	b->cfg = NULL;
-	b->busy = false;
+	cycle_release(b);
 	b->forced = false;
 	if (b->removed) {
 		blog_free(b);
