@@ -1,10 +1,11 @@
 /* `livewatch run`: the event loop, the blogs' cycles and the daemon's life.
  *
  * One GLib main loop drives everything: the fetcher (fetcher.h: curl's
- * multi interface, the request queue, host politeness), one timer per
- * blog, unix signals, the systemd watchdog and the packer's timer
- * (packer.h: git's index caught up, the history packed).  Fetches never block; parsing, diffing and committing one page
- * runs synchronously in the loop (milliseconds), between transfers.
+ * multi interface, the request queue, host politeness), the blogs' clock
+ * (one timer for every blog), unix signals, the systemd watchdog and the
+ * packer's timer (packer.h: git's index caught up, the history packed).
+ * Fetches never block; parsing, diffing and committing one page runs
+ * synchronously in the loop (milliseconds), between transfers.
  *
  * A blog's poll is a cycle: [fetch the followed series page] -> fetch the
  * blog's page(s) through a struct lw_poll_job -> finish (commit, outbox,
@@ -24,6 +25,7 @@
  * courier.c, src/schedule.c), and cutting the rest apart would only
  * spread L over a private header. */
 #include "cli.h"
+#include "clock.h"
 #include "courier.h"
 #include "error.h"
 #include "fetcher.h"
@@ -51,8 +53,7 @@ struct app_ref {
 struct blog {
 	char *name;
 	char *sig;                  /* what of its config matters (reload: changed?) */
-	guint timer;
-	gint64 due;                 /* monotonic µs of the next cycle (status, usr1) */
+	struct lw_clock_slot next;  /* the next cycle, on L.clock */
 	bool busy;                  /* a cycle is running */
 	bool removed;               /* dropped by a reload: freed when the cycle ends */
 	struct app_ref *ar;         /* the cycle's configuration */
@@ -82,6 +83,7 @@ static struct {
 	struct app_ref *cur;
 	struct lw_store *store;
 	GHashTable *blogs;          /* name -> struct blog * */
+	struct lw_clock *clock;     /* when each blog's next cycle is due */
 	struct lw_fetcher *fetcher;
 	guint watchdog;
 	struct lw_courier *courier;
@@ -264,25 +266,17 @@ static void enqueue(struct blog *b, const char *url, bool follow)
 
 static void cycle_start(struct blog *b);
 
-static gboolean on_blog_timer(gpointer data)
+static void on_blog_due(void *item, void *data)
 {
-	struct blog *b = data;
-	b->timer = 0;
-	cycle_start(b);
-	return G_SOURCE_REMOVE;
+	cycle_start(item);
 }
 
 static void schedule_ms(struct blog *b, gint64 ms)
 {
-	if (b->timer)
-		g_source_remove(b->timer);
-	b->timer = 0;
 	if (L.stopping || b->removed)
-		return;
-	if (ms < 0)
-		ms = 0;
-	b->due = g_get_monotonic_time() + ms * 1000;
-	b->timer = g_timeout_add((guint)MIN(ms, G_MAXUINT), on_blog_timer, b);
+		lw_clock_unset(L.clock, &b->next);
+	else
+		lw_clock_set(L.clock, &b->next, b, ms);
 }
 
 static double jitter(void)
@@ -411,8 +405,7 @@ static void blog_free(struct blog *b)
 {
 	if (!b)
 		return;
-	if (b->timer)
-		g_source_remove(b->timer);
+	lw_clock_unset(L.clock, &b->next);
 	cycle_cancel(b);
 	if (b->follow_re)
 		g_regex_unref(b->follow_re);
@@ -843,6 +836,7 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 	L.fetcher = lw_fetcher_new();
 	lw_fetcher_set_config(L.fetcher, cur_cfg());
 	L.main = g_main_loop_new(NULL, FALSE);
+	L.clock = lw_clock_new(on_blog_due, NULL);
 	L.blogs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, blog_free0);
 	sync_blogs();
 	guint sig[4] = {
@@ -870,6 +864,7 @@ int lw_run_main(struct lw_config *cfg, const char *config_path)
 		lw_warn("a delivery did not stop within %d s; its alert is delivered again at "
 		        "the next start", COURIER_WAIT_MS / 1000);
 	g_hash_table_unref(L.blogs);
+	lw_clock_free(L.clock);
 	for (guint i = 0; i < G_N_ELEMENTS(sig); i++)
 		g_source_remove(sig[i]);
 	if (L.watchdog)
